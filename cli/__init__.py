@@ -1,0 +1,1 @@
+"""The ``tinymir`` command line (installed as ``tinymir.cli``)."""

@@ -1,0 +1,31 @@
+"""The ``tinymir`` command group: global options and the list of sub-commands.
+
+Each sub-command lives in its own module of this folder; this file only wires them up.
+"""
+import click
+
+import tinymir
+from tinymir import backend
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(tinymir.__version__, prog_name="tinymir")
+@click.option("--device", type=click.Choice(backend.DEVICES), default=None,
+              help="cpu, gpu or auto (default: $TINYMIR_DEVICE, else auto).")
+def main(device):
+    """tinymir: music classification from scratch on NumPy / CuPy."""
+    try:
+        backend.set_device(device)
+    except backend.DeviceError as exc:
+        raise click.ClickException(str(exc))
+
+
+@main.command()
+def info():
+    """Print library versions and the device tinymir would use."""
+    for key, value in backend.info().items():
+        click.echo(f"{key:<11} {value if value is not None else '-'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Which array module does the arithmetic: NumPy on the CPU, CuPy on an NVIDIA GPU.
+
+This is the only module of tinymir that imports cupy. Everything numeric asks it for the
+array module instead::
+
+    from tinymir import backend
+    xp = backend.array_module(x)      # numpy or cupy, whichever holds ``x``
+    y = backend.to_device(y)          # host array -> array on the current device
+    out = backend.to_host(out)        # any array -> numpy.ndarray
+
+The device is chosen once per process, in this order: :func:`set_device` (the ``--device``
+option of the command line), the ``TINYMIR_DEVICE`` environment variable, then ``auto``.
+``auto`` means the GPU when CuPy imports and sees a device, else the CPU; ``gpu`` without
+CuPy or without a visible GPU raises :class:`DeviceError` with one clear sentence.
+
+Dtype policy: float32 everywhere by default (what a GPU is fast at and what the features and
+layers are tested in); :func:`set_default_dtype` switches to float64, which the gradient checks
+use so that finite differences are meaningful.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+DEVICES = ("cpu", "gpu", "auto")
+ENV_VAR = "TINYMIR_DEVICE"
+
+
+class DeviceError(RuntimeError):
+    """The requested device cannot be used (no CuPy, no GPU, or an unknown name)."""
+
+
+_requested: str | None = None   # what set_device() was given, None = not yet decided
+_resolved: str | None = None    # "cpu" or "gpu" once decided
+_default_dtype = np.float32
+
+
+def _import_cupy():
+    """Return the cupy module, or raise ImportError / DeviceError with the reason."""
+    import cupy  # noqa: the one place in tinymir that imports cupy
+
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken
+        raise DeviceError(f"CuPy is installed but CUDA cannot be used: {exc}") from None
+    if count < 1:
+        raise DeviceError("CuPy is installed but no NVIDIA GPU is visible")
+    return cupy
+
+
+def gpu_available() -> bool:
+    """True when CuPy imports and at least one GPU is visible."""
+    try:
+        _import_cupy()
+    except (ImportError, DeviceError):
+        return False
+    return True
+
+
+def set_device(name: str | None) -> str:
+    """Choose the device for this process: ``"cpu"``, ``"gpu"`` or ``"auto"``.
+
+    ``None`` re-reads ``TINYMIR_DEVICE`` (default ``auto``). Returns the resolved device,
+    ``"cpu"`` or ``"gpu"``; raises :class:`DeviceError` when ``gpu`` cannot be honoured.
+    """
+    global _requested, _resolved
+    if name is None:
+        name = os.environ.get(ENV_VAR, "auto") or "auto"
+    name = name.strip().lower()
+    if name not in DEVICES:
+        raise DeviceError(f"unknown device {name!r}: choose one of cpu, gpu, auto")
+    if name == "gpu":
+        try:
+            _import_cupy()
+        except ImportError:
+            raise DeviceError(
+                "device 'gpu' was requested but CuPy is not installed "
+                "(pip install 'tinymir[gpu]' or cupy-cudaXXx matching your CUDA)") from None
+        resolved = "gpu"
+    elif name == "auto":
+        resolved = "gpu" if gpu_available() else "cpu"
+    else:
+        resolved = "cpu"
+    _requested, _resolved = name, resolved
+    return resolved
+
+
+def get_device() -> str:
+    """The device in use, ``"cpu"`` or ``"gpu"`` (decided on first call)."""
+    if _resolved is None:
+        set_device(None)
+    return _resolved
+
+
+def xp():
+    """The array module of the current device: ``numpy`` or ``cupy``."""
+    if get_device() == "gpu":
+        import cupy
+        return cupy
+    return np
+
+
+def array_module(*arrays):
+    """The array module that holds ``arrays``: ``cupy`` if any of them is a CuPy array."""
+    for a in arrays:
+        if type(a).__module__.startswith("cupy"):
+            import cupy
+            return cupy
+    return np
+
+
+def is_gpu_array(x) -> bool:
+    return type(x).__module__.startswith("cupy")
+
+
+def to_device(x, dtype=None):
+    """Move ``x`` to the current device (a no-op when it is already there).
+
+    ``dtype=None`` keeps floating arrays' dtype; pass ``backend.float_dtype()`` to apply the
+    policy.
+    """
+    mod = xp()
+    if mod is np:
+        x = to_host(x)
+        return x if dtype is None else x.astype(dtype, copy=False)
+    return mod.asarray(x, dtype=dtype)
+
+
+def to_host(x):
+    """Any array (NumPy, CuPy, list, scalar) as a NumPy array."""
+    if is_gpu_array(x):
+        return x.get()
+    return np.asarray(x)
+
+
+def float_dtype():
+    """The floating dtype in force: float32 unless :func:`set_default_dtype` said float64."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the floating dtype policy (``np.float32`` or ``np.float64``)."""
+    global _default_dtype
+    dtype = np.dtype(dtype).type
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"tinymir computes in float32 or float64, not {np.dtype(dtype).name}")
+    _default_dtype = dtype
+
+
+class default_dtype:
+    """Context manager: ``with backend.default_dtype(np.float64): ...``."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __enter__(self):
+        self.saved = _default_dtype
+        set_default_dtype(self.dtype)
+        return self
+
+    def __exit__(self, *exc):
+        set_default_dtype(self.saved)
+
+
+def rng(seed=None):
+    """A seeded random generator on the current device (``numpy`` or ``cupy`` ``Generator``).
+
+    Results on the CPU are bit-for-bit reproducible for a given seed.
+    """
+    mod = xp()
+    if mod is np:
+        return np.random.default_rng(seed)
+    return mod.random.default_rng(seed)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed the legacy global generators of NumPy (and CuPy when on the GPU)."""
+    np.random.seed(seed)
+    if get_device() == "gpu":
+        xp().random.seed(seed)
+
+
+def synchronize() -> None:
+    """Wait for queued GPU work (for timing); a no-op on the CPU."""
+    if get_device() == "gpu":
+        xp().cuda.Stream.null.synchronize()
+
+
+def gpu_name() -> str | None:
+    """The name of the current GPU, or None when there is none."""
+    try:
+        cupy = _import_cupy()
+    except (ImportError, DeviceError):
+        return None
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
+    name = props.get("name", b"")
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def info() -> dict:
+    """Versions and device facts, as printed by ``tinymir info``."""
+    import platform
+
+    import scipy
+    import soundfile
+
+    try:
+        import cupy
+        cupy_version = cupy.__version__
+    except ImportError:
+        cupy_version = None
+    try:
+        device = get_device()
+        device_error = None
+    except DeviceError as exc:
+        device, device_error = None, str(exc)
+    facts = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "soundfile": soundfile.__version__,
+        "libsndfile": soundfile.__libsndfile_version__,
+        "cupy": cupy_version,
+        "device": device,
+        "gpu": gpu_name(),
+    }
+    if device_error:
+        facts["device_error"] = device_error
+    return facts
