@@ -27,5 +27,14 @@ def info():
         click.echo(f"{key:<11} {value if value is not None else '-'}")
 
 
+def _register_commands():
+    from . import baselines, dataset, features, gradcheck, synth, train
+    for module in (synth, features, dataset, gradcheck, baselines, train):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()

@@ -110,6 +110,27 @@ def array_module(*arrays):
     return np
 
 
+def fft_module(mod):
+    """The SciPy-style FFT module for array module ``mod``.
+
+    ``scipy.fft`` for NumPy (float32 in, complex64 out, and a ``workers`` argument);
+    ``cupyx.scipy.fft`` for CuPy (cuFFT plans).
+    """
+    if mod is np:
+        import scipy.fft
+        return scipy.fft
+    import cupyx.scipy.fft
+    return cupyx.scipy.fft
+
+
+def scipy_module(mod, name: str):
+    """``scipy.<name>`` for NumPy or ``cupyx.scipy.<name>`` for CuPy (e.g. ``"signal"``)."""
+    import importlib
+    if mod is np:
+        return importlib.import_module(f"scipy.{name}")
+    return importlib.import_module(f"cupyx.scipy.{name}")
+
+
 def is_gpu_array(x) -> bool:
     return type(x).__module__.startswith("cupy")
 

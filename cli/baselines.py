@@ -1,0 +1,3 @@
+"""`tinymir baselines`: work in progress (filled in by its own change)."""
+
+COMMANDS = []

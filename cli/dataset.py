@@ -1,0 +1,3 @@
+"""`tinymir dataset`: work in progress (filled in by its own change)."""
+
+COMMANDS = []

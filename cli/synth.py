@@ -1,0 +1,3 @@
+"""`tinymir synth`: work in progress (filled in by its own change)."""
+
+COMMANDS = []

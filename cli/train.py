@@ -1,0 +1,3 @@
+"""`tinymir train`: work in progress (filled in by its own change)."""
+
+COMMANDS = []
