@@ -1,0 +1,99 @@
+"""The backend: device choice, transfers, dtype policy, seeding, and the cupy import rule."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tinymir import backend
+from tinymir.cli.main import main
+
+PACKAGE = Path(backend.__file__).resolve().parent
+CLI = PACKAGE.parent / "cli"
+
+
+@pytest.fixture
+def restore_device():
+    saved = backend.get_device()
+    yield
+    backend.set_device(saved)
+
+
+def test_nothing_but_the_backend_imports_cupy():
+    pattern = re.compile(r"^\s*(import cupy|from cupy|import cupyx|from cupyx)", re.M)
+    offenders = [str(p) for folder in (PACKAGE, CLI) for p in folder.rglob("*.py")
+                 if p.name != "backend.py" and pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_cpu_device_gives_numpy(restore_device):
+    assert backend.set_device("cpu") == "cpu"
+    assert backend.xp() is np
+    x = backend.to_device([1.0, 2.0], dtype=np.float32)
+    assert isinstance(x, np.ndarray) and x.dtype == np.float32
+    assert backend.array_module(x) is np
+
+
+def test_unknown_device_is_a_clear_error(restore_device):
+    with pytest.raises(backend.DeviceError, match="unknown device 'tpu'"):
+        backend.set_device("tpu")
+
+
+def test_gpu_without_cupy_or_gpu_is_a_clear_error(restore_device):
+    if backend.gpu_available():
+        pytest.skip("a GPU is visible here")
+    with pytest.raises(backend.DeviceError, match="CuPy|GPU|CUDA"):
+        backend.set_device("gpu")
+
+
+def test_auto_falls_back_to_cpu_without_a_gpu(restore_device):
+    expected = "gpu" if backend.gpu_available() else "cpu"
+    assert backend.set_device("auto") == expected
+
+
+def test_environment_variable_chooses_the_device(monkeypatch, restore_device):
+    monkeypatch.setenv("TINYMIR_DEVICE", "cpu")
+    assert backend.set_device(None) == "cpu"
+
+
+def test_round_trip_to_device_and_host(xp):
+    host = np.arange(6, dtype=np.float32).reshape(2, 3)
+    on_device = backend.to_device(host)
+    assert backend.array_module(on_device) is xp
+    np.testing.assert_array_equal(backend.to_host(on_device), host)
+
+
+def test_dtype_policy_defaults_to_float32_and_switches_in_a_block():
+    assert backend.float_dtype() is np.float32
+    with backend.default_dtype(np.float64):
+        assert backend.float_dtype() is np.float64
+    assert backend.float_dtype() is np.float32
+    with pytest.raises(ValueError, match="float32 or float64"):
+        backend.set_default_dtype(np.int32)
+
+
+def test_seeded_generators_repeat():
+    a = backend.to_host(backend.rng(7).standard_normal(5))
+    b = backend.to_host(backend.rng(7).standard_normal(5))
+    c = backend.to_host(backend.rng(8).standard_normal(5))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_cli_info_and_version():
+    runner = CliRunner()
+    result = runner.invoke(main, ["info"])
+    assert result.exit_code == 0, result.output
+    for key in ("numpy", "scipy", "soundfile", "cupy", "device"):
+        assert re.search(rf"^{key}\s", result.output, re.M), result.output
+    version = runner.invoke(main, ["--version"])
+    assert version.exit_code == 0 and "tinymir, version" in version.output
+
+
+def test_cli_gpu_request_without_gpu_is_one_line(restore_device):
+    if backend.gpu_available():
+        pytest.skip("a GPU is visible here")
+    result = CliRunner().invoke(main, ["--device", "gpu", "info"])
+    assert result.exit_code != 0
+    assert "Error:" in result.output and "Traceback" not in result.output
