@@ -1,0 +1,73 @@
+"""Cutting a track into fixed-length slices: :func:`slice_fixed` and its geometry.
+
+Seed 000 (GTZAN, Experiment II): 3 s slices with 50 % overlap give 19 slices of a 30 s track;
+seed 000 (MTG-Jamendo): non-overlapping 29.1 s slices, the last partial one dropped.
+
+With ``L`` samples per slice and hop ``H`` (``H = round(L * (1 - overlap))`` or
+``round(hop_seconds * sr)``), a track of ``n >= L`` samples gives ``1 + (n - L) // H`` slices
+starting at ``0, H, 2H, ...``; the tail after the last whole slice is dropped. A track shorter
+than one slice gives one zero-padded slice (``short="pad"``) or none (``short="drop"``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinymir import backend
+
+from .trim import pad_to
+
+SHORT_POLICIES = ("pad", "drop")
+
+
+def slice_geometry(sr: int, seconds: float, overlap: float = 0.5,
+                   hop_seconds: float | None = None) -> tuple[int, int]:
+    """``(slice_samples, hop_samples)`` for slices of ``seconds`` with the given overlap or hop."""
+    length = int(round(seconds * sr))
+    if length <= 0:
+        raise ValueError(f"a slice must be longer than 0 samples (seconds={seconds}, sr={sr})")
+    if hop_seconds is not None:
+        hop = int(round(hop_seconds * sr))
+    elif 0.0 <= overlap < 1.0:
+        hop = int(round(length * (1.0 - overlap)))
+    else:
+        raise ValueError(f"overlap must be in [0, 1), got {overlap}")
+    if hop <= 0:
+        raise ValueError(f"the hop between slices must be at least one sample "
+                         f"(overlap={overlap}, hop_seconds={hop_seconds}, sr={sr})")
+    return length, hop
+
+
+def slice_starts(n_samples: int, sr: int, seconds: float, overlap: float = 0.5,
+                 hop_seconds: float | None = None, short: str = "pad") -> np.ndarray:
+    """Start sample of every slice :func:`slice_fixed` cuts from ``n_samples`` samples.
+
+    ``len(slice_starts(...))`` is the number of slices, e.g.
+    ``len(slice_starts(30 * 22050, 22050, 3.0)) == 19``.
+    """
+    if short not in SHORT_POLICIES:
+        raise ValueError(f"short must be one of {SHORT_POLICIES}, got {short!r}")
+    length, hop = slice_geometry(sr, seconds, overlap, hop_seconds)
+    if n_samples < length:
+        return np.zeros(1 if short == "pad" and n_samples > 0 else 0, dtype=np.int64)
+    return np.arange(1 + (n_samples - length) // hop, dtype=np.int64) * hop
+
+
+def slice_count(n_samples: int, sr: int, seconds: float, overlap: float = 0.5,
+                hop_seconds: float | None = None, short: str = "pad") -> int:
+    """How many slices a track of ``n_samples`` samples gives (see :func:`slice_starts`)."""
+    return len(slice_starts(n_samples, sr, seconds, overlap, hop_seconds, short))
+
+
+def slice_fixed(y, sr: int, seconds: float, overlap: float = 0.5,
+                hop_seconds: float | None = None, short: str = "pad"):
+    """Slices of ``seconds`` taken every hop along the last axis: shape ``(..., n_slices, L)``.
+
+    ``out[..., i, t] = y[..., starts[i] + t]`` with ``starts`` from :func:`slice_starts`; a
+    copy, so slices can be modified freely. An empty track gives 0 slices.
+    """
+    starts = slice_starts(y.shape[-1], sr, seconds, overlap, hop_seconds, short)
+    length, _ = slice_geometry(sr, seconds, overlap, hop_seconds)
+    xp = backend.array_module(y)
+    y = pad_to(y, length)
+    index = xp.asarray(starts[:, None] + np.arange(length)[None, :])
+    return y[..., index]
