@@ -1,0 +1,116 @@
+"""The front end an architecture expects: which features, computed how, cut into which slices.
+
+Every architecture of the zoo carries one, so ``--arch`` alone picks sensible inputs; command-line
+options override single fields (:meth:`FrontEnd.replace`). A trained model file stores its front
+end, and ``predict`` recomputes exactly these features for a new file.
+
+Frames of one slice (librosa's centred STFT, ``1 + floor(samples / hop)``)::
+
+    frames = 1 + floor(segment * sample_rate / hop_length)
+
+so 3 s at 22 050 Hz with hop 512 is 130 frames (seed 000's 128 x 130 mel input) and 25 s at
+12 kHz with hop 256 is 1172 frames (seed 004's 96 x 1172).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+FEATURE_KINDS = ("mel", "stft", "mfcc")
+
+
+class FrontEndError(ValueError):
+    """A front end that cannot work (unknown feature kind, a segment too short, ...)."""
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """Feature parameters plus slicing, in seconds.
+
+    ``overlap`` is the fraction of a slice shared with the next one (0.5 = hop of half a slice);
+    ``discard`` seconds are dropped at each end of a track before slicing (seed 000's mood
+    model drops 20 s), ``center`` keeps only that many seconds around the middle of a track
+    (seed 004 keeps the central 25 s); ``None`` keeps the whole track.
+    """
+
+    features: str = "mel"
+    sample_rate: int = 22050
+    n_fft: int = 1024
+    hop_length: int = 512
+    n_mels: int = 128
+    n_mfcc: int = 20
+    segment: float = 3.0
+    overlap: float = 0.0
+    discard: float = 0.0
+    center: float | None = None
+
+    def __post_init__(self):
+        if self.features not in FEATURE_KINDS:
+            raise FrontEndError(f"unknown feature kind {self.features!r}: choose one of "
+                                f"{', '.join(FEATURE_KINDS)}")
+        if not 0.0 <= self.overlap < 1.0:
+            raise FrontEndError(f"overlap must be in [0, 1), got {self.overlap}")
+        if self.segment <= 0:
+            raise FrontEndError(f"segment must be positive, got {self.segment} s")
+        if self.discard < 0:
+            raise FrontEndError(f"discard must not be negative, got {self.discard} s")
+
+    @property
+    def n_bins(self) -> int:
+        """Rows of the feature image: mel bands, STFT bins (n_fft/2 + 1) or MFCCs."""
+        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc}[self.features]
+
+    @property
+    def segment_frames(self) -> int:
+        return 1 + int(self.segment * self.sample_rate) // self.hop_length
+
+    @property
+    def hop_frames(self) -> int:
+        """Frames between the starts of two neighbouring slices."""
+        return max(1, int(round(self.segment_frames * (1.0 - self.overlap))))
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """One slice as the model sees it, without the batch axis: ``(1, bins, frames)``."""
+        return (1, self.n_bins, self.segment_frames)
+
+    def seconds_to_frames(self, seconds: float) -> int:
+        return int(math.floor(seconds * self.sample_rate / self.hop_length))
+
+    def feature_options(self) -> dict:
+        """Keyword arguments of ``tinymir.features.extract`` for this front end."""
+        options = {"n_fft": self.n_fft, "hop_length": self.hop_length}
+        if self.features in ("mel", "mfcc"):
+            options["n_mels"] = self.n_mels
+        if self.features == "mfcc":
+            options["n_mfcc"] = self.n_mfcc
+        return options
+
+    def replace(self, **overrides) -> "FrontEnd":
+        """A copy with some fields changed; ``None`` values are ignored (unset CLI options)."""
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise FrontEndError(f"unknown front-end option(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FrontEnd":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def describe(self) -> str:
+        extra = {"mel": f", {self.n_mels} mels", "stft": "",
+                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}[self.features]
+        trims = ""
+        if self.discard:
+            trims += f", {self.discard:g} s dropped at each end"
+        if self.center:
+            trims += f", central {self.center:g} s"
+        return (f"{self.features} {self.sample_rate} Hz, n_fft {self.n_fft}, hop {self.hop_length}"
+                f"{extra}; {self.segment:g} s slices ({self.segment_frames} frames), "
+                f"overlap {self.overlap:g}{trims}")

@@ -1,0 +1,153 @@
+"""The training loop: mini-batch gradient descent, one validation per epoch, resumable.
+
+One step on a batch ``(x, y)``::
+
+    z = model.forward(x, training=True)          # logits
+    L = loss(z, y) + sum_l lambda_l ||W_l||^2    # data term + L2 penalties
+    model.backward(dL/dz); optimizer.step()      # fills every param.grad, then updates
+
+After each epoch the loop validates, logs ``loss``, ``acc``, the validation metrics, ``lr``,
+samples per second and the share of time spent waiting for data, runs the callbacks, and saves
+the run state (weights, optimiser, callbacks, history) to ``state_path``. :meth:`Trainer.fit`
+with ``resume=True`` restores that state and carries on with the next epoch; batches are
+shuffled from ``(seed, epoch)`` and Dropout's generators are part of the weights' state, so on
+the CPU a resumed run is bit-for-bit the run that was not interrupted.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tinymir import backend
+from tinymir.progress import Progress, format_seconds
+
+from .checkpoint import load_state, save_state
+
+
+class Trainer:
+    """Trains ``model`` with ``loss`` and ``optimizer``; see the module docstring.
+
+    ``validate(model) -> dict`` returns the validation metrics of the epoch (``val_acc``,
+    ``val_auc``, ``val_loss``, ...); ``callbacks`` is a dict ``name -> Callback``.
+    """
+
+    def __init__(self, model, loss, optimizer, validate, callbacks: dict | None = None,
+                 multilabel: bool = False, state_path=None, stream=None, progress: bool = True):
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.validate = validate
+        self.callbacks = dict(callbacks or {})
+        self.multilabel = multilabel
+        self.state_path = Path(state_path) if state_path is not None else None
+        self.stream = stream if stream is not None else sys.stderr
+        self.progress = progress
+        self.history: list[dict] = []
+
+    # -- one epoch ------------------------------------------------------------------------
+    def train_epoch(self, batches, epoch: int, label: str = "") -> dict:
+        """One pass over ``batches.epoch(epoch)``; returns loss, accuracy and timing."""
+        xp = backend.xp()
+        dtype = backend.float_dtype()
+        total_loss = total_hits = seen = 0.0
+        wait = compute = 0.0
+        bar = Progress(batches.n_samples, unit="samples", label=label, stream=self.stream,
+                       enabled=self.progress)
+        start = tick = time.perf_counter()
+        for x, y in batches.epoch(epoch):
+            x = backend.to_device(x, dtype)
+            y = backend.to_device(y, dtype if self.multilabel else None)
+            got_batch = time.perf_counter()
+            logits = self.model.forward(x, training=True)
+            batch_loss = float(self.loss.forward(logits, y)) + float(self.model.penalty())
+            self.model.backward(self.loss.backward())
+            self.optimizer.step()
+            n = int(x.shape[0])
+            total_loss += batch_loss * n
+            total_hits += float(self._hits(xp, logits, y))
+            seen += n
+            backend.synchronize()
+            now = time.perf_counter()
+            wait += got_batch - tick
+            compute += now - got_batch
+            tick = now
+            bar.advance(n)
+        bar.close()
+        elapsed = time.perf_counter() - start
+        if not seen:
+            raise ValueError("the training set produced no batches")
+        return {"loss": total_loss / seen, "acc": total_hits / seen,
+                "samples_per_s": seen / elapsed if elapsed else float("inf"),
+                "data_share": wait / (wait + compute) if wait + compute else 0.0,
+                "epoch_time": elapsed}
+
+    def _hits(self, xp, logits, y):
+        """Correct answers in a batch, per sample: the label, or the share of tags right at
+        threshold 0.5 (binary accuracy, which all-zeros answers can make look good)."""
+        if self.multilabel:
+            return ((logits > 0) == (y > 0.5)).mean(axis=1).sum()
+        return (xp.argmax(logits, axis=1) == y).sum()
+
+    # -- the run --------------------------------------------------------------------------
+    def fit(self, batches, epochs: int, resume: bool = False) -> list[dict]:
+        """Train until ``epochs`` epochs are done or a callback stops; returns the history."""
+        start_epoch = self.load() + 1 if resume else 0
+        if resume and self.history and self.history[-1].get("stopped"):
+            self._say(f"run already finished at epoch {start_epoch} (early stopping)")
+            return self.history
+        for epoch in range(start_epoch, epochs):
+            logs = {"epoch": epoch + 1, "lr": float(self.optimizer.lr)}
+            logs.update(self.train_epoch(batches, epoch, label=f"epoch {epoch + 1}/{epochs}"))
+            logs.update(self.validate(self.model))
+            stop = False
+            for callback in self.callbacks.values():
+                stop = callback.on_epoch_end(epoch + 1, logs) or stop
+            logs["stopped"] = stop
+            self.history.append(logs)
+            self.save()
+            left = np.mean([h["epoch_time"] for h in self.history]) * (epochs - epoch - 1)
+            self._say(self.describe(logs) + (f"  ~{format_seconds(left)} left"
+                                             if not stop and epoch + 1 < epochs else ""))
+            if stop:
+                self._say(f"stopping early after epoch {epoch + 1}")
+                break
+        return self.history
+
+    @staticmethod
+    def describe(logs: dict) -> str:
+        shown = [f"epoch {logs['epoch']}"]
+        for key, value in logs.items():
+            if key in ("epoch", "stopped", "epoch_time") or not isinstance(value, float):
+                continue
+            shown.append(f"{key} {value:.4g}")
+        return "  ".join(shown)
+
+    def _say(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    # -- resumable state ------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"epoch": len(self.history) and self.history[-1]["epoch"],
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "callbacks": {name: cb.state_dict() for name, cb in self.callbacks.items()},
+                "history": self.history}
+
+    def save(self) -> None:
+        if self.state_path is not None:
+            save_state(self.state_path, self.state_dict())
+
+    def load(self) -> int:
+        """Restore the state saved after the last completed epoch; returns that epoch index
+        (0-based), or -1 when the state holds no epoch yet."""
+        state = load_state(self.state_path)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        for name, cb in self.callbacks.items():
+            cb.load_state_dict(state["callbacks"][name])
+        self.history = list(state["history"])
+        return int(state["epoch"]) - 1
