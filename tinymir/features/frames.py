@@ -1,0 +1,110 @@
+"""Cutting a signal into overlapping frames, and the analysis window.
+
+A clip ``y`` of ``n`` samples cut into frames of length ``L`` every ``h`` samples gives
+
+    frames[..., t, k] = y[..., t*h + k],    t = 0 .. 1 + (n - L) // h - 1,   k = 0 .. L-1
+
+as a strided *view* (no copy). Note the layout: tinymir puts the frame index before the sample
+index, ``(..., n_frames, frame_length)``, so that an FFT runs along the contiguous last axis;
+``librosa.util.frame`` returns the transpose ``(..., frame_length, n_frames)``.
+
+The window is the periodic Hann window of ``scipy.signal.get_window("hann", N)`` (what librosa
+uses, ``fftbins=True``):
+
+    w[k] = 0.5 - 0.5 cos(2 pi k / N),    k = 0 .. N-1
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tinymir import backend
+
+PAD_MODES = ("constant", "reflect", "edge")
+
+
+def pad_edges(y, width: int, mode: str = "constant"):
+    """Pad the last axis of ``y`` with ``width`` samples on both sides.
+
+    ``mode`` is ``"constant"`` (zeros, librosa >= 0.9's ``stft`` default), ``"reflect"``
+    (``y[1], y[2], ...`` mirrored about the first sample, librosa < 0.9) or ``"edge"``
+    (repeat the end samples, librosa's ``zero_crossing_rate``).
+    """
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad_mode {mode!r} is not supported: choose one of {', '.join(PAD_MODES)}")
+    if mode == "reflect" and y.shape[-1] <= width:
+        raise ValueError(f"pad_mode='reflect' needs a signal longer than {width} samples, "
+                         f"got {y.shape[-1]}; use pad_mode='constant'")
+    xp = backend.array_module(y)
+    widths = [(0, 0)] * (y.ndim - 1) + [(width, width)]
+    return xp.pad(y, widths, mode=mode)
+
+
+def n_frames(n_samples: int, frame_length: int, hop_length: int) -> int:
+    """Number of whole frames: ``1 + (n_samples - frame_length) // hop_length``."""
+    return 1 + (n_samples - frame_length) // hop_length
+
+
+def frame(y, frame_length: int, hop_length: int):
+    """Strided view ``(..., n_frames, frame_length)`` of the last axis of ``y`` (no copy)."""
+    if hop_length < 1:
+        raise ValueError(f"hop_length must be a positive integer, got {hop_length}")
+    if y.shape[-1] < frame_length:
+        raise ValueError(f"signal of {y.shape[-1]} samples is shorter than one frame "
+                         f"({frame_length} samples)")
+    xp = backend.array_module(y)
+    y = xp.ascontiguousarray(y)
+    count = n_frames(y.shape[-1], frame_length, hop_length)
+    step = y.strides[-1]
+    return xp.lib.stride_tricks.as_strided(
+        y, shape=y.shape[:-1] + (count, frame_length),
+        strides=y.strides[:-1] + (hop_length * step, step))
+
+
+def hann_window(n_fft: int, win_length: int | None = None, xp=np, dtype=None):
+    """Periodic Hann window of ``win_length`` samples, zero-padded to ``n_fft`` at the centre.
+
+    Cached per (sizes, device, dtype); do not modify the returned array in place.
+    """
+    dtype = np.dtype(dtype or backend.float_dtype()).name
+    return _hann_window(n_fft, win_length or n_fft, xp, dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _hann_window(n_fft: int, win_length: int, xp, dtype: str):
+    if not 0 < win_length <= n_fft:
+        raise ValueError(f"win_length={win_length} must lie in 1..n_fft={n_fft}")
+    k = np.arange(win_length)
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * k / win_length)
+    left = (n_fft - win_length) // 2
+    padded = np.zeros(n_fft)
+    padded[left:left + win_length] = window
+    return constant(padded, xp, dtype)
+
+
+def constant(host_array, xp, dtype):
+    """A filterbank/window computed on the host, as a read-only ``dtype`` array of ``xp``.
+
+    Helpers that build such constants are ``functools.lru_cache``-d on ``(parameters, xp,
+    dtype)``, so each device keeps its own copy.
+    """
+    host_array = np.ascontiguousarray(host_array, dtype=dtype)
+    if xp is np:
+        host_array.setflags(write=False)
+        return host_array
+    return xp.asarray(host_array)
+
+
+def as_signal(y, name: str = "audio"):
+    """``y`` as a floating array of the dtype policy (float32 unless float64 was asked for).
+
+    Keeps the array on its device; raises ``ValueError`` for empty or non-finite input.
+    """
+    xp = backend.array_module(y)
+    y = xp.asarray(y, dtype=backend.float_dtype())
+    if y.ndim == 0 or y.shape[-1] == 0:
+        raise ValueError(f"{name} is empty: expected samples along the last axis, got shape {y.shape}")
+    if not bool(xp.isfinite(y).all()):
+        raise ValueError(f"{name} contains NaN or infinite samples")
+    return y

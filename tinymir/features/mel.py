@@ -1,0 +1,124 @@
+"""The mel scale, triangular mel filterbanks and the mel spectrogram (librosa's defaults).
+
+Slaney mel scale (``htk=False``, librosa's default): linear below 1 kHz, logarithmic above,
+
+    m(f) = 3 f / 200                                   for f < 1000 Hz
+    m(f) = 15 + 27 ln(f / 1000) / ln(6.4)              for f >= 1000 Hz
+
+HTK mel scale (``htk=True``): ``m(f) = 2595 log10(1 + f / 700)``.
+
+Filter ``i`` of ``n_mels`` is a triangle over the FFT bin frequencies ``f_k``, between the mel
+points ``p_i, p_{i+1}, p_{i+2}`` (``n_mels + 2`` points evenly spaced in mel from ``fmin`` to
+``fmax``, mapped back to Hz):
+
+    W[i, k] = max(0, min((f_k - p_i) / (p_{i+1} - p_i), (p_{i+2} - f_k) / (p_{i+2} - p_{i+1})))
+
+and with ``norm="slaney"`` each triangle is scaled to unit area, ``W[i] *= 2 / (p_{i+2} - p_i)``.
+The mel spectrogram is one matrix product with the power spectrogram,
+``M[..., i, t] = sum_k W[i, k] |X[..., k, t]|^2``.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tinymir import backend
+from tinymir.features.frames import constant
+from tinymir.features.spectrum import fft_frequencies, spectrogram_frames
+
+_F_SP = 200.0 / 3          # Hz per mel below the break (Slaney)
+_BREAK_HZ = 1000.0
+_BREAK_MEL = _BREAK_HZ / _F_SP
+_LOGSTEP = np.log(6.4) / 27.0
+
+
+def hz_to_mel(frequencies, htk: bool = False):
+    """Hz -> mel on the Slaney (default) or HTK scale (formulas in the module docstring)."""
+    f = np.asarray(frequencies, dtype=np.float64)
+    if htk:
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    linear = f / _F_SP
+    log_part = _BREAK_MEL + np.log(np.maximum(f, _BREAK_HZ) / _BREAK_HZ) / _LOGSTEP
+    return np.where(f >= _BREAK_HZ, log_part, linear)
+
+
+def mel_to_hz(mels, htk: bool = False):
+    """mel -> Hz, the inverse of :func:`hz_to_mel`."""
+    m = np.asarray(mels, dtype=np.float64)
+    if htk:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    linear = _F_SP * m
+    log_part = _BREAK_HZ * np.exp(_LOGSTEP * (np.maximum(m, _BREAK_MEL) - _BREAK_MEL))
+    return np.where(m >= _BREAK_MEL, log_part, linear)
+
+
+def mel_frequencies(n_mels: int = 128, fmin: float = 0.0, fmax: float = 11025.0,
+                    htk: bool = False) -> np.ndarray:
+    """``n_mels`` frequencies (Hz) evenly spaced on the mel scale from ``fmin`` to ``fmax``."""
+    mels = np.linspace(hz_to_mel(fmin, htk), hz_to_mel(fmax, htk), n_mels)
+    return mel_to_hz(mels, htk)
+
+
+MEL_NORMS = ("slaney", None)
+
+
+def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
+                   fmax: float | None = None, htk: bool = False, norm: str | None = "slaney",
+                   xp=None, dtype=None):
+    """Mel filterbank ``W``, shape ``(n_mels, 1 + n_fft // 2)``, like ``librosa.filters.mel``.
+
+    Built in float64 on the host, cached per parameters and device, returned read-only in
+    ``dtype`` (default: the float policy) on ``xp`` (default: the current device).
+    """
+    if norm not in MEL_NORMS:
+        raise ValueError(f"mel norm {norm!r} is not supported: use 'slaney' or None")
+    fmax = sr / 2.0 if fmax is None else fmax
+    if not 0.0 <= fmin < fmax:
+        raise ValueError(f"need 0 <= fmin < fmax, got fmin={fmin}, fmax={fmax}")
+    xp = xp or backend.xp()
+    dtype = np.dtype(dtype or backend.float_dtype()).name
+    return _mel_filterbank(float(sr), int(n_fft), int(n_mels), float(fmin), float(fmax),
+                           bool(htk), norm, xp, dtype)
+
+
+@functools.lru_cache(maxsize=32)
+def _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp, dtype):
+    bins = fft_frequencies(sr, n_fft)
+    points = mel_frequencies(n_mels + 2, fmin, fmax, htk)
+    widths = np.diff(points)
+    ramps = points[:, None] - bins[None, :]
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    if norm == "slaney":
+        weights *= (2.0 / (points[2:] - points[:-2]))[:, None]
+    return constant(weights, xp, dtype)
+
+
+def apply_filterbank(spec_frames, bank):
+    """``out[..., t, i] = sum_k bank[i, k] spec[..., t, k]`` as ONE matrix product over all
+    clips and frames (frame-major in, frame-major out)."""
+    flat = spec_frames.reshape(-1, spec_frames.shape[-1])
+    return (flat @ bank.T).reshape(spec_frames.shape[:-1] + (bank.shape[0],))
+
+
+def melspectrogram(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
+                   n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
+                   htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
+                   center: bool = True, pad_mode: str = "constant"):
+    """Mel spectrogram ``M = W |X|^power``, shape ``(..., n_mels, n_frames)``, like
+    ``librosa.feature.melspectrogram`` (same defaults)."""
+    return mel_frames(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, norm, power, center,
+                      pad_mode).swapaxes(-1, -2)
+
+
+def mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
+               n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
+               htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
+               center: bool = True, pad_mode: str = "constant"):
+    """:func:`melspectrogram` in frame-major layout ``(..., n_frames, n_mels)``."""
+    spec = spectrogram_frames(y, n_fft, hop_length, power, center=center, pad_mode=pad_mode)
+    xp = backend.array_module(spec)
+    bank = mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp=xp, dtype=spec.dtype)
+    return apply_filterbank(spec, bank)
