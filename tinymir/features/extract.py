@@ -1,0 +1,116 @@
+"""Feature parameters with a stable cache key, and one dispatcher for the CLI and the data
+pipeline.
+
+    params = FeatureParams(kind="mel")            # seed defaults: 22 050 Hz, n_fft 1024, hop 512,
+    x = compute(y, params)                        # 128 mels, 20 MFCC, log (dB) magnitudes
+    x = extract(y, 22050, "mfcc", n_mfcc=13)      # the same, parameters as keywords
+
+Kinds and what they return for ``y`` of shape ``(..., n_samples)``:
+
+    stft    power_to_db(|X|^2)              (..., 1 + n_fft // 2, n_frames)
+    mel     power_to_db(W_mel |X|^2)        (..., n_mels, n_frames)
+    mfcc    DCT-II of the log-mel           (..., n_mfcc, n_frames)
+    chroma  chroma_stft (tuning 0)          (..., 12, n_frames)
+    track   track_features values           (..., len(feature_names(n_mfcc)))
+
+``log=False`` keeps stft and mel as power. dB floors (top_db 80) are per clip.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+from tinymir.features.cepstral import mfcc_frames
+from tinymir.features.chroma import chroma_frames
+from tinymir.features.db import power_to_db
+from tinymir.features.frames import as_signal
+from tinymir.features.mel import apply_filterbank, mel_filterbank
+from tinymir.features.spectrum import spectrogram_frames
+from tinymir.features.track import feature_names, track_features
+from tinymir import backend
+
+KINDS = ("mel", "stft", "mfcc", "chroma", "track")
+
+#: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
+#: :meth:`FeatureParams.key` are never reused across such a change.
+FEATURES_VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureParams:
+    """Everything that determines a feature array (the seed-000 defaults)."""
+
+    kind: str = "mel"
+    sr: int = 22050
+    n_fft: int = 1024
+    hop_length: int = 512
+    n_mels: int = 128
+    n_mfcc: int = 20
+    fmin: float = 0.0
+    fmax: float | None = None
+    log: bool = True
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown feature kind {self.kind!r}: choose one of {', '.join(KINDS)}")
+        for name in ("sr", "n_fft", "hop_length", "n_mels", "n_mfcc"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"feature parameter {name} must be a positive integer, got {value!r}")
+        if self.n_fft < 2:
+            raise ValueError(f"n_fft must be at least 2, got {self.n_fft}")
+        if self.n_mfcc > self.n_mels:
+            raise ValueError(f"n_mfcc={self.n_mfcc} cannot exceed n_mels={self.n_mels}")
+        fmax = self.sr / 2 if self.fmax is None else self.fmax
+        if not 0 <= self.fmin < fmax <= self.sr / 2:
+            raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, "
+                             f"fmax={self.fmax}, sr={self.sr}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "FeatureParams":
+        """Inverse of :meth:`to_dict`; unknown keys are an error naming them."""
+        unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown feature parameters: {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def key(self) -> str:
+        """Stable cache key, e.g. ``'mel-3f2a...'``: the kind, then a hash of every field and
+        :data:`FEATURES_VERSION` (same parameters -> same key, in any process)."""
+        canonical = json.dumps({"version": FEATURES_VERSION, **self.to_dict()}, sort_keys=True)
+        return f"{self.kind}-{hashlib.sha1(canonical.encode()).hexdigest()[:16]}"
+
+    def names(self) -> tuple[str, ...] | None:
+        """Column names for ``kind="track"``, else None."""
+        return feature_names(self.n_mfcc) if self.kind == "track" else None
+
+
+def compute(y, params: FeatureParams):
+    """Features of ``y`` (``(..., n_samples)`` at ``params.sr``) as described in the module
+    docstring, on the array's device."""
+    if params.kind == "track":
+        values, _ = track_features(y, params.sr, n_fft=params.n_fft,
+                                   hop_length=params.hop_length, n_mfcc=params.n_mfcc,
+                                   n_mels=params.n_mels)
+        return values
+    y = as_signal(y)
+    xp = backend.array_module(y)
+    power = spectrogram_frames(y, params.n_fft, params.hop_length, 2.0)
+    if params.kind == "chroma":
+        return chroma_frames(power, params.sr, params.n_fft).swapaxes(-1, -2)
+    if params.kind != "stft":
+        bank = mel_filterbank(params.sr, params.n_fft, params.n_mels, params.fmin, params.fmax,
+                              xp=xp, dtype=power.dtype)
+        power = apply_filterbank(power, bank)
+    if params.kind == "mfcc":
+        return mfcc_frames(power_to_db(power), params.n_mfcc).swapaxes(-1, -2)
+    return (power_to_db(power) if params.log else power).swapaxes(-1, -2)
+
+
+def extract(y, sr: int, kind: str = "mel", **params):
+    """``compute(y, FeatureParams(kind=kind, sr=sr, **params))``."""
+    return compute(y, FeatureParams(kind=kind, sr=sr, **params))

@@ -1,0 +1,127 @@
+"""Onset strength and global tempo, like ``librosa.onset.onset_strength`` and
+``librosa.feature.tempo`` (0.11, same defaults).
+
+Onset strength (spectral flux of the log-mel spectrogram ``L = power_to_db(mel)``, n_fft 2048):
+
+    o[t] = mean_m max(0, L[m, t] - L[m, t - lag])
+
+shifted right by ``lag + n_fft // (2 hop)`` frames (zeros in front) so that it lines up with
+the centred frames, and cut to the number of frames of ``L``.
+
+Tempo: the onset envelope is padded by ``win // 2`` on both sides with linear ramps to 0, cut
+into windows of ``win = floor(ac_size sr / hop)`` frames (8 s, hop 1), each Hann-windowed and
+autocorrelated; each autocorrelation is divided by its maximum (the tempogram ``A[lag, t]``),
+then averaged over frames. With ``bpm(lag) = 60 sr / (hop lag)`` and a log-normal prior,
+
+    tempo = bpm(argmax_lag [ ln(1 + 1e6 mean_t A[lag, t]) - (log2 bpm(lag) - log2 start_bpm)^2 / (2 std_bpm^2) ])
+
+over lags with ``bpm(lag) < max_tempo``. The (small) tempogram is computed in float64 so the
+argmax picks the same lag as librosa.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinymir import backend
+from tinymir.features.db import power_to_db
+from tinymir.features.frames import frame, hann_window
+from tinymir.features.mel import mel_frames
+from tinymir.features.spectrum import irfft, rfft
+
+
+def onset_strength_frames(log_mel_frames, lag: int = 1, n_fft: int = 2048,
+                          hop_length: int = 512, center: bool = True):
+    """Onset strength ``(..., n_frames)`` of a frame-major log-mel ``(..., n_frames, n_mels)``."""
+    if lag < 1:
+        raise ValueError(f"lag must be a positive integer, got {lag}")
+    xp = backend.array_module(log_mel_frames)
+    flux = xp.maximum(0.0, log_mel_frames[..., lag:, :] - log_mel_frames[..., :-lag, :])
+    envelope = flux.mean(axis=-1)
+    shift = lag + (n_fft // (2 * hop_length) if center else 0)
+    widths = [(0, 0)] * (envelope.ndim - 1) + [(shift, 0)]
+    envelope = xp.pad(envelope, widths)
+    if center:
+        envelope = envelope[..., :log_mel_frames.shape[-2]]
+    return envelope
+
+
+def onset_strength(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
+                   hop_length: int = 512, lag: int = 1, n_mels: int = 128, center: bool = True):
+    """Onset strength envelope ``(..., n_frames)`` from audio or a log-mel ``S``
+    ``(..., n_mels, n_frames)``. The dB floor is per clip (see :mod:`tinymir.features.db`)."""
+    if S is None:
+        if y is None:
+            raise ValueError("onset_strength needs audio y or a log-mel spectrogram S")
+        log_mel = power_to_db(mel_frames(y, sr, n_fft, hop_length, n_mels, center=center))
+    else:
+        log_mel = S.swapaxes(-1, -2)
+    return onset_strength_frames(log_mel, lag, n_fft, hop_length, center)
+
+
+def _ramp_pad(envelope, width: int):
+    """Pad the last axis by ``width`` on both sides with linear ramps from 0 to the edge value
+    (``np.pad(mode="linear_ramp", end_values=0)``)."""
+    xp = backend.array_module(envelope)
+    steps = xp.arange(width, dtype=envelope.dtype) / width
+    left = envelope[..., :1] * steps
+    right = envelope[..., -1:] * steps[::-1]
+    return xp.concatenate([left, envelope, right], axis=-1)
+
+
+def tempogram_frames(onset_envelope, win_length: int = 384):
+    """Autocorrelation tempogram, frame-major ``(..., n_frames, win_length)``, float64."""
+    if win_length < 1:
+        raise ValueError(f"win_length must be a positive integer, got {win_length}")
+    xp = backend.array_module(onset_envelope)
+    envelope = xp.asarray(onset_envelope, dtype=xp.float64)
+    count = envelope.shape[-1]
+    windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
+    windows = windows * hann_window(win_length, xp=xp, dtype=np.float64)
+    n_pad = 2 * win_length - 1
+    spectrum = rfft(windows, n=n_pad, axis=-1)
+    power = spectrum.real ** 2 + spectrum.imag ** 2
+    autocorrelation = irfft(power, n=n_pad, axis=-1)[..., :win_length]
+    peak = xp.abs(autocorrelation).max(axis=-1, keepdims=True)
+    return autocorrelation / xp.where(peak < np.finfo(np.float64).tiny, 1.0, peak)
+
+
+def tempogram(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 512,
+              win_length: int = 384):
+    """Autocorrelation tempogram ``(..., win_length, n_frames)`` like
+    ``librosa.feature.tempogram`` (formula in the module docstring)."""
+    if onset_envelope is None:
+        onset_envelope = onset_strength(y, sr, hop_length=hop_length)
+    return tempogram_frames(onset_envelope, win_length).swapaxes(-1, -2)
+
+
+def tempo_frequencies(n_lags: int, sr: float = 22050, hop_length: int = 512) -> np.ndarray:
+    """BPM of each autocorrelation lag: ``60 sr / (hop lag)``, ``inf`` at lag 0 (host)."""
+    bpm = np.full(n_lags, np.inf)
+    bpm[1:] = 60.0 * sr / (hop_length * np.arange(1, n_lags))
+    return bpm
+
+
+def tempo(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 512,
+          start_bpm: float = 120.0, std_bpm: float = 1.0, ac_size: float = 8.0,
+          max_tempo: float | None = 320.0):
+    """Global tempo (BPM) of each clip, shape ``(...)`` (librosa returns ``(..., 1)``).
+
+    Formula in the module docstring; ``onset_envelope`` may be given instead of ``y``.
+    """
+    if start_bpm <= 0 or std_bpm <= 0:
+        raise ValueError(f"start_bpm and std_bpm must be positive, got {start_bpm}, {std_bpm}")
+    if onset_envelope is None:
+        if y is None:
+            raise ValueError("tempo needs audio y or an onset envelope")
+        onset_envelope = onset_strength(y, sr, hop_length=hop_length)
+    xp = backend.array_module(onset_envelope)
+    win_length = int(int(ac_size * sr) // hop_length)
+    strength = tempogram_frames(onset_envelope, win_length).mean(axis=-2)
+    bpm = tempo_frequencies(win_length, sr, hop_length)
+    with np.errstate(divide="ignore"):
+        log_prior = -0.5 * ((np.log2(bpm) - np.log2(start_bpm)) / std_bpm) ** 2
+    if max_tempo is not None:
+        log_prior[:int(np.argmax(bpm < max_tempo))] = -np.inf
+    score = xp.log1p(1e6 * strength) + xp.asarray(log_prior)
+    best = xp.argmax(score, axis=-1)
+    return xp.asarray(bpm, dtype=backend.float_dtype())[best]
