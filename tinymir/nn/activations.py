@@ -1,0 +1,111 @@
+"""Element-wise activations (and Softmax over the last axis), each with its derivative.
+
+ReLU       y = max(x, 0)                          dx = dy · [x > 0]
+LeakyReLU  y = x if x > 0 else α x                 dx = dy · (1 if x > 0 else α)
+ELU        y = x if x > 0 else α (eˣ − 1)          dx = dy · (1 if x > 0 else y + α)
+Sigmoid    y = 1 / (1 + e⁻ˣ)                       dx = dy · y (1 − y)
+Tanh       y = tanh x                              dx = dy · (1 − y²)
+Softmax    yᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x}  dx = y ⊙ (dy − Σⱼ dyⱼ yⱼ)
+
+Each caches the smallest thing its backward needs: a boolean mask or the output.
+"""
+from __future__ import annotations
+
+from tinymir import backend
+
+from .layer import Layer, register
+
+
+def sigmoid(x):
+    """Numerically stable logistic function: never exponentiates a large positive number."""
+    xp = backend.array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+@register
+class ReLU(Layer):
+    def _forward(self, x, training):
+        self.positive = x > 0
+        return x * self.positive
+
+    def _backward(self, grad_out):
+        return grad_out * self.positive
+
+
+@register
+class LeakyReLU(Layer):
+    def __init__(self, alpha: float = 0.3, name: str | None = None):
+        super().__init__(name)
+        self.alpha = float(alpha)
+
+    def _forward(self, x, training):
+        xp = backend.array_module(x)
+        self.positive = x > 0
+        return xp.where(self.positive, x, self.alpha * x)
+
+    def _backward(self, grad_out):
+        xp = backend.array_module(grad_out)
+        return xp.where(self.positive, grad_out, self.alpha * grad_out)
+
+    def get_config(self):
+        return {"alpha": self.alpha, **super().get_config()}
+
+
+@register
+class ELU(Layer):
+    def __init__(self, alpha: float = 1.0, name: str | None = None):
+        super().__init__(name)
+        if alpha <= 0:
+            raise ValueError(f"ELU: alpha must be > 0, got {alpha}")
+        self.alpha = float(alpha)
+
+    def _forward(self, x, training):
+        xp = backend.array_module(x)
+        self.y = xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        return self.y
+
+    def _backward(self, grad_out):
+        xp = backend.array_module(grad_out)
+        return grad_out * xp.where(self.y > 0, 1.0, self.y + self.alpha).astype(grad_out.dtype)
+
+    def get_config(self):
+        return {"alpha": self.alpha, **super().get_config()}
+
+
+@register
+class Sigmoid(Layer):
+    def _forward(self, x, training):
+        self.y = sigmoid(x)
+        return self.y
+
+    def _backward(self, grad_out):
+        return grad_out * self.y * (1.0 - self.y)
+
+
+@register
+class Tanh(Layer):
+    def _forward(self, x, training):
+        self.y = backend.array_module(x).tanh(x)
+        return self.y
+
+    def _backward(self, grad_out):
+        return grad_out * (1.0 - self.y * self.y)
+
+
+def softmax(x, axis: int = -1):
+    xp = backend.array_module(x)
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@register
+class Softmax(Layer):
+    """Softmax over the last axis. For training, prefer :class:`SoftmaxCrossEntropy` on logits."""
+
+    def _forward(self, x, training):
+        self.y = softmax(x)
+        return self.y
+
+    def _backward(self, grad_out):
+        return self.y * (grad_out - (grad_out * self.y).sum(axis=-1, keepdims=True))

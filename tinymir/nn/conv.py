@@ -1,0 +1,169 @@
+"""Convolution layers (cross-correlation, as in every deep-learning library).
+
+Conv2D on (N, C, H, W) with kernel K of shape (F, C, kh, kw):
+
+    y[n, f, a, b] = b_f + Σ_{c,i,j} K[f, c, i, j] · xpad[n, c, s_h·a + i, s_w·b + j]
+
+Computed as one batched GEMM on im2col columns X̂ (N, C·kh·kw, Ho·Wo):  Y = K̂ X̂ with K̂ the
+kernel reshaped to (F, C·kh·kw). Backward, with dY (N, F, Ho·Wo):
+
+    dK̂ = Σₙ dYₙ X̂ₙᵀ,    db = Σ_{n,a,b} dY,    dX̂ = K̂ᵀ dY  then  dx = col2im(dX̂)
+
+Only the padded input is kept for backward; the columns are rebuilt there, which costs one
+copy but halves the memory a layer holds. Conv1D on (N, C, T) is the same with kh = 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinymir import backend
+
+from .init import check_initializer, initialize
+from .layer import Layer, ShapeError, pair, register
+from .windows import check_padding, col2im, im2col, output_size, pad2d, resolve_padding, unpad2d
+
+
+def conv2d_forward(xpad, kernel4d, bias, stride):
+    """Valid cross-correlation of an already padded (N, C, Hp, Wp) input."""
+    xp = backend.array_module(xpad)
+    f, c, kh, kw = kernel4d.shape
+    n, _, h, w = xpad.shape
+    ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
+    cols = im2col(xpad, (kh, kw), stride)
+    y = xp.matmul(kernel4d.reshape(f, c * kh * kw), cols)
+    if bias is not None:
+        y += bias[:, None]
+    return y.reshape(n, f, ho, wo)
+
+
+def conv2d_backward(xpad, kernel4d, grad_out, stride):
+    """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`."""
+    xp = backend.array_module(xpad)
+    f, c, kh, kw = kernel4d.shape
+    n = xpad.shape[0]
+    g = grad_out.reshape(n, f, -1)
+    cols = im2col(xpad, (kh, kw), stride)
+    dkernel = xp.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(kernel4d.shape)
+    dbias = g.sum(axis=(0, 2))
+    del cols
+    dcols = xp.matmul(kernel4d.reshape(f, -1).T, g)
+    return col2im(dcols, xpad.shape, (kh, kw), stride), dkernel, dbias
+
+
+@register
+class Conv2D(Layer):
+    """2-D convolution: ``filters`` kernels of ``kernel_size`` over (N, C, H, W).
+
+    ``padding``: ``"valid"`` (none), ``"same"`` (output = ceil(input / stride), Keras rule),
+    an int or a pair (rows, columns) of zeros on each side. Kernel layout (F, C, kh, kw) as in
+    PyTorch.
+    """
+
+    kernel_names = ("kernel",)
+    input_ndim = 3
+
+    def __init__(self, filters: int, kernel_size, stride=1, padding="valid", l2: float = 0.0,
+                 init: str = "glorot_uniform", use_bias: bool = True, name: str | None = None):
+        super().__init__(name, l2)
+        if int(filters) < 1:
+            raise ValueError(f"{type(self).__name__}: filters must be >= 1, got {filters}")
+        self.filters = int(filters)
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        if min(self.kernel_size) < 1 or min(self.stride) < 1:
+            raise ValueError(f"{type(self).__name__}: kernel_size and stride must be >= 1")
+        self.padding = check_padding(padding)
+        self.init = check_initializer(init)
+        self.use_bias = bool(use_bias)
+
+    def _pads(self, hw):
+        return resolve_padding(self.padding, self.kernel_size, self.stride, hw)
+
+    def output_shape(self, input_shape):
+        self.check_ndim(input_shape)
+        c, h, w = input_shape
+        pads = self._pads((h, w))
+        ho = output_size(h, self.kernel_size[0], self.stride[0], pads[0])
+        wo = output_size(w, self.kernel_size[1], self.stride[1], pads[1])
+        if ho < 1 or wo < 1:
+            raise ShapeError(f"layer {self.name!r} ({type(self).__name__}): kernel "
+                             f"{self.kernel_size} with padding {self.padding!r} does not fit "
+                             f"input {tuple(input_shape)}")
+        return self.filters, ho, wo
+
+    def _build(self, input_shape, rng):
+        c = input_shape[0]
+        kh, kw = self.kernel_size
+        shape = (self.filters, c, kh, kw)
+        self.new_param("kernel", initialize(self.init, shape, c * kh * kw,
+                                            self.filters * kh * kw, rng))
+        if self.use_bias:
+            self.new_param("bias", np.zeros(self.filters))
+
+    def _forward(self, x, training):
+        self.pads = self._pads(x.shape[2:])
+        self.xpad = pad2d(x, self.pads)
+        bias = self.params["bias"].value if self.use_bias else None
+        return conv2d_forward(self.xpad, self.params["kernel"].value, bias, self.stride)
+
+    def _backward(self, grad_out):
+        dxpad, dkernel, dbias = conv2d_backward(self.xpad, self.params["kernel"].value,
+                                                grad_out, self.stride)
+        self.params["kernel"].grad = dkernel
+        if self.use_bias:
+            self.params["bias"].grad = dbias
+        self.xpad = None
+        return unpad2d(dxpad, self.pads)
+
+    def get_config(self):
+        return {"filters": self.filters, "kernel_size": list(self.kernel_size),
+                "stride": list(self.stride), "padding": self.padding, "l2": self.l2,
+                "init": self.init, "use_bias": self.use_bias, **super().get_config()}
+
+
+@register
+class Conv1D(Layer):
+    """1-D convolution along time on (N, C, T), e.g. MFCCs with C coefficients.
+
+    ``y[n, f, t] = b_f + Σ_{c,i} K[f, c, 0, i] · xpad[n, c, s·t + i]``. Runs as a Conv2D with
+    a 1 × k kernel on (N, C, 1, T), so the kernel is stored as (F, C, 1, k).
+    """
+
+    kernel_names = ("kernel",)
+    input_ndim = 2
+
+    def __init__(self, filters: int, kernel_size: int, stride: int = 1, padding="valid",
+                 l2: float = 0.0, init: str = "glorot_uniform", use_bias: bool = True,
+                 name: str | None = None):
+        super().__init__(name, l2)
+        if padding not in ("valid", "same") and not isinstance(padding, (int, np.integer)):
+            raise ValueError(f"Conv1D: padding must be 'valid', 'same' or an int, got {padding!r}")
+        self.conv = Conv2D(filters, (1, int(kernel_size)), (1, int(stride)),
+                           padding if isinstance(padding, str) else (0, int(padding)),
+                           init=init, use_bias=use_bias, name=self.name)
+        self.filters, self.kernel_size, self.stride = int(filters), int(kernel_size), int(stride)
+        self.padding = padding if isinstance(padding, str) else int(padding)
+
+    def output_shape(self, input_shape):
+        self.check_ndim(input_shape)
+        c, t = input_shape
+        f, _, to = self.conv.output_shape((c, 1, t))
+        return f, to
+
+    def _build(self, input_shape, rng):
+        c, t = input_shape
+        self.conv.build((c, 1, t), rng)
+        self.params = self.conv.params
+
+    def _forward(self, x, training):
+        y = self.conv._forward(x[:, :, None, :], training)
+        return y[:, :, 0, :]
+
+    def _backward(self, grad_out):
+        return self.conv._backward(grad_out[:, :, None, :])[:, :, 0, :]
+
+    def get_config(self):
+        cfg = self.conv.get_config()
+        cfg.update(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                   l2=self.l2, name=self.name)
+        return cfg

@@ -1,0 +1,58 @@
+"""Inverted dropout: zero each input with probability ``rate`` during training and scale the
+survivors by 1 / (1 − rate), so inference needs no change.
+
+    training:  y = x ⊙ m / (1 − rate),  m ~ Bernoulli(1 − rate);   dx = dy ⊙ m / (1 − rate)
+    inference: y = x,  dx = dy
+
+The k-th training mask is drawn from a generator seeded with (seed, k); k is the buffer
+``calls``, saved with the model, so a resumed run continues the same mask sequence on the CPU.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinymir import backend
+
+from .layer import Layer, register
+
+
+def mask_seed(seed: int, call: int) -> int:
+    """A well-mixed 32-bit seed for call number ``call`` of a layer seeded with ``seed``."""
+    return int(np.random.SeedSequence([seed, call]).generate_state(1)[0])
+
+
+@register
+class Dropout(Layer):
+    """Inverted dropout with probability ``rate``; ``seed=None`` takes one from ``build``'s rng."""
+
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None):
+        super().__init__(name)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+        self.seed = None if seed is None else int(seed)
+        self.buffers["calls"] = np.zeros((), dtype=np.int64)   # host counter, see module doc
+        self.mask = None
+
+    def _build(self, input_shape, rng):
+        if self.seed is None:
+            self.seed = int(rng.integers(2**31))
+
+    def _forward(self, x, training):
+        if not training or self.rate == 0.0:
+            self.mask = None
+            return x
+        xp = backend.array_module(x)
+        generator = xp.random.default_rng(mask_seed(self.seed, int(self.buffers["calls"])))
+        self.buffers["calls"] += 1
+        keep = generator.random(x.shape, dtype=x.dtype) >= self.rate
+        self.mask = keep.astype(x.dtype) * (1.0 / (1.0 - self.rate))
+        return x * self.mask
+
+    def _backward(self, grad_out):
+        if self.mask is None:
+            return grad_out
+        return grad_out * self.mask
+
+    def get_config(self):
+        return {"rate": self.rate, "seed": self.seed, **super().get_config()}

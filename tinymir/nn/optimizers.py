@@ -1,0 +1,152 @@
+"""Optimisers: they walk ``model.parameters()`` and update each ``Param.value`` from its
+``grad``. ``lr`` is the learning rate that schedules change; ``step()`` applies one update.
+
+SGD (Keras-style):  η_t = lr / (1 + decay · t)
+    v ← μ v − η_t g;   w ← w + v                 (Nesterov: w ← w + μ v − η_t g)
+Adam (Keras' ε-hat form):   t ← t + 1
+    m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
+    w ← w − lr · √(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε)
+AdamW: Adam plus decoupled weight decay  w ← w − lr · weight_decay · w  (before the Adam step)
+
+``clip_grad_norm(params, max_norm)``: if ‖g‖₂ over all gradients exceeds max_norm, scale
+every gradient by max_norm / ‖g‖₂; returns ‖g‖₂ before clipping.
+
+``state_dict()`` holds the step count, lr and every moment (host arrays, by parameter name),
+which is all a resumed run needs to continue bit-for-bit.
+"""
+from __future__ import annotations
+
+import math
+
+from tinymir import backend
+
+
+def _named(params):
+    params = list(params)
+    if params and not isinstance(params[0], tuple):
+        params = [(str(k), p) for k, p in enumerate(params)]
+    return params
+
+
+class Optimizer:
+    """Base: ``params`` is ``model.parameters()`` (a list of ``(name, Param)``)."""
+
+    slot_names: tuple = ()
+
+    def __init__(self, params, lr: float):
+        if lr <= 0:
+            raise ValueError(f"{type(self).__name__}: lr must be > 0, got {lr}")
+        self.params = _named(params)
+        self.lr = float(lr)
+        self.iterations = 0
+        self.slots = {slot: {name: backend.array_module(p.value).zeros_like(p.value)
+                             for name, p in self.params} for slot in self.slot_names}
+
+    def step(self) -> None:
+        self.iterations += 1
+        for name, p in self.params:
+            self.update(name, p)
+
+    def update(self, name, p) -> None:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        """Not needed by tinymir's layers (backward overwrites), kept for custom loops."""
+        for _, p in self.params:
+            p.grad[...] = 0
+
+    def state_dict(self) -> dict:
+        return {"lr": self.lr, "iterations": self.iterations,
+                "slots": {slot: {name: backend.to_host(a).copy() for name, a in arrays.items()}
+                          for slot, arrays in self.slots.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.lr = float(state["lr"])
+        self.iterations = int(state["iterations"])
+        for slot, arrays in self.slots.items():
+            for name, target in arrays.items():
+                if name not in state["slots"][slot]:
+                    raise ValueError(f"optimizer state has no {slot!r} for parameter {name!r}")
+                target[...] = backend.array_module(target).asarray(state["slots"][slot][name],
+                                                                    dtype=target.dtype)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, Nesterov and Keras time decay."""
+
+    slot_names = ("velocity",)
+
+    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 decay: float = 0.0):
+        super().__init__(params, lr)
+        self.momentum, self.nesterov, self.decay = float(momentum), bool(nesterov), float(decay)
+
+    @property
+    def effective_lr(self) -> float:
+        """lr / (1 + decay · steps taken so far)."""
+        return self.lr / (1.0 + self.decay * self.iterations)
+
+    def step(self) -> None:
+        self._lr_now = self.effective_lr
+        super().step()
+
+    def update(self, name, p):
+        if not self.momentum:
+            p.value -= self._lr_now * p.grad
+            return
+        v = self.slots["velocity"][name]
+        v *= self.momentum
+        v -= self._lr_now * p.grad
+        if self.nesterov:
+            p.value += self.momentum * v - self._lr_now * p.grad
+        else:
+            p.value += v
+
+
+class Adam(Optimizer):
+    """Adam with bias correction folded into the step size (Keras' ε-hat form)."""
+
+    slot_names = ("m", "v")
+
+    def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-7):
+        super().__init__(params, lr)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def step(self) -> None:
+        t = self.iterations + 1
+        self._step_size = self.lr * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+        super().step()
+
+    def update(self, name, p):
+        xp = backend.array_module(p.value)
+        m, v = self.slots["m"][name], self.slots["v"][name]
+        m *= self.beta1
+        m += (1.0 - self.beta1) * p.grad
+        v *= self.beta2
+        v += (1.0 - self.beta2) * (p.grad * p.grad)
+        p.value -= self._step_size * m / (xp.sqrt(v) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay ``w ← w − lr · weight_decay · w``."""
+
+    def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-7, weight_decay: float = 1e-2):
+        super().__init__(params, lr, beta1, beta2, eps)
+        self.weight_decay = float(weight_decay)
+
+    def update(self, name, p):
+        p.value *= 1.0 - self.lr * self.weight_decay
+        super().update(name, p)
+
+
+def clip_grad_norm(params, max_norm: float) -> float:
+    """Scale all gradients so their global L2 norm is at most ``max_norm``; returns the norm."""
+    params = _named(params)
+    total = math.sqrt(sum(float((p.grad * p.grad).sum()) for _, p in params))
+    if total > max_norm:
+        scale = max_norm / (total + 1e-12)
+        for _, p in params:
+            p.grad *= scale
+    return total

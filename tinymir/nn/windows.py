@@ -1,0 +1,94 @@
+"""Strided views shared by convolution and pooling: padding arithmetic, im2col and col2im.
+
+For an input of height H, a window of k rows moved by stride s after padding p_top + p_bottom
+gives ``H_out = (H + p_top + p_bottom − k) // s + 1`` positions. ``"same"`` padding follows
+Keras/TensorFlow: ``H_out = ceil(H / s)``, total padding ``max((H_out − 1)s + k − H, 0)``,
+the odd row at the bottom (right).
+
+im2col turns (N, C, H, W) into columns (N, C·kh·kw, H_out·W_out) through a strided view
+(one copy, no Python loop over pixels); col2im is its adjoint (the backward pass), the sum
+of kh·kw strided slices: a loop over kernel offsets only.
+"""
+from __future__ import annotations
+
+from tinymir import backend
+
+from .layer import pair
+
+
+def resolve_padding(padding, kernel: tuple, stride: tuple, size: tuple) -> tuple:
+    """((top, bottom), (left, right)) for ``"valid"``, ``"same"``, an int or a pair."""
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding == "same":
+        pads = []
+        for k, s, n in zip(kernel, stride, size):
+            out = -(-n // s)
+            total = max((out - 1) * s + k - n, 0)
+            pads.append((total // 2, total - total // 2))
+        return tuple(pads)
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    ph, pw = pair(padding, "padding")
+    return (ph, ph), (pw, pw)
+
+
+def check_padding(padding):
+    """Validate a padding argument at construction time; returns it JSON-able."""
+    if padding in ("valid", "same"):
+        return padding
+    ph, pw = pair(padding, "padding")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"padding must be >= 0, got {padding!r}")
+    return [ph, pw] if isinstance(padding, (tuple, list)) else ph
+
+
+def output_size(size: int, kernel: int, stride: int, pad: tuple) -> int:
+    return (size + pad[0] + pad[1] - kernel) // stride + 1
+
+
+def pad2d(x, pads, value=0.0):
+    """Pad the last two axes of (N, C, H, W) by ((top, bottom), (left, right))."""
+    if not any(pads[0]) and not any(pads[1]):
+        return x
+    xp = backend.array_module(x)
+    return xp.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=value)
+
+
+def unpad2d(x, pads):
+    (top, bottom), (left, right) = pads
+    h, w = x.shape[2], x.shape[3]
+    return x[:, :, top:h - bottom, left:w - right]
+
+
+def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
+    """The view ``x[:, :, i + s_h·a, j + s_w·b]`` for all output positions (a, b)."""
+    (ho, wo), (sh, sw) = out_hw, stride
+    return x[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
+
+
+def im2col(xpad, kernel: tuple, stride: tuple):
+    """(N, C, Hp, Wp) -> columns (N, C·kh·kw, Ho·Wo): column (c, i, j) of position (a, b)
+    holds ``xpad[n, c, s_h·a + i, s_w·b + j]``."""
+    xp = backend.array_module(xpad)
+    n, c, h, w = xpad.shape
+    (kh, kw), (sh, sw) = kernel, stride
+    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    s0, s1, s2, s3 = xpad.strides
+    view = xp.lib.stride_tricks.as_strided(
+        xpad, shape=(n, c, kh, kw, ho, wo), strides=(s0, s1, s2, s3, s2 * sh, s3 * sw))
+    return xp.ascontiguousarray(view).reshape(n, c * kh * kw, ho * wo)
+
+
+def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
+    """Adjoint of :func:`im2col`: scatter-add columns back onto a zero (N, C, Hp, Wp)."""
+    xp = backend.array_module(cols)
+    n, c, h, w = padded_shape
+    (kh, kw), (sh, sw) = kernel, stride
+    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    out = xp.zeros(padded_shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            offset_slice(out, i, j, (ho, wo), stride)[...] += cols[:, :, i, j]
+    return out
