@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import json
 
+from tinymir import backend
 from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_frames
 from tinymir.features.db import power_to_db
@@ -28,7 +29,6 @@ from tinymir.features.frames import as_signal
 from tinymir.features.mel import apply_filterbank, mel_filterbank
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import feature_names, track_features
-from tinymir import backend
 
 KINDS = ("mel", "stft", "mfcc", "chroma", "track")
 

@@ -77,7 +77,7 @@ def tempogram_frames(onset_envelope, win_length: int = 384):
     count = envelope.shape[-1]
     windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
     windows = windows * hann_window(win_length, xp=xp, dtype=np.float64)
-    n_pad = 2 * win_length - 1
+    n_pad = backend.fft_module(xp).next_fast_len(2 * win_length - 1, real=True)
     spectrum = rfft(windows, n=n_pad, axis=-1)
     power = spectrum.real ** 2 + spectrum.imag ** 2
     autocorrelation = irfft(power, n=n_pad, axis=-1)[..., :win_length]

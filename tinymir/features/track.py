@@ -58,8 +58,8 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     """
     y = as_signal(y)
     xp = backend.array_module(y)
-    power = power_from_complex(stft_frames(y, n_fft, hop_length), 2.0)
-    magnitude = xp.sqrt(power)
+    magnitude = power_from_complex(stft_frames(y, n_fft, hop_length), 1.0)
+    power = magnitude * magnitude
     bank = mel_filterbank(sr, n_fft, n_mels, xp=xp, dtype=power.dtype)
     log_mel = power_to_db(apply_filterbank(power, bank))
     centroid = centroid_frames(magnitude, sr)
