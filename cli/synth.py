@@ -1,3 +1,43 @@
-"""`tinymir synth`: work in progress (filled in by its own change)."""
+"""`tinymir synth`: write the synthetic music set in the GTZAN folder layout."""
+import click
 
-COMMANDS = []
+from tinymir.audio import AudioError, synth
+
+
+def parse_classes(text: str):
+    """``"6"`` -> 6 (the first six genres); ``"rock,jazz"`` -> ``("rock", "jazz")``."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+@click.command("synth")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--classes", default="6", show_default=True,
+              help=f"How many classes (the first N of: {', '.join(synth.GENRES)}) "
+                   "or a comma-separated list of them.")
+@click.option("--per-class", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Clips per class.")
+@click.option("--seconds", default=6.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Length of every clip.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Same seed, same files.")
+@click.option("--sr", default=22050, show_default=True, type=click.IntRange(min=synth.MIN_SR),
+              help="Sample rate in Hz.")
+def synth_command(out, classes, per_class, seconds, seed, sr):
+    """Write labelled synthetic clips to OUT/<class>/<class>.00000.wav (16-bit wav).
+
+    Classes differ like genres do (tempo, drum pattern, timbre, harmony); see
+    tinymir.audio.synth for each recipe.
+    """
+    try:
+        names = synth.resolve_classes(parse_classes(classes))
+        paths = synth.make_dataset(out, names, per_class, seconds, seed, sr, progress=True)
+    except (ValueError, AudioError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"wrote {len(paths)} clips ({len(names)} classes x {per_class}, {seconds:g} s at "
+               f"{sr} Hz, seed {seed}) to {out}: {', '.join(names)}")
+
+
+COMMANDS = [synth_command]

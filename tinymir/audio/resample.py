@@ -22,9 +22,10 @@ def resample(y, orig_sr: int, target_sr: int):
     Polyphase filtering (``scipy.signal.resample_poly``, or CuPy's on the GPU) with
     ``up/down = target_sr/orig_sr`` reduced by the gcd: upsample by ``up`` (zero stuffing),
     low-pass with a Kaiser-windowed sinc (cut-off ``1/max(up, down)`` of Nyquist), keep every
-    ``down``-th sample. The output has ``ceil(n * up / down)`` samples, the same numbers as
-    ``librosa.resample(y, orig_sr=..., target_sr=..., res_type="polyphase")``. The dtype of
-    ``y`` is kept.
+    ``down``-th sample. The output has exactly ``ceil(n * up / down)`` samples, the same
+    numbers as ``librosa.resample(y, orig_sr=..., target_sr=..., res_type="polyphase")``
+    (librosa sizes its output from the float ratio, so it can end with one extra zero, e.g.
+    22050 samples 44100 -> 12000). The dtype of ``y`` is kept.
     """
     up, down = resample_ratio(orig_sr, target_sr)
     if up == down:

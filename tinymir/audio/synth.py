@@ -69,6 +69,7 @@ from .io import write
 
 GENRES = ("rock", "electronic", "jazz", "classical", "hiphop", "ambient", "metal", "reggae")
 
+MIN_SR = 8000                   # lowest sample rate the recipes are written for
 PEAK = 10 ** (-3 / 20)          # peak level after normalisation: -3 dBFS
 MAJOR = (0, 2, 4, 5, 7, 9, 11)  # scale steps in semitones
 MINOR = (0, 2, 3, 5, 7, 8, 10)
@@ -172,8 +173,12 @@ def overdrive(x, drive: float):
 
 
 def filtered_noise(rng, seconds, sr, kind: str, cutoff, decay: float | None):
-    """White noise through a Butterworth filter, times ``exp(-t / decay)`` (``None``: steady)."""
+    """White noise through a Butterworth filter, times ``exp(-t / decay)`` (``None``: steady).
+
+    Cut-offs above 0.45 ``sr`` are lowered to it, so every recipe works down to :data:`MIN_SR`.
+    """
     n = max(int(round(seconds * sr)), 1)
+    cutoff = np.minimum(cutoff, 0.45 * sr)
     sos = signal.butter(2, cutoff, btype=kind, fs=sr, output="sos")
     noise = signal.sosfilt(sos, rng.standard_normal(n)).astype(np.float32)
     if decay is None:
@@ -516,8 +521,10 @@ def render_clip(genre: str, seed_or_rng, seconds: float = 6.0, sr: int = 22050) 
     """
     if genre not in RECIPES:
         raise ValueError(f"unknown genre {genre!r}: choose from {', '.join(GENRES)}")
-    if seconds <= 0 or sr <= 0:
-        raise ValueError(f"seconds and sr must be positive (got {seconds}, {sr})")
+    if seconds <= 0:
+        raise ValueError(f"seconds must be positive, got {seconds}")
+    if sr < MIN_SR:
+        raise ValueError(f"sr must be at least {MIN_SR} Hz, got {sr}")
     rng = seed_or_rng if isinstance(seed_or_rng, np.random.Generator) \
         else np.random.default_rng(seed_or_rng)
     y = RECIPES[genre](rng, seconds, sr)
