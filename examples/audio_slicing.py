@@ -1,0 +1,39 @@
+"""Load a track, keep its middle, cut it into overlapping slices, and print the shapes.
+
+Run from the repository root::
+
+    python examples/audio_slicing.py [some_song.mp3]
+
+Without an argument it renders a 30 s synthetic rock clip to a temporary wav first.
+"""
+import sys
+import tempfile
+from pathlib import Path
+
+from tinymir import audio
+from tinymir.audio import synth
+
+
+def main(path):
+    meta = audio.info(path)
+    print(f"{path}: {meta.duration:.2f} s, {meta.channels} channel(s) at {meta.samplerate} Hz")
+
+    y, sr = audio.load(path, sr=22050)                   # mono float32, resampled
+    print(f"load      -> {y.shape} at {sr} Hz")
+
+    centre = audio.middle(y, sr, 20.0)                   # 20 s from the centre
+    print(f"middle    -> {centre.shape}")
+
+    slices = audio.slice_fixed(centre, sr, 3.0, overlap=0.5)   # 3 s slices, 50 % overlap
+    print(f"slices    -> {slices.shape}  (n_slices, samples)")
+    print(f"a 30 s track gives {audio.slice_count(30 * sr, sr, 3.0)} slices of 3 s at 50 % overlap")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "rock.wav"
+            audio.write(path, synth.render_clip("rock", seed_or_rng=0, seconds=30.0), 22050)
+            main(path)
