@@ -85,7 +85,7 @@ SPECTRAL = [
     ("spectral_centroid", {"sr": None}, 1e-5),
     ("spectral_bandwidth", {"sr": None}, 1e-5),
     ("spectral_flatness", {}, 1e-4),
-    ("spectral_contrast", {"sr": None}, 1e-3),
+    ("spectral_contrast", {"sr": None}, 2e-3),
     ("rms", {}, 1e-5),
     ("zero_crossing_rate", {}, 0.0),
 ]
@@ -96,7 +96,7 @@ SPECTRAL = [
 @pytest.mark.parametrize("n", LENGTHS)
 def test_spectral_descriptor_matches_librosa(name, kwargs, tolerance, sr, n):
     """float32, relative to each clip's peak value: centroid, bandwidth, rms 1e-5; flatness
-    1e-4; zero-crossing rate exactly; contrast 1e-3 (about 0.05 dB: its valleys average the
+    1e-4; zero-crossing rate exactly; contrast 2e-3 (about 0.1 dB: its valleys average the
     quietest 2 % of bins, where the float32 FFT's round-off, ~1e-7 of the peak, is a few
     percent of the value; librosa's FFT runs in float64. float64: 1e-9, see the next test)."""
     kwargs = {key: sr for key in kwargs}
