@@ -6,7 +6,8 @@ Onset strength (spectral flux of the log-mel spectrogram ``L = power_to_db(mel)`
     o[t] = mean_m max(0, L[m, t] - L[m, t - lag])
 
 shifted right by ``lag + n_fft // (2 hop)`` frames (zeros in front) so that it lines up with
-the centred frames, and cut to the number of frames of ``L``.
+the centred frames, and cut to the number of frames of ``L``. As in librosa, ``center=False``
+only drops that alignment (shift by ``lag``, no cut): the mel frames are centred either way.
 
 Tempo: the onset envelope is padded by ``win // 2`` on both sides with linear ramps to 0, cut
 into windows of ``win = floor(ac_size sr / hop)`` frames (8 s, hop 1), each Hann-windowed and
@@ -52,7 +53,7 @@ def onset_strength(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
     if S is None:
         if y is None:
             raise ValueError("onset_strength needs audio y or a log-mel spectrogram S")
-        log_mel = power_to_db(mel_frames(y, sr, n_fft, hop_length, n_mels, center=center))
+        log_mel = power_to_db(mel_frames(y, sr, n_fft, hop_length, n_mels))
     else:
         log_mel = S.swapaxes(-1, -2)
     return onset_strength_frames(log_mel, lag, n_fft, hop_length, center)
