@@ -18,9 +18,18 @@ def test_gtzan_layout_labels_and_shipped_artist_groups(tmp_path, folder):
                          "rock.00000", "rock.00001", "rock.00002"]
     assert table.classes == ["blues", "rock"] and not table.multilabel
     assert table.label_indices().tolist() == [0, 0, 0, 1, 1, 1]
-    assert table.groups[0] == "0"                                # Sturm: blues.00000 -> artist 0
+    assert table.name.startswith("GTZAN layout") and set(table.groups) == {None}
     assert [reason for _, reason in table.skipped] == [
         "not a GTZAN clip name (<genre>/<genre>.NNNNN.wav)"]
+
+
+def test_the_ten_gtzan_genres_get_the_shipped_artist_groups(tmp_path):
+    from tinymir.data.readers import GTZAN_GENRES
+    make_gtzan(tmp_path, sorted(GTZAN_GENRES), per_genre=1)
+    table = read_dataset(tmp_path)
+    assert table.name.startswith("GTZAN (")
+    assert table.groups[0] == "0"                                # Sturm: blues.00000 -> artist 0
+    assert read_dataset(tmp_path, artists=None).groups[0] is None
 
 
 def test_gtzan_corrupt_file_is_skipped_and_named_with_check_audio(tmp_path):

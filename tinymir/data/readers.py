@@ -3,7 +3,8 @@
 =============  ==============================================================================
 ``gtzan``      ``genres/<genre>/<genre>.NNNNN.{wav,au}`` (or ``genres_original/``, or the genre
                folders themselves); label = genre, group = artist id from the shipped Sturm
-               annotations (``gtzan_filtered/artists.tsv``).
+               annotations (``gtzan_filtered/artists.tsv``) when the folders are GTZAN's ten
+               genres (a synthetic set in this layout gets no groups).
 ``folders``    ``<class>/**/<audio>`` at any depth; label = first folder, group = second folder
                when there is one (artist20 ``artist/album/track``: label artist, group album).
 ``fma``        ``fma_metadata/tracks.csv`` (3-row header) + ``fma_<subset>/NNN/NNNNNN.mp3``;
@@ -39,6 +40,8 @@ from .tags import process_tags
 
 DATASETS = ("gtzan", "folders", "fma", "mtg-jamendo", "tags")
 AUDIO_SUFFIXES = frozenset("." + ext for ext in audio.READ_EXTENSIONS)
+GTZAN_GENRES = frozenset({"blues", "classical", "country", "disco", "hiphop", "jazz", "metal",
+                          "pop", "reggae", "rock"})
 GTZAN_CLIP = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})\.(wav|au)$")
 FMA_SUBSETS = ("small", "medium", "large")
 FMA_MIN_DURATION = 29.0
@@ -156,14 +159,19 @@ def read_gtzan_artists(path=None) -> dict[str, str]:
 def read_gtzan(path, artists="shipped") -> TrackTable:
     """GTZAN: ``<genre>/<genre>.NNNNN.{wav,au}``; groups from the artist annotations.
 
-    ``artists``: ``"shipped"`` (Sturm's ids for 948 clips), a path to a ``clip<TAB>artist_id``
-    file, or ``None`` for no groups.
+    ``artists``: ``"shipped"`` (Sturm's ids for 948 clips, used only when the genre folders are
+    GTZAN's ten, so a synthetic set in the same layout gets no false artists), a path to a
+    ``clip<TAB>artist_id`` file, or ``None`` for no groups.
     """
     path = Path(path)
     root = _gtzan_root(path)
     if root is None:
         raise DatasetError(f"{path}: not a GTZAN layout (expected genres/<genre>/<genre>.NNNNN.wav)")
-    artist_of = {} if artists is None else read_gtzan_artists(None if artists == "shipped" else artists)
+    is_gtzan = {d.name for d in root.iterdir() if d.is_dir()} == GTZAN_GENRES
+    if artists == "shipped":
+        artist_of = read_gtzan_artists() if is_gtzan else {}
+    else:
+        artist_of = {} if artists is None else read_gtzan_artists(artists)
     tracks, skipped = [], []
     for file in _audio_files(root):
         match = GTZAN_CLIP.match(file.name)
@@ -172,7 +180,8 @@ def read_gtzan(path, artists="shipped") -> TrackTable:
             continue
         clip = f"{match['genre']}.{match['number']}"
         tracks.append(Track(clip, str(file), (match["genre"],), artist_of.get(clip)))
-    return TrackTable(tracks, f"GTZAN ({root})", skipped)
+    name = "GTZAN" if is_gtzan else "GTZAN layout"
+    return TrackTable(tracks, f"{name} ({root})", skipped)
 
 
 # --------------------------------------------------------------------------------- folders --
