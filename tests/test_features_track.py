@@ -119,7 +119,7 @@ def test_extract_kinds_equal_the_individual_functions():
         mel, backend.to_host(F.power_to_db(F.melspectrogram(device_y, SR, n_fft=1024))), atol=1e-4)
     stft = backend.to_host(F.extract(device_y, SR, "stft"))
     expected = librosa.power_to_db(np.abs(librosa.stft(y[0], n_fft=1024, hop_length=512)) ** 2)
-    np.testing.assert_allclose(stft[0], expected, atol=1e-3)
+    np.testing.assert_allclose(stft[0], expected, atol=1e-2)   # dB; quiet bins: float32 FFT
     mfcc = backend.to_host(F.extract(device_y, SR, "mfcc", n_mfcc=13))
     np.testing.assert_allclose(mfcc, backend.to_host(F.mfcc(device_y, SR, n_fft=1024, n_mfcc=13)),
                                rtol=1e-5, atol=1e-3)
