@@ -43,7 +43,8 @@ def test_build_then_reuse_and_load_memory_maps(tmp_path, table):
     np.testing.assert_array_equal(features, file_features(table.tracks[0].path, PARAMS))
     again = FeatureCache(tmp_path / "cache", PARAMS).build(table, progress=False)
     assert (again.done, again.reused, len(again.skipped)) == (0, 6, 1)
-    assert cache.tracks(table.ids).frame_counts().tolist() == [cache.shape("blues.00000")[-1]] * 6 + [0]
+    frames = cache.shape("blues.00000")[-1]
+    assert cache.tracks(table.ids).frame_counts().tolist() == [frames] * 6 + [0]
     with pytest.raises(CacheError, match="rock.00007.*skipped.*unreadable"):
         cache.load("rock.00007")
     with pytest.raises(CacheError, match="'nope' is not in the cache"):

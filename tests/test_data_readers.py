@@ -105,7 +105,8 @@ def test_fma_genres_all_is_multilabel_with_genre_names(tmp_path):
     assert table.multilabel
     assert table.tracks[0].labels == ("Pop", "Experimental Pop")
     assert table.classes == ["Experimental Pop", "International", "Pop", "Rock"]
-    assert table.label_matrix().sum(axis=0).tolist() == [1, 1, 3, 2]   # 1013: no genre_top, Pop in all
+    # 1013 has no genre_top but Pop in genres_all
+    assert table.label_matrix().sum(axis=0).tolist() == [1, 1, 3, 2]
 
 
 def test_fma_default_min_duration_drops_short_clips(tmp_path):
@@ -150,14 +151,16 @@ def test_tag_csv_path_or_name_columns_single_and_multi_label(tmp_path):
     multi = read_dataset(tmp_path / "meta.csv", tags_column="Moods")
     assert multi.multilabel and multi.tracks[0].labels == ("Happy", "Lively")
     assert [reason for _, reason in multi.skipped] == ["no label", "audio file missing"]
-    (tmp_path / "two.csv").write_text("path,genre1,genre2\naudio/a1.wav,Rock,\naudio/b1.wav,Rock,Pop\n")
+    (tmp_path / "two.csv").write_text(
+        "path,genre1,genre2\naudio/a1.wav,Rock,\naudio/b1.wav,Rock,Pop\n")
     two = read_dataset(tmp_path / "two.csv", label_columns=["genre1", "genre2"])
     assert two.multilabel and [t.labels for t in two] == [("Rock",), ("Rock", "Pop")]
 
 
 def test_tag_csv_errors_name_the_file_and_the_columns(tmp_path):
     (tmp_path / "meta.csv").write_text("path,mood\nx.wav,happy\n")
-    with pytest.raises(DatasetError, match=r"meta.csv: which column holds the labels\?.*path, mood"):
+    with pytest.raises(DatasetError,
+                       match=r"meta.csv: which column holds the labels\?.*path, mood"):
         read_dataset(tmp_path / "meta.csv")
     with pytest.raises(DatasetError, match="no column 'genre'"):
         read_dataset(tmp_path / "meta.csv", label_columns="genre")

@@ -17,7 +17,7 @@ present but missing from the manifest (killed between rename and append) are ado
 temporaries of dead processes are removed, and only the tracks not finished are computed.
 
 Parallelism: ``jobs > 1`` extracts in ``jobs`` worker processes (``spawn``-safe
-``ProcessPoolExecutor``; each worker single-threaded). On a GPU the parent instead loads
+``ProcessPoolExecutor``; each worker on the CPU, single-threaded). On a GPU the parent instead loads
 ``batch_size`` clips, stacks those of equal length and computes each stack in one call.
 """
 from __future__ import annotations
@@ -43,7 +43,8 @@ from .table import DatasetError, Track
 
 GPU_BATCH = 16
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
-SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              backend.ENV_VAR: "cpu"}
 
 
 class CacheError(DatasetError):
@@ -113,10 +114,10 @@ def _extract_to(path: str, params_dict: dict, target: str):
 
 
 @contextmanager
-def _single_threaded_children():
-    """Spawned workers inherit the environment: one BLAS/OpenMP thread each."""
-    saved = {name: os.environ.get(name) for name in SINGLE_THREAD_ENV}
-    os.environ.update({name: "1" for name in SINGLE_THREAD_ENV})
+def _worker_environment():
+    """Spawned workers inherit the environment: CPU, one BLAS/OpenMP thread each."""
+    saved = {name: os.environ.get(name) for name in WORKER_ENV}
+    os.environ.update(WORKER_ENV)
     try:
         yield
     finally:
@@ -237,7 +238,7 @@ class FeatureCache:
 
     def _run_in_processes(self, todo, jobs):
         params = self.params.to_dict()
-        with _single_threaded_children(), ProcessPoolExecutor(
+        with _worker_environment(), ProcessPoolExecutor(
                 max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(_extract_to, record["path"], params, str(target)): record
                        for record, target in todo}

@@ -26,7 +26,8 @@ def describe(table: TrackTable, max_skipped: int = 20) -> str:
                                                                key=lambda kv: (-kv[1], kv[0]))]
     durations = np.array([t.duration for t in table.tracks if t.duration is not None])
     if len(durations):
-        lines.append(f"durations: total {format_seconds(durations.sum())}, min {durations.min():.1f} s, "
+        lines.append(f"durations: total {format_seconds(durations.sum())}, "
+                     f"min {durations.min():.1f} s, "
                      f"median {np.median(durations):.1f} s, max {durations.max():.1f} s"
                      + (f" ({len(durations)} tracks known)" if len(durations) < len(table) else ""))
     else:

@@ -67,7 +67,8 @@ def read_dataset(path, dataset: str = "auto", check_audio: bool = False,
     readers = {"gtzan": read_gtzan, "folders": read_folders, "fma": read_fma,
                "mtg-jamendo": read_mtg_jamendo, "tags": read_tag_csv}
     if name not in readers:
-        raise DatasetError(f"unknown dataset {dataset!r}: choose one of auto, {', '.join(DATASETS)}")
+        raise DatasetError(f"unknown dataset {dataset!r}: choose one of auto, "
+                           f"{', '.join(DATASETS)}")
     tag_options = {key: options.pop(key) for key in TAG_OPTIONS if key in options}
     if name == "fma":
         check_audio = True
@@ -83,7 +84,8 @@ def read_dataset(path, dataset: str = "auto", check_audio: bool = False,
     if tag_options:
         table = process_tags(table, **tag_options)
     if not table.tracks:
-        reasons = f"; {len(table.skipped)} files skipped, e.g. {table.skipped[0]}" if table.skipped else ""
+        reasons = (f"; {len(table.skipped)} files skipped, e.g. {table.skipped[0]}"
+                   if table.skipped else "")
         raise DatasetError(f"{path}: no usable track found as a {name} dataset{reasons}")
     return table
 
@@ -166,7 +168,8 @@ def read_gtzan(path, artists="shipped") -> TrackTable:
     path = Path(path)
     root = _gtzan_root(path)
     if root is None:
-        raise DatasetError(f"{path}: not a GTZAN layout (expected genres/<genre>/<genre>.NNNNN.wav)")
+        raise DatasetError(f"{path}: not a GTZAN layout "
+                           "(expected genres/<genre>/<genre>.NNNNN.wav)")
     is_gtzan = {d.name for d in root.iterdir() if d.is_dir()} == GTZAN_GENRES
     if artists == "shipped":
         artist_of = read_gtzan_artists() if is_gtzan else {}
@@ -253,8 +256,12 @@ def read_fma(path, subset: str = "small", labels: str = "genre_top",
     ``fma_metadata/``. Tracks without a label or without an audio file are skipped.
     """
     path = Path(path)
-    csv_path = path if path.is_file() else (path / "fma_metadata" / "tracks.csv"
-                                            if (path / "fma_metadata").is_dir() else path / "tracks.csv")
+    if path.is_file():
+        csv_path = path
+    elif (path / "fma_metadata").is_dir():
+        csv_path = path / "fma_metadata" / "tracks.csv"
+    else:
+        csv_path = path / "tracks.csv"
     if subset not in FMA_SUBSETS:
         raise DatasetError(f"unknown FMA subset {subset!r}: choose one of {', '.join(FMA_SUBSETS)}")
     if labels not in ("genre_top", "genres_all"):

@@ -42,7 +42,8 @@ class Split(dict):
     """``{part name: sorted int64 track indices}`` with a ``name`` saying how it was made."""
 
     def __init__(self, name: str, parts: dict):
-        super().__init__({key: np.sort(np.asarray(idx, dtype=np.int64)) for key, idx in parts.items()})
+        super().__init__({key: np.sort(np.asarray(idx, dtype=np.int64))
+                          for key, idx in parts.items()})
         self.name = name
 
     @property
@@ -195,7 +196,8 @@ def filtered_list_dir() -> Path:
 
 def _clip_stem(name: str) -> str:
     """``'blues/blues.00012.wav'`` or ``'blues.00012.au'`` -> ``'blues.00012'``."""
-    return Path(name).name.rsplit(".", 1)[0] if Path(name).suffix in (".wav", ".au") else Path(name).name
+    name = Path(name).name
+    return name.rsplit(".", 1)[0] if name.endswith((".wav", ".au")) else name
 
 
 def filtered_split(table: TrackTable) -> Split:

@@ -3,7 +3,7 @@
 Per feature f (a frequency bin of ``(bins, frames)`` track features, or a column of a
 ``(n, features)`` table), over every value x of the TRAINING tracks:
 
-    mean_f = (1/N_f) sum x,    std_f = sqrt((1/N_f) sum x^2 - mean_f^2),    x' = (x - mean_f) / std_f
+    mean_f = (1/N_f) sum x,   std_f = sqrt((1/N_f) sum x^2 - mean_f^2),   x' = (x - mean_f) / std_f
 
 (a feature with ``std_f < eps`` is left unscaled: ``std_f = 1``). The sums are accumulated in
 float64 one track at a time, so fitting reads memory-mapped features without loading them all.
