@@ -1,3 +1,145 @@
-"""`tinymir features`: work in progress (filled in by its own change)."""
+"""`tinymir features`: features of one audio file or of every audio file in a folder, to .npz."""
+from __future__ import annotations
 
-COMMANDS = []
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import click
+import numpy as np
+
+from tinymir.audio import AudioError
+from tinymir.features import KINDS, FeatureParams
+from tinymir.features.files import batch_features, find_audio_files, load_clip
+from tinymir.progress import Progress
+
+BATCH_SIZE = 16     # clips of one length computed together
+
+
+@click.command("features")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--kind", type=click.Choice(KINDS), default="mel", show_default=True,
+              help="mel / stft (dB), mfcc, chroma: (bins, frames) per file; "
+                   "track: one row of hand-crafted features per file.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .npz file to write.")
+@click.option("--sr", type=int, default=22050, show_default=True, help="Sample rate (Hz).")
+@click.option("--n-fft", type=int, default=1024, show_default=True)
+@click.option("--hop", "hop_length", type=int, default=512, show_default=True)
+@click.option("--n-mels", type=int, default=128, show_default=True)
+@click.option("--n-mfcc", type=int, default=20, show_default=True)
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write a PNG picture of each file's features to this folder "
+                   "(needs matplotlib).")
+def features_command(path, kind, out, sr, n_fft, hop_length, n_mels, n_mfcc, plot):
+    """Compute features of PATH (an audio file, or a folder searched recursively) into OUT.
+
+    The .npz holds `features` (stacked when every file gives the same shape, else concatenated
+    along the frame axis with `n_frames` per file), `paths` (relative to PATH), `labels` (each
+    file's parent folder name), `params` (JSON) and `key`; for --kind track also `names`.
+    Unreadable files are skipped with one line each.
+    """
+    try:
+        params = FeatureParams(kind=kind, sr=sr, n_fft=n_fft, hop_length=hop_length,
+                               n_mels=n_mels, n_mfcc=n_mfcc)
+        files = find_audio_files(path)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    if plot is not None:
+        _check_plotting(kind)
+
+    results, skipped = _compute_all(files, params)
+    done = sorted(results)
+    if not done:
+        raise click.ClickException(f"none of the {len(files)} audio files could be read")
+    root = path if path.is_dir() else path.parent
+    relative = [files[i].relative_to(root).as_posix() for i in done]
+    arrays = _feature_arrays([results[i] for i in done])
+    arrays.update(paths=np.array(relative), labels=np.array([files[i].parent.name for i in done]),
+                  params=np.array(json.dumps(params.to_dict(), sort_keys=True)),
+                  key=np.array(params.key()))
+    if params.names() is not None:
+        arrays["names"] = np.array(params.names())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(out, **arrays)
+        if plot is not None:
+            _plot_all(plot, relative, [results[i] for i in done], params)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
+    click.echo(f"wrote {params.kind} features of {len(done)} files to {out}; "
+               f"skipped {skipped} files")
+
+
+def _compute_all(files, params):
+    """``{file index: features}`` and the number of skipped files.
+
+    Clips are loaded one by one and grouped by length; a group is computed in one batched call
+    when it reaches ``BATCH_SIZE`` clips (and whatever is left at the end).
+    """
+    results, pending, skipped = {}, defaultdict(list), 0
+
+    def flush(length):
+        indices, clips = zip(*pending.pop(length))
+        results.update(zip(indices, batch_features(list(clips), params)))
+
+    with Progress(total=len(files), unit="tracks", label=f"features {params.kind}") as bar:
+        for index, file in enumerate(files):
+            try:
+                clip = load_clip(file, params)
+            except AudioError as exc:
+                click.echo(f"skipped {exc}", err=True)
+                skipped += 1
+            else:
+                pending[clip.shape[-1]].append((index, clip))
+                if len(pending[clip.shape[-1]]) >= BATCH_SIZE:
+                    flush(clip.shape[-1])
+            bar.advance()
+        for length in list(pending):
+            flush(length)
+    return results, skipped
+
+
+def _feature_arrays(features):
+    """Stacked when all shapes agree; else concatenated along frames with ``n_frames``."""
+    if len({f.shape for f in features}) == 1:
+        arrays = {"features": np.stack(features)}
+    else:
+        arrays = {"features": np.concatenate(features, axis=-1)}
+    if features[0].ndim == 2:
+        arrays["n_frames"] = np.array([f.shape[-1] for f in features])
+    return arrays
+
+
+def _check_plotting(kind):
+    if kind == "track":
+        raise click.ClickException("--plot draws spectrogram-like features; --kind track gives "
+                                   "one row of numbers per file, nothing to draw")
+    try:
+        import matplotlib  # noqa: F401  (optional dependency)
+    except ImportError:
+        raise click.ClickException("--plot needs matplotlib, which is not installed "
+                                   "(pip install matplotlib)") from None
+
+
+def _plot_all(folder, relative_paths, features, params):
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    folder.mkdir(parents=True, exist_ok=True)
+    frame_seconds = params.hop_length / params.sr
+    for name, values in zip(relative_paths, features):
+        figure, axes = pyplot.subplots(figsize=(8, 3.5))
+        image = axes.imshow(values, origin="lower", aspect="auto", interpolation="nearest",
+                            extent=(0, values.shape[-1] * frame_seconds, 0, values.shape[0]))
+        figure.colorbar(image, ax=axes, label="dB" if params.kind in ("mel", "stft") else "")
+        axes.set(title=f"{name} ({params.kind})", xlabel="time (s)",
+                 ylabel={"mel": "mel band", "stft": "frequency bin", "mfcc": "coefficient",
+                         "chroma": "pitch class (C..B)"}[params.kind])
+        figure.tight_layout()
+        figure.savefig(folder / (Path(name).with_suffix("").as_posix().replace("/", "__") + ".png"))
+        pyplot.close(figure)
+
+
+COMMANDS = [features_command]
