@@ -17,7 +17,7 @@ def resample_ratio(orig_sr: int, target_sr: int) -> tuple[int, int]:
 
 
 def resample(y, orig_sr: int, target_sr: int):
-    """Resample ``y`` along its last axis (batched over leading axes) from ``orig_sr`` to ``target_sr``.
+    """Resample ``y`` from ``orig_sr`` to ``target_sr`` along its last axis (batched).
 
     Polyphase filtering (``scipy.signal.resample_poly``, or CuPy's on the GPU) with
     ``up/down = target_sr/orig_sr`` reduced by the gcd: upsample by ``up`` (zero stuffing),

@@ -1,9 +1,11 @@
 """A synthetic music set: genre-like classes rendered from seeds, in the GTZAN folder layout.
 
-Each clip is a small arrangement played by additive synthesis and synthesised drums, so the
-classes differ the way genres do (tempo, drum pattern, timbre, harmony) rather than by one
-number. Every clip is drawn from ``np.random.default_rng(SeedSequence([seed, class, index]))``:
-same seed, same samples. Within a class each clip gets a random key (root), tempo (+-8 %
+Each clip is a small arrangement played by additive synthesis and synthesised drums (the
+sources are in :mod:`tinymir.audio.instruments`), so the classes differ the way genres do
+(tempo, drum pattern, timbre, harmony) rather than by one number. Every clip is drawn from
+``np.random.default_rng(SeedSequence([seed, class, index]))``: same seed, same samples (bit
+for bit with the same NumPy on the same CPU; elsewhere NumPy's vectorised ``sin``/``exp`` may
+round a last bit differently, which 16-bit files almost always absorb). Within a class each clip gets a random key (root), tempo (+-8 %
 around the class tempo), pattern variant, starting point inside the bar, part levels
 (+-3 dB), timbre details and a noise floor (-55 to -40 dB); the mix is peak-normalised to
 -3 dBFS.
@@ -65,164 +67,16 @@ from scipy import signal
 
 from tinymir.progress import Progress
 
+from .instruments import (MIN_SR, additive, bell, clap, electric_piano, filtered_noise, hat,
+                          kick, midi_to_hz, overdrive, pluck, ride, saw, snare, square)
 from .io import write
 
 GENRES = ("rock", "electronic", "jazz", "classical", "hiphop", "ambient", "metal", "reggae")
 
-MIN_SR = 8000                   # lowest sample rate the recipes are written for
 PEAK = 10 ** (-3 / 20)          # peak level after normalisation: -3 dBFS
 MAJOR = (0, 2, 4, 5, 7, 9, 11)  # scale steps in semitones
 MINOR = (0, 2, 3, 5, 7, 8, 10)
 PHRYGIAN = (0, 1, 3, 5, 7, 8, 10)
-
-
-# --------------------------------------------------------------------------------------------
-# Sound sources
-# --------------------------------------------------------------------------------------------
-
-def midi_to_hz(note) -> np.ndarray:
-    """``f = 440 * 2 ** ((note - 69) / 12)``."""
-    return 440.0 * 2.0 ** ((np.asarray(note, dtype=np.float64) - 69.0) / 12.0)
-
-
-def additive(freq: float, seconds: float, sr: int, ratios, amps, decays=0.0,
-             attack: float = 0.005, release: float = 0.05, vibrato: tuple = (0.0, 0.0)):
-    """One note as a sum of partials with their own decays.
-
-    ``x(t) = A(t) * sum_k a_k * exp(-d_k t) * sin(2 pi r_k phi(t))`` with
-    ``phi(t) = f t + f v / (2 pi w) * sin(2 pi w t)`` (vibrato of relative depth ``v`` at ``w``
-    Hz) and ``A(t)`` a linear attack/release. Partials at or above 0.45 ``sr`` are left out.
-    """
-    n = max(int(round(seconds * sr)), 1)
-    t = np.arange(n) / sr
-    ratios = np.atleast_1d(np.asarray(ratios, dtype=np.float64))
-    amps = np.broadcast_to(np.asarray(amps, dtype=np.float32), ratios.shape)
-    decays = np.broadcast_to(np.asarray(decays, dtype=np.float32), ratios.shape)
-    audible = ratios * freq < 0.45 * sr
-    ratios, amps, decays = ratios[audible], amps[audible], decays[audible]
-    cycles = freq * t
-    depth, rate = vibrato
-    if depth:
-        cycles = cycles + freq * depth / (2 * np.pi * rate) * np.sin(2 * np.pi * rate * t)
-    if np.all(ratios == np.round(ratios)):
-        # whole-number ratios: k * frac(phi) has the phase of k * phi, so float32 is exact enough
-        phase = np.outer(ratios.astype(np.float32), (cycles - np.floor(cycles)).astype(np.float32))
-    else:
-        phase = np.outer(ratios, cycles)
-        phase = (phase - np.floor(phase)).astype(np.float32)
-    partials = np.sin(np.float32(2 * np.pi) * phase)
-    if np.any(decays):
-        partials *= np.exp(-np.outer(decays, t.astype(np.float32)))
-    return amps @ partials * _attack_release(n, sr, attack, release)
-
-
-def _attack_release(n: int, sr: int, attack: float, release: float) -> np.ndarray:
-    envelope = np.ones(n, dtype=np.float32)
-    rise, fall = min(int(attack * sr), n), min(int(release * sr), n)
-    if rise:
-        envelope[:rise] = np.linspace(0, 1, rise, dtype=np.float32)
-    if fall:
-        envelope[n - fall:] *= np.linspace(1, 0, fall, dtype=np.float32)
-    return envelope
-
-
-def harmonic(count: int, slope: float = 1.0, odd_only: bool = False):
-    """Partial ratios ``1..count`` (odd ones only for a square) and amplitudes ``1 / k**slope``."""
-    k = np.arange(1, 2 * count, 2) if odd_only else np.arange(1, count + 1)
-    return k.astype(np.float64), (1.0 / k ** slope).astype(np.float32)
-
-
-def pluck(freq, seconds, sr, partials=8, decay=3.0, slope=1.2):
-    """Plucked string: ``d_k = decay * (1 + 0.7 (k - 1))``, high partials die first."""
-    ratios, amps = harmonic(partials, slope)
-    return additive(freq, seconds, sr, ratios, amps, decay * (1 + 0.7 * (ratios - 1)),
-                    attack=0.002, release=0.02)
-
-
-def saw(freq, seconds, sr, partials=16, decay=0.0, attack=0.005, release=0.05, vibrato=(0, 0),
-        slope=1.0):
-    """Sawtooth-like tone ``a_k = 1 / k**slope`` with one common decay."""
-    ratios, amps = harmonic(partials, slope)
-    return additive(freq, seconds, sr, ratios, amps, decay, attack, release, vibrato)
-
-
-def square(freq, seconds, sr, partials=8, decay=6.0):
-    """Square-like tone: odd partials ``a_k = 1 / k``."""
-    ratios, amps = harmonic(partials, 1.0, odd_only=True)
-    return additive(freq, seconds, sr, ratios, amps, decay, attack=0.002, release=0.02)
-
-
-def electric_piano(freq, seconds, sr, decay=1.5):
-    """Four harmonics with rising decays plus an inharmonic tine at 7.1 f that fades in 50 ms."""
-    ratios = (1.0, 2.0, 3.0, 4.0, 7.1)
-    amps = (1.0, 0.35, 0.12, 0.05, 0.25)
-    decays = (decay, 1.6 * decay, 2.5 * decay, 3.5 * decay, 20.0)
-    return additive(freq, seconds, sr, ratios, amps, decays, attack=0.003, release=0.05)
-
-
-def bell(freq, seconds, sr):
-    """Inharmonic bar/bell partials 1, 2.76, 5.40, 8.93 with decays growing with the ratio."""
-    ratios = np.array([1.0, 2.76, 5.40, 8.93])
-    return additive(freq, seconds, sr, ratios, (1.0, 0.5, 0.25, 0.12), 0.6 * ratios,
-                    attack=0.002, release=0.2)
-
-
-def overdrive(x, drive: float):
-    """Soft clipping ``tanh(drive * x) / tanh(drive)``."""
-    return (np.tanh(drive * x) / np.tanh(drive)).astype(np.float32)
-
-
-def filtered_noise(rng, seconds, sr, kind: str, cutoff, decay: float | None):
-    """White noise through a Butterworth filter, times ``exp(-t / decay)`` (``None``: steady).
-
-    Cut-offs above 0.45 ``sr`` are lowered to it, so every recipe works down to :data:`MIN_SR`.
-    """
-    n = max(int(round(seconds * sr)), 1)
-    cutoff = np.minimum(cutoff, 0.45 * sr)
-    sos = signal.butter(2, cutoff, btype=kind, fs=sr, output="sos")
-    noise = signal.sosfilt(sos, rng.standard_normal(n)).astype(np.float32)
-    if decay is None:
-        return noise
-    return noise * np.exp(-np.arange(n, dtype=np.float32) / (decay * sr))
-
-
-def kick(sr, start_hz=150.0, end_hz=48.0, decay=0.25, sweep=0.03):
-    """Sine with a pitch drop ``f(t) = f1 + (f0 - f1) exp(-t / tau)``, times ``exp(-t / decay)``.
-
-    Phase ``2 pi (f1 t + (f0 - f1) tau (1 - exp(-t / tau)))``, the integral of ``f(t)``.
-    """
-    t = np.arange(int(4 * decay * sr)) / sr
-    phase = end_hz * t + (start_hz - end_hz) * sweep * (1 - np.exp(-t / sweep))
-    return (np.sin(2 * np.pi * phase) * np.exp(-t / decay)).astype(np.float32)
-
-
-def snare(rng, sr, tone_hz=185.0, decay=0.12):
-    """Band-passed noise burst plus a short body tone."""
-    noise = filtered_noise(rng, 4 * decay, sr, "bandpass", (1200, 8000), decay)
-    body = additive(tone_hz, 4 * decay, sr, (1.0, 1.6), (1.0, 0.5), 1 / 0.05, attack=0.001)
-    return noise + 0.6 * body
-
-
-def hat(rng, sr, decay=0.03):
-    """High-passed noise; ``decay`` 0.03 s closed, 0.25 s open."""
-    return 0.5 * filtered_noise(rng, 5 * decay, sr, "highpass", 7000, decay)
-
-
-def ride(rng, sr):
-    """Metallic inharmonic partials over a little high noise, ringing for a second."""
-    ratios = np.array([1.0, 1.47, 1.83, 2.29, 2.71])
-    metal = additive(2800.0, 1.2, sr, ratios, (0.5, 0.4, 0.35, 0.3, 0.2), 2.5, attack=0.001)
-    return 0.4 * metal + 0.2 * filtered_noise(rng, 1.2, sr, "highpass", 6000, 0.3)
-
-
-def clap(rng, sr):
-    """Three quick noise bursts (hands not quite together) and a band-passed tail."""
-    burst = filtered_noise(rng, 0.25, sr, "bandpass", (900, 3500), 0.07)
-    gap = int(0.011 * sr)
-    out = np.concatenate([burst, np.zeros(2 * gap, np.float32)])
-    out[gap:gap + burst.size] += 0.8 * burst
-    out[2 * gap:] += 0.6 * burst
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,7 +362,11 @@ RECIPES = {"rock": _rock, "electronic": _electronic, "jazz": _jazz, "classical":
 # --------------------------------------------------------------------------------------------
 
 def clip_rng(seed: int, genre: str, index: int) -> np.random.Generator:
-    """The generator of clip ``index`` of ``genre``: ``default_rng(SeedSequence([seed, g, index]))``."""
+    """The generator of clip ``index`` of ``genre``.
+
+    ``default_rng(SeedSequence([seed, g, index]))`` with ``g`` the genre's position in
+    :data:`GENRES`, so every clip has its own stream whatever else is rendered.
+    """
     return np.random.default_rng(np.random.SeedSequence([int(seed), GENRES.index(genre),
                                                          int(index)]))
 
