@@ -176,8 +176,11 @@ def test_info_raises_the_same_errors(tmp_path, kind):
 def test_write_refuses_unknown_format_and_bad_shapes(tmp_path):
     with pytest.raises(AudioError, match="unsupported format '.mp4'"):
         audio.write(tmp_path / "a.mp4", tone(), 22050)
-    with pytest.raises(AudioError, match=r"shape \(2, 3, 4\)"):
-        audio.write(tmp_path / "a.wav", np.zeros((2, 3, 4)), 22050)
+    with pytest.raises(AudioError, match="cannot write FLOAT samples in a .flac file"):
+        audio.write(tmp_path / "a.flac", tone(), 22050, subtype="FLOAT")
+    for shape in [(2, 3, 4), (8000, 2), (1, 0)]:
+        with pytest.raises(AudioError, match=rf"shape \({shape[0]}, {shape[1]}"):
+            audio.write(tmp_path / "a.wav", np.zeros(shape), 22050)
 
 
 def test_bad_window_arguments_are_value_errors(tmp_path):

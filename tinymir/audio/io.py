@@ -26,8 +26,11 @@ from .trim import is_silent
 #: Extensions :func:`load` accepts (lower case, without the dot).
 READ_EXTENSIONS = frozenset({"wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "au", "snd",
                              "aif", "aiff", "aifc", "caf", "w64", "rf64"})
+MAX_CHANNELS = 32   # more "channels" than this is a (n, channels) array passed the wrong way
+_WRITE_CONTAINERS = {"wav": "WAV", "flac": "FLAC", "au": "AU", "aiff": "AIFF", "caf": "CAF",
+                     "w64": "W64", "rf64": "RF64"}
 #: Extensions :func:`write` accepts.
-WRITE_EXTENSIONS = frozenset({"wav", "flac", "ogg", "au", "aiff", "caf", "w64", "rf64"})
+WRITE_EXTENSIONS = frozenset(_WRITE_CONTAINERS)
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,8 @@ def load(path, sr: int | None = 22050, mono: bool = True, offset: float = 0.0,
 def write(path, y, sr: int, subtype: str = "PCM_16") -> None:
     """Write ``y`` (``(n,)`` mono or ``(channels, n)``) to ``path`` at rate ``sr``.
 
-    The container follows the extension (wav, flac, ogg, au, aiff, caf, w64, rf64);
-    ``subtype`` is the sample format: ``"PCM_16"`` (default), ``"PCM_24"``, ``"FLOAT"`` ...
+    The container follows the extension (wav, flac, au, aiff, caf, w64, rf64); ``subtype`` is
+    the sample format: ``"PCM_16"`` (default), ``"PCM_24"``, ``"FLOAT"`` (not in flac) ...
     For integer PCM the samples are clipped to [-1, 1] first, so loud input saturates instead
     of wrapping around.
     """
@@ -117,10 +120,14 @@ def write(path, y, sr: int, subtype: str = "PCM_16") -> None:
     if ext not in WRITE_EXTENSIONS:
         raise AudioError(path, f"unsupported format '.{ext}' for writing "
                                f"(use one of {', '.join(sorted(WRITE_EXTENSIONS))})")
+    container = _WRITE_CONTAINERS[ext]
+    if not soundfile.check_format(container, subtype.upper()):
+        raise AudioError(path, f"cannot write {subtype} samples in a .{ext} file "
+                               "(try subtype='PCM_16')")
     y = backend.to_host(y)
-    if y.ndim not in (1, 2) or y.shape[-1] == 0:
-        raise AudioError(path, f"cannot write audio of shape {y.shape}: "
-                               "expected (n,) or (channels, n) with n > 0")
+    if y.ndim not in (1, 2) or y.shape[-1] == 0 or (y.ndim == 2 and y.shape[0] > MAX_CHANNELS):
+        raise AudioError(path, f"cannot write audio of shape {y.shape}: expected (n,) or "
+                               f"(channels, n) with n > 0 and at most {MAX_CHANNELS} channels")
     if subtype.upper().startswith("PCM"):
         y = np.clip(y, -1.0, 1.0)
     try:

@@ -5,10 +5,11 @@ sources are in :mod:`tinymir.audio.instruments`), so the classes differ the way 
 (tempo, drum pattern, timbre, harmony) rather than by one number. Every clip is drawn from
 ``np.random.default_rng(SeedSequence([seed, class, index]))``: same seed, same samples (bit
 for bit with the same NumPy on the same CPU; elsewhere NumPy's vectorised ``sin``/``exp`` may
-round a last bit differently, which 16-bit files almost always absorb). Within a class each clip gets a random key (root), tempo (+-8 %
-around the class tempo), pattern variant, starting point inside the bar, part levels
-(+-3 dB), timbre details and a noise floor (-55 to -40 dB); the mix is peak-normalised to
--3 dBFS.
+round a last bit differently, which 16-bit files almost always absorb).
+
+Within a class each clip gets a random key (root), tempo (+-8 % around the class tempo),
+pattern variant, starting point inside the bar, part levels (+-3 dB), timbre details and a
+noise floor (-55 to -40 dB); the mix is peak-normalised to -3 dBFS.
 
 Patterns below are 16 steps of one 4/4 bar (``x`` = hit). The recipes, in ``GENRES`` order:
 
@@ -35,19 +36,20 @@ Patterns below are 16 steps of one 4/4 bar (``x`` = hit). The recipes, in ``GENR
     decrescendo over the clip.
 ``hiphop``
     88 bpm, swung sixteenths (ratio ~0.6). Boom-bap: kick ``x......x.x......`` (or variants),
-    snare on 2 and 4, sixteenth hats with accents. A long 808 (sine with a downward pitch
-    glide, 0.6 s decay) under the kicks, low-passed electric-piano chords held two beats,
-    vinyl crackle. Minor key, i-VI or i-iv-v-i.
+    snare on 2 and 4, sixteenth hats with accents. A long 808-style sine on the root
+    (0.6 s decay) under every kick, low-passed electric-piano chords held two beats, vinyl
+    crackle. Minor key, i-VI or i-iv-v-i.
 ``ambient``
     60 bpm, no drums. Slow pads (soft ``1/k^2`` partials, 1.5 s attack) changing chord every
     two bars, sparse bell notes (inharmonic partials 1, 2.76, 5.40, 8.93 with long decays)
-    from the pentatonic scale, swelling low-passed wind noise, a 2.5 s noise-tail reverb over
-    everything. Major or minor, I-vi-IV-V style or i-VI-III-VII.
+    on five notes of the scale, swelling low-passed wind noise, a 2.5 s noise-tail reverb
+    over everything. Major or minor key, scale degrees 1-6-4-5 or 1-6-3-7.
 ``metal``
     170 bpm. Double kick in sixteenths (``xxxxxxxxxxxxxxxx`` or ``xx.xxx.xxx.xxx.x``), snare
     on 2 and 4 or a half-time breakdown (snare on 3 only), crash on the downbeat. Palm-muted
-    power-chord chugs in sixteenths on a low root (E1-G#1 region), hard ``tanh`` distortion
-    and clipping. Minor/phrygian riffs i-bVI-bVII-i or i-bII-i-bVII.
+    power-chord chugs in sixteenths (about one in seven left out, the same each bar) on a low
+    root (E1 to G#1), hard ``tanh`` distortion and clipping. Minor or phrygian, scale
+    degrees 1-6-7-1 or 1-2-1-7.
 ``reggae``
     75 bpm. One drop: kick and rim shot together on beat 3 only ``........x.......``, hats
     in lightly swung eighths. Skank: short staccato organ/guitar chords on the off-beats
@@ -93,7 +95,7 @@ class Score:
 
     def __init__(self, rng, seconds: float, sr: int, bpm: float, swing: float = 0.5,
                  swing_unit: int = 2):
-        self.rng, self.sr, self.bpm = rng, sr, bpm
+        self.rng, self.sr = rng, sr
         self.out = np.zeros(int(round(seconds * sr)), dtype=np.float32)
         self.step = 60.0 / bpm / 4
         self.swing, self.swing_unit = swing, swing_unit
