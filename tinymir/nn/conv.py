@@ -4,10 +4,10 @@ Conv2D on (N, C, H, W) with kernel K of shape (F, C, kh, kw):
 
     y[n, f, a, b] = b_f + Σ_{c,i,j} K[f, c, i, j] · xpad[n, c, s_h·a + i, s_w·b + j]
 
-Computed as one batched GEMM on im2col columns X̂ (N, C·kh·kw, Ho·Wo):  Y = K̂ X̂ with K̂ the
-kernel reshaped to (F, C·kh·kw). Backward, with dY (N, F, Ho·Wo):
+Computed as one GEMM on im2col columns X̂ (C·kh·kw, N·Ho·Wo):  Y = K̂ X̂ with K̂ the kernel
+reshaped to (F, C·kh·kw). Backward, with dY as (F, N·Ho·Wo):
 
-    dK̂ = Σₙ dYₙ X̂ₙᵀ,    db = Σ_{n,a,b} dY,    dX̂ = K̂ᵀ dY  then  dx = col2im(dX̂)
+    dK̂ = dY X̂ᵀ,    db = Σ_{n,a,b} dY,    dX̂ = K̂ᵀ dY  then  dx = col2im(dX̂)
 
 Only the padded input is kept for backward; the columns are rebuilt there, which costs one
 copy but halves the memory a layer holds. Conv1D on (N, C, T) is the same with kh = 1.
@@ -24,29 +24,32 @@ from .windows import check_padding, col2im, im2col, output_size, pad2d, resolve_
 
 
 def conv2d_forward(xpad, kernel4d, bias, stride):
-    """Valid cross-correlation of an already padded (N, C, Hp, Wp) input."""
+    """Valid cross-correlation of an already padded (N, C, Hp, Wp) input.
+
+    One GEMM (F, C·kh·kw) × (C·kh·kw, N·Ho·Wo), then one copy to (N, F, Ho, Wo) order: the
+    element-wise layers and pools after it are several times faster on contiguous data."""
     xp = backend.array_module(xpad)
     f, c, kh, kw = kernel4d.shape
     n, _, h, w = xpad.shape
     ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
-    cols = im2col(xpad, (kh, kw), stride)
-    y = xp.matmul(kernel4d.reshape(f, c * kh * kw), cols)
+    y = kernel4d.reshape(f, c * kh * kw) @ im2col(xpad, (kh, kw), stride)
     if bias is not None:
         y += bias[:, None]
-    return y.reshape(n, f, ho, wo)
+    return xp.ascontiguousarray(y.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))
 
 
 def conv2d_backward(xpad, kernel4d, grad_out, stride):
     """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`."""
-    xp = backend.array_module(xpad)
     f, c, kh, kw = kernel4d.shape
-    n = xpad.shape[0]
-    g = grad_out.reshape(n, f, -1)
+    g = grad_out.transpose(1, 0, 2, 3).reshape(f, -1)     # (F, N·Ho·Wo)
     cols = im2col(xpad, (kh, kw), stride)
-    dkernel = xp.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(kernel4d.shape)
-    dbias = g.sum(axis=(0, 2))
+    # dK̂ = dY X̂ᵀ has a huge inner dimension (N·Ho·Wo); OpenBLAS is several times faster when
+    # the operand with more rows comes first (measured on the CNN-3 layers), so pick the order.
+    dkernel = (cols @ g.T).T if cols.shape[0] >= f else g @ cols.T
+    dkernel = dkernel.reshape(kernel4d.shape)
+    dbias = g.sum(axis=1)
     del cols
-    dcols = xp.matmul(kernel4d.reshape(f, -1).T, g)
+    dcols = kernel4d.reshape(f, -1).T @ g
     return col2im(dcols, xpad.shape, (kh, kw), stride), dkernel, dbias
 
 

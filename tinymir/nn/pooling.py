@@ -3,7 +3,7 @@
 
 MaxPool2D:  y[n,c,a,b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]
             backward routes dy to the arg-max of each window (the first one on ties);
-            overlapping windows add up.
+            overlapping windows add up. Computed as a max along W, then along H.
 AvgPool2D:  y = (1 / count) Σ_{i,j} xpad[...]  (count = real, unpadded cells in the window)
             backward spreads dy / count evenly over the window.
 GlobalAvgPool2D: y[n,c] = mean_{h,w} x;  dx = dy / (H·W).
@@ -59,33 +59,62 @@ class _Pool2D(Layer):
                 "padding": self.padding, **super().get_config()}
 
 
+def _axis_slice(x, axis: int, offset: int, count: int, stride: int):
+    """``x[..., offset + stride·a, ...]`` along ``axis`` for a = 0..count−1 (a view)."""
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(offset, offset + stride * (count - 1) + 1, stride)
+    return x[tuple(index)]
+
+
+def max_along(x, axis: int, size: int, stride: int):
+    """1-D max pool along one axis: (maxima, arg-max offset in the window as uint8/int32)."""
+    xp = backend.array_module(x)
+    count = (x.shape[axis] - size) // stride + 1
+    out = _axis_slice(x, axis, 0, count, stride).copy()
+    arg = xp.zeros(out.shape, dtype=xp.uint8 if size < 256 else xp.int32)
+    for k in range(1, size):
+        window = _axis_slice(x, axis, k, count, stride)
+        better = window > out
+        xp.maximum(out, window, out=out)
+        # arg = k where better: arithmetic (modulo 2⁸ for uint8) is many times faster than
+        # masked assignment on a random mask
+        arg += better * (arg.dtype.type(k) - arg)
+    return out, arg
+
+
+def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shape):
+    """Route ``grad_out`` back to the arg-max of every window (windows may overlap)."""
+    xp = backend.array_module(grad_out)
+    grad_in = xp.zeros(in_shape, dtype=grad_out.dtype)
+    count = grad_out.shape[axis]
+    for k in range(size):
+        _axis_slice(grad_in, axis, k, count, stride)[...] += grad_out * (arg == k)
+    return grad_in
+
+
 @register
 class MaxPool2D(_Pool2D):
-    """Max over ``pool_size`` windows moved by ``stride`` (default: the pool size)."""
+    """Max over ``pool_size`` windows moved by ``stride`` (default: the pool size).
+
+    The max over a kh × kw window is the max over rows of the max over columns, so it runs
+    as two 1-D pools (kh + kw passes instead of kh·kw); backward routes dy through both."""
 
     def _forward(self, x, training):
-        xp = backend.array_module(x)
-        self.pads, self.out_hw = self._geometry(x.shape[2:])
+        self.pads, _ = self._geometry(x.shape[2:])
         xpad = pad2d(x, self.pads, value=-np.inf)
-        self.padded_shape = xpad.shape
-        offsets = self._offsets()
-        out = offset_slice(xpad, *offsets[0], self.out_hw, self.stride).copy()
-        index_dtype = xp.uint8 if len(offsets) < 256 else xp.int32
-        self.argmax = xp.zeros(out.shape, dtype=index_dtype)
-        for k, (i, j) in enumerate(offsets[1:], start=1):
-            window = offset_slice(xpad, i, j, self.out_hw, self.stride)
-            better = window > out
-            xp.copyto(out, window, where=better)
-            xp.copyto(self.argmax, k, where=better)
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        columns, self.column_arg = max_along(xpad, 3, pw, sw)
+        out, self.row_arg = max_along(columns, 2, ph, sh)
+        self.padded_shape, self.columns_shape = xpad.shape, columns.shape
         return out
 
     def _backward(self, grad_out):
-        xp = backend.array_module(grad_out)
-        dxpad = xp.zeros(self.padded_shape, dtype=grad_out.dtype)
-        for k, (i, j) in enumerate(self._offsets()):
-            offset_slice(dxpad, i, j, self.out_hw, self.stride)[...] += grad_out * (self.argmax == k)
-        self.argmax = None
-        return unpad2d(dxpad, self.pads)
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        grad_columns = max_along_backward(grad_out, self.row_arg, 2, ph, sh, self.columns_shape)
+        grad_xpad = max_along_backward(grad_columns, self.column_arg, 3, pw, sw,
+                                       self.padded_shape)
+        self.row_arg = self.column_arg = None
+        return unpad2d(grad_xpad, self.pads)
 
 
 @register

@@ -5,7 +5,7 @@ gives ``H_out = (H + p_top + p_bottom − k) // s + 1`` positions. ``"same"`` pa
 Keras/TensorFlow: ``H_out = ceil(H / s)``, total padding ``max((H_out − 1)s + k − H, 0)``,
 the odd row at the bottom (right).
 
-im2col turns (N, C, H, W) into columns (N, C·kh·kw, H_out·W_out) through a strided view
+im2col turns (N, C, H, W) into columns (C·kh·kw, N·H_out·W_out) through a strided view
 (one copy, no Python loop over pixels); col2im is its adjoint (the backward pass), the sum
 of kh·kw strided slices: a loop over kernel offsets only.
 """
@@ -68,27 +68,30 @@ def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
 
 
 def im2col(xpad, kernel: tuple, stride: tuple):
-    """(N, C, Hp, Wp) -> columns (N, C·kh·kw, Ho·Wo): column (c, i, j) of position (a, b)
-    holds ``xpad[n, c, s_h·a + i, s_w·b + j]``."""
+    """(N, C, Hp, Wp) -> columns (C·kh·kw, N·Ho·Wo): row (c, i, j), column (n, a, b) holds
+    ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that one 2-D GEMM covers the batch."""
     xp = backend.array_module(xpad)
     n, c, h, w = xpad.shape
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
     s0, s1, s2, s3 = xpad.strides
     view = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(n, c, kh, kw, ho, wo), strides=(s0, s1, s2, s3, s2 * sh, s3 * sw))
-    return xp.ascontiguousarray(view).reshape(n, c * kh * kw, ho * wo)
+        xpad, shape=(c, kh, kw, n, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw))
+    return xp.ascontiguousarray(view).reshape(c * kh * kw, n * ho * wo)
 
 
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
-    """Adjoint of :func:`im2col`: scatter-add columns back onto a zero (N, C, Hp, Wp)."""
+    """Adjoint of :func:`im2col`: scatter-add columns back onto a zero (N, C, Hp, Wp).
+
+    Summed channel-major (C, N, Hp, Wp), the layout of the columns, then copied to
+    (N, C, Hp, Wp) order: the layers before it are faster on contiguous data."""
     xp = backend.array_module(cols)
     n, c, h, w = padded_shape
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
-    cols = cols.reshape(n, c, kh, kw, ho, wo)
-    out = xp.zeros(padded_shape, dtype=cols.dtype)
+    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    out = xp.zeros((c, n, h, w), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            offset_slice(out, i, j, (ho, wo), stride)[...] += cols[:, :, i, j]
-    return out
+            offset_slice(out, i, j, (ho, wo), stride)[...] += cols[:, i, j]
+    return xp.ascontiguousarray(out.transpose(1, 0, 2, 3))

@@ -1,0 +1,157 @@
+"""Training-step throughput of tinymir.nn against PyTorch, same machine, same run.
+
+Two workloads, each a full step (forward, loss, backward, Adam update) on random data:
+
+- CNN-3 of seed 000 (Table 2): input 1×128×130; three [3×3×32 conv ("same") → ReLU →
+  MaxPool → BatchNorm] blocks with pools (2,4), (4,4), (2,5), all stride 2; Dropout 0.3;
+  Dense 10. With "same" convolutions the maps are 64×64, 31×31, 15×14 (the paper prints
+  63×64, 31×31, 15×15, which no single padding rule gives). Batch 128.
+- LSTM(128, return_sequences) → LSTM(64) → Dense 10 on (128, 130, 20).
+
+On the CPU PyTorch runs with the same number of threads as OpenBLAS (``--threads``, default
+2); on a GPU (``TINYMIR_DEVICE=gpu``) the comparison is with PyTorch CUDA. Prints samples/s
+and the ratio tinymir / torch; writes ``bench/results/nn_<device>.json``.
+
+    python bench/bench_nn.py [--steps 3] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+BATCH = 128
+CNN_INPUT = (1, 128, 130)
+LSTM_INPUT = (130, 20)
+CLASSES = 10
+
+
+def tinymir_cnn3():
+    from tinymir import nn
+    blocks = []
+    for pool in ((2, 4), (4, 4), (2, 5)):
+        blocks += [nn.Conv2D(32, 3, padding="same"), nn.ReLU(), nn.MaxPool2D(pool, stride=2),
+                   nn.BatchNorm()]
+    return nn.Sequential(blocks + [nn.Flatten(), nn.Dropout(0.3), nn.Dense(CLASSES)])
+
+
+def tinymir_lstm():
+    from tinymir import nn
+    return nn.Sequential([nn.LSTM(128, return_sequences=True), nn.LSTM(64), nn.Dense(CLASSES)])
+
+
+def time_tinymir(model, input_shape, steps):
+    from tinymir import backend, nn
+    model.build(input_shape, seed=0)
+    rng = np.random.default_rng(0)
+    x = backend.to_device(rng.standard_normal((BATCH,) + input_shape), np.float32)
+    y = backend.to_device(rng.integers(0, CLASSES, BATCH))
+    loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
+
+    def step():
+        loss.forward(model.forward(x, training=True), y)
+        model.backward(loss.backward())
+        optimizer.step()
+
+    step()                                  # warm-up (allocations, BLAS threads)
+    backend.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    backend.synchronize()
+    return steps * BATCH / (time.perf_counter() - start)
+
+
+def torch_cnn3(torch):
+    layers, channels, size = [], 1, CNN_INPUT[1:]
+    for pool in ((2, 4), (4, 4), (2, 5)):
+        layers += [torch.nn.Conv2d(channels, 32, 3, padding=1), torch.nn.ReLU(),
+                   torch.nn.MaxPool2d(pool, stride=2), torch.nn.BatchNorm2d(32)]
+        channels = 32
+        size = tuple((s - p) // 2 + 1 for s, p in zip(size, pool))
+    return torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Dropout(0.3),
+                               torch.nn.Linear(32 * size[0] * size[1], CLASSES))
+
+
+def torch_lstm(torch):
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm1 = torch.nn.LSTM(LSTM_INPUT[1], 128, batch_first=True)
+            self.lstm2 = torch.nn.LSTM(128, 64, batch_first=True)
+            self.head = torch.nn.Linear(64, CLASSES)
+
+        def forward(self, x):
+            h, _ = self.lstm1(x)
+            h, _ = self.lstm2(h)
+            return self.head(h[:, -1])
+
+    return Net()
+
+
+def time_torch(torch, model, input_shape, steps, device):
+    model = model.to(device).train()
+    x = torch.randn((BATCH,) + input_shape, device=device)
+    y = torch.randint(0, CLASSES, (BATCH,), device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+    def sync():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    step()
+    sync()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync()
+    return steps * BATCH / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per workload")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch")
+    parser.add_argument("--only", choices=("cnn3", "lstm"), default=None)
+    args = parser.parse_args()
+
+    import torch
+    from tinymir import backend
+    device = backend.get_device()
+    torch_device = "cuda" if device == "gpu" else "cpu"
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    workloads = {"cnn3": (tinymir_cnn3, torch_cnn3, CNN_INPUT),
+                 "lstm": (tinymir_lstm, torch_lstm, LSTM_INPUT)}
+    results = {"device": device, "gpu": backend.gpu_name(), "machine": platform.node(),
+               "cpu_count": os.cpu_count(), "torch_threads": args.threads,
+               "torch": torch.__version__, "batch": BATCH, "steps": args.steps, "workloads": {}}
+    for name, (ours, theirs, shape) in workloads.items():
+        if args.only and name != args.only:
+            continue
+        mine = time_tinymir(ours(), shape, args.steps)
+        ref = time_torch(torch, theirs(torch), shape, args.steps, torch_device)
+        results["workloads"][name] = {"tinymir_samples_per_s": round(mine, 2),
+                                      "torch_samples_per_s": round(ref, 2),
+                                      "ratio": round(mine / ref, 3)}
+        print(f"{name:6s} tinymir {mine:8.1f} samples/s   torch-{torch_device} {ref:8.1f} "
+              f"samples/s   ratio {mine / ref:.2f}x", flush=True)
+    out = Path(__file__).resolve().parent / "results" / f"nn_{device}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
