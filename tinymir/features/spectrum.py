@@ -53,13 +53,22 @@ def _check_sizes(n_fft: int, hop_length: int | None, win_length: int | None):
     return hop_length, win_length
 
 
-def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
-                win_length: int | None = None, center: bool = True, pad_mode: str = "constant"):
-    """The STFT in frame-major layout ``(..., n_frames, 1 + n_fft // 2)`` (contiguous).
+#: Windowed frames processed together on the CPU (all clips of the batch, a run of frames):
+#: small enough to stay in cache, so the FFT never allocates and walks a whole-batch temporary.
+CPU_BLOCK_BYTES = 4 * 2 ** 20
 
-    :func:`stft` is this, transposed. Feature code that reduces over frequency works on this
-    layout directly.
-    """
+
+def _frame_blocks(n_frames: int, bytes_per_frame: int, xp):
+    """Runs of frames transformed together: cache-sized on the CPU, all of them on a GPU."""
+    if xp is not np:
+        return [slice(0, n_frames)]
+    step = max(1, CPU_BLOCK_BYTES // bytes_per_frame)
+    return [slice(start, start + step) for start in range(0, n_frames, step)]
+
+
+def _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, power):
+    """``rfft(window * frame)`` of every frame, then ``|.| ** power`` (``power=None``: the
+    complex values), in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``."""
     hop_length, win_length = _check_sizes(n_fft, hop_length, win_length)
     y = as_signal(y)
     xp = backend.array_module(y)
@@ -69,7 +78,25 @@ def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
         raise ValueError(f"n_fft={n_fft} is too large for a signal of {y.shape[-1]} samples "
                          "without centring")
     window = hann_window(n_fft, win_length, xp, y.dtype)
-    return rfft(frame(y, n_fft, hop_length) * window, axis=-1)
+    frames = frame(y, n_fft, hop_length)
+    complex_dtype = np.result_type(y.dtype, np.complex64)
+    out = xp.empty(frames.shape[:-1] + (1 + n_fft // 2,),
+                   dtype=complex_dtype if power is None else y.dtype)
+    bytes_per_frame = n_fft * y.itemsize * int(np.prod(frames.shape[:-2], dtype=np.int64))
+    for block in _frame_blocks(frames.shape[-2], bytes_per_frame, xp):
+        spectrum = rfft(frames[..., block, :] * window, axis=-1)
+        out[..., block, :] = spectrum if power is None else power_from_complex(spectrum, power)
+    return out
+
+
+def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
+                win_length: int | None = None, center: bool = True, pad_mode: str = "constant"):
+    """The STFT in frame-major layout ``(..., n_frames, 1 + n_fft // 2)`` (contiguous).
+
+    :func:`stft` is this, transposed. Feature code that reduces over frequency works on this
+    layout directly.
+    """
+    return _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, None)
 
 
 def stft(y, n_fft: int = 2048, hop_length: int | None = None, win_length: int | None = None,
@@ -99,8 +126,7 @@ def spectrogram_frames(y, n_fft: int = 2048, hop_length: int | None = None, powe
                        win_length: int | None = None, center: bool = True,
                        pad_mode: str = "constant"):
     """``|X| ** power`` in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``."""
-    return power_from_complex(stft_frames(y, n_fft, hop_length, win_length, center, pad_mode),
-                              power)
+    return _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, power)
 
 
 def spectrogram(y, n_fft: int = 2048, hop_length: int | None = None, power: float = 2.0,

@@ -30,7 +30,7 @@ from tinymir.features.moments import MOMENT_NAMES, central_moments
 from tinymir.features.rhythm import onset_strength, onset_strength_frames, tempo
 from tinymir.features.spectral import (bandwidth_frames, centroid_frames, contrast_frames,
                                        rms, rolloff_frames, zero_crossing_rate)
-from tinymir.features.spectrum import power_from_complex, stft_frames
+from tinymir.features.spectrum import spectrogram_frames
 
 _FRAME_FEATURES = ("chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
                    "zero_crossing_rate")
@@ -58,7 +58,7 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     """
     y = as_signal(y)
     xp = backend.array_module(y)
-    magnitude = power_from_complex(stft_frames(y, n_fft, hop_length), 1.0)
+    magnitude = spectrogram_frames(y, n_fft, hop_length, power=1.0)
     power = magnitude * magnitude
     bank = mel_filterbank(sr, n_fft, n_mels, xp=xp, dtype=power.dtype)
     log_mel = power_to_db(apply_filterbank(power, bank))
