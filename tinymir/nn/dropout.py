@@ -4,8 +4,9 @@ survivors by 1 / (1 − rate), so inference needs no change.
     training:  y = x ⊙ m / (1 − rate),  m ~ Bernoulli(1 − rate);   dx = dy ⊙ m / (1 − rate)
     inference: y = x,  dx = dy
 
-The k-th training mask is drawn from a generator seeded with (seed, k); k is the buffer
-``calls``, saved with the model, so a resumed run continues the same mask sequence on the CPU.
+The k-th training mask is drawn from a generator seeded with (seed, k). Both are buffers
+(``seed``, ``calls``) saved in the state dict, so a resumed run continues the same mask
+sequence on the CPU.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def mask_seed(seed: int, call: int) -> int:
 
 @register
 class Dropout(Layer):
-    """Inverted dropout with probability ``rate``; ``seed=None`` takes one from ``build``'s rng."""
+    """Inverted dropout with probability ``rate``; ``seed=None`` draws one from ``build``'s rng."""
 
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None):
         super().__init__(name)
@@ -31,19 +32,21 @@ class Dropout(Layer):
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
         self.rate = float(rate)
         self.seed = None if seed is None else int(seed)
-        self.buffers["calls"] = np.zeros((), dtype=np.int64)   # host counter, see module doc
+        self.buffers["seed"] = np.array(-1 if seed is None else seed, dtype=np.int64)  # host
+        self.buffers["calls"] = np.zeros((), dtype=np.int64)
         self.mask = None
 
     def _build(self, input_shape, rng):
         if self.seed is None:
-            self.seed = int(rng.integers(2**31))
+            self.buffers["seed"][...] = rng.integers(2**31)
 
     def _forward(self, x, training):
         if not training or self.rate == 0.0:
             self.mask = None
             return x
         xp = backend.array_module(x)
-        generator = xp.random.default_rng(mask_seed(self.seed, int(self.buffers["calls"])))
+        generator = xp.random.default_rng(mask_seed(int(self.buffers["seed"]),
+                                                    int(self.buffers["calls"])))
         self.buffers["calls"] += 1
         keep = generator.random(x.shape, dtype=x.dtype) >= self.rate
         self.mask = keep.astype(x.dtype) * (1.0 / (1.0 - self.rate))

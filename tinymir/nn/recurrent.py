@@ -63,7 +63,7 @@ class _Recurrent(Layer):
         self.init = check_initializer(init)
         self.recurrent_init = check_initializer(recurrent_init)
         self.input_dropout = Dropout(dropout, seed=seed, name=f"{self.name}.dropout")
-        self.buffers = {"dropout_calls": self.input_dropout.buffers["calls"]}
+        self.buffers = {f"dropout_{name}": b for name, b in self.input_dropout.buffers.items()}
 
     def output_shape(self, input_shape):
         self.check_ndim(input_shape)
