@@ -1,0 +1,184 @@
+"""Benchmark: tinymir features against librosa 0.11 on the same clips, in the same run.
+
+32 synthetic clips of 30 s at 22 050 Hz (``tinymir.audio.synth``, four genres), the seed-000
+parameters (n_fft 1024, hop 512, 128 mels, 20 MFCC). tinymir computes each feature for the whole
+batch in one call; librosa gets the same ``(32, n)`` array in one call too (it accepts a batch),
+except ``track_features``, which librosa has no single call for: there the librosa side computes
+the same columns feature by feature, clip by clip. Each timing is the best of ``--repeats``
+runs; the script prints clips/s for both sides and the ratio, and writes
+``bench/results/features_<device>.json``. On a GPU it also times mel against torchaudio when
+torchaudio imports. Run from the repository root::
+
+    python bench/bench_features.py                    # 32 x 30 s, 3 repeats
+    python bench/bench_features.py --clips 8 --repeats 1 --only mel,mfcc
+    TINYMIR_DEVICE=gpu python bench/bench_features.py
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tinymir import backend
+from tinymir import features as F
+from tinymir.audio import synth
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SR, N_FFT, HOP, N_MELS, N_MFCC = 22050, 1024, 512, 128, 20
+TARGETS = {"mel": 3.0, "mfcc": 3.0}     # x librosa; 2.0 for the rest
+GENRES = ("rock", "jazz", "electronic", "classical")
+
+
+def make_clips(count: int, seconds: float, seed: int = 0) -> np.ndarray:
+    """``(count, seconds * SR)`` float32 synthetic music, the same for a given seed."""
+    genres = [GENRES[i % len(GENRES)] for i in range(count)]
+    return np.stack([synth.render_clip(genre, synth.clip_rng(seed, genre, i), seconds, SR)
+                     for i, genre in enumerate(genres)])
+
+
+def tinymir_cases():
+    """name -> function of the device batch."""
+    return {
+        "stft": lambda y: F.stft(y, N_FFT, HOP),
+        "mel": lambda y: F.melspectrogram(y, SR, N_FFT, HOP, N_MELS),
+        "mfcc": lambda y: F.mfcc(y, SR, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS),
+        "chroma": lambda y: F.chroma_stft(y, SR, n_fft=N_FFT, hop_length=HOP),
+        "contrast": lambda y: F.spectral_contrast(y, SR, n_fft=N_FFT, hop_length=HOP),
+        "tempo": lambda y: F.tempo(y, SR, hop_length=HOP),
+        "track_features": lambda y: F.track_features(y, SR, n_fft=N_FFT, hop_length=HOP,
+                                                     n_mfcc=N_MFCC, n_mels=N_MELS)[0],
+    }
+
+
+def librosa_cases():
+    """name -> function of the host batch (same parameters; chroma with tuning 0)."""
+    import librosa
+    from scipy import stats
+
+    feature = librosa.feature
+
+    def track(y):
+        rows = []
+        for clip in y:
+            columns = []
+            for values in (feature.chroma_stft(y=clip, sr=SR, n_fft=N_FFT, hop_length=HOP,
+                                               tuning=0.0),
+                           feature.rms(y=clip, frame_length=N_FFT, hop_length=HOP),
+                           feature.spectral_centroid(y=clip, sr=SR, n_fft=N_FFT, hop_length=HOP),
+                           feature.spectral_bandwidth(y=clip, sr=SR, n_fft=N_FFT, hop_length=HOP),
+                           feature.spectral_rolloff(y=clip, sr=SR, n_fft=N_FFT, hop_length=HOP),
+                           feature.zero_crossing_rate(clip, frame_length=N_FFT, hop_length=HOP)):
+                columns += [values.mean(), values.var()]
+            columns.append(feature.tempo(y=clip, sr=SR, hop_length=HOP)[0])
+            mfcc = feature.mfcc(y=clip, sr=SR, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP)
+            columns += list(np.stack([mfcc.mean(axis=1), mfcc.var(axis=1)], axis=1).ravel())
+            contrast = feature.spectral_contrast(y=clip, sr=SR, n_fft=N_FFT, hop_length=HOP)
+            columns += [contrast.mean(), contrast.var()]
+            columns += [clip.mean(), clip.var(), stats.skew(clip), stats.kurtosis(clip)]
+            rows.append(columns)
+        return np.array(rows)
+
+    return {
+        "stft": lambda y: librosa.stft(y, n_fft=N_FFT, hop_length=HOP),
+        "mel": lambda y: feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP,
+                                                n_mels=N_MELS),
+        "mfcc": lambda y: feature.mfcc(y=y, sr=SR, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP,
+                                       n_mels=N_MELS),
+        "chroma": lambda y: feature.chroma_stft(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP,
+                                                tuning=0.0),
+        "contrast": lambda y: feature.spectral_contrast(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP),
+        "tempo": lambda y: feature.tempo(y=y, sr=SR, hop_length=HOP),
+        "track_features": track,
+    }
+
+
+def best_time(function, argument, repeats: int, synchronize=lambda: None) -> float:
+    """Fastest of ``repeats`` runs (seconds), after one warm-up run (caches, FFT plans)."""
+    function(argument)
+    synchronize()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(argument)
+        synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def torchaudio_mel_seconds(y_host: np.ndarray, repeats: int) -> float | None:
+    """Mel spectrogram with torchaudio on the GPU (same parameters, Slaney scale and norm)."""
+    try:
+        import torch
+        import torchaudio
+    except ImportError:
+        return None
+    if not torch.cuda.is_available():
+        return None
+    transform = torchaudio.transforms.MelSpectrogram(
+        sample_rate=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, center=True,
+        pad_mode="constant", power=2.0, norm="slaney", mel_scale="slaney").to("cuda")
+    signal = torch.from_numpy(y_host).to("cuda")
+    return best_time(transform, signal, repeats, torch.cuda.synchronize)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clips", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated subset of the cases")
+    args = parser.parse_args()
+
+    device = backend.get_device()
+    y_host = make_clips(args.clips, args.seconds)
+    y_device = backend.to_device(y_host)
+    ours, theirs = tinymir_cases(), librosa_cases()
+    names = [n for n in ours if not args.only or n in args.only.split(",")]
+    load_before = os.getloadavg()
+    rows = {}
+    for name in names:
+        t_ours = best_time(ours[name], y_device, args.repeats, backend.synchronize)
+        t_librosa = best_time(theirs[name], y_host, args.repeats)
+        ratio = t_librosa / t_ours
+        target = TARGETS.get(name, 2.0)
+        rows[name] = {"tinymir_s": t_ours, "librosa_s": t_librosa,
+                      "tinymir_clips_per_s": args.clips / t_ours,
+                      "librosa_clips_per_s": args.clips / t_librosa,
+                      "ratio": ratio, "target": target, "meets_target": ratio >= target}
+        print(f"{name:15s} tinymir {args.clips / t_ours:8.1f} clips/s   librosa "
+              f"{args.clips / t_librosa:8.1f} clips/s   x{ratio:5.2f}  (target x{target:g})",
+              flush=True)
+    if device == "gpu" and "mel" in rows:
+        seconds = torchaudio_mel_seconds(y_host, args.repeats)
+        if seconds is not None:
+            rows["mel"]["torchaudio_gpu_s"] = seconds
+            rows["mel"]["torchaudio_over_tinymir"] = seconds / rows["mel"]["tinymir_s"]
+            print(f"mel vs torchaudio (GPU): x{seconds / rows['mel']['tinymir_s']:.2f}")
+
+    import librosa
+    import scipy
+    result = {
+        "benchmark": "features", "device": device, "gpu": backend.gpu_name(),
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "cpu_count": os.cpu_count(), "load_average_before": load_before,
+                    "load_average_after": os.getloadavg()},
+        "versions": {"numpy": np.__version__, "scipy": scipy.__version__,
+                     "librosa": librosa.__version__},
+        "setup": {"clips": args.clips, "seconds": args.seconds, "sr": SR, "n_fft": N_FFT,
+                  "hop_length": HOP, "n_mels": N_MELS, "n_mfcc": N_MFCC,
+                  "repeats": args.repeats, "timing": "best of repeats after one warm-up run"},
+        "results": rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"features_{device}.json"
+    out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
