@@ -1,6 +1,7 @@
 """`tinymir features`: features of one audio file or of every audio file in a folder, to .npz."""
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -115,11 +116,9 @@ def _check_plotting(kind):
     if kind == "track":
         raise click.ClickException("--plot draws spectrogram-like features; --kind track gives "
                                    "one row of numbers per file, nothing to draw")
-    try:
-        import matplotlib  # noqa: F401  (optional dependency)
-    except ImportError:
+    if importlib.util.find_spec("matplotlib") is None:
         raise click.ClickException("--plot needs matplotlib, which is not installed "
-                                   "(pip install matplotlib)") from None
+                                   "(pip install matplotlib)")
 
 
 def _plot_all(folder, relative_paths, features, params):

@@ -7,7 +7,7 @@ import soundfile
 from click.testing import CliRunner
 
 from _features_helpers import make_signal
-from cli.main import main
+from tinymir.cli.main import main
 from tinymir import backend
 from tinymir import features as F
 
@@ -84,6 +84,17 @@ def test_bad_options_give_one_clear_line(music_folder, tmp_path, args, message):
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_plot_without_matplotlib_says_so(music_folder, tmp_path, monkeypatch):
+    import importlib.util
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real_find_spec(name, *a))
+    result = run(music_folder, "--out", tmp_path / "x.npz", "--plot", tmp_path / "pics")
+    assert result.exit_code != 0
+    assert "--plot needs matplotlib, which is not installed" in result.output
+    assert not (tmp_path / "x.npz").exists()
 
 
 def test_folder_without_audio(tmp_path):
