@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from _features_helpers import click_track, make_signal, on_device
+from _features_helpers import click_track, make_signal, on_device, relative_error
 from tinymir import backend
 from tinymir import features as F
 
@@ -130,3 +130,26 @@ def test_extract_kinds_equal_the_individual_functions():
     assert track.shape == (2, len(F.FEATURE_NAMES))
     power = backend.to_host(F.extract(device_y, SR, "mel", log=False))
     np.testing.assert_allclose(10 * np.log10(np.maximum(power, 1e-10)).max(), mel.max(), atol=1e-3)
+
+
+@pytest.mark.shared_data
+def test_real_music_excerpts_match_librosa(shared_data):
+    """Two real GTZAN excerpts (2-3 s), batched after trimming to one length: mel within 1e-5
+    of the peak, MFCC within 1e-4 of the largest coefficient, every track column within 1e-3."""
+    librosa = pytest.importorskip("librosa", reason="librosa is the oracle for feature parity")
+    soundfile = pytest.importorskip("soundfile")
+    paths = sorted((shared_data / "gtzan_excerpts" / "jazz").glob("*.wav"))[:1] + \
+        sorted((shared_data / "gtzan_excerpts" / "metal").glob("*.wav"))[:1]
+    clips = [soundfile.read(path, dtype="float32")[0] for path in paths]
+    length = min(clip.size for clip in clips)
+    y = np.stack([clip[:length] for clip in clips])
+    mel = F.melspectrogram(on_device(y), SR, n_fft=1024)
+    mfcc = F.mfcc(on_device(y), SR, n_fft=1024)
+    values = backend.to_host(F.track_features(on_device(y), SR)[0])
+    for clip in range(len(y)):
+        expected = librosa.feature.melspectrogram(y=y[clip], sr=SR, n_fft=1024)
+        assert relative_error(mel[clip], expected) <= 1e-5
+        expected = librosa.feature.mfcc(y=y[clip], sr=SR, n_fft=1024)
+        assert relative_error(mfcc[clip], expected) <= 1e-4
+        np.testing.assert_allclose(values[clip], librosa_track_features(y[clip], SR),
+                                   rtol=1e-3, atol=1e-3)

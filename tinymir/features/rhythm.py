@@ -22,6 +22,7 @@ argmax picks the same lag as librosa.
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft
 
 from tinymir import backend
 from tinymir.features.db import power_to_db
@@ -78,7 +79,7 @@ def tempogram_frames(onset_envelope, win_length: int = 384):
     count = envelope.shape[-1]
     windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
     windows = windows * hann_window(win_length, xp=xp, dtype=np.float64)
-    n_pad = backend.fft_module(xp).next_fast_len(2 * win_length - 1, real=True)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)   # an integer, host-side
     spectrum = rfft(windows, n=n_pad, axis=-1)
     power = spectrum.real ** 2 + spectrum.imag ** 2
     autocorrelation = irfft(power, n=n_pad, axis=-1)[..., :win_length]
