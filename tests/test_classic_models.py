@@ -105,8 +105,9 @@ def test_svm_satisfies_the_dual_constraints(problem):
     X, y, _, _ = problem
     with backend.default_dtype(np.float64):
         model = SVC(C=2.0).fit(X, y)
-    coef = backend.to_host(model.dual_coef_)
-    signs = np.where(y[None, :] == np.arange(4)[:, None], 1, -1)
+    coef = backend.to_host(model.dual_coef_)                              # support vectors only
+    labels = y[model.support_]
+    signs = np.where(labels[None, :] == np.arange(4)[:, None], 1, -1)
     np.testing.assert_allclose(coef.sum(axis=1), 0, atol=1e-9)           # sum_i b_i = 0
     alpha = coef * signs
     assert alpha.min() >= -1e-12 and alpha.max() <= 2.0 + 1e-12          # 0 <= alpha <= C

@@ -147,21 +147,36 @@ class GradientBoostingClassifier(Classifier):
         return hist_g, hist_h
 
     def _best_splits(self, hist_g, hist_h, g_sum, h_sum):
-        """Best (feature, bin) per node, feature -1 where no split has positive gain."""
-        lam = self.reg_lambda
-        left_g = cumulative_sum_over_bins(hist_g.copy())                # (bins, nodes, F)
-        left_h = cumulative_sum_over_bins(hist_h.copy())
-        right_g = g_sum[:, None] - left_g
-        right_h = h_sum[:, None] - left_h
-        gain = left_g * left_g / (left_h + lam) + right_g * right_g / (right_h + lam)
-        gain[(left_h < self.min_child_weight) | (right_h < self.min_child_weight)] = -np.inf
+        """Best (feature, bin) per node, feature -1 where no split has positive gain.
+
+        The scan over all candidates runs in float32, in place; the chosen split's gain is
+        then recomputed in float64 for the ``gain > 0`` decision.
+        """
+        lam, min_weight = np.float32(self.reg_lambda), self.min_child_weight
+        left_g = cumulative_sum_over_bins(hist_g.astype(np.float32))     # (bins, nodes, F)
+        left_h = cumulative_sum_over_bins(hist_h.astype(np.float32))
+        right_g = g_sum.astype(np.float32)[:, None] - left_g
+        right_h = h_sum.astype(np.float32)[:, None] - left_h
+        invalid = (left_h < min_weight) | (right_h < min_weight)
+        left_h += lam
+        right_h += lam
+        gain = np.square(left_g, out=left_g)
+        gain /= left_h
+        gain += np.square(right_g, out=right_g) / right_h
+        gain[invalid] = -np.inf
         best_bin = gain.argmax(axis=0)                                   # (nodes, F)
         best_of_feature = np.take_along_axis(gain, best_bin[None], axis=0)[0]
         feature = best_of_feature.argmax(axis=1)
         nodes = np.arange(feature.size)
-        parent_score = g_sum * g_sum / (h_sum + lam)
-        gain_best = 0.5 * (best_of_feature[nodes, feature] - parent_score) - self.gamma
-        return np.where(gain_best > 1e-6, feature, -1), best_bin[nodes, feature]
+        threshold = best_bin[nodes, feature]
+        left_g = np.cumsum(hist_g[:, nodes, feature], axis=0)[threshold, nodes]
+        left_h = np.cumsum(hist_h[:, nodes, feature], axis=0)[threshold, nodes]
+        right_g, right_h = g_sum - left_g, h_sum - left_h
+        gain_best = 0.5 * (left_g ** 2 / (left_h + self.reg_lambda)
+                           + right_g ** 2 / (right_h + self.reg_lambda)
+                           - g_sum ** 2 / (h_sum + self.reg_lambda)) - self.gamma
+        found = np.isfinite(best_of_feature[nodes, feature]) & (gain_best > 1e-6)
+        return np.where(found, feature, -1), threshold
 
     def decision_function(self, X):
         """Margins ``F(x)`` ``(N, n_classes)``: sums of the class trees' leaf weights."""

@@ -5,7 +5,7 @@ import numpy as np
 
 from .base import Classifier, check_features, encode_labels
 from .binning import Binner
-from .trees import NodeTable
+from .trees import NodeTable, cumulative_sum_over_bins
 
 HISTOGRAM_CELLS = 1 << 22      # cells per split-search chunk: bounds memory at any tree width
 
@@ -133,24 +133,22 @@ class RandomForestClassifier(Classifier):
             lo, hi = np.searchsorted(local, [first, last])
             node = local[lo:hi] - first
             features = drawn[first:last][node]                          # (E, n_drawn)
-            bins = codes[sample[lo:hi, None], features]
-            key = ((node[:, None] * n_classes + labels[sample[lo:hi]][:, None]) * n_bins
-                   + bins) * n_drawn + slots
+            bins = codes[sample[lo:hi, None], features].astype(np.int64)
+            n_chunk = last - first
+            # layout (bin, class, node, slot): bins outermost for the running sum over bins,
+            # classes next so that sums over classes add whole contiguous blocks
+            row = (labels[sample[lo:hi]] * n_chunk + node) * n_drawn        # per entry
+            key = bins * (n_classes * n_chunk * n_drawn) + row[:, None] + slots
             hist = np.bincount(key.ravel(), weights=np.repeat(weight[lo:hi], n_drawn),
-                               minlength=(last - first) * per_node)
-            # (node, class, bin, slot): cumulative over bins, sums over classes (outer axes: fast)
-            left = hist.astype(np.float32).reshape(
-                last - first, n_classes, n_bins, n_drawn).cumsum(axis=2)
-            right = left[:, :, -1:] - left
-            n_left, n_right = left.sum(axis=1), right.sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                score = (left * left).sum(axis=1) / n_left + (right * right).sum(axis=1) / n_right
-            score[(n_left == 0) | (n_right == 0)] = -np.inf
-            flat = score.reshape(last - first, -1)
+                               minlength=n_chunk * per_node)
+            left = cumulative_sum_over_bins(
+                hist.astype(np.float32).reshape(n_bins, n_classes, n_chunk * n_drawn))
+            score = _gini_split_scores(left).reshape(n_bins, n_chunk, n_drawn)
+            flat = score.transpose(1, 0, 2).reshape(n_chunk, -1)
             best = flat.argmax(axis=1)
-            found = np.isfinite(flat[np.arange(last - first), best])
+            found = np.isfinite(flat[np.arange(n_chunk), best])
             bin_, slot = np.divmod(best, n_drawn)
-            chosen = drawn[first:last][np.arange(last - first), slot]
+            chosen = drawn[first:last][np.arange(n_chunk), slot]
             best_feature[first:last] = np.where(found, chosen, -1)
             best_bin[first:last] = bin_
         return best_feature, best_bin
@@ -176,3 +174,23 @@ class RandomForestClassifier(Classifier):
         X = check_features(X, n_features=self.n_features_in_, device=False)
         leaves = self.nodes_.apply(self.binner_.transform(X), self.roots_)
         return self.nodes_.value[leaves].mean(axis=0)
+
+
+def _gini_split_scores(left):
+    """``sum_c L_c^2 / n_L + sum_c R_c^2 / n_R`` for every candidate split (higher is better;
+    ``-inf`` where a side is empty), from cumulative class counts ``left`` (bins, classes, m).
+
+    ``R = T - L`` with ``T = left[-1]`` the node totals, and
+    ``sum_c R_c^2 = sum_c T_c^2 - 2 sum_c T_c L_c + sum_c L_c^2``, so no right-side array of
+    the full size is ever formed.
+    """
+    total = left[-1]
+    n_left = left.sum(axis=1)
+    n_right = total.sum(axis=0) - n_left
+    square_left = np.einsum("bcm,bcm->bm", left, left)
+    square_right = (total * total).sum(axis=0) - 2 * np.einsum("bcm,cm->bm", left, total) \
+        + square_left
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = square_left / n_left + square_right / n_right
+    score[(n_left == 0) | (n_right == 0)] = -np.inf
+    return score

@@ -4,7 +4,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.optimize
 
 from tinymir import backend
 
@@ -65,34 +64,44 @@ class SVC(Classifier):
         kernel = rbf_kernel(X, X, self.gamma_)
         signs = xp.where(backend.to_device(labels)[None, :] ==
                          xp.arange(self.classes_.size)[:, None], 1.0, -1.0).astype(X.dtype)
-        self.dual_coef_, self.intercept_ = self._smo(kernel, signs)
-        self.support_vectors_ = X
+        coef, self.intercept_ = self._smo(kernel, signs)
+        training_decision = kernel @ coef.T + self.intercept_
+        self.platt_ = _fit_platt(backend.to_host(training_decision), backend.to_host(signs).T > 0)
+        support = (coef != 0).any(axis=0)          # support vector of at least one problem
+        self.support_ = backend.to_host(xp.flatnonzero(support))
+        self.support_vectors_, self.dual_coef_ = X[support], coef[:, support]
         self.n_features_in_ = X.shape[1]
-        self.platt_ = _fit_platt(backend.to_host(self.decision_function(X)),
-                                 backend.to_host(signs).T > 0)
         return self
 
     def _smo(self, kernel, signs):
         """Solve the K dual problems of ``signs`` (K, n) together; returns ``(b, bias)``."""
         xp = backend.array_module(kernel)
-        n_problems, n = signs.shape
-        rows = xp.arange(n_problems)
-        upper = xp.where(signs > 0, self.C, 0).astype(kernel.dtype)
-        lower = upper - self.C
-        coef = xp.zeros_like(signs)
-        grad = -signs
+        upper_all = xp.where(signs > 0, self.C, 0).astype(kernel.dtype)
+        lower_all = upper_all - self.C
+        final_coef, final_grad = xp.zeros_like(signs), -signs
+        # working set: the problems not yet converged (rows are dropped as they finish)
+        ids = xp.arange(signs.shape[0])
+        upper, lower = upper_all, lower_all
+        coef, grad = final_coef.copy(), final_grad.copy()
+        rows = xp.arange(ids.size)
         diag = xp.diagonal(kernel).copy()
         tiny = 1e-12
         for iteration in range(self.max_iter):
             violation = -grad
             up_score = xp.where(coef < upper, violation, -xp.inf)
-            low_score = xp.where(coef > lower, violation, xp.inf)
             i = xp.argmax(up_score, axis=1)
             top = up_score[rows, i]
-            gap = top - low_score.min(axis=1)
+            gap = top - xp.where(coef > lower, violation, xp.inf).min(axis=1)
             active = gap > self.tol
-            if not bool(active.any()):
-                break
+            if not bool(active.all()):
+                finished = ~active
+                final_coef[ids[finished]], final_grad[ids[finished]] = coef[finished], grad[finished]
+                if not bool(active.any()):
+                    break
+                ids, coef, grad = ids[active], coef[active], grad[active]
+                upper, lower = upper[active], lower[active]
+                rows = xp.arange(ids.size)
+                continue
             kernel_i = kernel[i]                                          # (K, n)
             curvature = xp.maximum(diag[i][:, None] + diag[None, :] - 2 * kernel_i, tiny)
             descent = top[:, None] - violation                            # g_j - g_i
@@ -101,22 +110,28 @@ class SVC(Classifier):
             step = descent[rows, j] / curvature[rows, j]
             step = xp.minimum(step, upper[rows, i] - coef[rows, i])
             step = xp.minimum(step, coef[rows, j] - lower[rows, j])
-            step = xp.where(active, step, 0)
             coef[rows, i] += step
             coef[rows, j] -= step
             grad += step[:, None] * (kernel_i - kernel[j])
         else:
+            final_coef[ids], final_grad[ids] = coef, grad
             warnings.warn(f"SVC: SMO stopped after max_iter={self.max_iter} steps with "
                           f"violation {float(gap.max()):.2g} > tol={self.tol}",
                           ConvergenceWarning, stacklevel=3)
         self.n_iter_ = iteration
+        return final_coef, self._bias(final_coef, final_grad, upper_all, lower_all)
+
+    @staticmethod
+    def _bias(coef, grad, upper, lower):
+        """Mean of ``-g`` over free coefficients (KKT: ``f(x_t) = s_t`` there), else the
+        midpoint of the feasible interval."""
+        xp = backend.array_module(coef)
         free = (coef > lower) & (coef < upper)
         n_free = free.sum(axis=1)
         free_bias = xp.where(free, -grad, 0).sum(axis=1) / xp.maximum(n_free, 1)
         up_score = xp.where(coef < upper, -grad, -xp.inf).max(axis=1)
         low_score = xp.where(coef > lower, -grad, xp.inf).min(axis=1)
-        bias = xp.where(n_free > 0, free_bias, (up_score + low_score) / 2)
-        return coef, bias
+        return xp.where(n_free > 0, free_bias, (up_score + low_score) / 2)
 
     def decision_function(self, X):
         """``(N, n_classes)`` one-vs-rest decision values ``f_k(x)``."""
@@ -137,26 +152,45 @@ class SVC(Classifier):
         return proba / proba.sum(axis=1, keepdims=True)
 
 
-def _fit_platt(decision: np.ndarray, positive: np.ndarray):
-    """Platt's sigmoid per column: minimise the cross-entropy of ``1/(1+exp(A f + B))``
-    against targets ``(N+ + 1)/(N+ + 2)`` for positives and ``1/(N- + 2)`` for negatives."""
-    decision = decision.astype(np.float64)
+def _fit_platt(decision: np.ndarray, positive: np.ndarray, max_iter: int = 100):
+    """Platt's sigmoid per column: minimise the cross-entropy of ``p = 1/(1+exp(A f + B))``
+    against targets ``(N+ + 1)/(N+ + 2)`` for positives and ``1/(N- + 2)`` for negatives.
+
+    Newton's method on (A, B) with step halving (Lin, Lin & Weng 2007), all columns at once:
+    gradient ``(sum r f, sum r)`` and Hessian ``sum w [f^2, f; f, 1]`` with ``r = t - p`` and
+    ``w = p (1 - p)``.
+    """
+    f = decision.astype(np.float64)
     n_pos = positive.sum(axis=0)
     n_neg = positive.shape[0] - n_pos
     target = np.where(positive, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    k = decision.shape[1]
 
-    def loss_and_gradient(params):
-        slope, offset = params[:k], params[k:]
-        z = slope * decision + offset                    # p = sigmoid(-z)
-        loss = np.sum(np.logaddexp(0, z) * target + np.logaddexp(0, -z) * (1 - target))
-        residual = target - _sigmoid_neg(z)              # d loss / d z
-        return loss, np.concatenate([(residual * decision).sum(axis=0), residual.sum(axis=0)])
+    def loss(slope, offset):
+        z = slope * f + offset
+        return np.sum(target * np.logaddexp(0, z) + (1 - target) * np.logaddexp(0, -z), axis=0)
 
-    start = np.concatenate([-np.ones(k), np.zeros(k)])
-    result = scipy.optimize.minimize(loss_and_gradient, start, jac=True, method="L-BFGS-B")
-    return result.x[:k], result.x[k:]
-
-
-def _sigmoid_neg(z):
-    return 0.5 * (1 - np.tanh(0.5 * z))                  # 1 / (1 + exp(z))
+    slope = np.zeros(f.shape[1])
+    offset = np.log((n_neg + 1.0) / (n_pos + 1.0))
+    current = loss(slope, offset)
+    for _ in range(max_iter):
+        p = 0.5 * (1 - np.tanh(0.5 * (slope * f + offset)))          # 1 / (1 + exp(z))
+        residual, weight = target - p, np.maximum(p * (1 - p), 1e-12)
+        grad_a, grad_b = (residual * f).sum(axis=0), residual.sum(axis=0)
+        if np.max(np.abs(np.r_[grad_a, grad_b])) < 1e-5:
+            break
+        h_aa = (weight * f * f).sum(axis=0) + 1e-12
+        h_ab = (weight * f).sum(axis=0)
+        h_bb = weight.sum(axis=0) + 1e-12
+        det = h_aa * h_bb - h_ab * h_ab
+        step_a = -(h_bb * grad_a - h_ab * grad_b) / det
+        step_b = -(h_aa * grad_b - h_ab * grad_a) / det
+        decrease = grad_a * step_a + grad_b * step_b                   # < 0: descent
+        size = np.ones_like(slope)
+        for _ in range(30):
+            trial = loss(slope + size * step_a, offset + size * step_b)
+            accepted = trial <= current + 1e-4 * size * decrease
+            if accepted.all():
+                break
+            size = np.where(accepted, size, size / 2)
+        slope, offset, current = slope + size * step_a, offset + size * step_b, trial
+    return slope, offset
