@@ -42,7 +42,7 @@ check_audio_option = click.option(
     help="Read every file's header: durations, and undecodable or short files are skipped.")
 min_duration_option = click.option(
     "--min-duration", type=float, default=None,
-    help="With --check-audio, skip files shorter than this many seconds (FMA: 29).")
+    help="Skip files shorter than this many seconds (implies --check-audio; FMA: 29).")
 reader_option = click.option(
     "-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
     help="A reader or tag option, e.g. -o tags_column=Moods -o top_n=10 "

@@ -211,3 +211,15 @@ def test_real_mer4q_metadata_quadrants_and_moods(shared_data):
     moods = read_dataset(csv_path, tags_column="MoodsStrSplit", top_n=10)
     assert moods.multilabel and len(moods.classes) == 11 and "Others" in moods.classes
     assert np.all(moods.label_matrix().sum(axis=1) >= 1)
+
+
+def test_min_duration_reads_headers_and_names_the_short_files(tmp_path):
+    make_gtzan(tmp_path, ("blues",), per_genre=2)
+    with pytest.raises(DatasetError, match=r"no usable track.*shorter than 0.5 s \(0.30 s\)"):
+        read_dataset(tmp_path, min_duration=0.5)
+
+
+def test_mtg_jamendo_without_audio_suggests_metadata_only(tmp_path):
+    make_mtg_jamendo(tmp_path, [(948, 87, 149, ["mood/theme---calm"], False)], {})
+    with pytest.raises(DatasetError, match=r"audio file missing.*require_audio=False"):
+        read_dataset(tmp_path)

@@ -57,12 +57,14 @@ def read_dataset(path, dataset: str = "auto", check_audio: bool = False,
 
     ``dataset`` is one of ``auto, gtzan, folders, fma, mtg-jamendo, tags``; ``options`` go to
     that reader (see each ``read_<name>``) or to :func:`~tinymir.data.tags.process_tags`.
-    With ``check_audio`` (always on for FMA) every file's header is read: undecodable files and
-    files shorter than ``min_duration`` seconds are skipped, and durations are filled in.
+    With ``check_audio`` (always on for FMA, and implied by ``min_duration``) every file's
+    header is read: undecodable files and files shorter than ``min_duration`` seconds are
+    skipped, and durations are filled in.
     """
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file or folder")
+    check_audio = check_audio or min_duration is not None
     name = detect_dataset(path) if dataset == "auto" else dataset
     readers = {"gtzan": read_gtzan, "folders": read_folders, "fma": read_fma,
                "mtg-jamendo": read_mtg_jamendo, "tags": read_tag_csv}
@@ -86,12 +88,15 @@ def read_dataset(path, dataset: str = "auto", check_audio: bool = False,
     if not table.tracks:
         reasons = (f"; {len(table.skipped)} files skipped, e.g. {table.skipped[0]}"
                    if table.skipped else "")
-        raise DatasetError(f"{path}: no usable track found as a {name} dataset{reasons}")
+        hint = (" (metadata only? pass require_audio=False)"
+                if name == "mtg-jamendo" and table.skipped else "")
+        raise DatasetError(f"{path}: no usable track found as a {name} dataset{reasons}{hint}")
     return table
 
 
-def detect_dataset(path: Path) -> str:
+def detect_dataset(path) -> str:
     """Guess the reader from the layout (see the table in the module docstring)."""
+    path = Path(path)
     if path.is_file():
         if path.name == "tracks.csv":
             return "fma"
