@@ -237,14 +237,19 @@ class FeatureCache:
         return report
 
     def _run_in_processes(self, todo, jobs):
+        """Extract in worker processes; on an interruption (Ctrl-C) the queued tracks are
+        cancelled and only the ones in flight finish."""
         params = self.params.to_dict()
-        with _worker_environment(), ProcessPoolExecutor(
-                max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        with _worker_environment():                 # the workers start at the first submits
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
             futures = {pool.submit(_extract_to, record["path"], params, str(target)): record
                        for record, target in todo}
+        try:
             for future in as_completed(futures):
                 shape, reason = future.result()
                 yield futures[future], shape, reason
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _run_in_batches(self, todo, batch_size):
         """Load ``batch_size`` clips, compute each group of equal-length clips in one call."""
