@@ -14,9 +14,10 @@ import pytest
 from tinymir import backend
 from tinymir.data import read_dataset
 from tinymir.data.batches import BatchIterator
-from tinymir.data.cache import CacheError, FeatureCache, file_features
+from tinymir.data.cache import CacheError, FeatureCache
 from tinymir.data.segments import make_segments
 from tinymir.features import FeatureParams
+from tinymir.features.files import file_features
 
 from _data_helpers import make_gtzan, tone
 
@@ -97,11 +98,11 @@ SLOW_BUILD = textwrap.dedent("""
     from tinymir.data import read_dataset
     from tinymir.features import FeatureParams
 
-    def slow_compute(y, params, _compute=cache_module.compute):
+    def slow_batch_features(clips, params, _batch_features=cache_module.batch_features):
         time.sleep(0.05)                      # slow enough to be killed in the middle
-        return _compute(y, params)
+        return _batch_features(clips, params)
 
-    cache_module.compute = slow_compute
+    cache_module.batch_features = slow_batch_features
     params = FeatureParams(kind="mel", sr=8000, n_fft=256, hop_length=128, n_mels=16, n_mfcc=13)
     cache = cache_module.FeatureCache(sys.argv[2], params)
     cache.build(read_dataset(sys.argv[1]), progress=False)

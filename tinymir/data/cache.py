@@ -8,7 +8,8 @@ Layout under ``root``::
 
 ``h = sha1(absolute path, size, mtime_ns)``: the entry belongs to that exact audio file, and
 ``params.key()`` to those exact parameters (and feature-code version), so a changed file or
-changed parameters give a new entry and a cache is never silently reused.
+changed parameters give a new entry and a cache is never silently reused. Arrays are stored
+as float32 whatever the dtype policy (they are inputs, and half the disk of float64).
 
 Crash safety (``kill -9`` at any moment): each array is written to a temporary name in its
 final folder and then ``os.replace``d, so an entry exists whole or not at all; the manifest
@@ -36,7 +37,8 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import audio, backend
-from tinymir.features import FeatureParams, compute
+from tinymir.features import FeatureParams
+from tinymir.features.files import batch_features, file_features, load_clip
 from tinymir.progress import Progress
 
 from .table import DatasetError, Track
@@ -94,17 +96,12 @@ def write_atomically(path: Path, save) -> None:
             temp.unlink()
 
 
-def file_features(path, params: FeatureParams) -> np.ndarray:
-    """Host float32 features of the whole file at ``path`` (loaded at ``params.sr``)."""
-    y, _ = audio.load(path, sr=params.sr)
-    return backend.to_host(compute(backend.to_device(y), params)).astype(np.float32, copy=False)
-
-
 def _extract_to(path: str, params_dict: dict, target: str):
     """Worker: features of ``path`` saved atomically at ``target``; ``(shape, None)`` or
     ``(None, reason)``."""
     try:
         features = file_features(path, FeatureParams.from_dict(params_dict))
+        features = features.astype(np.float32, copy=False)
     except audio.AudioError as exc:
         return None, exc.reason
     except ValueError as exc:
@@ -258,7 +255,7 @@ class FeatureCache:
             clips = {}
             for record, target in chunk:
                 try:
-                    clips[record["id"]] = audio.load(record["path"], sr=self.params.sr)[0]
+                    clips[record["id"]] = load_clip(record["path"], self.params)
                 except audio.AudioError as exc:
                     yield record, None, exc.reason
             by_length = {}
@@ -266,14 +263,15 @@ class FeatureCache:
                 if record["id"] in clips:
                     by_length.setdefault(len(clips[record["id"]]), []).append((record, target))
             for group in by_length.values():
-                stack = np.stack([clips[record["id"]] for record, _ in group])
                 try:
-                    features = backend.to_host(compute(backend.to_device(stack), self.params))
+                    features = batch_features([clips[record["id"]] for record, _ in group],
+                                              self.params)
                 except ValueError as exc:
                     for record, _ in group:
                         yield record, None, f"feature extraction failed ({exc})"
                     continue
-                for (record, target), array in zip(group, features.astype(np.float32, copy=False)):
+                for (record, target), array in zip(group, features):
+                    array = array.astype(np.float32, copy=False)
                     write_atomically(target, lambda handle: np.save(handle, array))
                     yield record, list(array.shape), None
 
