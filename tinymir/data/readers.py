@@ -252,6 +252,15 @@ def _fma_genre_names(metadata: Path) -> dict[str, str]:
     return {row["genre_id"]: row["title"] for row in _read_rows(genres)}
 
 
+def _genre_ids(text: str | None) -> list:
+    """``"[21, 76]"`` -> ``[21, 76]``; anything unreadable -> ``[]`` (the track has no label)."""
+    try:
+        ids = ast.literal_eval(text or "[]")
+    except (ValueError, SyntaxError):
+        return []
+    return list(ids) if isinstance(ids, (list, tuple)) else []
+
+
 def read_fma(path, subset: str = "small", labels: str = "genre_top",
              audio_dir=None) -> TrackTable:
     """FMA: tracks of ``subset`` (and the smaller subsets it contains) with their audio.
@@ -284,8 +293,8 @@ def read_fma(path, subset: str = "small", labels: str = "genre_top",
         if labels == "genre_top":
             names = (row[("track", "genre_top")],) if row[("track", "genre_top")] else ()
         else:
-            ids = ast.literal_eval(row.get(("track", "genres_all")) or "[]")
-            names = tuple(genre_names.get(str(i), str(i)) for i in ids)
+            names = tuple(genre_names.get(str(i), str(i))
+                          for i in _genre_ids(row.get(("track", "genres_all"))))
         if not names:
             skipped.append((str(file), f"no {labels} label"))
         elif not file.is_file():
