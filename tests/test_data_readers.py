@@ -99,7 +99,9 @@ def test_fma_tracks_csv_genre_top_official_split_year_and_skips(tmp_path):
 
 
 def test_fma_genres_all_is_multilabel_with_genre_names(tmp_path):
-    make_fma(tmp_path, _fma_rows())
+    rows = _fma_rows() + [dict(track_id=1020, artist=7, split="test", subset="small",
+                               genre_top="Pop", genres_all="[10, oops", seconds=1.0)]
+    make_fma(tmp_path, rows)
     table = read_dataset(tmp_path / "fma_metadata" / "tracks.csv", labels="genres_all",
                          min_duration=0.5)
     assert table.multilabel
@@ -107,6 +109,8 @@ def test_fma_genres_all_is_multilabel_with_genre_names(tmp_path):
     assert table.classes == ["Experimental Pop", "International", "Pop", "Rock"]
     # 1013 has no genre_top but Pop in genres_all
     assert table.label_matrix().sum(axis=0).tolist() == [1, 1, 3, 2]
+    assert (str(tmp_path / "fma_small" / "001" / "001020.mp3"), "no genres_all label") \
+        in table.skipped
 
 
 def test_fma_default_min_duration_drops_short_clips(tmp_path):
