@@ -112,9 +112,10 @@ class GradientBoostingClassifier(Classifier):
                 break
             goes_right = codes[sample, feature[node]] > threshold[node]
             child = 2 * rank[node] + goes_right
-            hist_g, hist_h = self._child_histograms(
-                codes_wide, sample, child, bag[entry], g[entry], h[entry], hist_g[:, splits],
-                hist_h[:, splits])
+            if depth + 1 < self.max_depth:          # the last level's children are leaves
+                hist_g, hist_h = self._child_histograms(
+                    codes_wide, sample, child, bag[entry], g[entry], h[entry],
+                    hist_g[:, splits], hist_h[:, splits])
             node, n_nodes = child, 2 * splits.size
         return roots, leaf_value.reshape(n_classes, n).T
 
