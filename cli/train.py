@@ -1,3 +1,171 @@
-"""`tinymir train`: work in progress (filled in by its own change)."""
+"""`tinymir train / evaluate / predict / archs`: the model zoo on the command line."""
+import json
+import sys
 
-COMMANDS = []
+import click
+
+from tinymir import models, nn
+from tinymir.audio import AudioError
+from tinymir.data import DatasetError
+from tinymir.train import predict as predicting
+from tinymir.train import run as running
+from tinymir.train.checkpoint import CheckpointError
+
+USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
+               models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError)
+
+
+def reader_options(label_column, tags_column, min_count, top_n) -> dict:
+    options = {}
+    if label_column:
+        options["label_columns"] = label_column
+    if tags_column:
+        options["tags_column"] = tags_column
+    if min_count:
+        options["min_count"] = min_count
+    if top_n:
+        options["top_n"] = top_n
+    return options
+
+
+def dataset_options(f):
+    """Options that say how to read DATA (shared by train and evaluate)."""
+    for option in reversed([
+        click.option("--dataset", default="auto", show_default=True,
+                     help="Reader: auto, gtzan, folders, fma, mtg-jamendo or tags."),
+        click.option("--label-column", default=None,
+                     help="Tag CSVs: the column holding the single label (e.g. Quadrant)."),
+        click.option("--tags-column", default=None,
+                     help="Tag CSVs: the column of ';'-separated tags (multi-label)."),
+        click.option("--min-count", default=None, type=int,
+                     help="Tags: drop tags on fewer tracks than this."),
+        click.option("--top-n", default=None, type=int, help="Tags: keep the N most frequent."),
+    ]):
+        f = option(f)
+    return f
+
+
+@click.command("train")
+@click.argument("data", type=click.Path(), required=False)
+@click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
+@click.option("--features", type=click.Choice(models.FEATURE_KINDS), default=None,
+              help="Input features (default: the architecture's).")
+@click.option("--segment", type=float, default=None, help="Slice length in seconds.")
+@click.option("--overlap", type=float, default=None, help="Overlap of slices, 0 to <1.")
+@click.option("--split", type=click.Choice(running.SPLITS), default="random", show_default=True,
+              help="Track split: stratified random 80/10/10, group-aware (artists), GTZAN "
+                   "filtered, the dataset's official one, or 5-fold (--fold).")
+@click.option("--fold", type=int, default=0, show_default=True, help="Test fold for kfold.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None)
+@click.option("--batch-size", type=click.IntRange(min=1), default=None)
+@click.option("--lr", type=float, default=None, help="Learning rate.")
+@click.option("--optimizer", type=click.Choice(running.OPTIMIZERS), default=None)
+@click.option("--class-weights/--no-class-weights", default=None,
+              help="Weight the loss by inverse class frequency (tags: positive weights). "
+                   "Default: on for tags, off otherwise.")
+@click.option("--patience", type=click.IntRange(min=1), default=None,
+              help="Stop after this many epochs without a better validation score.")
+@click.option("--aggregate", type=click.Choice(("mean", "vote")), default="mean",
+              show_default=True, help="Track score: mean of slice probabilities or majority vote.")
+@click.option("--rnn", type=click.Choice(("gru", "lstm")), default=None,
+              help="crnn only: the recurrent cell.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="RUN_DIR (default: runs/<arch>).")
+@click.option("--resume", type=click.Path(file_okay=False), default=None,
+              help="Continue the run in this RUN_DIR after its last completed epoch.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@dataset_options
+def train_command(data, arch, features, segment, overlap, split, fold, epochs, batch_size, lr,
+                  optimizer, class_weights, patience, aggregate, rnn, seed, out, resume, quiet,
+                  dataset, label_column, tags_column, min_count, top_n):
+    """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
+    try:
+        if resume:
+            given = {k: v for k, v in dict(arch=arch, data=data, features=features,
+                                           segment=segment, overlap=overlap).items() if v}
+            report = running.resume(resume, given, stream=sys.stderr, progress=not quiet)
+            out = resume
+        else:
+            if not data or not arch:
+                raise click.UsageError("give DATA and --arch (or --resume RUN_DIR)")
+            models.get_arch(arch)
+            out = out or f"runs/{arch}"
+            config = running.TrainConfig(
+                arch=arch, data=data, out=out, features=features, segment=segment,
+                overlap=overlap, split=split, fold=fold, epochs=epochs, batch_size=batch_size,
+                lr=lr, optimizer=optimizer, seed=seed, class_weights=class_weights,
+                patience=patience, aggregate=aggregate, rnn=rnn, dataset=dataset,
+                reader_options=reader_options(label_column, tags_column, min_count, top_n))
+            report = running.train(config, stream=sys.stderr, progress=not quiet)
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc))
+    click.echo(running.headline(report))
+    click.echo(f"model and reports in {out}/ (model.npz, report.md, history.csv)")
+
+
+@click.command("evaluate")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path())
+@click.option("--part", type=click.Choice(("all", "train", "val", "test")), default="all",
+              show_default=True,
+              help="Which tracks of DATA: all, or one part of the split the model was "
+                   "trained with (recomputed from its name and seed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@dataset_options
+def evaluate_command(model, data, part, as_json, dataset, label_column, tags_column, min_count,
+                     top_n):
+    """Score MODEL on the tracks of DATA: slice- and track-level metrics."""
+    try:
+        report = predicting.evaluate(model, data, part=part, dataset=dataset,
+                                     reader_options=reader_options(label_column, tags_column,
+                                                                   min_count, top_n))
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc))
+    click.echo(json.dumps(report, indent=2) if as_json else predicting.describe(report))
+
+
+@click.command("predict")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("files", type=click.Path(dir_okay=False), nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many labels to show per file.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, for machines.")
+def predict_command(model, files, top, as_json):
+    """Top labels of MODEL for each audio FILE, slices aggregated over the whole file."""
+    try:
+        predictor = predicting.Predictor.load(model)
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc))
+    failed = 0
+    for path in files:
+        try:
+            result = predictor.predict_file(path, top)
+        except (AudioError, OSError) as exc:
+            failed += 1
+            click.echo(f"{path}: {exc}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps(result))
+        else:
+            labels = ", ".join(f"{label} {p:.3f}" for label, p in result["top"])
+            tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
+            click.echo(f"{path}: {labels}{tagged}")
+    if failed == len(files):
+        raise click.ClickException(f"none of the {len(files)} files could be read")
+
+
+@click.command("archs")
+@click.option("--classes", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Output units used for the parameter count.")
+def archs_command(classes):
+    """List the architectures with their input shape and parameter count."""
+    rows = models.describe_archs(classes)
+    click.echo(f"{'name':<9} {'seed':<5} {'features':<9} {'input':<15} {'params':>10}  summary")
+    for row in rows:
+        shape = "x".join(str(d) for d in row["input"])
+        click.echo(f"{row['name']:<9} {row['seed']:<5} {row['features']:<9} {shape:<15} "
+                   f"{row['params']:>10,}  {row['summary']}")
+
+
+COMMANDS = [train_command, evaluate_command, predict_command, archs_command]

@@ -6,7 +6,9 @@
     >>> print(net.summary())
 
 Each :class:`Arch` carries its default :class:`FrontEnd` (sample rate, features, n_fft, hop, mels,
-slice length) and the training settings of its seed. Every net reads one slice as a
+slice length) and the training settings of its seed, except the batch size: 32 by default
+rather than seed 000's 128, so a small set still gets several steps per epoch
+(``--batch-size 128`` reproduces the seed). Every net reads one slice as a
 ``(1, bins, frames)`` image and ends in a ``Dense`` of raw scores (logits); the loss applies the
 softmax (one label per track) or the sigmoid (tags), and so does prediction.
 """
@@ -48,7 +50,7 @@ class Arch:
     front: FrontEnd
     optimizer: dict = field(default_factory=lambda: {"name": "adam", "lr": 1e-3})
     epochs: int = 20
-    batch_size: int = 128
+    batch_size: int = 32
 
 
 GTZAN_MEL = FrontEnd(features="mel", sample_rate=22050, n_fft=1024, hop_length=512, n_mels=128,
@@ -109,8 +111,8 @@ def build(name: str, n_classes: int, front: FrontEnd | None = None, seed: int = 
     front = front or arch.front
     if n_classes < 1:
         raise ValueError(f"{name} needs at least one output, got {n_classes}")
-    model = nn.Sequential(arch.layers(front, n_classes, **options), name=name)
     try:
+        model = nn.Sequential(arch.layers(front, n_classes, **options), name=name)
         model.build(front.input_shape, seed=seed)
     except ValueError as exc:
         raise FrontEndError(f"{name} cannot read {front.input_shape[1]}x{front.input_shape[2]} "

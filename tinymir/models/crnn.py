@@ -19,7 +19,7 @@ import math
 
 from tinymir import nn
 
-from .frontend import FrontEnd
+from .frontend import BN_MOMENTUM, FrontEnd
 
 CONV_MAPS = (64, 128, 128, 128)
 POOLS = ((2, 2), (3, 3), (4, 4), (4, 4))
@@ -38,15 +38,15 @@ def crnn_layers(front: FrontEnd, n_classes: int, rnn: str = "gru") -> list:
     padded = TIME_REDUCTION * math.ceil(frames / TIME_REDUCTION)
     bins = front.n_bins
     layers = [nn.ZeroPad2D(((0, 0), (0, padded - frames))),
-              nn.Permute((1, 0, 2)), nn.BatchNorm(), nn.Permute((1, 0, 2))]
+              nn.Permute((2, 1, 3)), nn.BatchNorm(BN_MOMENTUM), nn.Permute((2, 1, 3))]
     for maps, pool in zip(CONV_MAPS, POOLS):
-        layers += [nn.Conv2D(maps, (3, 3), padding="same"), nn.BatchNorm(), nn.ELU(),
+        layers += [nn.Conv2D(maps, (3, 3), padding="same"), nn.BatchNorm(BN_MOMENTUM), nn.ELU(),
                    nn.MaxPool2D(pool), nn.Dropout(CONV_DROPOUT)]
     freq_left = bins // FREQ_REDUCTION
     if freq_left < 1:
         raise ValueError(f"crnn needs at least {FREQ_REDUCTION} frequency bins, got {bins}")
     steps = padded // TIME_REDUCTION
-    layers += [nn.Permute((2, 0, 1)), nn.Reshape((steps, CONV_MAPS[-1] * freq_left))]
+    layers += [nn.Permute((3, 1, 2)), nn.Reshape((steps, CONV_MAPS[-1] * freq_left))]
     cell = nn.GRU if rnn == "gru" else nn.LSTM
     for i, units in enumerate(RNN_UNITS):
         layers.append(cell(units, return_sequences=i < len(RNN_UNITS) - 1, dropout=RNN_DROPOUT))

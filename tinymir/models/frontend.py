@@ -19,6 +19,11 @@ from dataclasses import dataclass
 
 FEATURE_KINDS = ("mel", "stft", "mfcc")
 
+#: BatchNorm's running statistics follow ``r <- m r + (1 - m) batch``. Keras's 0.99 needs
+#: hundreds of steps to forget the initial (0, 1); the zoo uses 0.9 so that a small set trained
+#: for a few epochs (a few dozen steps) is evaluated with statistics of its own data.
+BN_MOMENTUM = 0.9
+
 
 class FrontEndError(ValueError):
     """A front end that cannot work (unknown feature kind, a segment too short, ...)."""

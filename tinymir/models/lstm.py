@@ -21,7 +21,7 @@ DROPOUT = 0.3
 
 def image_to_sequence(front: FrontEnd) -> list:
     """``(1, bins, frames)`` -> ``(frames, bins)``: drop the channel axis, swap the other two."""
-    return [nn.Reshape((front.n_bins, front.segment_frames)), nn.Permute((1, 0))]
+    return [nn.Reshape((front.n_bins, front.segment_frames)), nn.Permute((2, 1))]
 
 
 def lstm_layers(front: FrontEnd, n_classes: int) -> list:

@@ -68,13 +68,16 @@ class PlateauLR(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved for ``patience`` epochs in a row."""
+    """Stop when ``monitor`` has not improved for ``patience`` epochs in a row, or as soon as it
+    reaches ``ceiling`` (1.0 for an accuracy or an AUC): the kept model is the best epoch and
+    ties keep the earlier one, so no later epoch could replace a perfect one."""
 
-    def __init__(self, monitor: str, patience: int):
+    def __init__(self, monitor: str, patience: int, ceiling: float | None = 1.0):
         if patience < 1:
             raise ValueError(f"early-stopping patience must be at least 1, got {patience}")
         self.monitor = monitor
         self.patience = patience
+        self.ceiling = ceiling
         self.best = -math.inf
         self.waited = 0
 
@@ -84,7 +87,8 @@ class EarlyStopping(Callback):
             self.best, self.waited = float(value), 0
         else:
             self.waited += 1
-        return self.waited >= self.patience
+        reached_ceiling = self.ceiling is not None and self.best >= self.ceiling
+        return reached_ceiling or self.waited >= self.patience
 
     def state_dict(self):
         return {"best": self.best, "waited": self.waited}

@@ -3,8 +3,9 @@
 Probabilities: ``softmax(z)_c = exp(z_c) / sum_k exp(z_k)`` for one label per track,
 ``sigmoid(z)_c = 1 / (1 + exp(-z_c))`` for tags.
 
-A track's scores aggregate its slices: the mean of the slice probabilities (default), or with
-``how="vote"`` the share of its slices that voted for each class (majority vote).
+A track's scores aggregate its slices (:func:`tinymir.data.segments.aggregate_by_track`): the
+mean of the slice probabilities (default), or the share of its slices that voted for each class
+(majority vote).
 
 Tags get a threshold per tag chosen on the validation tracks (the one that maximises that tag's
 F1), never a fixed 0.9; the report gives ROC-AUC and PR-AUC (macro over tags and per sample), F1
@@ -19,9 +20,6 @@ from tinymir import backend
 
 from . import metrics
 
-AGGREGATIONS = ("mean", "vote")
-
-
 def probabilities(logits, multilabel: bool) -> np.ndarray:
     """Softmax (one label) or sigmoid (tags) of ``logits``, as a host float64 array."""
     z = backend.to_host(logits).astype(np.float64)
@@ -30,27 +28,6 @@ def probabilities(logits, multilabel: bool) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def aggregate_tracks(slice_probs, track_index, n_tracks: int, how: str = "mean") -> np.ndarray:
-    """``(n_tracks, C)`` track scores from ``(n_slices, C)`` slice probabilities.
-
-    ``mean``: ``p_t = mean_{s in t} p_s``; ``vote``: ``p_t,c = |{s in t: argmax p_s = c}| / |t|``.
-    Tracks without slices get a row of nan.
-    """
-    if how not in AGGREGATIONS:
-        raise ValueError(f"unknown aggregation {how!r}: choose mean or vote")
-    slice_probs = np.asarray(slice_probs, dtype=np.float64)
-    track_index = np.asarray(track_index, dtype=np.int64)
-    if how == "vote":
-        votes = np.zeros_like(slice_probs)
-        votes[np.arange(len(votes)), slice_probs.argmax(axis=1)] = 1.0
-        slice_probs = votes
-    sums = np.zeros((n_tracks, slice_probs.shape[1]))
-    np.add.at(sums, track_index, slice_probs)
-    counts = np.bincount(track_index, minlength=n_tracks).astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        return sums / counts[:, None]
 
 
 def choose_thresholds(targets, probs) -> np.ndarray:

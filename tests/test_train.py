@@ -1,0 +1,126 @@
+"""Training pieces on their own: run-state files, callbacks, slice batches, evaluation."""
+import math
+
+import numpy as np
+import pytest
+
+from tinymir import models
+from tinymir.data.splits import Split
+from tinymir.train.callbacks import BestEpoch, EarlyStopping
+from tinymir.train.checkpoint import CheckpointError, load_state, save_state
+from tinymir.train.evaluate import (choose_thresholds, multilabel_report, probabilities,
+                                    single_label_report)
+from tinymir.train.inputs import SliceBatches, fit_standardizer, slice_tracks
+
+
+def test_state_round_trips_nested_arrays_and_big_ints(tmp_path):
+    state = {"model": {"conv/kernel": np.arange(6.0).reshape(2, 3)},
+             "optimizer": [np.ones(2, np.float32), {"step": 7}],
+             "rng": {"state": 2 ** 100}, "history": [{"epoch": 1, "loss": 0.5}]}
+    save_state(tmp_path / "s.npz", state)
+    back = load_state(tmp_path / "s.npz")
+    assert np.array_equal(back["model"]["conv/kernel"], state["model"]["conv/kernel"])
+    assert back["optimizer"][0].dtype == np.float32 and back["optimizer"][1] == {"step": 7}
+    assert back["rng"]["state"] == 2 ** 100 and back["history"] == state["history"]
+    assert not (tmp_path / "s.npz.tmp").exists()
+
+
+def test_truncated_or_foreign_state_is_one_clear_error(tmp_path):
+    save_state(tmp_path / "s.npz", {"w": np.zeros(1000)})
+    data = (tmp_path / "s.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="cut.npz: cannot read"):
+        load_state(tmp_path / "cut.npz")
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(CheckpointError, match="not a tinymir run state"):
+        load_state(tmp_path / "other.npz")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_state(tmp_path / "missing.npz")
+
+
+def test_best_epoch_keeps_the_earlier_of_ties_and_ignores_nan():
+    saved = []
+    best = BestEpoch("val_acc", saved.append)
+    for epoch, value in enumerate([0.5, 0.8, 0.8, math.nan, 0.7], start=1):
+        best.on_epoch_end(epoch, {"val_acc": value})
+    assert saved == [1, 2] and best.best_epoch == 2
+    other = BestEpoch("val_acc")
+    other.load_state_dict(best.state_dict())
+    assert other.best == 0.8 and other.best_epoch == 2
+
+
+def test_early_stopping_on_patience_and_on_a_perfect_score():
+    stop = EarlyStopping("val_acc", patience=2)
+    assert [stop.on_epoch_end(e, {"val_acc": v}) for e, v in
+            enumerate([0.5, 0.6, 0.6, 0.55], 1)] == [False, False, False, True]
+    perfect = EarlyStopping("val_auc", patience=10)
+    assert perfect.on_epoch_end(1, {"val_auc": 0.9}) is False
+    assert perfect.on_epoch_end(2, {"val_auc": 1.0}) is True
+
+
+def tiny_tracks():
+    """Three tracks of (4 bins, n frames) features."""
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal((4, n)).astype(np.float32) for n in (10, 7, 3)]
+
+
+def test_slices_stay_in_their_track_and_short_tracks_have_none():
+    feats = tiny_tracks()
+    front = models.FrontEnd(n_mels=4, segment=4 * 512 / 22050, overlap=0.5)  # 5 frames, hop 2
+    assert front.segment_frames == 5 and front.hop_frames == 2
+    s = slice_tracks(feats, front)
+    assert s.track.tolist() == [0, 0, 0, 1, 1] and s.start.tolist() == [0, 2, 4, 0, 2]
+    assert slice_tracks(feats, front, tracks=[1]).track.tolist() == [1, 1]
+
+
+def test_batches_are_standardised_with_training_statistics_and_reshuffled_per_epoch():
+    feats = tiny_tracks()
+    split = Split("two and one", {"train": [0, 1], "test": [2]})
+    standardize = fit_standardizer(feats, split)
+    train = np.concatenate([feats[0], feats[1]], axis=1)
+    assert np.allclose(standardize.mean, train.mean(axis=1), atol=1e-6)
+    front = models.FrontEnd(n_mels=4, segment=2 * 512 / 22050)   # 3 frames, no overlap
+    s = slice_tracks(feats, front, split["train"])
+    batches = SliceBatches(feats, s, np.array([0, 1, 2]), standardize, batch_size=2, seed=3)
+    first = [y.tolist() for _, y in batches.epoch(0)]
+    assert first == [y.tolist() for _, y in batches.epoch(0)]          # same epoch, same order
+    orders = {tuple(np.concatenate([y for _, y in batches.epoch(e)])) for e in range(6)}
+    assert len(orders) > 1                                              # epochs reshuffle
+    x, _ = next(SliceBatches(feats, s, np.zeros(3), standardize, 8, shuffle=False).epoch())
+    assert x.shape == (len(s), 1, 4, 3)
+    assert np.allclose(x[0, 0], (feats[0][:, :3] - standardize.mean[:, None])
+                       / standardize.std[:, None], atol=1e-5)
+
+
+def test_probabilities_softmax_and_sigmoid():
+    z = np.array([[0.0, np.log(3.0)], [50.0, -50.0]])
+    assert np.allclose(probabilities(z, False), [[0.25, 0.75], [1.0, 0.0]])
+    assert np.allclose(probabilities(np.zeros((1, 3)), True), 0.5)
+
+
+def test_thresholds_maximise_validation_f1_per_tag():
+    targets = np.array([[1, 0], [1, 0], [0, 1], [0, 0]])
+    probs = np.array([[0.9, 0.2], [0.35, 0.1], [0.3, 0.15], [0.1, 0.3]])
+    thresholds = choose_thresholds(targets, probs)
+    assert thresholds[0] == pytest.approx(0.35)        # catches both positives, no negative
+    assert thresholds[1] == pytest.approx(0.15)        # F1 2/3 beats 0 at any higher cut
+
+
+def test_tag_report_shows_the_all_zeros_baseline_beside_binary_accuracy():
+    targets = np.zeros((20, 10))
+    targets[np.arange(20), np.arange(20) % 10] = 1       # one tag in ten per track
+    all_zero = np.zeros_like(targets) + 0.01
+    report = multilabel_report(targets, all_zero, [f"t{i}" for i in range(10)], [0.5] * 10)
+    assert report["binary_accuracy"] == pytest.approx(0.9)
+    assert report["all_zeros_binary_accuracy"] == pytest.approx(0.9)
+    assert report["macro_f1"] == 0.0                     # what all-zeros really is worth
+
+
+def test_single_label_report_counts_and_confusion():
+    y = np.array([0, 0, 1, 2])
+    probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])
+    report = single_label_report(y, probs, ["a", "b", "c"])
+    assert report["accuracy"] == 0.75
+    assert report["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    assert report["per_class"]["b"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3),
+                                        "support": 1}

@@ -1,0 +1,367 @@
+"""A whole training run, as ``tinymir train`` does it, and the model file it leaves behind.
+
+    dataset -> track split (named) -> features per track -> slices -> standardise (train stats)
+    -> train (best epoch kept) -> slice and track scores on validation and test -> reports
+
+RUN_DIR holds ``model.npz`` (architecture, weights, front end, class names, standardisation,
+tag thresholds: everything ``predict`` needs), ``state.npz`` (the run state ``--resume`` reads),
+``best.npz`` (weights of the best epoch so far), ``history.csv``, ``report.json``,
+``report.md`` and, with matplotlib, ``confusion.png`` and ``curves.png``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tinymir import backend, models, nn
+from tinymir.data import DatasetError, read_dataset
+from tinymir.data import splits as splitting
+from tinymir.data.balance import class_weights
+from tinymir.data.segments import aggregate_by_track
+
+from . import report as reporting
+from .callbacks import BestEpoch, EarlyStopping, PlateauLR
+from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
+from .inputs import (SliceBatches, extract_tracks, fit_standardizer, slice_tracks,
+                     standardizer_to_json)
+from .loop import Trainer
+
+SPLITS = ("random", "group", "filtered", "official", "kfold")
+OPTIMIZERS = ("adam", "sgd")
+STATE_FILE = "state.npz"
+BEST_FILE = "best.npz"
+MODEL_FILE = "model.npz"
+PLATEAU_PATIENCE = 5     # epochs without a better validation score before lr /= 10
+
+
+class RunError(ValueError):
+    """A run that cannot go ahead as asked; the message says what is wrong and with what."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; ``None`` means the architecture's (or seed's) default."""
+    arch: str
+    data: str
+    out: str
+    features: str | None = None
+    segment: float | None = None
+    overlap: float | None = None
+    split: str = "random"
+    fold: int = 0
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    optimizer: str | None = None
+    seed: int = 0
+    class_weights: bool | None = None
+    patience: int | None = None
+    aggregate: str = "mean"
+    rnn: str | None = None
+    dataset: str = "auto"
+    reader_options: dict = field(default_factory=dict)
+
+    def front(self) -> models.FrontEnd:
+        return models.default_front(self.arch).replace(
+            features=self.features, segment=self.segment, overlap=self.overlap)
+
+    def arch_options(self) -> dict:
+        return {"rnn": self.rnn} if self.rnn else {}
+
+
+# -- data ---------------------------------------------------------------------------------
+def make_split(table, method: str, seed: int, fold: int = 0):
+    """The named track split of ``table`` for ``method`` in :data:`SPLITS`."""
+    strata = table.strata()
+    if method == "random":
+        return splitting.stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
+    if method == "group":
+        return splitting.group_split(strata, table.groups, (0.8, 0.1, 0.1), seed=seed)
+    if method == "filtered":
+        return splitting.filtered_split(table)
+    if method == "official":
+        return splitting.official_split(table)
+    if method == "kfold":
+        folds = splitting.stratified_kfold(strata, k=5, seed=seed)
+        if not 0 <= fold < len(folds):
+            raise RunError(f"fold {fold} does not exist: choose 0..{len(folds) - 1}")
+        rest, test = folds[fold]
+        inner = splitting.stratified_split([strata[i] for i in rest], (0.9, 0.1), seed=seed)
+        return splitting.Split(f"{folds.name}, fold {fold} as test; validation 10% of the rest",
+                               {"train": rest[inner["train"]], "val": rest[inner["test"]],
+                                "test": test})
+    raise RunError(f"unknown split {method!r}: choose one of {', '.join(SPLITS)}")
+
+
+@dataclass
+class Prepared:
+    """A dataset ready for training: tracks, targets, split, features and slices."""
+    table: object
+    split: dict
+    front: models.FrontEnd
+    feats: list
+    targets: np.ndarray
+    slices: dict
+    skipped: list
+    feature_seconds: float
+    classes: list
+    multilabel: bool
+
+
+def read_table(data, dataset: str = "auto", **options):
+    try:
+        return read_dataset(data, dataset=dataset, **options)
+    except DatasetError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise RunError(f"{data}: cannot read the dataset ({exc})") from None
+
+
+def prepare(config: TrainConfig, stream=None) -> Prepared:
+    table = read_table(config.data, config.dataset, **config.reader_options)
+    if len(table.classes) < 2:
+        raise RunError(f"{config.data}: only one class ({', '.join(table.classes) or 'none'}) "
+                       "in the dataset; a classifier needs at least two")
+    split = make_split(table, config.split, config.seed, config.fold)
+    splitting.check_no_leak(split, table.ids, table.groups if config.split == "group" else None)
+    for part in ("train", "val", "test"):
+        if part not in split or len(split[part]) == 0:
+            raise RunError(f"{config.data}: the {split.name} split leaves no {part} tracks "
+                           f"({len(table)} tracks in all); use more tracks or another --split")
+    front = config.front()
+    start = time.perf_counter()
+    feats, skipped = extract_tracks(table.paths, front, progress=stream is not None)
+    seconds = time.perf_counter() - start
+    targets = table.label_matrix() if table.multilabel else table.label_indices()
+    slices = {part: slice_tracks(feats, front, split[part]) for part in ("train", "val", "test")}
+    for part, s in slices.items():
+        if len(s) == 0:
+            raise RunError(f"{config.data}: no readable {part} track ({len(skipped)} skipped, "
+                           f"e.g. {skipped[0] if skipped else '-'})")
+    train_classes = set(np.flatnonzero(np.atleast_2d(
+        table.label_matrix()[split["train"]]).sum(axis=0)))
+    if len(train_classes) < 2:
+        raise RunError(f"{config.data}: the training part holds one class only")
+    return Prepared(table, split, front, feats, targets, slices, skipped + table.skipped, seconds,
+                    table.classes, table.multilabel)
+
+
+# -- model, loss, optimiser ---------------------------------------------------------------
+def make_loss(prepared: Prepared, weighted: bool):
+    """Softmax cross-entropy, with class weights ``N / (K n_c)`` over the training tracks when
+    ``weighted``; for tags binary cross-entropy, with positive weights ``n_neg / n_pos`` per tag
+    unless ``weighted`` is False."""
+    y = prepared.targets[prepared.split["train"]]
+    if prepared.multilabel:
+        if weighted is False:
+            return nn.BinaryCrossEntropy()
+        pos = y.sum(axis=0)
+        return nn.BinaryCrossEntropy(pos_weight=((len(y) - pos) / np.maximum(pos, 1))
+                                     .astype(np.float32))
+    weights = class_weights(y, len(prepared.classes)) if weighted else None
+    return nn.SoftmaxCrossEntropy(class_weights=weights)
+
+
+def make_optimizer(name: str, model, lr: float, recipe: dict):
+    if name == "adam":
+        return nn.Adam(model.parameters(), lr=lr)
+    if name == "sgd":
+        decay = recipe.get("decay", 0.0) if recipe.get("name") == "sgd" else 0.0
+        return nn.SGD(model.parameters(), lr=lr, momentum=recipe.get("momentum", 0.0),
+                      decay=decay)
+    raise RunError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
+
+
+# -- scoring ------------------------------------------------------------------------------
+def slice_logits(model, batches: SliceBatches) -> np.ndarray:
+    out = []
+    for x, _ in batches.epoch():
+        out.append(backend.to_host(model.forward(backend.to_device(x, backend.float_dtype()))))
+    return np.concatenate(out)
+
+
+def scores(model, prepared: Prepared, part: str, standardize,
+           batch_size: int, aggregate: str):
+    """Slice probabilities with their tracks, and the track scores of the tracks of ``part``
+    that have slices (sorted track indices)."""
+    s = prepared.slices[part]
+    batches = SliceBatches(prepared.feats, s, prepared.targets, standardize, batch_size,
+                           shuffle=False)
+    probs = probabilities(slice_logits(model, batches), prepared.multilabel)
+    tracks, track_probs = aggregate_by_track(probs, s.track, aggregate)
+    return probs, s.track, track_probs, tracks
+
+
+def validator(prepared: Prepared, loss, standardize, batch_size: int,
+              aggregate: str):
+    """``validate(model)`` for the loop: slice loss and track accuracy (tags: track ROC-AUC)."""
+    from . import metrics
+
+    def validate(model):
+        probs, slice_tracks_, track_probs, tracks = scores(model, prepared, "val", standardize,
+                                                           batch_size, aggregate)
+        logs = {}
+        if prepared.multilabel:
+            y = prepared.targets[tracks]
+            logs["val_auc"] = metrics.roc_auc(y, track_probs, average="macro")
+        else:
+            y = prepared.targets[tracks]
+            logs["val_acc"] = metrics.accuracy(y, track_probs.argmax(axis=1))
+            logs["val_slice_acc"] = metrics.accuracy(prepared.targets[slice_tracks_],
+                                                     probs.argmax(axis=1))
+        return logs
+
+    return validate
+
+
+def evaluate_parts(model, prepared: Prepared, standardize, batch_size, aggregate,
+                   thresholds=None, parts=("val", "test")) -> dict:
+    """Slice-level and track-level reports of each part; tags use ``thresholds`` (chosen on
+    validation when not given)."""
+    out = {}
+    classes = prepared.classes
+    for part in parts:
+        probs, slice_track, track_probs, tracks = scores(model, prepared, part, standardize,
+                                                         batch_size, aggregate)
+        if prepared.multilabel:
+            if thresholds is None:
+                thresholds = choose_thresholds(prepared.targets[tracks], track_probs)
+            out[part] = {
+                "slices": multilabel_report(prepared.targets[slice_track], probs, classes,
+                                            thresholds),
+                "tracks": multilabel_report(prepared.targets[tracks], track_probs, classes,
+                                            thresholds)}
+        else:
+            out[part] = {
+                "slices": single_label_report(prepared.targets[slice_track], probs, classes),
+                "tracks": single_label_report(prepared.targets[tracks], track_probs, classes)}
+    return out, thresholds
+
+
+# -- the run ------------------------------------------------------------------------------
+def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool = True) -> dict:
+    """Run (or resume) training as configured; writes RUN_DIR and returns the report."""
+    stream = stream if stream is not None else sys.stderr
+    out = Path(config.out)
+    config = _settle(config, out, resume)
+    arch = models.get_arch(config.arch)
+    prepared = prepare(config, stream if progress else None)
+    front = prepared.front
+    n_out = len(prepared.classes)
+    standardize = fit_standardizer(prepared.feats, prepared.split)
+    model = models.build(config.arch, n_out, front=front, seed=config.seed,
+                         **config.arch_options())
+    loss = make_loss(prepared, config.class_weights)
+    optimizer = make_optimizer(config.optimizer, model, config.lr, arch.optimizer)
+    monitor = "val_auc" if prepared.multilabel else "val_acc"
+    metadata = model_metadata(config, prepared, standardize)
+
+    def save_best(epoch):
+        nn.save(out / BEST_FILE, model, {**metadata, "epoch": epoch})
+
+    callbacks = {"best": BestEpoch(monitor, save_best),
+                 "plateau": PlateauLR(nn.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
+                                                           patience=PLATEAU_PATIENCE), monitor),
+                 "early_stopping": EarlyStopping(monitor, config.patience or config.epochs)}
+    batches = SliceBatches(prepared.feats, prepared.slices["train"], prepared.targets,
+                           standardize, config.batch_size, seed=config.seed)
+    trainer = Trainer(model, loss, optimizer,
+                      validator(prepared, loss, standardize, config.batch_size, config.aggregate),
+                      callbacks, multilabel=prepared.multilabel, state_path=out / STATE_FILE,
+                      stream=stream, progress=progress)
+    stream.write(f"{config.arch}: {model.num_params()} parameters, input {front.input_shape} "
+                 f"({front.describe()})\n{prepared.split.name}: "
+                 + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.slices[p])} "
+                             f"slices" for p in ("train", "val", "test")) + "\n")
+    history = trainer.fit(batches, config.epochs, resume=resume)
+
+    best, metadata = nn.load(out / BEST_FILE)
+    results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
+                                         config.aggregate)
+    if prepared.multilabel:
+        metadata["thresholds"] = [float(t) for t in thresholds]
+    nn.save(out / MODEL_FILE, best, metadata)
+    report = build_report(config, prepared, best, history, results, metadata["epoch"])
+    reporting.write_run(out, report, history, prepared.classes)
+    return report
+
+
+def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
+    """Fill defaults from the architecture and, on resume, insist on the saved config."""
+    saved = out / "config.json"
+    if resume:
+        if not (out / STATE_FILE).is_file() or not saved.is_file():
+            raise RunError(f"{out}: nothing to resume (no {STATE_FILE} / config.json there)")
+        return TrainConfig(**json.loads(saved.read_text()))
+    arch = models.get_arch(config.arch)
+    config = dataclasses.replace(
+        config,
+        epochs=config.epochs or arch.epochs,
+        batch_size=config.batch_size or arch.batch_size,
+        optimizer=config.optimizer or arch.optimizer["name"],
+        lr=config.lr or arch.optimizer["lr"])
+    config.front()   # refuses bad front-end options before any work
+    out.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(dataclasses.asdict(config), indent=2))
+    return config
+
+
+def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict:
+    return {"tinymir_model": 1, "arch": config.arch, "arch_options": config.arch_options(),
+            "front": prepared.front.to_dict(), "classes": prepared.classes,
+            "multilabel": prepared.multilabel, "standardize": standardizer_to_json(standardize),
+            "aggregate": config.aggregate, "split": prepared.split.name,
+            "split_method": config.split, "fold": config.fold,
+            "data": str(config.data), "seed": config.seed}
+
+
+def build_report(config, prepared, model, history, results, best_epoch) -> dict:
+    shares = [h["data_share"] for h in history]
+    return {
+        "arch": config.arch, "data": str(config.data), "dataset": prepared.table.name,
+        "split": prepared.split.name,
+        "tracks": {p: int(len(prepared.split[p])) for p in ("train", "val", "test")},
+        "slices": {p: int(len(prepared.slices[p])) for p in ("train", "val", "test")},
+        "skipped": [list(s) for s in prepared.skipped],
+        "classes": prepared.classes, "multilabel": prepared.multilabel,
+        "front": prepared.front.to_dict(), "params": model.num_params(),
+        "config": dataclasses.asdict(config), "best_epoch": best_epoch,
+        "epochs_run": len(history), "aggregate": config.aggregate,
+        "feature_seconds": prepared.feature_seconds,
+        "train_seconds": float(sum(h["epoch_time"] for h in history)),
+        "data_loading_share": float(np.mean(shares)) if shares else None,
+        "device": backend.get_device(),
+        "results": results,
+    }
+
+
+def resume(out, given: dict, stream=None, progress: bool = True) -> dict:
+    """Continue the run in ``out``; options in ``given`` must agree with the saved config."""
+    saved = Path(out) / "config.json"
+    if not saved.is_file():
+        raise RunError(f"{out}: nothing to resume (no config.json there)")
+    config = TrainConfig(**json.loads(saved.read_text()))
+    for key, value in given.items():
+        if str(getattr(config, key)) != str(value):
+            raise RunError(f"{out} was trained with {key}={getattr(config, key)}; "
+                           f"this run asks for {value}: start a new run with --out instead")
+    return train(config, resume=True, stream=stream, progress=progress)
+
+
+def headline(report: dict) -> str:
+    """One line: the test tracks' main figures."""
+    test = report["results"]["test"]["tracks"]
+    if report["multilabel"]:
+        figures = (f"ROC-AUC {test['roc_auc']:.3f}, PR-AUC {test['pr_auc']:.3f}, "
+                   f"macro F1 {test['macro_f1']:.3f}")
+    else:
+        figures = (f"accuracy {test['accuracy']:.3f}, macro F1 {test['macro_f1']:.3f}, "
+                   f"ROC-AUC {test['roc_auc']:.3f}")
+    return (f"{report['arch']}: test tracks ({test['n']}, {report['split']}): {figures} "
+            f"(best epoch {report['best_epoch']})")
