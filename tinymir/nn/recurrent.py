@@ -77,36 +77,39 @@ class _Recurrent(Layer):
         self.input_dropout.build(input_shape, rng)
 
     def _project_inputs(self, x, training):
-        """(N, T, F) -> x W + b for all steps at once: (N, T, gates·U)."""
+        """(N, T, F) -> x W + b for all steps in one GEMM, time-major: (T, N, gates·U)."""
+        xp = backend.array_module(x)
         x = self.input_dropout.forward(x, training)
-        self.x = x
         n, t, f = x.shape
-        return (x.reshape(n * t, f) @ self.params["kernel"].value
-                + self.params["bias"].value).reshape(n, t, -1)
+        self.x_time_major = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(t * n, f)
+        proj = self.x_time_major @ self.params["kernel"].value
+        proj += self.params["bias"].value
+        return proj.reshape(t, n, -1)
 
     def _input_grads(self, dproj):
-        """From dL/d(x W + b) of every step: set dW, db and return dL/dx."""
-        n, t, width = dproj.shape
-        flat = dproj.reshape(n * t, width)
-        self.params["kernel"].grad = self.x.reshape(n * t, -1).T @ flat
+        """From dL/d(x W + b) of every step (T, N, G): set dW, db and return dL/dx (N, T, F)."""
+        t, n, width = dproj.shape
+        flat = dproj.reshape(t * n, width)
+        self.params["kernel"].grad = self.x_time_major.T @ flat
         self.params["bias"].grad = flat.sum(axis=0)
-        dx = (flat @ self.params["kernel"].value.T).reshape(n, t, -1)
-        self.x = None
+        dx = (flat @ self.params["kernel"].value.T).reshape(t, n, -1).transpose(1, 0, 2)
+        self.x_time_major = None
         return self.input_dropout.backward(dx)
 
-    def _recurrent_grad(self, h_prev, du):
-        """dR = Σ_t h_{t−1}ᵀ du_t as one GEMM over all steps."""
-        n, t, width = du.shape
-        return h_prev.reshape(n * t, -1).T @ du.reshape(n * t, width)
+    def _recurrent_grad(self, hidden, du):
+        """dR = Σ_t h_{t−1}ᵀ du_t as one GEMM over steps 1..T−1 (h_{−1} = 0 adds nothing)."""
+        t, n, width = du.shape
+        return hidden[:-1].reshape((t - 1) * n, -1).T @ du[1:].reshape((t - 1) * n, width)
 
-    def _sequence_grad(self, grad_out, shape):
-        """dL/dh_t for every step: the incoming gradient, or zeros but the last step."""
+    def _output(self):
+        """Every hidden state as (N, T, U) (a view of the time-major store), or the last."""
+        return self.hidden.transpose(1, 0, 2) if self.return_sequences else self.hidden[-1]
+
+    def _hidden_grad(self, grad_out):
+        """dL/dh_t from the output, time-major (T, N, U); None for steps it does not reach."""
         if self.return_sequences:
-            return grad_out
-        xp = backend.array_module(grad_out)
-        full = xp.zeros(shape, dtype=grad_out.dtype)
-        full[:, -1] = grad_out
-        return full
+            return grad_out.transpose(1, 0, 2)
+        return None
 
     def get_config(self):
         return {"units": self.units, "return_sequences": self.return_sequences,
@@ -129,53 +132,70 @@ class LSTM(_Recurrent):
 
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        proj = self._project_inputs(x, training)
-        n, t, _ = proj.shape
         u = self.units
-        recurrent = self.params["recurrent_kernel"].value
-        self.gate_values = xp.empty((n, t, 4 * u), dtype=x.dtype)  # i, f, g, o after σ/tanh
-        self.cells = xp.empty((n, t, u), dtype=x.dtype)
-        self.hidden = xp.empty((n, t, u), dtype=x.dtype)
-        h = xp.zeros((n, u), dtype=x.dtype)
-        c = xp.zeros((n, u), dtype=x.dtype)
+        # σ(z) = (1 + tanh(z/2)) / 2, so all four gates are one tanh of the scaled
+        # pre-activations followed by one affine map (g keeps scale 1, shift 0)
+        scale = xp.full(4 * u, 0.5, dtype=x.dtype)
+        scale[2 * u:3 * u] = 1.0
+        shift = scale.copy()
+        shift[2 * u:3 * u] = 0.0
+        proj = self._project_inputs(x, training)
+        proj *= scale
+        recurrent = self.params["recurrent_kernel"].value * scale
+        t, n, _ = proj.shape
+        self.gate_values = gates = xp.empty((t, n, 4 * u), dtype=x.dtype)   # i, f, g, o
+        self.cells = xp.empty((t, n, u), dtype=x.dtype)
+        self.tanh_cells = xp.empty((t, n, u), dtype=x.dtype)
+        self.hidden = xp.empty((t, n, u), dtype=x.dtype)
         for step in range(t):
-            z = proj[:, step] + h @ recurrent
-            gates = self.gate_values[:, step]
-            gates[:, :u] = sigmoid(z[:, :u])
-            gates[:, u:2 * u] = sigmoid(z[:, u:2 * u])
-            gates[:, 2 * u:3 * u] = xp.tanh(z[:, 2 * u:3 * u])
-            gates[:, 3 * u:] = sigmoid(z[:, 3 * u:])
-            c = gates[:, u:2 * u] * c + gates[:, :u] * gates[:, 2 * u:3 * u]
-            h = gates[:, 3 * u:] * xp.tanh(c)
-            self.cells[:, step] = c
-            self.hidden[:, step] = h
-        return self.hidden if self.return_sequences else h
+            z = proj[step]
+            if step > 0:
+                z += self.hidden[step - 1] @ recurrent
+            xp.tanh(z, out=gates[step])
+            gates[step] *= scale
+            gates[step] += shift
+            i, f, g, o = (gates[step, :, k * u:(k + 1) * u] for k in range(4))
+            c = self.cells[step]
+            xp.multiply(i, g, out=c)
+            if step > 0:
+                c += f * self.cells[step - 1]
+            xp.tanh(c, out=self.tanh_cells[step])
+            xp.multiply(o, self.tanh_cells[step], out=self.hidden[step])
+        return self._output()
 
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
-        n, t, u = self.hidden.shape
-        dh_out = self._sequence_grad(grad_out, self.hidden.shape)
-        recurrent = self.params["recurrent_kernel"].value
-        dz = xp.empty((n, t, 4 * u), dtype=grad_out.dtype)
-        dh_next = xp.zeros((n, u), dtype=grad_out.dtype)
-        dc = xp.zeros((n, u), dtype=grad_out.dtype)
+        t, n, u = self.hidden.shape
+        gates = self.gate_values
+        i, f, g, o = (gates[:, :, k * u:(k + 1) * u] for k in range(4))
+        # the per-step local derivatives, for all steps at once (outside the time loop):
+        #   dz_i = dc·g·i(1−i), dz_f = dc·c_{t−1}·f(1−f), dz_g = dc·i·(1−g²), dz_o = dh·tanh c·o(1−o)
+        coef = xp.empty_like(gates)
+        coef[:, :, :u] = g * i * (1.0 - i)
+        coef[0, :, u:2 * u] = 0.0
+        coef[1:, :, u:2 * u] = self.cells[:-1] * f[1:] * (1.0 - f[1:])
+        coef[:, :, 2 * u:3 * u] = i * (1.0 - g * g)
+        coef[:, :, 3 * u:] = self.tanh_cells * o * (1.0 - o)
+        dc_from_dh = o * (1.0 - self.tanh_cells * self.tanh_cells)
+        forget = f.copy()
+        self.gate_values = self.cells = self.tanh_cells = None
+        recurrent_t = self.params["recurrent_kernel"].value.T
+        dh_out = self._hidden_grad(grad_out)
+        dz = coef                                          # overwritten step by step
+        dh = grad_out if dh_out is None else dh_out[t - 1].copy()
+        dc = dh * dc_from_dh[t - 1]
         for step in range(t - 1, -1, -1):
-            g = self.gate_values[:, step]
-            i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
-            c_prev = self.cells[:, step - 1] if step > 0 else xp.zeros_like(dc)
-            tanh_c = xp.tanh(self.cells[:, step])
-            dh = dh_out[:, step] + dh_next
-            dc = dc + dh * o * (1.0 - tanh_c * tanh_c)
-            d = dz[:, step]
-            d[:, :u] = dc * cand * i * (1.0 - i)
-            d[:, u:2 * u] = dc * c_prev * f * (1.0 - f)
-            d[:, 2 * u:3 * u] = dc * i * (1.0 - cand * cand)
-            d[:, 3 * u:] = dh * tanh_c * o * (1.0 - o)
-            dh_next = d @ recurrent.T
-            dc = dc * f
-        h_prev = xp.concatenate([xp.zeros((n, 1, u), dtype=dz.dtype), self.hidden[:, :-1]], axis=1)
-        self.params["recurrent_kernel"].grad = self._recurrent_grad(h_prev, dz)
-        self.gate_values = self.cells = self.hidden = None
+            if step < t - 1:
+                dh = dz[step + 1] @ recurrent_t
+                if dh_out is not None:
+                    dh += dh_out[step]
+                dc *= forget[step + 1]
+                dc += dh * dc_from_dh[step]
+            d = dz[step].reshape(n, 4, u)
+            d[:, :3] *= dc[:, None, :]
+            d[:, 3] *= dh
+        self.params["recurrent_kernel"].grad = self._recurrent_grad(self.hidden, dz)
+        self.hidden = None
         return self._input_grads(dz)
 
 
@@ -193,50 +213,53 @@ class GRU(_Recurrent):
     def _forward(self, x, training):
         xp = backend.array_module(x)
         proj = self._project_inputs(x, training)
-        n, t, _ = proj.shape
+        t, n, _ = proj.shape
         u = self.units
         recurrent = self.params["recurrent_kernel"].value
         recurrent_bias = self.params["recurrent_bias"].value
-        self.gate_values = xp.empty((n, t, 3 * u), dtype=x.dtype)   # r, z, n
-        self.candidate_recurrent = xp.empty((n, t, u), dtype=x.dtype)   # u_n
-        self.hidden = xp.empty((n, t, u), dtype=x.dtype)
+        self.gate_values = xp.empty((t, n, 3 * u), dtype=x.dtype)        # r, z, n
+        self.candidate_recurrent = xp.empty((t, n, u), dtype=x.dtype)    # u_n
+        self.hidden = xp.empty((t, n, u), dtype=x.dtype)
         h = xp.zeros((n, u), dtype=x.dtype)
         for step in range(t):
-            a = proj[:, step]
-            rec = h @ recurrent + recurrent_bias
-            gates = self.gate_values[:, step]
+            a = proj[step]
+            rec = h @ recurrent
+            rec += recurrent_bias
+            gates = self.gate_values[step]
             gates[:, :2 * u] = sigmoid(a[:, :2 * u] + rec[:, :2 * u])
+            self.candidate_recurrent[step] = rec[:, 2 * u:]
             gates[:, 2 * u:] = xp.tanh(a[:, 2 * u:] + gates[:, :u] * rec[:, 2 * u:])
-            self.candidate_recurrent[:, step] = rec[:, 2 * u:]
             z, cand = gates[:, u:2 * u], gates[:, 2 * u:]
-            h = (1.0 - z) * cand + z * h
-            self.hidden[:, step] = h
-        return self.hidden if self.return_sequences else h
+            h = self.hidden[step]
+            xp.add(cand, z * (self.hidden[step - 1] - cand) if step else -z * cand, out=h)
+        return self._output()
 
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
-        n, t, u = self.hidden.shape
-        dh_out = self._sequence_grad(grad_out, self.hidden.shape)
-        recurrent = self.params["recurrent_kernel"].value
-        dproj = xp.empty((n, t, 3 * u), dtype=grad_out.dtype)
-        drec = xp.empty((n, t, 3 * u), dtype=grad_out.dtype)
+        t, n, u = self.hidden.shape
+        dh_out = self._hidden_grad(grad_out)
+        recurrent_t = self.params["recurrent_kernel"].value.T
+        dproj = xp.empty((t, n, 3 * u), dtype=grad_out.dtype)
+        drec = xp.empty((t, n, 3 * u), dtype=grad_out.dtype)
         dh_next = xp.zeros((n, u), dtype=grad_out.dtype)
         for step in range(t - 1, -1, -1):
-            g = self.gate_values[:, step]
+            g = self.gate_values[step]
             r, z, cand = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
-            h_prev = self.hidden[:, step - 1] if step > 0 else xp.zeros_like(dh_next)
-            dh = dh_out[:, step] + dh_next
+            h_prev = self.hidden[step - 1] if step > 0 else xp.zeros_like(dh_next)
+            if dh_out is None:
+                dh = grad_out if step == t - 1 else dh_next
+            else:
+                dh = dh_out[step] + dh_next
             da_n = dh * (1.0 - z) * (1.0 - cand * cand)
-            da = dproj[:, step]
-            da[:, :u] = da_n * self.candidate_recurrent[:, step] * r * (1.0 - r)
+            da = dproj[step]
+            da[:, :u] = da_n * self.candidate_recurrent[step] * r * (1.0 - r)
             da[:, u:2 * u] = dh * (h_prev - cand) * z * (1.0 - z)
             da[:, 2 * u:] = da_n
-            du = drec[:, step]
+            du = drec[step]
             du[:, :2 * u] = da[:, :2 * u]
             du[:, 2 * u:] = da_n * r
-            dh_next = dh * z + du @ recurrent.T
-        h_prev = xp.concatenate([xp.zeros((n, 1, u), dtype=drec.dtype), self.hidden[:, :-1]], axis=1)
-        self.params["recurrent_kernel"].grad = self._recurrent_grad(h_prev, drec)
+            dh_next = dh * z + du @ recurrent_t
+        self.params["recurrent_kernel"].grad = self._recurrent_grad(self.hidden, drec)
         self.params["recurrent_bias"].grad = drec.sum(axis=(0, 1))
         self.gate_values = self.candidate_recurrent = self.hidden = None
         return self._input_grads(dproj)
