@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
 
 from .base import Classifier, check_features, encode_labels
 from .binning import Binner
@@ -26,8 +27,8 @@ class GradientBoostingClassifier(Classifier):
 
     Speed: features are binned once (``max_bins`` quantile bins); the K trees of a round grow
     together; at each level the gradient/hessian histograms of the smaller child of every
-    split come from one ``np.bincount`` each, and the larger child's are the parent's minus
-    the smaller's. Runs on the CPU.
+    split come from one sparse (bin indicator) times dense (gradients per node) product, and
+    the larger child's are the parent's minus the smaller's. Runs on the CPU.
     """
 
     def __init__(self, n_estimators: int = 500, learning_rate: float = 0.1, max_depth: int = 5,
@@ -55,6 +56,7 @@ class GradientBoostingClassifier(Classifier):
         self.n_features_in_ = X.shape[1]
         self.binner_ = Binner(self.max_bins).fit(X)
         codes = self.binner_.transform(X)
+        bin_indicator = _bin_indicator(codes, self.binner_.n_bins_)
         n, n_classes = X.shape[0], self.classes_.size
         onehot = np.eye(n_classes)[labels]
         margin = np.zeros((n, n_classes))
@@ -66,26 +68,25 @@ class GradientBoostingClassifier(Classifier):
             grad = proba - onehot
             hess = np.maximum(2 * proba * (1 - proba), 1e-16)
             in_bag = rng.random(n) < self.subsample
-            round_roots, leaf_values = self._grow_round(codes, grad, hess, in_bag)
+            round_roots, leaf_values = self._grow_round(codes, bin_indicator, grad, hess, in_bag)
             roots.append(round_roots)
             margin += leaf_values
         self.roots_ = np.concatenate(roots)
         self.nodes_.freeze()
         return self
 
-    def _grow_round(self, codes, grad, hess, in_bag):
+    def _grow_round(self, codes, bin_indicator, grad, hess, in_bag):
         """Grow one tree per class; returns their root ids and each row's leaf value (n, K)."""
         n = codes.shape[0]
         n_classes = grad.shape[1]
-        codes_wide = codes.astype(np.int64)
         # one entry per (class, row): the class's tree routes every row
         sample = np.tile(np.arange(n), n_classes)
         node = np.repeat(np.arange(n_classes), n)
         g, h = grad.T.ravel(), hess.T.ravel()
         bag = np.tile(in_bag, n_classes)
         g_bag, h_bag = np.where(bag, g, 0), np.where(bag, h, 0)
-        hist_g, hist_h = self._histograms(codes_wide, sample[bag], node[bag], g[bag], h[bag],
-                                          n_classes)
+        hist_g, hist_h = _histograms(bin_indicator, codes.shape[1], sample[bag], node[bag],
+                                     g[bag], h[bag], n_classes)
         leaf_value = np.zeros(n_classes * n)
         entry = np.arange(n_classes * n)           # which (class, row) each entry is
         roots = None
@@ -113,39 +114,11 @@ class GradientBoostingClassifier(Classifier):
             goes_right = codes[sample, feature[node]] > threshold[node]
             child = 2 * rank[node] + goes_right
             if depth + 1 < self.max_depth:          # the last level's children are leaves
-                hist_g, hist_h = self._child_histograms(
-                    codes_wide, sample, child, bag[entry], g[entry], h[entry],
-                    hist_g[:, splits], hist_h[:, splits])
+                hist_g, hist_h = _child_histograms(
+                    bin_indicator, sample, child, bag[entry], g[entry], h[entry],
+                    hist_g[:, :, splits], hist_h[:, :, splits])
             node, n_nodes = child, 2 * splits.size
         return roots, leaf_value.reshape(n_classes, n).T
-
-    def _histograms(self, codes, sample, node, g, h, n_nodes):
-        """Gradient and hessian sums per (bin, node, feature): two bincounts."""
-        n_features = codes.shape[1]
-        key = (codes[sample] * (n_nodes * n_features) + (node * n_features)[:, None]
-               + np.arange(n_features)).ravel()
-        shape = (self.binner_.n_bins_, n_nodes, n_features)
-        size = shape[0] * n_nodes * n_features
-        hist_g = np.bincount(key, weights=np.repeat(g, n_features), minlength=size)
-        hist_h = np.bincount(key, weights=np.repeat(h, n_features), minlength=size)
-        return hist_g.reshape(shape), hist_h.reshape(shape)
-
-    def _child_histograms(self, codes, sample, child, bag, g, h, parent_g, parent_h):
-        """Histograms of both children of every split: the smaller (fewer in-bag rows) by
-        bincount, the larger as parent minus smaller."""
-        n_splits = parent_g.shape[1]
-        count = np.bincount(child[bag], minlength=2 * n_splits).reshape(n_splits, 2)
-        small_side = (count[:, 1] < count[:, 0]).astype(np.int64)       # 0 left, 1 right
-        pick = bag & ((child & 1) == small_side[child >> 1])
-        small_g, small_h = self._histograms(codes, sample[pick], child[pick] >> 1,
-                                            g[pick], h[pick], n_splits)
-        shape = (parent_g.shape[0], 2 * n_splits, parent_g.shape[2])
-        hist_g, hist_h = np.empty(shape), np.empty(shape)
-        small = 2 * np.arange(n_splits) + small_side
-        large = 2 * np.arange(n_splits) + 1 - small_side
-        hist_g[:, small], hist_h[:, small] = small_g, small_h
-        hist_g[:, large], hist_h[:, large] = parent_g - small_g, parent_h - small_h
-        return hist_g, hist_h
 
     def _best_splits(self, hist_g, hist_h, g_sum, h_sum):
         """Best (feature, bin) per node, feature -1 where no split has positive gain.
@@ -154,10 +127,10 @@ class GradientBoostingClassifier(Classifier):
         then recomputed in float64 for the ``gain > 0`` decision.
         """
         lam, min_weight = np.float32(self.reg_lambda), self.min_child_weight
-        left_g = cumulative_sum_over_bins(hist_g.astype(np.float32))     # (bins, nodes, F)
+        left_g = cumulative_sum_over_bins(hist_g.astype(np.float32))     # (bins, F, nodes)
         left_h = cumulative_sum_over_bins(hist_h.astype(np.float32))
-        right_g = g_sum.astype(np.float32)[:, None] - left_g
-        right_h = h_sum.astype(np.float32)[:, None] - left_h
+        right_g = g_sum.astype(np.float32) - left_g
+        right_h = h_sum.astype(np.float32) - left_h
         invalid = (left_h < min_weight) | (right_h < min_weight)
         left_h += lam
         right_h += lam
@@ -165,18 +138,18 @@ class GradientBoostingClassifier(Classifier):
         gain /= left_h
         gain += np.square(right_g, out=right_g) / right_h
         gain[invalid] = -np.inf
-        best_bin = gain.argmax(axis=0)                                   # (nodes, F)
+        best_bin = gain.argmax(axis=0)                                   # (F, nodes)
         best_of_feature = np.take_along_axis(gain, best_bin[None], axis=0)[0]
-        feature = best_of_feature.argmax(axis=1)
+        feature = best_of_feature.argmax(axis=0)
         nodes = np.arange(feature.size)
-        threshold = best_bin[nodes, feature]
-        left_g = np.cumsum(hist_g[:, nodes, feature], axis=0)[threshold, nodes]
-        left_h = np.cumsum(hist_h[:, nodes, feature], axis=0)[threshold, nodes]
+        threshold = best_bin[feature, nodes]
+        left_g = np.cumsum(hist_g[:, feature, nodes], axis=0)[threshold, nodes]
+        left_h = np.cumsum(hist_h[:, feature, nodes], axis=0)[threshold, nodes]
         right_g, right_h = g_sum - left_g, h_sum - left_h
         gain_best = 0.5 * (left_g ** 2 / (left_h + self.reg_lambda)
                            + right_g ** 2 / (right_h + self.reg_lambda)
                            - g_sum ** 2 / (h_sum + self.reg_lambda)) - self.gamma
-        found = np.isfinite(best_of_feature[nodes, feature]) & (gain_best > 1e-6)
+        found = np.isfinite(best_of_feature[feature, nodes]) & (gain_best > 1e-6)
         return np.where(found, feature, -1), threshold
 
     def decision_function(self, X):
@@ -190,6 +163,46 @@ class GradientBoostingClassifier(Classifier):
 
     def predict_proba(self, X):
         return _softmax(self.decision_function(X))
+
+
+def _bin_indicator(codes, n_bins):
+    """Sparse ``(bins * features, rows)`` matrix with a 1 at ``(code[s, f] * F + f, s)``."""
+    n, n_features = codes.shape
+    rows = (codes.astype(np.int64) * n_features + np.arange(n_features)).ravel()
+    columns = np.repeat(np.arange(n), n_features)
+    return scipy.sparse.csr_matrix((np.ones(rows.size), (rows, columns)),
+                                   shape=(n_bins * n_features, n))
+
+
+def _histograms(bin_indicator, n_features, sample, node, g, h, n_nodes):
+    """Gradient and hessian sums per (bin, feature, node) as one sparse-dense product
+    ``bin_indicator @ W`` with ``W[s, node] = g_s`` and ``W[s, n_nodes + node] = h_s`` (a row
+    sits in one node of each class's tree, so no two entries share a cell of ``W``)."""
+    n_rows = bin_indicator.shape[1]
+    weights = np.zeros((n_rows, 2 * n_nodes))
+    weights[sample, node] = g
+    weights[sample, n_nodes + node] = h
+    sums = (bin_indicator @ weights).reshape(-1, n_features, 2 * n_nodes)
+    return sums[:, :, :n_nodes], sums[:, :, n_nodes:]
+
+
+def _child_histograms(bin_indicator, sample, child, bag, g, h, parent_g, parent_h):
+    """Histograms of both children of every split, children interleaved (left, right): the
+    smaller child (fewer in-bag rows) summed, the larger as parent minus smaller."""
+    n_splits = parent_g.shape[2]
+    count = np.bincount(child[bag], minlength=2 * n_splits).reshape(n_splits, 2)
+    small_is_right = count[:, 1] < count[:, 0]
+    pick = bag & ((child & 1) == small_is_right[child >> 1])
+    small = _histograms(bin_indicator, parent_g.shape[1], sample[pick], child[pick] >> 1,
+                        g[pick], h[pick], n_splits)
+    children = []
+    for small_sums, parent_sums in zip(small, (parent_g, parent_h)):
+        large_sums = parent_sums - small_sums
+        both = np.empty(small_sums.shape + (2,))
+        both[..., 0] = np.where(small_is_right, large_sums, small_sums)
+        both[..., 1] = np.where(small_is_right, small_sums, large_sums)
+        children.append(both.reshape(small_sums.shape[:2] + (2 * n_splits,)))
+    return children
 
 
 def _softmax(z):
