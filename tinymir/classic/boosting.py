@@ -91,18 +91,23 @@ class GradientBoostingClassifier(Classifier):
         entry = np.arange(n_classes * n)           # which (class, row) each entry is
         roots = None
         n_nodes = n_classes
+        # nodes of a level are numbered in histogram order; position[k] is node k's offset
+        # within the level in the NodeTable (children of split r at 2r and 2r + 1)
+        position = np.arange(n_nodes)
         for depth in range(self.max_depth + 1):
             g_sum = np.bincount(node, weights=g_bag[entry], minlength=n_nodes)
             h_sum = np.bincount(node, weights=h_bag[entry], minlength=n_nodes)
             values = -self.learning_rate * g_sum / (h_sum + self.reg_lambda)
-            ids = self.nodes_.add_level(values)
+            in_table_order = np.empty_like(values)
+            in_table_order[position] = values
+            ids = self.nodes_.add_level(in_table_order)
             roots = ids if roots is None else roots
             if depth == self.max_depth:
                 leaf_value[entry] = values[node]
                 break
             feature, threshold = self._best_splits(hist_g, hist_h, g_sum, h_sum)
             splits = np.flatnonzero(feature >= 0)
-            self.nodes_.set_splits(splits, feature[splits], threshold[splits],
+            self.nodes_.set_splits(position[splits], feature[splits], threshold[splits],
                                    self.nodes_.size + 2 * np.arange(splits.size))
             rank = np.full(n_nodes, -1)
             rank[splits] = np.arange(splits.size)
@@ -112,12 +117,14 @@ class GradientBoostingClassifier(Classifier):
             if not splits.size:
                 break
             goes_right = codes[sample, feature[node]] > threshold[node]
-            child = 2 * rank[node] + goes_right
-            if depth + 1 < self.max_depth:          # the last level's children are leaves
-                hist_g, hist_h = _child_histograms(
-                    bin_indicator, sample, child, bag[entry], g[entry], h[entry],
-                    hist_g[:, :, splits], hist_h[:, :, splits])
-            node, n_nodes = child, 2 * splits.size
+            if depth + 1 == self.max_depth:         # the last level's children are leaves
+                node, n_nodes = 2 * rank[node] + goes_right, 2 * splits.size
+                position = np.arange(n_nodes)
+                continue
+            node, position, hist_g, hist_h = _children(
+                bin_indicator, sample, rank[node], goes_right, bag[entry], g[entry], h[entry],
+                hist_g[:, :, splits], hist_h[:, :, splits])
+            n_nodes = 2 * splits.size
         return roots, leaf_value.reshape(n_classes, n).T
 
     def _best_splits(self, hist_g, hist_h, g_sum, h_sum):
@@ -186,23 +193,24 @@ def _histograms(bin_indicator, n_features, sample, node, g, h, n_nodes):
     return sums[:, :, :n_nodes], sums[:, :, n_nodes:]
 
 
-def _child_histograms(bin_indicator, sample, child, bag, g, h, parent_g, parent_h):
-    """Histograms of both children of every split, children interleaved (left, right): the
-    smaller child (fewer in-bag rows) summed, the larger as parent minus smaller."""
+def _children(bin_indicator, sample, parent, goes_right, bag, g, h, parent_g, parent_h):
+    """Children of every split in histogram order: the smaller child (fewer in-bag rows) of
+    split r is node r, the larger node n_splits + r. Returns each entry's child, the
+    children's NodeTable positions (2r + side) and their histograms: the smaller's summed,
+    the larger's as parent minus smaller."""
     n_splits = parent_g.shape[2]
-    count = np.bincount(child[bag], minlength=2 * n_splits).reshape(n_splits, 2)
-    small_is_right = count[:, 1] < count[:, 0]
-    pick = bag & ((child & 1) == small_is_right[child >> 1])
-    small = _histograms(bin_indicator, parent_g.shape[1], sample[pick], child[pick] >> 1,
-                        g[pick], h[pick], n_splits)
-    children = []
-    for small_sums, parent_sums in zip(small, (parent_g, parent_h)):
-        large_sums = parent_sums - small_sums
-        both = np.empty(small_sums.shape + (2,))
-        both[..., 0] = np.where(small_is_right, large_sums, small_sums)
-        both[..., 1] = np.where(small_is_right, small_sums, large_sums)
-        children.append(both.reshape(small_sums.shape[:2] + (2 * n_splits,)))
-    return children
+    count = np.bincount(2 * parent[bag] + goes_right[bag], minlength=2 * n_splits)
+    small_is_right = count[1::2] < count[0::2]
+    is_large = goes_right != small_is_right[parent]
+    child = parent + n_splits * is_large
+    small = ~is_large & bag
+    small_g, small_h = _histograms(bin_indicator, parent_g.shape[1], sample[small],
+                                   parent[small], g[small], h[small], n_splits)
+    split = 2 * np.arange(n_splits)
+    position = np.concatenate([split + small_is_right, split + ~small_is_right])
+    hist_g = np.concatenate([small_g, parent_g - small_g], axis=2)
+    hist_h = np.concatenate([small_h, parent_h - small_h], axis=2)
+    return child, position, hist_g, hist_h
 
 
 def _softmax(z):
