@@ -64,7 +64,11 @@ def dataset_options(f):
               help="Weight the loss by inverse class frequency (tags: positive weights). "
                    "Default: on for tags, off otherwise.")
 @click.option("--patience", type=click.IntRange(min=1), default=None,
-              help="Stop after this many epochs without a better validation score.")
+              help="Stop after this many epochs without a better validation score "
+                   "(default: never on patience alone).")
+@click.option("--early-stopping/--no-early-stopping", default=True, show_default=True,
+              help="Stop on --patience, or as soon as validation is perfect (the kept best "
+                   "epoch could not change any more).")
 @click.option("--aggregate", type=click.Choice(("mean", "vote")), default="mean",
               show_default=True, help="Track score: mean of slice probabilities or majority vote.")
 @click.option("--rnn", type=click.Choice(("gru", "lstm")), default=None,
@@ -77,7 +81,8 @@ def dataset_options(f):
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
 def train_command(data, arch, features, segment, overlap, split, fold, epochs, batch_size, lr,
-                  optimizer, class_weights, patience, aggregate, rnn, seed, out, resume, quiet,
+                  optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
+                  resume, quiet,
                   dataset, label_column, tags_column, min_count, top_n):
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
@@ -95,7 +100,8 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
                 arch=arch, data=data, out=out, features=features, segment=segment,
                 overlap=overlap, split=split, fold=fold, epochs=epochs, batch_size=batch_size,
                 lr=lr, optimizer=optimizer, seed=seed, class_weights=class_weights,
-                patience=patience, aggregate=aggregate, rnn=rnn, dataset=dataset,
+                patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
+                dataset=dataset,
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
             report = running.train(config, stream=sys.stderr, progress=not quiet)
     except USER_ERRORS as exc:

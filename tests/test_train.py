@@ -79,7 +79,7 @@ def test_batches_are_standardised_with_training_statistics_and_reshuffled_per_ep
     standardize = fit_standardizer(feats, split)
     train = np.concatenate([feats[0], feats[1]], axis=1)
     assert np.allclose(standardize.mean, train.mean(axis=1), atol=1e-6)
-    front = models.FrontEnd(n_mels=4, segment=2 * 512 / 22050)   # 3 frames, no overlap
+    front = models.FrontEnd(n_mels=4, segment=2 * 512 / 22050)   # 3 frames every 2
     s = slice_tracks(feats, front, split["train"])
     batches = SliceBatches(feats, s, np.array([0, 1, 2]), standardize, batch_size=2, seed=3)
     first = [y.tolist() for _, y in batches.epoch(0)]

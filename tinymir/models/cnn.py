@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from tinymir import nn
 
-from .frontend import BN_MOMENTUM, FrontEnd
+from .frontend import FrontEnd
 
 CONV_MAPS = (32, 32, 32, 64, 64)
 MEL_POOLS = ((2, 4), (4, 4), (2, 5), (2, 4), (4, 4))
@@ -43,14 +43,14 @@ def cnn_layers(depth: int, front: FrontEnd, n_classes: int) -> list:
         layers.append(nn.Reshape((front.n_bins, front.segment_frames)))
         for maps, pool in zip(CONV_MAPS[:n_blocks], MFCC_POOLS):
             layers += [nn.Conv1D(maps, 3), nn.ReLU(),
-                       nn.MaxPool1D(pool, stride=2, padding="same"), nn.BatchNorm(BN_MOMENTUM)]
+                       nn.MaxPool1D(pool, stride=2, padding="same"), nn.BatchNorm()]
         for _ in range(n_one_by_one):
             layers += [nn.Conv1D(128, 1), nn.ReLU()]
     else:
         strides = STFT_STRIDES if front.features == "stft" else ((2, 2),) * 5
         for maps, pool, stride in zip(CONV_MAPS[:n_blocks], MEL_POOLS, strides):
             layers += [nn.Conv2D(maps, (3, 3)), nn.ReLU(),
-                       nn.MaxPool2D(pool, stride=stride, padding="same"), nn.BatchNorm(BN_MOMENTUM)]
+                       nn.MaxPool2D(pool, stride=stride, padding="same"), nn.BatchNorm()]
         for _ in range(n_one_by_one):
             layers += [nn.Conv2D(128, (1, 1)), nn.ReLU()]
     layers += [nn.Dropout(0.3), nn.Flatten(), nn.Dense(n_classes)]

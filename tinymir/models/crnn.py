@@ -19,7 +19,7 @@ import math
 
 from tinymir import nn
 
-from .frontend import BN_MOMENTUM, FrontEnd
+from .frontend import FrontEnd
 
 CONV_MAPS = (64, 128, 128, 128)
 POOLS = ((2, 2), (3, 3), (4, 4), (4, 4))
@@ -38,9 +38,9 @@ def crnn_layers(front: FrontEnd, n_classes: int, rnn: str = "gru") -> list:
     padded = TIME_REDUCTION * math.ceil(frames / TIME_REDUCTION)
     bins = front.n_bins
     layers = [nn.ZeroPad2D(((0, 0), (0, padded - frames))),
-              nn.Permute((2, 1, 3)), nn.BatchNorm(BN_MOMENTUM), nn.Permute((2, 1, 3))]
+              nn.Permute((2, 1, 3)), nn.BatchNorm(), nn.Permute((2, 1, 3))]
     for maps, pool in zip(CONV_MAPS, POOLS):
-        layers += [nn.Conv2D(maps, (3, 3), padding="same"), nn.BatchNorm(BN_MOMENTUM), nn.ELU(),
+        layers += [nn.Conv2D(maps, (3, 3), padding="same"), nn.BatchNorm(), nn.ELU(),
                    nn.MaxPool2D(pool), nn.Dropout(CONV_DROPOUT)]
     freq_left = bins // FREQ_REDUCTION
     if freq_left < 1:

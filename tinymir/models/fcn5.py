@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tinymir import nn
 
-from .frontend import BN_MOMENTUM, FrontEnd
+from .frontend import FrontEnd
 
 CONV_MAPS = (32, 64, 128, 256, 512)
 POOLS = ((2, 4), (2, 4), (2, 4), (3, 5), (4, 1))
@@ -22,7 +22,7 @@ DROPOUT = 0.5
 def fcn5_layers(front: FrontEnd, n_classes: int) -> list:
     layers = []
     for maps, pool in zip(CONV_MAPS, POOLS):
-        layers += [nn.Conv2D(maps, (3, 3), padding="same"), nn.BatchNorm(BN_MOMENTUM), nn.ReLU(),
+        layers += [nn.Conv2D(maps, (3, 3), padding="same"), nn.BatchNorm(), nn.ReLU(),
                    nn.MaxPool2D(pool), nn.Dropout(DROPOUT)]
     layers += [nn.Flatten(), nn.Dense(n_classes)]
     return layers

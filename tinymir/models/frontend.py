@@ -9,7 +9,8 @@ Frames of one slice (librosa's centred STFT, ``1 + floor(samples / hop)``)::
     frames = 1 + floor(segment * sample_rate / hop_length)
 
 so 3 s at 22 050 Hz with hop 512 is 130 frames (seed 000's 128 x 130 mel input) and 25 s at
-12 kHz with hop 256 is 1172 frames (seed 004's 96 x 1172).
+12 kHz with hop 256 is 1172 frames (seed 004's 96 x 1172). Slices start every
+``round(segment * (1 - overlap) * sr / hop)`` frames (:attr:`FrontEnd.hop_frames`).
 """
 from __future__ import annotations
 
@@ -18,11 +19,6 @@ import math
 from dataclasses import dataclass
 
 FEATURE_KINDS = ("mel", "stft", "mfcc")
-
-#: BatchNorm's running statistics follow ``r <- m r + (1 - m) batch``. Keras's 0.99 needs
-#: hundreds of steps to forget the initial (0, 1); the zoo uses 0.9 so that a small set trained
-#: for a few epochs (a few dozen steps) is evaluated with statistics of its own data.
-BN_MOMENTUM = 0.9
 
 
 class FrontEndError(ValueError):
@@ -72,8 +68,11 @@ class FrontEnd:
 
     @property
     def hop_frames(self) -> int:
-        """Frames between the starts of two neighbouring slices."""
-        return max(1, int(round(self.segment_frames * (1.0 - self.overlap))))
+        """Frames between the starts of two neighbouring slices, ``round(segment * (1 -
+        overlap) * sr / hop)``: counted in seconds like the audio slices of seed 000, so a
+        6 s clip holds two 3 s slices (259 frames, starts 0 and 129)."""
+        step = self.segment * (1.0 - self.overlap) * self.sample_rate / self.hop_length
+        return max(1, int(round(step)))
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

@@ -6,7 +6,8 @@ One step on a batch ``(x, y)``::
     L = loss(z, y) + sum_l lambda_l ||W_l||^2    # data term + L2 penalties
     model.backward(dL/dz); optimizer.step()      # fills every param.grad, then updates
 
-After each epoch the loop validates, logs ``loss``, ``acc``, the validation metrics, ``lr``,
+After each epoch the BatchNorm running statistics are re-estimated on training batches
+(:func:`recalibrate_batchnorm`), then the loop validates, logs ``loss``, ``acc``, the validation metrics, ``lr``,
 samples per second and the share of time spent waiting for data, runs the callbacks, and saves
 the run state (weights, optimiser, callbacks, history) to ``state_path``. :meth:`Trainer.fit`
 with ``resume=True`` restores that state and carries on with the next epoch; batches are
@@ -21,10 +22,43 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import backend
+from tinymir import backend, nn
 from tinymir.progress import Progress, format_seconds
 
 from .checkpoint import load_state, save_state
+
+
+RECALIBRATION_BATCHES = 32
+
+
+def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIBRATION_BATCHES):
+    """Replace every BatchNorm's running statistics by their average over training batches
+    computed with the current weights ("precise BN").
+
+    A running average ``r <- m r + (1 - m) batch`` (Keras: m = 0.99) still remembers its
+    initial (0, 1) and the early weights after a few dozen steps, which is all a small set
+    gets, and inference with such statistics can be far from what training saw. Here batch k
+    (from 0) uses ``m = k / (k + 1)``, so after the pass ``r = mean_k batch_k``. Only the
+    BatchNorm layers run in training mode (Dropout is off, no random numbers are drawn) and no
+    gradient is computed.
+    """
+    norms = [layer for layer in model.layers if isinstance(layer, nn.BatchNorm)]
+    if not norms:
+        return
+    saved = [layer.momentum for layer in norms]
+    dtype = backend.float_dtype()
+    try:
+        for k, (x, _) in enumerate(batches.epoch(epoch)):
+            if k == max_batches:
+                break
+            for layer in norms:
+                layer.momentum = k / (k + 1)
+            h = backend.to_device(x, dtype)
+            for layer in model.layers:
+                h = layer.forward(h, training=isinstance(layer, nn.BatchNorm))
+    finally:
+        for layer, momentum in zip(norms, saved):
+            layer.momentum = momentum
 
 
 class Trainer:
@@ -101,6 +135,7 @@ class Trainer:
         for epoch in range(start_epoch, epochs):
             logs = {"epoch": epoch + 1, "lr": float(self.optimizer.lr)}
             logs.update(self.train_epoch(batches, epoch, label=f"epoch {epoch + 1}/{epochs}"))
+            recalibrate_batchnorm(self.model, batches, epoch)
             logs.update(self.validate(self.model))
             stop = False
             for callback in self.callbacks.values():

@@ -62,6 +62,7 @@ class TrainConfig:
     seed: int = 0
     class_weights: bool | None = None
     patience: int | None = None
+    early_stopping: bool = True
     aggregate: str = "mean"
     rnn: str | None = None
     dataset: str = "auto"
@@ -267,8 +268,9 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
 
     callbacks = {"best": BestEpoch(monitor, save_best),
                  "plateau": PlateauLR(nn.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
-                                                           patience=PLATEAU_PATIENCE), monitor),
-                 "early_stopping": EarlyStopping(monitor, config.patience or config.epochs)}
+                                                           patience=PLATEAU_PATIENCE), monitor)}
+    if config.early_stopping:
+        callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or config.epochs)
     batches = SliceBatches(prepared.feats, prepared.slices["train"], prepared.targets,
                            standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,

@@ -1,0 +1,138 @@
+"""End to end on synthetic audio: `tinymir train / evaluate / predict / archs` as a user types
+them, resume after a kill, and the one-line errors."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tinymir.audio import synth
+from tinymir.cli.main import main
+from tinymir.train import inputs, run
+from tinymir.train.checkpoint import load_state
+
+CLASSES = ("electronic", "classical", "metal")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """Three well-separated synthetic genres, 20 clips of 3 s each."""
+    out = tmp_path_factory.mktemp("demo")
+    synth.make_dataset(out, CLASSES, per_class=20, seconds=3.0, seed=1)
+    return out
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["--device", "cpu", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def trained(demo, tmp_path_factory):
+    """A small cnn3 run: 1.5 s slices with 50 % overlap, a few epochs."""
+    out = tmp_path_factory.mktemp("run")
+    result = invoke("train", demo, "--arch", "cnn3", "--segment", "1.5", "--overlap", "0.5",
+                    "--epochs", "6", "--batch-size", "16", "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output + result.stderr
+    return out, result
+
+
+def test_cnn3_learns_the_synthetic_genres_and_writes_its_run_dir(trained):
+    out, result = trained
+    report = json.loads((out / "report.json").read_text())
+    assert report["results"]["test"]["tracks"]["accuracy"] >= 0.95
+    assert report["split"].startswith("stratified 80/10/10")
+    assert set(report["tracks"]) == {"train", "val", "test"}
+    for name in ("model.npz", "history.csv", "report.md", "state.npz"):
+        assert (out / name).is_file()
+    assert "test tracks" in result.output and "accuracy" in result.output
+    history = (out / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch,lr,loss,acc,samples_per_s,data_share")
+    assert "| test | tracks |" in (out / "report.md").read_text()
+
+
+def test_predict_prints_top_labels_per_file_and_json(trained, demo):
+    out, _ = trained
+    clip = sorted((demo / "metal").glob("*.wav"))[0]
+    result = invoke("predict", out / "model.npz", clip, "--top", "2")
+    assert result.exit_code == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith(f"{clip}: ") and line.count(",") == 1
+    as_json = json.loads(invoke("predict", out / "model.npz", clip, "--json").stdout)
+    assert as_json["file"] == str(clip) and len(as_json["top"]) == 3
+    assert abs(sum(p for _, p in as_json["top"]) - 1.0) < 1e-4      # all three classes
+
+
+def test_evaluate_scores_the_test_part_again(trained, demo):
+    out, _ = trained
+    result = invoke("evaluate", out / "model.npz", demo, "--part", "test", "--json")
+    assert result.exit_code == 0, result.stderr
+    evaluated = json.loads(result.stdout)
+    report = json.loads((out / "report.json").read_text())
+    assert evaluated["tracks"]["accuracy"] == pytest.approx(
+        report["results"]["test"]["tracks"]["accuracy"])
+    text = invoke("evaluate", out / "model.npz", demo).output
+    assert "slices" in text and "tracks" in text
+
+
+def test_archs_lists_every_architecture_with_shape_and_parameters():
+    result = invoke("archs")
+    assert result.exit_code == 0
+    for name in ("cnn3", "cnn7", "ffnn", "dieleman", "lstm", "crnn", "fcn5", "fma_cnn"):
+        assert f"\n{name} " in "\n" + result.output
+    assert "1x128x130" in result.output
+
+
+def small_config(demo, out, epochs):
+    return run.TrainConfig(arch="cnn3", data=str(demo), out=str(out), segment=1.0, overlap=0.5,
+                           epochs=epochs, batch_size=8, seed=3, early_stopping=False)
+
+
+def test_resume_after_a_kill_mid_epoch_equals_the_uninterrupted_run(demo, tmp_path, monkeypatch):
+    whole = run.train(small_config(demo, tmp_path / "whole", 3), progress=False)
+
+    original = inputs.SliceBatches.epoch
+
+    def killed_in_epoch_2(self, epoch=0):
+        for i, batch in enumerate(original(self, epoch)):
+            if self.shuffle and epoch == 1 and i == 2:
+                raise KeyboardInterrupt("killed mid-epoch")
+            yield batch
+
+    monkeypatch.setattr(inputs.SliceBatches, "epoch", killed_in_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        run.train(small_config(demo, tmp_path / "cut", 3), progress=False)
+    assert load_state(tmp_path / "cut" / "state.npz")["epoch"] == 1
+    monkeypatch.setattr(inputs.SliceBatches, "epoch", original)
+    resumed = run.resume(tmp_path / "cut", {"arch": "cnn3"}, progress=False)
+
+    a = load_state(tmp_path / "whole" / "state.npz")
+    b = load_state(tmp_path / "cut" / "state.npz")
+    assert a["epoch"] == b["epoch"] == 3
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
+    assert [h["loss"] for h in a["history"]] == [h["loss"] for h in b["history"]]
+    assert resumed["results"] == whole["results"]
+
+
+def test_wrong_input_is_one_clear_line(demo, tmp_path):
+    result = invoke("train", demo, "--arch", "cnn9", "--out", tmp_path / "x")
+    assert result.exit_code == 1 and "unknown architecture 'cnn9'" in result.stderr
+    empty = tmp_path / "empty"
+    (empty / "rock").mkdir(parents=True)
+    (empty / "rock" / "notes.txt").write_text("no audio here")
+    result = invoke("train", empty, "--arch", "cnn3", "--out", tmp_path / "y")
+    assert result.exit_code == 1 and "Error:" in result.stderr and "Traceback" not in result.stderr
+    one = tmp_path / "one"
+    (one / "metal").mkdir(parents=True)
+    for clip in sorted((demo / "metal").glob("*.wav"))[:3]:
+        (one / "metal" / clip.name).write_bytes(clip.read_bytes())
+    result = invoke("train", one, "--arch", "cnn3", "--out", tmp_path / "z")
+    assert result.exit_code == 1 and "only one class" in result.stderr
+    result = invoke("predict", demo / "metal" / "metal.00000.wav", demo / "metal" / "metal.00001.wav")
+    assert result.exit_code == 1 and "Error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_resume_refuses_another_front_end(trained):
+    out, _ = trained
+    result = invoke("train", "--resume", out, "--features", "mfcc")
+    assert result.exit_code == 1 and "trained with features=" in result.stderr
