@@ -8,8 +8,9 @@ Two workloads, each a full step (forward, loss, backward, Adam update) on random
   63×64, 31×31, 15×15, which no single padding rule gives). Batch 128.
 - LSTM(128, return_sequences) → LSTM(64) → Dense 10 on (128, 130, 20).
 
-On the CPU PyTorch runs with the same number of threads as OpenBLAS (``--threads``, default
-2); on a GPU (``TINYMIR_DEVICE=gpu``) the comparison is with PyTorch CUDA. Prints samples/s
+On the CPU PyTorch runs with ``--threads`` threads (default 2, OpenBLAS' default on a 2-core
+machine; set ``OPENBLAS_NUM_THREADS`` to the same number when it differs); on a GPU
+(``TINYMIR_DEVICE=gpu``) the comparison is with PyTorch CUDA. Prints samples/s
 and the ratio tinymir / torch; writes ``bench/results/nn_<device>.json``.
 
     python bench/bench_nn.py [--steps 3] [--threads 2]
@@ -137,6 +138,8 @@ def main():
                  "lstm": (tinymir_lstm, torch_lstm, LSTM_INPUT)}
     results = {"device": device, "gpu": backend.gpu_name(), "machine": platform.node(),
                "cpu_count": os.cpu_count(), "torch_threads": args.threads,
+               "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default (all cores)"),
+               "load_average_at_start": os.getloadavg()[0],
                "torch": torch.__version__, "batch": BATCH, "steps": args.steps, "workloads": {}}
     for name, (ours, theirs, shape) in workloads.items():
         if args.only and name != args.only:

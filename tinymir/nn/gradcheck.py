@@ -1,7 +1,8 @@
 """Gradient checks: the proof that every backward pass is right.
 
 For a model f with parameters θ, take a fixed random projection G of its output and the
-scalar L = Σ G ⊙ f(x; θ) + penalty(θ) (the L2 terms), so dL/df = G. Backward gives the analytic dL/dx and dL/dθ. Each is
+scalar L = Σ G ⊙ f(x; θ) + penalty(θ) (the L2 terms), so dL/df = G. Backward gives the
+analytic dL/dx and dL/dθ. Each is
 compared with central differences in float64,
 
     ∂L/∂u ≈ (L(u + ε) − L(u − ε)) / 2ε       for every element u of x and of every θ,

@@ -211,8 +211,8 @@ class GlobalAvgPool2D(_GlobalPool):
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
         positions = int(np.prod(self.in_shape[2:]))
-        return xp.broadcast_to((grad_out / positions).reshape(grad_out.shape + (1,) * (len(self.in_shape) - 2)),
-                               self.in_shape).copy()
+        share = (grad_out / positions).reshape(grad_out.shape + (1,) * (len(self.in_shape) - 2))
+        return xp.broadcast_to(share, self.in_shape).copy()
 
 
 @register

@@ -71,15 +71,17 @@ class Sequential:
         return shape
 
     def summary(self, input_shape=None) -> str:
-        """A Keras-style table: layer (type), output shape, parameter count, and the total."""
+        """A Keras-style table: layer (type), output shape, parameter count, and the total.
+
+        An unbuilt model is built for ``input_shape`` first (seed 0)."""
         shape = tuple(input_shape or self.input_shape or ())
         if not shape:
             raise ValueError("summary() needs an input shape: build the model or pass one")
+        if not self.built:
+            self.build(shape)
         rows = [("Layer (type)", "Output Shape", "Param #")]
         total = 0
         for layer in self.layers:
-            if not layer.built:
-                layer.build(shape, 0)
             shape = layer.output_shape(shape)
             count = layer.num_params()
             total += count
