@@ -108,3 +108,16 @@ def test_all_files_broken(tmp_path):
     result = run(tmp_path, "--out", tmp_path / "x.npz")
     assert result.exit_code != 0
     assert "none of the 1 audio files could be read" in result.output
+
+
+def test_one_file_equals_the_batched_path(music_folder):
+    from tinymir.features.files import batch_features, file_features, find_audio_files, load_clip
+    params = F.FeatureParams(kind="mfcc")
+    files = find_audio_files(music_folder / "tones")
+    assert [f.name for f in files] == ["t0.wav", "t1.wav", "t2.wav"]
+    batched = batch_features([load_clip(f, params) for f in files], params)
+    for file, row in zip(files, batched):
+        np.testing.assert_allclose(file_features(file, params), row, rtol=1e-5,
+                                   atol=1e-4 * np.abs(row).max())
+    with pytest.raises(ValueError, match="clips of one length"):
+        batch_features([np.zeros(100, np.float32), np.zeros(200, np.float32)], params)
