@@ -35,10 +35,11 @@ def _compare(ours, theirs, rtol=1e-9, atol=1e-10):
     np.testing.assert_allclose(_host(ours), theirs.detach().numpy(), rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("stride,padding,torch_padding", [
-    (1, "same", 1), (2, 1, 1), ((2, 1), "valid", 0), (1, (0, 2), (0, 2))])
-def test_conv2d_matches_torch(stride, padding, torch_padding):
-    layer = _build(nn.Conv2D(4, (3, 3), stride=stride, padding=padding), (3, 9, 8))
+@pytest.mark.parametrize("filters,stride,padding,torch_padding", [
+    (4, 1, "same", 1), (2, 1, "same", 1), (4, 2, 1, 1), (4, (2, 1), "valid", 0),
+    (3, 1, (0, 2), (0, 2))])
+def test_conv2d_matches_torch(filters, stride, padding, torch_padding):
+    layer = _build(nn.Conv2D(filters, (3, 3), stride=stride, padding=padding), (3, 9, 8))
     x = _inputs((2, 3, 9, 8))
     y = layer.forward(x)
     grad = backend.to_device(np.random.default_rng(2).standard_normal(y.shape), np.float64)

@@ -9,8 +9,11 @@ reshaped to (F, C·kh·kw). Backward, with dY as (F, N·Ho·Wo):
 
     dK̂ = dY X̂ᵀ,    db = Σ_{n,a,b} dY,    dX̂ = K̂ᵀ dY  then  dx = col2im(dX̂)
 
-Only the padded input is kept for backward; the columns are rebuilt there, which costs one
-copy but halves the memory a layer holds. Conv1D on (N, C, T) is the same with kh = 1.
+(with stride 1 and no more filters than channels, dx is computed as the equivalent full
+correlation of dY with the rotated kernel, which is a faster GEMM; see full_correlation_grad).
+
+Backward needs X̂ for dK̂, so the layer keeps the columns (k_h·k_w times the input's size)
+rather than rebuilding them. Conv1D on (N, C, T) is the same with kh = 1.
 """
 from __future__ import annotations
 
@@ -24,33 +27,51 @@ from .windows import check_padding, col2im, im2col, output_size, pad2d, resolve_
 
 
 def conv2d_forward(xpad, kernel4d, bias, stride):
-    """Valid cross-correlation of an already padded (N, C, Hp, Wp) input.
+    """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
 
     One GEMM (F, C·kh·kw) × (C·kh·kw, N·Ho·Wo), then one copy to (N, F, Ho, Wo) order: the
-    element-wise layers and pools after it are several times faster on contiguous data."""
+    element-wise layers and pools after it are several times faster on contiguous data.
+    The columns are returned because backward needs them for dK."""
     xp = backend.array_module(xpad)
     f, c, kh, kw = kernel4d.shape
     n, _, h, w = xpad.shape
     ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
-    y = kernel4d.reshape(f, c * kh * kw) @ im2col(xpad, (kh, kw), stride)
+    cols = im2col(xpad, (kh, kw), stride)
+    y = kernel4d.reshape(f, c * kh * kw) @ cols
     if bias is not None:
         y += bias[:, None]
-    return xp.ascontiguousarray(y.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))
+    return xp.ascontiguousarray(y.reshape(f, n, ho, wo).transpose(1, 0, 2, 3)), cols
 
 
-def conv2d_backward(xpad, kernel4d, grad_out, stride):
-    """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`."""
+def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride):
+    """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`, given its columns."""
     f, c, kh, kw = kernel4d.shape
     g = grad_out.transpose(1, 0, 2, 3).reshape(f, -1)     # (F, N·Ho·Wo)
-    cols = im2col(xpad, (kh, kw), stride)
     # dK̂ = dY X̂ᵀ has a huge inner dimension (N·Ho·Wo); OpenBLAS is several times faster when
     # the operand with more rows comes first (measured on the CNN-3 layers), so pick the order.
     dkernel = (cols @ g.T).T if cols.shape[0] >= f else g @ cols.T
     dkernel = dkernel.reshape(kernel4d.shape)
     dbias = g.sum(axis=1)
-    del cols
+    if stride == (1, 1) and f <= c:
+        return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
     dcols = kernel4d.reshape(f, -1).T @ g
-    return col2im(dcols, xpad.shape, (kh, kw), stride), dkernel, dbias
+    return col2im(dcols, padded_shape, (kh, kw), stride), dkernel, dbias
+
+
+def full_correlation_grad(grad_out, kernel4d):
+    """dL/dxpad for stride 1 as a forward convolution:
+
+        dxpad[n, c, y, x] = Σ_{f,i,j} K[f, c, i, j] · dY[n, f, y − i, x − j]
+
+    is a 'full' correlation of dY (zero-padded by kh−1, kw−1) with the kernel rotated by 180°
+    and its two channel axes swapped. Its GEMM has F·kh·kw as inner dimension instead of F,
+    and there is no col2im; used when F ≤ C (the columns are then no larger)."""
+    f, c, kh, kw = kernel4d.shape
+    rotated = kernel4d[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    padded = pad2d(grad_out, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    dxpad, _ = conv2d_forward(padded, backend.array_module(kernel4d).ascontiguousarray(rotated),
+                              None, (1, 1))
+    return dxpad
 
 
 @register
@@ -105,17 +126,20 @@ class Conv2D(Layer):
 
     def _forward(self, x, training):
         self.pads = self._pads(x.shape[2:])
-        self.xpad = pad2d(x, self.pads)
+        xpad = pad2d(x, self.pads)
         bias = self.params["bias"].value if self.use_bias else None
-        return conv2d_forward(self.xpad, self.params["kernel"].value, bias, self.stride)
+        y, self.cols = conv2d_forward(xpad, self.params["kernel"].value, bias, self.stride)
+        self.padded_shape = xpad.shape
+        return y
 
     def _backward(self, grad_out):
-        dxpad, dkernel, dbias = conv2d_backward(self.xpad, self.params["kernel"].value,
-                                                grad_out, self.stride)
+        dxpad, dkernel, dbias = conv2d_backward(self.cols, self.padded_shape,
+                                                self.params["kernel"].value, grad_out,
+                                                self.stride)
         self.params["kernel"].grad = dkernel
         if self.use_bias:
             self.params["bias"].grad = dbias
-        self.xpad = None
+        self.cols = None
         return unpad2d(dxpad, self.pads)
 
     def get_config(self):

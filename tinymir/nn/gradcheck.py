@@ -157,6 +157,9 @@ CASES: dict[str, Case] = {
                    description="3x3 conv, 'same' padding"),
     "conv2d_stride": Case(lambda: Conv2D(2, (3, 2), stride=(2, 3), padding=1), (2, 2, 7, 8),
                           description="3x2 conv, stride (2,3), padding 1"),
+    "conv2d_full_correlation": Case(lambda: Conv2D(2, (3, 2), padding=(1, 0)), (2, 3, 5, 6),
+                                    description="stride 1, filters <= channels: dx by full "
+                                                "correlation"),
     "conv1d": Case(lambda: Conv1D(3, 3, stride=2, padding="same"), (2, 4, 9),
                    description="conv along time, stride 2"),
     "maxpool2d": Case(lambda: MaxPool2D((2, 4), stride=2), (2, 2, 6, 10),

@@ -83,15 +83,16 @@ def im2col(xpad, kernel: tuple, stride: tuple):
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
     """Adjoint of :func:`im2col`: scatter-add columns back onto a zero (N, C, Hp, Wp).
 
-    Summed channel-major (C, N, Hp, Wp), the layout of the columns, then copied to
-    (N, C, Hp, Wp) order: the layers before it are faster on contiguous data."""
+    The sums run over a (C, N, Hp, Wp) view of the result, the order of the columns; each
+    (n, c) plane is contiguous in both orders, so no transposing copy is needed."""
     xp = backend.array_module(cols)
     n, c, h, w = padded_shape
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
     cols = cols.reshape(c, kh, kw, n, ho, wo)
-    out = xp.zeros((c, n, h, w), dtype=cols.dtype)
+    out = xp.zeros(padded_shape, dtype=cols.dtype)
+    channel_major = out.transpose(1, 0, 2, 3)
     for i in range(kh):
         for j in range(kw):
-            offset_slice(out, i, j, (ho, wo), stride)[...] += cols[:, i, j]
-    return xp.ascontiguousarray(out.transpose(1, 0, 2, 3))
+            offset_slice(channel_major, i, j, (ho, wo), stride)[...] += cols[:, i, j]
+    return out
