@@ -10,12 +10,12 @@
 Linear, k-NN and SVM models compute on the backend's array module (GPU when CuPy is in use);
 the tree ensembles run on the CPU over binned features.
 """
-from .base import NotFittedError
+from .base import ConvergenceWarning, NotFittedError
 from .binning import Binner
 from .boosting import GradientBoostingClassifier
 from .evaluate import SEED_BASELINES, evaluate_baselines, format_table
 from .forest import RandomForestClassifier
-from .logistic import ConvergenceWarning, LogisticRegression
+from .logistic import LogisticRegression
 from .neighbors import KNeighborsClassifier
 from .scaler import StandardScaler
 from .svm import SVC

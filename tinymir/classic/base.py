@@ -16,6 +16,10 @@ class NotFittedError(RuntimeError):
     """``predict`` was called before ``fit``."""
 
 
+class ConvergenceWarning(UserWarning):
+    """An iterative solver stopped at its iteration limit before meeting its tolerance."""
+
+
 def check_features(X, name: str = "X", n_features: int | None = None, device: bool = True):
     """``X`` as a finite 2-D float array (on the device, in the float policy, by default).
 

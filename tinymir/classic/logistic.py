@@ -8,13 +8,9 @@ import scipy.optimize
 
 from tinymir import backend
 
-from .base import Classifier, check_features, encode_labels
+from .base import Classifier, ConvergenceWarning, check_features, encode_labels
 
 MULTI_CLASS = ("ovr", "multinomial")
-
-
-class ConvergenceWarning(UserWarning):
-    """An iterative solver stopped at its iteration limit before meeting its tolerance."""
 
 
 class LogisticRegression(Classifier):

@@ -7,8 +7,7 @@ import numpy as np
 
 from tinymir import backend
 
-from .base import Classifier, check_features, encode_labels
-from .logistic import ConvergenceWarning
+from .base import Classifier, ConvergenceWarning, check_features, encode_labels
 from .neighbors import squared_distances
 
 
@@ -59,8 +58,11 @@ class SVC(Classifier):
         X = check_features(X)
         self.classes_, labels = encode_labels(y, X.shape[0])
         xp = backend.array_module(X)
-        self.gamma_ = (1.0 / (X.shape[1] * float(X.var())) if self.gamma == "scale"
-                       else float(self.gamma))
+        if self.gamma == "scale":                 # constant features: gamma 1, as scikit-learn
+            variance = float(X.var())
+            self.gamma_ = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
+        else:
+            self.gamma_ = float(self.gamma)
         kernel = rbf_kernel(X, X, self.gamma_)
         signs = xp.where(backend.to_device(labels)[None, :] ==
                          xp.arange(self.classes_.size)[:, None], 1.0, -1.0).astype(X.dtype)
