@@ -198,3 +198,10 @@ def test_bad_input_gets_one_clear_error(problem, make):
     model = make().fit(X, y)
     with pytest.raises(ValueError, match="fitted on 12"):
         model.predict(X[:, :5])
+
+
+def test_svm_gamma_scale_on_constant_features_is_one():
+    X = np.ones((10, 3))
+    model = SVC().fit(X, np.repeat([0, 1], 5))
+    assert model.gamma_ == 1.0
+    assert np.isfinite(backend.to_host(model.decision_function(X))).all()
