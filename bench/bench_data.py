@@ -118,6 +118,7 @@ def main() -> None:
 
     from tinymir.audio import synth
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=args.workdir) as work:
         work = Path(work)
         classes = synth.resolve_classes(len(synth.GENRES))
@@ -144,8 +145,11 @@ def main() -> None:
         "speedup": ratio, "target_speedup": 3.0,
         "max_abs_db_difference_first_3": worst_db,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
-                    "python": platform.python_version()},
-        "note": "shared machine, timings taken under load from other processes",
+                    "python": platform.python_version(),
+                    "load_average_1_5_15_min_before": load_before,
+                    "load_average_1_5_15_min_after": os.getloadavg()},
+        "note": "shared machine: timings taken under load from other processes (see load "
+                "averages); rerun on a quiet machine for clean figures",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
