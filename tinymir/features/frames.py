@@ -62,6 +62,20 @@ def frame(y, frame_length: int, hop_length: int):
         strides=y.strides[:-1] + (hop_length * step, step))
 
 
+#: Frames processed together on the CPU (all clips of the batch, a run of frames): small enough
+#: to stay in cache, so no whole-batch temporary is allocated and walked between two steps.
+CPU_BLOCK_BYTES = 4 * 2 ** 20
+
+
+def frame_blocks(n_frames: int, bytes_per_frame: int, xp) -> list[slice]:
+    """Runs of frames to transform together: cache-sized on the CPU (a loop over a few dozen
+    blocks, not over frames), all frames at once on a GPU."""
+    if xp is not np:
+        return [slice(0, n_frames)]
+    step = max(1, CPU_BLOCK_BYTES // max(1, bytes_per_frame))
+    return [slice(start, start + step) for start in range(0, n_frames, step)]
+
+
 def hann_window(n_fft: int, win_length: int | None = None, xp=np, dtype=None):
     """Periodic Hann window of ``win_length`` samples, zero-padded to ``n_fft`` at the centre.
 

@@ -26,7 +26,7 @@ import scipy.fft
 
 from tinymir import backend
 from tinymir.features.db import power_to_db
-from tinymir.features.frames import frame, hann_window
+from tinymir.features.frames import frame, frame_blocks, hann_window
 from tinymir.features.mel import mel_frames
 from tinymir.features.spectrum import irfft, rfft
 
@@ -70,21 +70,30 @@ def _ramp_pad(envelope, width: int):
     return xp.concatenate([left, envelope, right], axis=-1)
 
 
-def tempogram_frames(onset_envelope, win_length: int = 384):
-    """Autocorrelation tempogram, frame-major ``(..., n_frames, win_length)``, float64."""
+def _tempogram_blocks(onset_envelope, win_length: int):
+    """The autocorrelation tempogram (float64, frame-major) in runs of frames, so the windows
+    and their spectra never exist for the whole batch at once on the CPU."""
     if win_length < 1:
         raise ValueError(f"win_length must be a positive integer, got {win_length}")
     xp = backend.array_module(onset_envelope)
     envelope = xp.asarray(onset_envelope, dtype=xp.float64)
     count = envelope.shape[-1]
     windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
-    windows = windows * hann_window(win_length, xp=xp, dtype=np.float64)
+    hann = hann_window(win_length, xp=xp, dtype=np.float64)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)   # an integer, host-side
-    spectrum = rfft(windows, n=n_pad, axis=-1)
-    power = spectrum.real ** 2 + spectrum.imag ** 2
-    autocorrelation = irfft(power, n=n_pad, axis=-1)[..., :win_length]
-    peak = xp.abs(autocorrelation).max(axis=-1, keepdims=True)
-    return autocorrelation / xp.where(peak < np.finfo(np.float64).tiny, 1.0, peak)
+    bytes_per_frame = n_pad * 16 * int(np.prod(windows.shape[:-2], dtype=np.int64))
+    for block in frame_blocks(count, bytes_per_frame, xp):
+        power = xp.abs(rfft(windows[..., block, :] * hann, n=n_pad, axis=-1))
+        power *= power
+        autocorrelation = irfft(power, n=n_pad, axis=-1)[..., :win_length]
+        peak = xp.abs(autocorrelation).max(axis=-1, keepdims=True)
+        yield autocorrelation / xp.where(peak < np.finfo(np.float64).tiny, 1.0, peak)
+
+
+def tempogram_frames(onset_envelope, win_length: int = 384):
+    """Autocorrelation tempogram, frame-major ``(..., n_frames, win_length)``, float64."""
+    xp = backend.array_module(onset_envelope)
+    return xp.concatenate(list(_tempogram_blocks(onset_envelope, win_length)), axis=-2)
 
 
 def tempogram(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 512,
@@ -118,7 +127,8 @@ def tempo(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 5
         onset_envelope = onset_strength(y, sr, hop_length=hop_length)
     xp = backend.array_module(onset_envelope)
     win_length = int(int(ac_size * sr) // hop_length)
-    strength = tempogram_frames(onset_envelope, win_length).mean(axis=-2)
+    strength = sum(block.sum(axis=-2) for block in _tempogram_blocks(onset_envelope, win_length))
+    strength = strength / onset_envelope.shape[-1]
     bpm = tempo_frequencies(win_length, sr, hop_length)
     with np.errstate(divide="ignore"):
         log_prior = -0.5 * ((np.log2(bpm) - np.log2(start_bpm)) / std_bpm) ** 2

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import as_signal, frame, hann_window, pad_edges
+from tinymir.features.frames import as_signal, frame, frame_blocks, hann_window, pad_edges
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
@@ -53,19 +53,6 @@ def _check_sizes(n_fft: int, hop_length: int | None, win_length: int | None):
     return hop_length, win_length
 
 
-#: Windowed frames processed together on the CPU (all clips of the batch, a run of frames):
-#: small enough to stay in cache, so the FFT never allocates and walks a whole-batch temporary.
-CPU_BLOCK_BYTES = 4 * 2 ** 20
-
-
-def _frame_blocks(n_frames: int, bytes_per_frame: int, xp):
-    """Runs of frames transformed together: cache-sized on the CPU, all of them on a GPU."""
-    if xp is not np:
-        return [slice(0, n_frames)]
-    step = max(1, CPU_BLOCK_BYTES // bytes_per_frame)
-    return [slice(start, start + step) for start in range(0, n_frames, step)]
-
-
 def _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, power):
     """``rfft(window * frame)`` of every frame, then ``|.| ** power`` (``power=None``: the
     complex values), in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``."""
@@ -83,7 +70,7 @@ def _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, powe
     out = xp.empty(frames.shape[:-1] + (1 + n_fft // 2,),
                    dtype=complex_dtype if power is None else y.dtype)
     bytes_per_frame = n_fft * y.itemsize * int(np.prod(frames.shape[:-2], dtype=np.int64))
-    for block in _frame_blocks(frames.shape[-2], bytes_per_frame, xp):
+    for block in frame_blocks(frames.shape[-2], bytes_per_frame, xp):
         spectrum = rfft(frames[..., block, :] * window, axis=-1)
         out[..., block, :] = spectrum if power is None else power_from_complex(spectrum, power)
     return out
