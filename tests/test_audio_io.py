@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 import soundfile
+from scipy import signal
 
 from tinymir import audio
 from tinymir.audio import AudioError
@@ -51,17 +52,13 @@ def test_mono_mixdown_averages_channels(tmp_path):
     np.testing.assert_allclose(mono, y.mean(axis=0), atol=1e-7)
 
 
-def test_load_resamples_at_the_rational_ratio_like_librosa_polyphase(tmp_path):
-    librosa = pytest.importorskip("librosa")
+def test_load_resamples_with_a_polyphase_filter_at_the_rational_ratio(tmp_path):
     path = tmp_path / "hi.wav"
     audio.write(path, tone(0.5, 44100, channels=2), 44100, subtype="FLOAT")
     native, _ = audio.load(path, sr=None, dtype=np.float64)
     y, sr = audio.load(path, sr=12000, dtype=np.float64)
-    assert sr == 12000 and y.shape == (int(np.ceil(22050 * 40 / 147)),)
-    expected = librosa.resample(native, orig_sr=44100, target_sr=12000, res_type="polyphase")
-    # librosa sizes its output from the float ratio and may append a zero sample
-    np.testing.assert_allclose(y, expected[:y.size], atol=1e-6)
-    assert not np.any(expected[y.size:])
+    assert sr == 12000 and y.shape == (6000,)     # ceil(22050 * 40 / 147)
+    np.testing.assert_allclose(y, signal.resample_poly(native, 40, 147), atol=1e-12)
 
 
 def test_offset_and_duration_select_exact_frames(tmp_path):
@@ -191,7 +188,6 @@ def test_bad_window_arguments_are_value_errors(tmp_path):
 
 @pytest.mark.shared_data
 def test_real_mp3s_decode(shared_data):
-    librosa = pytest.importorskip("librosa")
     fma = shared_data / "fixtures" / "fma_clip" / "000" / "000010.mp3"
     y, sr = audio.load(fma, sr=22050)
     meta = audio.info(fma)
@@ -199,6 +195,7 @@ def test_real_mp3s_decode(shared_data):
     assert y.shape[0] == int(np.ceil(meta.frames * 22050 / meta.samplerate))
     for path in sorted((shared_data / "mer4q_dev" / "Q1").glob("*.mp3"))[:2]:
         y, sr = audio.load(path, sr=None, offset=10.0, duration=3.0)
-        expected, _ = librosa.load(path, sr=None, offset=10.0, duration=3.0)
+        whole, _ = soundfile.read(path, dtype="float32")
+        start = int(round(10.0 * sr))
         assert y.shape == (int(round(3.0 * sr)),)
-        np.testing.assert_allclose(y, expected, atol=1e-6)
+        np.testing.assert_allclose(y, whole[start:start + y.size].mean(axis=1), atol=1e-6)

@@ -74,11 +74,11 @@ def test_growing_the_dataset_keeps_the_clips_already_there(tmp_path):
 
 @pytest.fixture(scope="module")
 def labelled_clips():
-    """Eight clips of 2 s per genre, and their labels."""
+    """Six clips of 1.5 s per genre, and their labels."""
     clips, labels = [], []
     for label, genre in enumerate(synth.GENRES):
-        for index in range(8):
-            clips.append(synth.render_clip(genre, synth.clip_rng(11, genre, index), 2.0))
+        for index in range(6):
+            clips.append(synth.render_clip(genre, synth.clip_rng(11, genre, index), 1.5))
             labels.append(label)
     return np.stack(clips), np.array(labels)
 
