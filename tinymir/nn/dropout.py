@@ -34,7 +34,7 @@ class Dropout(Layer):
         self.seed = None if seed is None else int(seed)
         self.buffers["seed"] = np.array(-1 if seed is None else seed, dtype=np.int64)  # host
         self.buffers["calls"] = np.zeros((), dtype=np.int64)
-        self.mask = None
+        self.keep = None
 
     def _build(self, input_shape, rng):
         if self.seed is None:
@@ -42,20 +42,19 @@ class Dropout(Layer):
 
     def _forward(self, x, training):
         if not training or self.rate == 0.0:
-            self.mask = None
+            self.keep = None
             return x
         xp = backend.array_module(x)
         generator = xp.random.default_rng(mask_seed(int(self.buffers["seed"]),
                                                     int(self.buffers["calls"])))
         self.buffers["calls"] += 1
-        keep = generator.random(x.shape, dtype=x.dtype) >= self.rate
-        self.mask = keep.astype(x.dtype) * (1.0 / (1.0 - self.rate))
-        return x * self.mask
+        self.keep = generator.random(x.shape, dtype=x.dtype) >= self.rate   # bool: 1 byte
+        return x * self.keep * (1.0 / (1.0 - self.rate))
 
     def _backward(self, grad_out):
-        if self.mask is None:
+        if self.keep is None:
             return grad_out
-        return grad_out * self.mask
+        return grad_out * self.keep * (1.0 / (1.0 - self.rate))
 
     def get_config(self):
         return {"rate": self.rate, "seed": self.seed, **super().get_config()}
