@@ -25,15 +25,17 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .npz file to write.")
 @click.option("--sr", type=int, default=22050, show_default=True, help="Sample rate (Hz).")
-@click.option("--n-fft", type=int, default=1024, show_default=True)
-@click.option("--hop", "hop_length", type=int, default=512, show_default=True)
-@click.option("--n-mels", type=int, default=128, show_default=True)
-@click.option("--n-mfcc", type=int, default=20, show_default=True)
+@click.option("--n-fft", type=int, default=1024, show_default=True,
+              help="FFT size (samples per frame).")
+@click.option("--hop", "hop_length", type=int, default=512, show_default=True,
+              help="Samples between frames.")
+@click.option("--n-mels", type=int, default=128, show_default=True, help="Mel bands.")
+@click.option("--n-mfcc", type=int, default=20, show_default=True, help="MFCC coefficients.")
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write a PNG picture of each file's features to this folder "
                    "(needs matplotlib).")
 def features_command(path, kind, out, sr, n_fft, hop_length, n_mels, n_mfcc, plot):
-    """Compute features of PATH (an audio file, or a folder searched recursively) into OUT.
+    """Compute features of PATH (an audio file, or a folder searched recursively).
 
     The .npz holds `features` (stacked when every file gives the same shape, else concatenated
     along the frame axis with `n_frames` per file), `paths` (relative to PATH), `labels` (each
