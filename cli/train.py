@@ -64,11 +64,10 @@ def dataset_options(f):
               help="Weight the loss by inverse class frequency (tags: positive weights). "
                    "Default: on for tags, off otherwise.")
 @click.option("--patience", type=click.IntRange(min=1), default=None,
-              help="Stop after this many epochs without a better validation score "
-                   "(default: never on patience alone).")
+              help="Early stopping: epochs without a better validation score (accuracy, "
+                   "then loss) before stopping [default: 3].")
 @click.option("--early-stopping/--no-early-stopping", default=True, show_default=True,
-              help="Stop on --patience, or as soon as validation is perfect (the kept best "
-                   "epoch could not change any more).")
+              help="Stop early, or run every epoch.")
 @click.option("--aggregate", type=click.Choice(("mean", "vote")), default="mean",
               show_default=True, help="Track score: mean of slice probabilities or majority vote.")
 @click.option("--rnn", type=click.Choice(("gru", "lstm")), default=None,

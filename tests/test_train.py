@@ -38,24 +38,23 @@ def test_truncated_or_foreign_state_is_one_clear_error(tmp_path):
         load_state(tmp_path / "missing.npz")
 
 
-def test_best_epoch_keeps_the_earlier_of_ties_and_ignores_nan():
+def test_best_epoch_ranks_on_accuracy_then_loss_and_ignores_nan():
     saved = []
     best = BestEpoch("val_acc", saved.append)
-    for epoch, value in enumerate([0.5, 0.8, 0.8, math.nan, 0.7], start=1):
-        best.on_epoch_end(epoch, {"val_acc": value})
-    assert saved == [1, 2] and best.best_epoch == 2
+    logs = [(0.5, 1.0), (0.8, 0.9), (0.8, 0.7), (0.8, 0.695), (math.nan, 0.1), (0.7, 0.1)]
+    for epoch, (acc, loss) in enumerate(logs, start=1):
+        best.on_epoch_end(epoch, {"val_acc": acc, "val_loss": loss})
+    assert saved == [1, 2, 3] and best.best_epoch == 3        # 0.005 less loss is a tie
     other = BestEpoch("val_acc")
     other.load_state_dict(best.state_dict())
-    assert other.best == 0.8 and other.best_epoch == 2
+    assert other.tracker.best == (0.8, 0.7) and other.best_epoch == 3
 
 
-def test_early_stopping_on_patience_and_on_a_perfect_score():
+def test_early_stopping_counts_epochs_without_a_better_score():
     stop = EarlyStopping("val_acc", patience=2)
-    assert [stop.on_epoch_end(e, {"val_acc": v}) for e, v in
-            enumerate([0.5, 0.6, 0.6, 0.55], 1)] == [False, False, False, True]
-    perfect = EarlyStopping("val_auc", patience=10)
-    assert perfect.on_epoch_end(1, {"val_auc": 0.9}) is False
-    assert perfect.on_epoch_end(2, {"val_auc": 1.0}) is True
+    logs = [(0.5, 1.0), (0.6, 1.0), (0.6, 0.9), (0.6, 0.895), (0.55, 0.8)]
+    assert [stop.on_epoch_end(e, {"val_acc": a, "val_loss": l}) for e, (a, l) in
+            enumerate(logs, 1)] == [False, False, False, False, True]
 
 
 def tiny_tracks():

@@ -28,10 +28,10 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def trained(demo, tmp_path_factory):
-    """A small cnn3 run: 1.5 s slices with 50 % overlap, a few epochs."""
+    """A small cnn3 run: 1.5 s slices with 50 % overlap, three epochs."""
     out = tmp_path_factory.mktemp("run")
     result = invoke("train", demo, "--arch", "cnn3", "--segment", "1.5", "--overlap", "0.5",
-                    "--epochs", "6", "--batch-size", "16", "--out", out, "--quiet")
+                    "--epochs", "3", "--batch-size", "16", "--out", out, "--quiet")
     assert result.exit_code == 0, result.output + result.stderr
     return out, result
 
@@ -42,7 +42,8 @@ def test_cnn3_learns_the_synthetic_genres_and_writes_its_run_dir(trained):
     assert report["results"]["test"]["tracks"]["accuracy"] >= 0.95
     assert report["split"].startswith("stratified 80/10/10")
     assert set(report["tracks"]) == {"train", "val", "test"}
-    for name in ("model.npz", "history.csv", "report.md", "state.npz"):
+    for name in ("model.npz", "history.csv", "report.md", "state.npz", "curves.png",
+                 "confusion.png"):
         assert (out / name).is_file()
     assert "test tracks" in result.output and "accuracy" in result.output
     history = (out / "history.csv").read_text().splitlines()
@@ -82,13 +83,21 @@ def test_archs_lists_every_architecture_with_shape_and_parameters():
     assert "1x128x130" in result.output
 
 
-def small_config(demo, out, epochs):
-    return run.TrainConfig(arch="cnn3", data=str(demo), out=str(out), segment=1.0, overlap=0.5,
-                           epochs=epochs, batch_size=8, seed=3, early_stopping=False)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Two classes, 10 clips of 1 s: enough slices for a few batches per epoch."""
+    out = tmp_path_factory.mktemp("tiny")
+    synth.make_dataset(out, CLASSES[:2], per_class=10, seconds=1.0, seed=2)
+    return out
 
 
-def test_resume_after_a_kill_mid_epoch_equals_the_uninterrupted_run(demo, tmp_path, monkeypatch):
-    whole = run.train(small_config(demo, tmp_path / "whole", 3), progress=False)
+def small_config(data, out, epochs):
+    return run.TrainConfig(arch="cnn3", data=str(data), out=str(out), segment=0.5, overlap=0.5,
+                           epochs=epochs, batch_size=4, seed=3, early_stopping=False)
+
+
+def test_resume_after_a_kill_mid_epoch_equals_the_uninterrupted_run(tiny, tmp_path, monkeypatch):
+    whole = run.train(small_config(tiny, tmp_path / "whole", 3), progress=False)
 
     original = inputs.SliceBatches.epoch
 
@@ -100,7 +109,7 @@ def test_resume_after_a_kill_mid_epoch_equals_the_uninterrupted_run(demo, tmp_pa
 
     monkeypatch.setattr(inputs.SliceBatches, "epoch", killed_in_epoch_2)
     with pytest.raises(KeyboardInterrupt):
-        run.train(small_config(demo, tmp_path / "cut", 3), progress=False)
+        run.train(small_config(tiny, tmp_path / "cut", 3), progress=False)
     assert load_state(tmp_path / "cut" / "state.npz")["epoch"] == 1
     monkeypatch.setattr(inputs.SliceBatches, "epoch", original)
     resumed = run.resume(tmp_path / "cut", {"arch": "cnn3"}, progress=False)

@@ -2,6 +2,10 @@
 early. Seed 000's protocol: ReduceLROnPlateau on the validation accuracy (the validation AUC for
 tags), a checkpoint every epoch, and the best epoch is the model that is kept.
 
+An epoch is better than the best so far when its validation accuracy (AUC for tags) is higher,
+or equal with a validation loss lower by more than ``LOSS_MIN_DELTA`` (a small validation set
+often ties on accuracy, and a loss creeping down by 1e-5 is no reason to go on).
+
 Each callback sees the epoch's log (``{"epoch": 3, "loss": ..., "val_acc": ...}``) in
 :meth:`Callback.on_epoch_end` and returns True to stop training. Its counters travel in
 ``state_dict()`` so a resumed run makes the same decisions an uninterrupted one would.
@@ -9,6 +13,24 @@ Each callback sees the epoch's log (``{"epoch": 3, "loss": ..., "val_acc": ...}`
 from __future__ import annotations
 
 import math
+
+TIE_BREAK = "val_loss"
+LOSS_MIN_DELTA = 0.01
+
+
+def score(logs: dict, monitor: str):
+    """``(logs[monitor], logs["val_loss"])`` (a missing loss counts as 0), or None when the
+    monitored value is missing or nan."""
+    value = logs.get(monitor, math.nan)
+    if value != value:
+        return None
+    return (float(value), float(logs.get(TIE_BREAK, 0.0)))
+
+
+def better(current, best) -> bool:
+    """Higher monitored value, or the same one with a loss lower by more than the margin."""
+    return current[0] > best[0] or (current[0] == best[0]
+                                    and current[1] < best[1] - LOSS_MIN_DELTA)
 
 
 class Callback:
@@ -22,29 +44,49 @@ class Callback:
         pass
 
 
+class _Improvement:
+    """Remembers the best :func:`score` so far."""
+
+    def __init__(self, monitor: str):
+        self.monitor = monitor
+        self.best = None
+
+    def improved(self, logs) -> bool:
+        current = score(logs, self.monitor)
+        if current is not None and (self.best is None or better(current, self.best)):
+            self.best = current
+            return True
+        return False
+
+    def state_dict(self):
+        return {"best": None if self.best is None else list(self.best)}
+
+    def load_state_dict(self, state):
+        self.best = None if state["best"] is None else tuple(state["best"])
+
+
 class BestEpoch(Callback):
-    """Tracks the best value of ``monitor`` (higher is better) and calls ``save_best(epoch)``
-    when it improves; ties keep the earlier epoch. A missing or nan value never improves."""
+    """Calls ``save_best(epoch)`` whenever the epoch's score is the best so far; exact ties
+    keep the earlier epoch, and a missing or nan value never counts as better."""
 
     def __init__(self, monitor: str, save_best=None):
-        self.monitor = monitor
+        self.tracker = _Improvement(monitor)
         self.save_best = save_best
-        self.best = -math.inf
         self.best_epoch = -1
 
     def on_epoch_end(self, epoch, logs):
-        value = logs.get(self.monitor, math.nan)
-        if value == value and value > self.best:
-            self.best, self.best_epoch = float(value), epoch
+        if self.tracker.improved(logs):
+            self.best_epoch = epoch
             if self.save_best is not None:
                 self.save_best(epoch)
         return False
 
     def state_dict(self):
-        return {"best": self.best, "best_epoch": self.best_epoch}
+        return {**self.tracker.state_dict(), "best_epoch": self.best_epoch}
 
     def load_state_dict(self, state):
-        self.best, self.best_epoch = float(state["best"]), int(state["best_epoch"])
+        self.tracker.load_state_dict(state)
+        self.best_epoch = int(state["best_epoch"])
 
 
 class PlateauLR(Callback):
@@ -68,30 +110,22 @@ class PlateauLR(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved for ``patience`` epochs in a row, or as soon as it
-    reaches ``ceiling`` (1.0 for an accuracy or an AUC): the kept model is the best epoch and
-    ties keep the earlier one, so no later epoch could replace a perfect one."""
+    """Stop when the score has not improved for ``patience`` epochs in a row."""
 
-    def __init__(self, monitor: str, patience: int, ceiling: float | None = 1.0):
+    def __init__(self, monitor: str, patience: int):
         if patience < 1:
             raise ValueError(f"early-stopping patience must be at least 1, got {patience}")
-        self.monitor = monitor
+        self.tracker = _Improvement(monitor)
         self.patience = patience
-        self.ceiling = ceiling
-        self.best = -math.inf
         self.waited = 0
 
     def on_epoch_end(self, epoch, logs):
-        value = logs.get(self.monitor, math.nan)
-        if value == value and value > self.best:
-            self.best, self.waited = float(value), 0
-        else:
-            self.waited += 1
-        reached_ceiling = self.ceiling is not None and self.best >= self.ceiling
-        return reached_ceiling or self.waited >= self.patience
+        self.waited = 0 if self.tracker.improved(logs) else self.waited + 1
+        return self.waited >= self.patience
 
     def state_dict(self):
-        return {"best": self.best, "waited": self.waited}
+        return {**self.tracker.state_dict(), "waited": self.waited}
 
     def load_state_dict(self, state):
-        self.best, self.waited = float(state["best"]), int(state["waited"])
+        self.tracker.load_state_dict(state)
+        self.waited = int(state["waited"])

@@ -25,6 +25,7 @@ from tinymir.data import splits as splitting
 from tinymir.data.balance import class_weights
 from tinymir.data.segments import aggregate_by_track
 
+from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
@@ -37,7 +38,8 @@ OPTIMIZERS = ("adam", "sgd")
 STATE_FILE = "state.npz"
 BEST_FILE = "best.npz"
 MODEL_FILE = "model.npz"
-PLATEAU_PATIENCE = 5     # epochs without a better validation score before lr /= 10
+PLATEAU_PATIENCE = 5     # epochs without a better validation accuracy before lr /= 10
+DEFAULT_PATIENCE = 3     # epochs without a better validation score before stopping
 
 
 class RunError(ValueError):
@@ -201,22 +203,21 @@ def scores(model, prepared: Prepared, part: str, standardize,
 
 def validator(prepared: Prepared, loss, standardize, batch_size: int,
               aggregate: str):
-    """``validate(model)`` for the loop: slice loss and track accuracy (tags: track ROC-AUC)."""
-    from . import metrics
-
+    """``validate(model)`` for the loop: track accuracy (tags: track ROC-AUC, macro), slice
+    accuracy and the mean slice cross-entropy ``val_loss`` (``-log p_y``; for tags the binary
+    cross-entropy averaged over tags), without class weights."""
     def validate(model):
-        probs, slice_tracks_, track_probs, tracks = scores(model, prepared, "val", standardize,
-                                                           batch_size, aggregate)
-        logs = {}
+        probs, slice_track, track_probs, tracks = scores(model, prepared, "val", standardize,
+                                                         batch_size, aggregate)
+        y_slices = prepared.targets[slice_track]
+        p = np.clip(probs, 1e-7, 1 - 1e-7)
         if prepared.multilabel:
-            y = prepared.targets[tracks]
-            logs["val_auc"] = metrics.roc_auc(y, track_probs, average="macro")
-        else:
-            y = prepared.targets[tracks]
-            logs["val_acc"] = metrics.accuracy(y, track_probs.argmax(axis=1))
-            logs["val_slice_acc"] = metrics.accuracy(prepared.targets[slice_tracks_],
-                                                     probs.argmax(axis=1))
-        return logs
+            return {"val_auc": metrics.roc_auc(prepared.targets[tracks], track_probs),
+                    "val_loss": float(-(y_slices * np.log(p) + (1 - y_slices)
+                                        * np.log(1 - p)).mean())}
+        return {"val_acc": metrics.accuracy(prepared.targets[tracks], track_probs.argmax(axis=1)),
+                "val_slice_acc": metrics.accuracy(y_slices, probs.argmax(axis=1)),
+                "val_loss": float(-np.log(p[np.arange(len(p)), y_slices]).mean())}
 
     return validate
 
@@ -270,7 +271,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                  "plateau": PlateauLR(nn.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
                                                            patience=PLATEAU_PATIENCE), monitor)}
     if config.early_stopping:
-        callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or config.epochs)
+        callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or DEFAULT_PATIENCE)
     batches = SliceBatches(prepared.feats, prepared.slices["train"], prepared.targets,
                            standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,
