@@ -94,6 +94,8 @@ def test_feature_params_key_is_stable_and_distinguishes_parameters():
               F.FeatureParams(log=False)]
     assert len({p.key() for p in others} | {params.key()}) == len(others) + 1
     assert F.FeatureParams.from_dict(params.to_dict()) == params
+    same = F.FeatureParams(sr=np.int64(22050), n_fft=np.int32(1024), fmin=0)
+    assert same == params and same.key() == params.key()
 
 
 @pytest.mark.parametrize("bad,message", [

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
 
 from tinymir import backend
 from tinymir.features.cepstral import mfcc_frames
@@ -56,8 +57,12 @@ class FeatureParams:
             raise ValueError(f"unknown feature kind {self.kind!r}: choose one of {', '.join(KINDS)}")
         for name in ("sr", "n_fft", "hop_length", "n_mels", "n_mfcc"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"feature parameter {name} must be a positive integer, got {value!r}")
+            object.__setattr__(self, name, int(value))      # numpy integers -> int: stable key
+        object.__setattr__(self, "fmin", float(self.fmin))
+        if self.fmax is not None:
+            object.__setattr__(self, "fmax", float(self.fmax))
         if self.n_fft < 2:
             raise ValueError(f"n_fft must be at least 2, got {self.n_fft}")
         if self.n_mfcc > self.n_mels:
