@@ -14,7 +14,7 @@ from tinymir import features as F
 
 @pytest.fixture
 def music_folder(tmp_path):
-    """Two labelled folders: three 2 s clips, one 3 s clip at 16 kHz, and two broken files."""
+    """Two labelled folders: three 2 s clips, one 3 s clip at 16 kHz, and three bad files."""
     root = tmp_path / "music"
     (root / "tones").mkdir(parents=True)
     (root / "noise" / "deeper").mkdir(parents=True)
@@ -24,6 +24,9 @@ def music_folder(tmp_path):
                     16000)
     (root / "noise" / "broken.wav").write_bytes(b"not audio at all")
     (root / "noise" / "empty.ogg").write_bytes(b"")
+    with_nan = make_signal("noise", 22050, 22050)
+    with_nan[100] = np.nan
+    soundfile.write(root / "noise" / "nan.wav", with_nan, 22050, subtype="FLOAT")
     (root / "noise" / "notes.txt").write_text("not audio, not listed")
     return root
 
@@ -37,7 +40,8 @@ def test_folder_to_npz_with_skips(music_folder, tmp_path):
     out = tmp_path / "mel.npz"
     result = run(music_folder, "--kind", "mel", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "skipped 2 files" in result.output
+    assert "skipped 3 files" in result.output
+    assert "nan.wav: contains NaN or infinite samples" in result.output
     assert "broken.wav: unreadable or corrupt" in result.output
     assert "empty.ogg: empty" in result.output
     data = np.load(out)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import backend
-from tinymir.audio import READ_EXTENSIONS, load
+from tinymir.audio import READ_EXTENSIONS, AudioError, load
 from tinymir.features.extract import FeatureParams, compute
 
 
@@ -34,8 +34,11 @@ def find_audio_files(path) -> list[Path]:
 
 
 def load_clip(path, params: FeatureParams) -> np.ndarray:
-    """Mono samples of ``path`` at ``params.sr`` (raises ``AudioError`` naming the file)."""
+    """Mono samples of ``path`` at ``params.sr`` (raises ``AudioError`` naming the file,
+    also for NaN or infinite samples, which a float WAV can hold)."""
     y, _ = load(path, sr=params.sr, mono=True)
+    if not np.isfinite(y).all():
+        raise AudioError(path, "contains NaN or infinite samples")
     return y
 
 
