@@ -11,9 +11,10 @@ Two workloads, each a full step (forward, loss, backward, Adam update) on random
 On the CPU PyTorch runs with ``--threads`` threads (default 2, OpenBLAS' default on a 2-core
 machine; set ``OPENBLAS_NUM_THREADS`` to the same number when it differs); on a GPU
 (``TINYMIR_DEVICE=gpu``) the comparison is with PyTorch CUDA. Prints samples/s
-and the ratio tinymir / torch; writes ``bench/results/nn_<device>.json``.
+and the ratio tinymir / torch (median over rounds that alternate the two, so a busy machine
+slows both alike); writes ``bench/results/nn_<device>.json``.
 
-    python bench/bench_nn.py [--steps 3] [--threads 2]
+    python bench/bench_nn.py [--steps 2] [--rounds 3] [--threads 2]
 """
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def tinymir_lstm():
     return nn.Sequential([nn.LSTM(128, return_sequences=True), nn.LSTM(64), nn.Dense(CLASSES)])
 
 
-def time_tinymir(model, input_shape, steps):
+def tinymir_step(model, input_shape):
+    """Build ``model`` and return a function doing one training step on a fixed random batch."""
     from tinymir import backend, nn
     model.build(input_shape, seed=0)
     rng = np.random.default_rng(0)
@@ -59,12 +61,14 @@ def time_tinymir(model, input_shape, steps):
         model.backward(loss.backward())
         optimizer.step()
 
-    step()                                  # warm-up (allocations, BLAS threads)
-    backend.synchronize()
+    return step, backend.synchronize
+
+
+def samples_per_second(step, sync, steps):
     start = time.perf_counter()
     for _ in range(steps):
         step()
-    backend.synchronize()
+    sync()
     return steps * BATCH / (time.perf_counter() - start)
 
 
@@ -95,7 +99,8 @@ def torch_lstm(torch):
     return Net()
 
 
-def time_torch(torch, model, input_shape, steps, device):
+def torch_step(torch, model, input_shape, device):
+    """One PyTorch training step on a fixed random batch, and its synchronisation."""
     model = model.to(device).train()
     x = torch.randn((BATCH,) + input_shape, device=device)
     y = torch.randint(0, CLASSES, (BATCH,), device=device)
@@ -111,18 +116,14 @@ def time_torch(torch, model, input_shape, steps, device):
         if device == "cuda":
             torch.cuda.synchronize()
 
-    step()
-    sync()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    sync()
-    return steps * BATCH / (time.perf_counter() - start)
+    return step, sync
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=3, help="timed steps per workload")
+    parser.add_argument("--steps", type=int, default=2, help="timed steps per round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds alternating tinymir and torch (medians are reported)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch")
     parser.add_argument("--only", choices=("cnn3", "lstm"), default=None)
     args = parser.parse_args()
@@ -140,17 +141,32 @@ def main():
                "cpu_count": os.cpu_count(), "torch_threads": args.threads,
                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default (all cores)"),
                "load_average_at_start": os.getloadavg()[0],
-               "torch": torch.__version__, "batch": BATCH, "steps": args.steps, "workloads": {}}
+               "torch": torch.__version__, "batch": BATCH, "steps": args.steps, "rounds": args.rounds,
+               "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
+               "workloads": {}}
     for name, (ours, theirs, shape) in workloads.items():
         if args.only and name != args.only:
             continue
-        mine = time_tinymir(ours(), shape, args.steps)
-        ref = time_torch(torch, theirs(torch), shape, args.steps, torch_device)
-        results["workloads"][name] = {"tinymir_samples_per_s": round(mine, 2),
-                                      "torch_samples_per_s": round(ref, 2),
-                                      "ratio": round(mine / ref, 3)}
-        print(f"{name:6s} tinymir {mine:8.1f} samples/s   torch-{torch_device} {ref:8.1f} "
-              f"samples/s   ratio {mine / ref:.2f}x", flush=True)
+        mine_step, theirs_step = tinymir_step(ours(), shape), torch_step(
+            torch, theirs(torch), shape, torch_device)
+        for step, sync in (mine_step, theirs_step):       # warm-up: allocations, threads
+            step()
+            sync()
+        # alternate the two in rounds, so that a busy machine slows both alike
+        mine, ref = [], []
+        for _ in range(args.rounds):
+            mine.append(samples_per_second(*mine_step, args.steps))
+            ref.append(samples_per_second(*theirs_step, args.steps))
+        ratios = [a / b for a, b in zip(mine, ref)]
+        results["workloads"][name] = {
+            "tinymir_samples_per_s": round(float(np.median(mine)), 2),
+            "torch_samples_per_s": round(float(np.median(ref)), 2),
+            "ratio_median": round(float(np.median(ratios)), 3),
+            "rounds": [{"tinymir": round(a, 2), "torch": round(b, 2)} for a, b in zip(mine, ref)]}
+        print(f"{name:6s} tinymir {np.median(mine):8.1f} samples/s   torch-{torch_device} "
+              f"{np.median(ref):8.1f} samples/s   ratio {np.median(ratios):.2f}x "
+              f"(median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
+              flush=True)
     out = Path(__file__).resolve().parent / "results" / f"nn_{device}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")

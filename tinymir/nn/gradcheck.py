@@ -166,6 +166,8 @@ CASES: dict[str, Case] = {
                       description="MaxPool (2,4) stride 2: overlapping windows"),
     "maxpool2d_same": Case(lambda: MaxPool2D(3, stride=2, padding="same"), (2, 2, 5, 6),
                            description="MaxPool 3 stride 2, 'same'"),
+    "maxpool2d_columns_first": Case(lambda: MaxPool2D((3, 2), stride=(2, 1)), (2, 2, 7, 5),
+                                    description="MaxPool (3,2) stride (2,1): W pooled first"),
     "maxpool1d": Case(lambda: MaxPool1D(3, stride=2), (2, 3, 9)),
     "avgpool2d": Case(lambda: AvgPool2D((2, 3), stride=(1, 2), padding="same"), (2, 2, 5, 7)),
     "avgpool1d": Case(lambda: AvgPool1D(2), (2, 3, 8)),

@@ -3,7 +3,7 @@
 
 MaxPool2D:  y[n,c,a,b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]
             backward routes dy to the arg-max of each window (the first one on ties);
-            overlapping windows add up. Computed as a max along W, then along H.
+            overlapping windows add up. Computed as two 1-D max pools, one per axis.
 AvgPool2D:  y = (1 / count) Σ_{i,j} xpad[...]  (count = real, unpadded cells in the window)
             backward spreads dy / count evenly over the window.
 GlobalAvgPool2D: y[n,c] = mean_{h,w} x;  dx = dy / (H·W).
@@ -96,25 +96,32 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
 class MaxPool2D(_Pool2D):
     """Max over ``pool_size`` windows moved by ``stride`` (default: the pool size).
 
-    The max over a kh × kw window is the max over rows of the max over columns, so it runs
-    as two 1-D pools (kh + kw passes instead of kh·kw); backward routes dy through both."""
+    The max over a kh × kw window is the max along one axis of the max along the other, so it
+    runs as two 1-D pools (kh + kw passes instead of kh·kw), the smaller window first (on the
+    larger array); backward routes dy through both in reverse."""
 
     def _forward(self, x, training):
         self.pads, _ = self._geometry(x.shape[2:])
         xpad = pad2d(x, self.pads, value=-np.inf)
-        (ph, pw), (sh, sw) = self.pool_size, self.stride
-        columns, self.column_arg = max_along(xpad, 3, pw, sw)
-        out, self.row_arg = max_along(columns, 2, ph, sh)
-        self.padded_shape, self.columns_shape = xpad.shape, columns.shape
+        # (axis, window, stride) of H and W, smaller window first; H first on ties
+        # (slices along H are whole contiguous rows)
+        self.stages = sorted([(2, self.pool_size[0], self.stride[0]),
+                              (3, self.pool_size[1], self.stride[1])], key=lambda st: st[1])
+        self.stage_inputs, self.stage_args = [], []
+        out = xpad
+        for axis, size, stride in self.stages:
+            self.stage_inputs.append(out.shape)
+            out, arg = max_along(out, axis, size, stride)
+            self.stage_args.append(arg)
         return out
 
     def _backward(self, grad_out):
-        (ph, pw), (sh, sw) = self.pool_size, self.stride
-        grad_columns = max_along_backward(grad_out, self.row_arg, 2, ph, sh, self.columns_shape)
-        grad_xpad = max_along_backward(grad_columns, self.column_arg, 3, pw, sw,
-                                       self.padded_shape)
-        self.row_arg = self.column_arg = None
-        return unpad2d(grad_xpad, self.pads)
+        grad = grad_out
+        for (axis, size, stride), in_shape, arg in reversed(
+                list(zip(self.stages, self.stage_inputs, self.stage_args))):
+            grad = max_along_backward(grad, arg, axis, size, stride, in_shape)
+        self.stage_args = None
+        return unpad2d(grad, self.pads)
 
 
 @register
