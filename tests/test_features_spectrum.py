@@ -170,3 +170,17 @@ def test_power_to_db_matches_librosa_per_clip():
 def test_power_to_db_rejects_bad_reference():
     with pytest.raises(ValueError, match="ref must be a number, 'max'"):
         F.power_to_db(on_device(np.ones((2, 2), np.float32)), ref="min")
+
+
+@pytest.mark.parametrize("sr,n_fft,n_mels,fmin,fmax,htk", [
+    (22050, 1024, 128, 0.0, None, False), (16000, 512, 40, 300.0, 5000.0, True),
+    (22050, 256, 128, 0.0, None, False)])          # the last one has empty filters
+def test_blocked_filterbank_product_equals_dense(sr, n_fft, n_mels, fmin, fmax, htk):
+    from tinymir.features.mel import apply_filterbank, filter_blocks
+    bank = F.mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk)
+    power = on_device(np.random.default_rng(0).random((3, 7, 1 + n_fft // 2), np.float32))
+    for rows in (1, 7, 32, n_mels):
+        blocks = filter_blocks(backend.to_host(bank), rows)
+        blocked = backend.to_host(apply_filterbank(power, bank, blocks))
+        dense = backend.to_host(apply_filterbank(power, bank))
+        np.testing.assert_allclose(blocked, dense, rtol=1e-5, atol=1e-6 * dense.max())

@@ -22,12 +22,10 @@ import hashlib
 import json
 import numbers
 
-from tinymir import backend
 from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_frames
 from tinymir.features.db import power_to_db
-from tinymir.features.frames import as_signal
-from tinymir.features.mel import apply_filterbank, mel_filterbank
+from tinymir.features.mel import mel_from_power
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import feature_names, track_features
 
@@ -102,15 +100,12 @@ def compute(y, params: FeatureParams):
                                    hop_length=params.hop_length, n_mfcc=params.n_mfcc,
                                    n_mels=params.n_mels)
         return values
-    y = as_signal(y)
-    xp = backend.array_module(y)
     power = spectrogram_frames(y, params.n_fft, params.hop_length, 2.0)
     if params.kind == "chroma":
         return chroma_frames(power, params.sr, params.n_fft).swapaxes(-1, -2)
     if params.kind != "stft":
-        bank = mel_filterbank(params.sr, params.n_fft, params.n_mels, params.fmin, params.fmax,
-                              xp=xp, dtype=power.dtype)
-        power = apply_filterbank(power, bank)
+        power = mel_from_power(power, params.sr, params.n_fft, params.n_mels, params.fmin,
+                               params.fmax)
     if params.kind == "mfcc":
         return mfcc_frames(power_to_db(power), params.n_mfcc).swapaxes(-1, -2)
     return (power_to_db(power) if params.log else power).swapaxes(-1, -2)

@@ -25,7 +25,7 @@ from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_frames
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import as_signal
-from tinymir.features.mel import apply_filterbank, mel_filterbank
+from tinymir.features.mel import mel_from_power
 from tinymir.features.moments import MOMENT_NAMES, central_moments
 from tinymir.features.rhythm import onset_strength, onset_strength_frames, tempo
 from tinymir.features.spectral import (bandwidth_frames, centroid_frames, contrast_frames,
@@ -60,8 +60,7 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     xp = backend.array_module(y)
     magnitude = spectrogram_frames(y, n_fft, hop_length, power=1.0)
     power = magnitude * magnitude
-    bank = mel_filterbank(sr, n_fft, n_mels, xp=xp, dtype=power.dtype)
-    log_mel = power_to_db(apply_filterbank(power, bank))
+    log_mel = power_to_db(mel_from_power(power, sr, n_fft, n_mels))
     centroid = centroid_frames(magnitude, sr)
 
     frame_wise = [
