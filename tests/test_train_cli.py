@@ -16,9 +16,9 @@ CLASSES = ("electronic", "classical", "metal")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Three well-separated synthetic genres, 20 clips of 3 s each."""
+    """Three well-separated synthetic genres, 20 clips of 2 s each."""
     out = tmp_path_factory.mktemp("demo")
-    synth.make_dataset(out, CLASSES, per_class=20, seconds=3.0, seed=1)
+    synth.make_dataset(out, CLASSES, per_class=20, seconds=2.0, seed=1)
     return out
 
 
@@ -28,10 +28,10 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def trained(demo, tmp_path_factory):
-    """A small cnn3 run: 1.5 s slices with 50 % overlap, three epochs."""
+    """A small cnn3 run: 1 s slices (two per clip), three epochs."""
     out = tmp_path_factory.mktemp("run")
-    result = invoke("train", demo, "--arch", "cnn3", "--segment", "1.5", "--overlap", "0.5",
-                    "--epochs", "3", "--batch-size", "16", "--out", out, "--quiet")
+    result = invoke("train", demo, "--arch", "cnn3", "--segment", "1", "--epochs", "3",
+                    "--batch-size", "16", "--out", out, "--quiet")
     assert result.exit_code == 0, result.output + result.stderr
     return out, result
 
