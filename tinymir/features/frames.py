@@ -8,6 +8,9 @@ as a strided *view* (no copy). Note the layout: tinymir puts the frame index bef
 index, ``(..., n_frames, frame_length)``, so that an FFT runs along the contiguous last axis;
 ``librosa.util.frame`` returns the transpose ``(..., frame_length, n_frames)``.
 
+Long batches are transformed in runs of frames (:func:`frame_blocks`): cache-sized on the CPU,
+everything at once on a GPU.
+
 The window is the periodic Hann window of ``scipy.signal.get_window("hann", N)`` (what librosa
 uses, ``fftbins=True``):
 
@@ -67,13 +70,13 @@ def frame(y, frame_length: int, hop_length: int):
 CPU_BLOCK_BYTES = 4 * 2 ** 20
 
 
-def frame_blocks(n_frames: int, bytes_per_frame: int, xp) -> list[slice]:
-    """Runs of frames to transform together: cache-sized on the CPU (a loop over a few dozen
-    blocks, not over frames), all frames at once on a GPU."""
+def frame_blocks(count: int, bytes_per_frame: int, xp) -> list[slice]:
+    """Runs of ``count`` frames to transform together: cache-sized on the CPU (a loop over a few
+    dozen blocks, not over frames), all frames at once on a GPU."""
     if xp is not np:
-        return [slice(0, n_frames)]
+        return [slice(0, count)]
     step = max(1, CPU_BLOCK_BYTES // max(1, bytes_per_frame))
-    return [slice(start, start + step) for start in range(0, n_frames, step)]
+    return [slice(start, start + step) for start in range(0, count, step)]
 
 
 def hann_window(n_fft: int, win_length: int | None = None, xp=np, dtype=None):
