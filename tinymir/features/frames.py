@@ -67,7 +67,7 @@ def frame(y, frame_length: int, hop_length: int):
 
 #: Frames processed together on the CPU (all clips of the batch, a run of frames): small enough
 #: to stay in cache, so no whole-batch temporary is allocated and walked between two steps.
-CPU_BLOCK_BYTES = 4 * 2 ** 20
+CPU_BLOCK_BYTES = 2 * 2 ** 20
 
 
 def frame_blocks(count: int, bytes_per_frame: int, xp) -> list[slice]:
