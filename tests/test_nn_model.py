@@ -225,3 +225,9 @@ def test_a_small_cnn_learns_a_separable_problem():
     train_steps(model, 40, x, y)
     accuracy = (model.predict(x).argmax(axis=1) == labels).mean()
     assert accuracy > 0.95
+
+
+def test_a_lazily_built_layer_is_reproducible():
+    x = batch((2, 4))
+    first, second = nn.Dense(3), nn.Dense(3)
+    assert np.array_equal(backend.to_host(first.forward(x)), backend.to_host(second.forward(x)))

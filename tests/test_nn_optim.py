@@ -164,5 +164,7 @@ def test_class_weights_divide_by_batch_size():
 def test_loss_shape_errors_are_clear():
     with pytest.raises(ValueError, match="labels"):
         nn.SoftmaxCrossEntropy().forward(backend.xp().zeros((3, 2)), backend.xp().zeros(4))
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.1"):
+        nn.SoftmaxCrossEntropy().forward(backend.xp().zeros((2, 2)), backend.xp().asarray([0, 2]))
     with pytest.raises(ValueError, match="do not match"):
         nn.BinaryCrossEntropy().forward(backend.xp().zeros((3, 2)), backend.xp().zeros((3, 3)))

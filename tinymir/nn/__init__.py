@@ -3,6 +3,17 @@
 Every layer is readable in one sitting and proven by finite differences
 (:mod:`tinymir.nn.gradcheck`). Data layout: (N, C, H, W) images, (N, C, T) channels over time,
 (N, T, F) sequences, (N, F) vectors. See :mod:`tinymir.nn.layer` for the contract.
+
+    from tinymir import nn
+    model = nn.Sequential([nn.Conv2D(32, 3, padding="same"), nn.ReLU(),
+                           nn.MaxPool2D((2, 4), stride=2), nn.BatchNorm(),
+                           nn.Flatten(), nn.Dropout(0.3), nn.Dense(10)])
+    model.build((1, 128, 130), seed=0)
+    loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
+    loss.forward(model.forward(x, training=True), labels)   # x on the device, float32
+    model.backward(loss.backward())
+    optimizer.step()
+    nn.save("model.npz", model, {"classes": names})
 """
 from . import gradcheck
 from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh

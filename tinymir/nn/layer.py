@@ -81,8 +81,9 @@ class Layer:
         self.built = False
 
     # -- building -------------------------------------------------------------------------
-    def build(self, input_shape, rng=None) -> None:
-        """Create parameters for ``input_shape`` (no batch axis); ``rng``: seed or Generator."""
+    def build(self, input_shape, rng=0) -> None:
+        """Create parameters for ``input_shape`` (no batch axis); ``rng``: seed or Generator
+        (seed 0 by default, so that a lazily built layer is reproducible too)."""
         input_shape = tuple(None if d is None else int(d) for d in input_shape)
         self.output_shape(input_shape)          # validates, raising ShapeError
         self._build(input_shape, as_generator(rng))

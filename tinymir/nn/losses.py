@@ -45,6 +45,9 @@ class SoftmaxCrossEntropy:
             if targets.shape[0] != n:
                 raise ValueError(f"SoftmaxCrossEntropy: {n} logits rows but {targets.shape[0]} labels")
             labels = targets.astype(xp.int64)
+            if n and (int(labels.min()) < 0 or int(labels.max()) >= k):
+                raise ValueError(f"SoftmaxCrossEntropy: labels must be in 0..{k - 1}, got "
+                                 f"{int(labels.min())}..{int(labels.max())}")
             targets = xp.zeros_like(logits)
             targets[xp.arange(n), labels] = 1.0
         elif targets.shape != logits.shape:
