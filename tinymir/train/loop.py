@@ -130,7 +130,7 @@ class Trainer:
         """Train until ``epochs`` epochs are done or a callback stops; returns the history."""
         start_epoch = self.load() + 1 if resume else 0
         if resume and self.history and self.history[-1].get("stopped"):
-            self._say(f"run already finished at epoch {start_epoch} (early stopping)")
+            self._say(f"run already finished at epoch {self.history[-1]['epoch']} (early stopping)")
             return self.history
         for epoch in range(start_epoch, epochs):
             logs = {"epoch": epoch + 1, "lr": float(self.optimizer.lr)}

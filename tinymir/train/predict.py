@@ -119,13 +119,13 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.aggregate, predictor.thresholds if
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
-            "tracks": split_name, "n_tracks": int(len(tracks)), "skipped": skipped,
+            "part": split_name, "n_tracks": int(len(tracks)), "skipped": skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 
 def describe(report: dict) -> str:
     """The evaluation as a few lines of text."""
-    lines = [f"{report['arch']} ({report['model']}) on {report['data']}, {report['tracks']} "
+    lines = [f"{report['arch']} ({report['model']}) on {report['data']}, {report['part']} "
              f"({report['n_tracks']} tracks, {len(report['skipped'])} skipped)"]
     keys = (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("macro_f1", "macro F1"),
             ("binary_accuracy", "binary accuracy"),

@@ -100,6 +100,8 @@ def plot_curves(path, history: list[dict]) -> None:
     epochs = [h["epoch"] for h in history]
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(epochs, [h["loss"] for h in history], label="training loss")
+    if "val_loss" in history[0]:
+        left.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
     left.set_xlabel("epoch")
     left.legend()
     for key in ("acc", "val_acc", "val_slice_acc", "val_auc"):

@@ -80,8 +80,15 @@ class TrainConfig:
 
 # -- data ---------------------------------------------------------------------------------
 def make_split(table, method: str, seed: int, fold: int = 0):
-    """The named track split of ``table`` for ``method`` in :data:`SPLITS`."""
+    """The named track split of ``table`` for ``method`` in :data:`SPLITS`.
+
+    ``random`` stratifies on the label; for tags it is a plain shuffle, because stratifying on
+    each track's rarest tag leaves almost nothing for the test side when most tags are rare
+    (85 4Q clips with 28 tags: 58 / 11 / 1 tracks)."""
     strata = table.strata()
+    if method == "random" and table.multilabel:
+        parts = splitting.stratified_split([""] * len(table), (0.8, 0.1, 0.1), seed=seed)
+        return splitting.Split(f"random 80/10/10 by track (not stratified), seed {seed}", parts)
     if method == "random":
         return splitting.stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
     if method == "group":
@@ -350,10 +357,17 @@ def resume(out, given: dict, stream=None, progress: bool = True) -> dict:
     if not saved.is_file():
         raise RunError(f"{out}: nothing to resume (no config.json there)")
     config = TrainConfig(**json.loads(saved.read_text()))
+    front = config.front()
     for key, value in given.items():
-        if str(getattr(config, key)) != str(value):
-            raise RunError(f"{out} was trained with {key}={getattr(config, key)}; "
-                           f"this run asks for {value}: start a new run with --out instead")
+        if key == "data":
+            same = Path(value).resolve() == Path(config.data).resolve()
+            was = config.data
+        else:
+            was = getattr(front, key) if hasattr(front, key) else getattr(config, key)
+            same = str(was) == str(value)
+        if not same:
+            raise RunError(f"{out} was trained with {key}={was}; this run asks for {value}: "
+                           "start a new run with --out instead")
     return train(config, resume=True, stream=stream, progress=progress)
 
 
