@@ -123,3 +123,15 @@ def test_single_label_report_counts_and_confusion():
     assert report["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
     assert report["per_class"]["b"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3),
                                         "support": 1}
+
+
+@pytest.mark.shared_data
+def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data):
+    from tinymir.data import read_dataset
+    from tinymir.train.run import make_split
+
+    table = read_dataset(shared_data / "mer4q_dev", dataset="tags",
+                         tags_column="MoodsStrSplit", min_count=6)
+    split = make_split(table, "random", seed=0)
+    assert table.multilabel and "not stratified" in split.name
+    assert min(split.sizes().values()) >= 5
