@@ -72,13 +72,17 @@ def max_along(x, axis: int, size: int, stride: int):
     count = (x.shape[axis] - size) // stride + 1
     out = _axis_slice(x, axis, 0, count, stride).copy()
     arg = xp.zeros(out.shape, dtype=xp.uint8 if size < 256 else xp.int32)
+    better = xp.empty(out.shape, dtype=bool)        # work buffers, reused for every offset
+    jump = xp.empty_like(arg)
     for k in range(1, size):
         window = _axis_slice(x, axis, k, count, stride)
-        better = window > out
+        xp.greater(window, out, out=better)
         xp.maximum(out, window, out=out)
-        # arg = k where better: arithmetic (modulo 2⁸ for uint8) is many times faster than
-        # masked assignment on a random mask
-        arg += better * (arg.dtype.type(k) - arg)
+        # arg = k where better, as arg += better·(k − arg) (modulo 2⁸ for uint8): arithmetic
+        # is many times faster than a masked assignment on a random mask
+        xp.subtract(arg.dtype.type(k), arg, out=jump)
+        jump *= better
+        arg += jump
     return out, arg
 
 
@@ -87,8 +91,12 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
     xp = backend.array_module(grad_out)
     grad_in = xp.zeros(in_shape, dtype=grad_out.dtype)
     count = grad_out.shape[axis]
+    hit = xp.empty(arg.shape, dtype=bool)            # work buffers, reused for every offset
+    routed = xp.empty_like(grad_out)
     for k in range(size):
-        _axis_slice(grad_in, axis, k, count, stride)[...] += grad_out * (arg == k)
+        xp.equal(arg, arg.dtype.type(k), out=hit)
+        xp.multiply(grad_out, hit, out=routed)
+        _axis_slice(grad_in, axis, k, count, stride)[...] += routed
     return grad_in
 
 
