@@ -231,3 +231,23 @@ def test_a_lazily_built_layer_is_reproducible():
     x = batch((2, 4))
     first, second = nn.Dense(3), nn.Dense(3)
     assert np.array_equal(backend.to_host(first.forward(x)), backend.to_host(second.forward(x)))
+
+
+@pytest.mark.parametrize("name,expected_std", [
+    ("glorot_uniform", np.sqrt(2.0 / (400 + 300))), ("glorot_normal", np.sqrt(2.0 / (400 + 300))),
+    ("he_uniform", np.sqrt(2.0 / 400)), ("he_normal", np.sqrt(2.0 / 400))])
+def test_initializers_have_their_variance(name, expected_std):
+    layer = nn.Dense(300, init=name)
+    layer.build((400,), rng=0)
+    kernel = backend.to_host(layer.params["kernel"].value)
+    assert abs(kernel.std() / expected_std - 1) < 0.02
+    assert abs(kernel.mean()) < 0.01 * expected_std * 10
+
+
+def test_orthogonal_recurrent_kernel_and_open_forget_gate():
+    lstm = nn.LSTM(8)
+    lstm.build((5, 3), rng=0)
+    recurrent = backend.to_host(lstm.params["recurrent_kernel"].value).astype(np.float64)
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(8), atol=1e-5)   # (8, 32) rows
+    bias = backend.to_host(lstm.params["bias"].value)
+    assert np.all(bias[8:16] == 1) and np.all(bias[:8] == 0) and np.all(bias[16:] == 0)
