@@ -145,3 +145,34 @@ def test_resume_refuses_another_front_end(trained):
     out, _ = trained
     result = invoke("train", "--resume", out, "--features", "mfcc")
     assert result.exit_code == 1 and "trained with features=" in result.stderr
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_matches_the_uninterrupted_run(tiny, tmp_path):
+    """The real thing: `tinymir train` killed with SIGKILL while epoch 2 runs."""
+    import signal
+    import subprocess
+    import sys
+
+    def command(out):
+        return [sys.executable, "-m", "tinymir.cli.main", "--device", "cpu", "train", str(tiny),
+                "--arch", "cnn3", "--segment", "0.5", "--overlap", "0.5", "--epochs", "4",
+                "--batch-size", "2", "--seed", "3", "--no-early-stopping", "--out", str(out)]
+
+    subprocess.run(command(tmp_path / "whole"), check=True, capture_output=True)
+    victim = subprocess.Popen(command(tmp_path / "cut"), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    for line in victim.stdout:                       # progress lines of epoch 2 have started
+        if line.startswith("epoch 2/4:"):
+            break
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert victim.returncode == -signal.SIGKILL
+    assert load_state(tmp_path / "cut" / "state.npz")["epoch"] == 1
+    subprocess.run([sys.executable, "-m", "tinymir.cli.main", "train", "--resume",
+                    str(tmp_path / "cut")], check=True, capture_output=True)
+    a = load_state(tmp_path / "whole" / "state.npz")
+    b = load_state(tmp_path / "cut" / "state.npz")
+    assert a["epoch"] == b["epoch"] == 4
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
