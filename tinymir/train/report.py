@@ -4,6 +4,7 @@ monitored metric per epoch)."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -115,11 +116,7 @@ def plot_curves(path, history: list[dict]) -> None:
 
 
 def matplotlib_available() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def write_run(out, report: dict, history: list[dict], classes) -> None:
