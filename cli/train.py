@@ -1,6 +1,8 @@
 """`tinymir train / evaluate / predict / archs`: the model zoo on the command line."""
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -10,6 +12,8 @@ from tinymir.data import DatasetError
 from tinymir.train import predict as predicting
 from tinymir.train import run as running
 from tinymir.train.checkpoint import CheckpointError
+
+DEFAULT_CACHE = os.environ.get("TINYMIR_CACHE") or str(Path.home() / ".cache" / "tinymir")
 
 USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
                models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError)
@@ -77,12 +81,18 @@ def dataset_options(f):
               help="RUN_DIR (default: runs/<arch>).")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Continue the run in this RUN_DIR after its last completed epoch.")
+@click.option("--cache", type=click.Path(file_okay=False), default=DEFAULT_CACHE,
+              show_default="$TINYMIR_CACHE, else ~/.cache/tinymir",
+              help="Feature cache folder (features are computed once per file and parameters).")
+@click.option("--no-cache", is_flag=True, help="Compute the features in memory instead.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes computing features for the cache.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
 def train_command(data, arch, features, segment, overlap, split, fold, epochs, batch_size, lr,
                   optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
-                  resume, quiet,
-                  dataset, label_column, tags_column, min_count, top_n):
+                  resume, cache, no_cache, jobs, quiet, dataset, label_column, tags_column,
+                  min_count, top_n):
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
         if resume:
@@ -100,7 +110,7 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
                 overlap=overlap, split=split, fold=fold, epochs=epochs, batch_size=batch_size,
                 lr=lr, optimizer=optimizer, seed=seed, class_weights=class_weights,
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
-                dataset=dataset,
+                dataset=dataset, cache=None if no_cache else cache, jobs=jobs,
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
             report = running.train(config, stream=sys.stderr, progress=not quiet)
     except USER_ERRORS as exc:

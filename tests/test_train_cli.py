@@ -31,7 +31,7 @@ def trained(demo, tmp_path_factory):
     """A small cnn3 run: 1 s slices (two per clip), three epochs."""
     out = tmp_path_factory.mktemp("run")
     result = invoke("train", demo, "--arch", "cnn3", "--segment", "1", "--epochs", "3",
-                    "--batch-size", "16", "--out", out, "--quiet")
+                    "--batch-size", "16", "--out", out, "--cache", out / "cache", "--quiet")
     assert result.exit_code == 0, result.output + result.stderr
     return out, result
 
@@ -45,6 +45,7 @@ def test_cnn3_learns_the_synthetic_genres_and_writes_its_run_dir(trained):
     for name in ("model.npz", "history.csv", "report.md", "state.npz", "curves.png",
                  "confusion.png"):
         assert (out / name).is_file()
+    assert len(list((out / "cache").glob("*/features/*/*.npy"))) == 60    # one per clip
     assert "test tracks" in result.output and "accuracy" in result.output
     history = (out / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch,lr,loss,acc,samples_per_s,data_share")
@@ -157,7 +158,8 @@ def test_sigkill_mid_epoch_then_resume_matches_the_uninterrupted_run(tiny, tmp_p
     def command(out):
         return [sys.executable, "-m", "tinymir.cli.main", "--device", "cpu", "train", str(tiny),
                 "--arch", "cnn3", "--segment", "0.5", "--overlap", "0.5", "--epochs", "4",
-                "--batch-size", "2", "--seed", "3", "--no-early-stopping", "--out", str(out)]
+                "--batch-size", "2", "--seed", "3", "--no-early-stopping", "--out", str(out),
+                "--cache", str(tmp_path / "cache")]
 
     subprocess.run(command(tmp_path / "whole"), check=True, capture_output=True)
     victim = subprocess.Popen(command(tmp_path / "cut"), stdout=subprocess.PIPE,

@@ -2,16 +2,19 @@
 
 For each track (``FrontEnd`` says how)::
 
-    y      = load(path, sr)                      mono, resampled
-    y      = middle(y, center)                   when the front end keeps a centre (crnn)
-    y      = y[d*sr : n - d*sr]                  d = min(discard, (duration - segment) / 2)
-    y      = zero-padded to one segment          when the track is shorter than a slice
-    F      = features of y                       (bins, frames), see track_features
+    F      = features of the whole file          (bins, n frames), see track_features
+    F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
+    F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
+    F      = F repeated (wrapped) to L frames    when the track is shorter than one slice
     slices = F[:, s : s + L]  for s = 0, h, 2h, ... while s + L <= frames
 
 with ``L = front.segment_frames`` and ``h = front.hop_frames``. Each slice keeps the index of its
 track, so slice predictions can be brought back to the track. Slicing happens after the split,
 so no track has slices on two sides.
+
+Training reads the features from the on-disk cache (:class:`tinymir.data.cache.FeatureCache`,
+memory-mapped, computed once per audio file and feature parameters); without a cache folder
+they are computed in memory. ``predict`` computes one file's features the same way.
 
 The features are standardised per frequency bin with the mean and standard deviation of the
 TRAINING tracks only (:class:`tinymir.data.standardize.Standardizer`); the statistics travel in
@@ -21,44 +24,65 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import audio, backend
+from tinymir import audio
+from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
-from tinymir.features import extract
+from tinymir.features import FeatureParams
+from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
 
-def track_audio(path, front: FrontEnd):
-    """The samples of ``path`` that the front end slices (see the module docstring)."""
-    y, sr = audio.load(path, sr=front.sample_rate)
+def feature_params(front: FrontEnd) -> FeatureParams:
+    """The cache key's parameters: the front end's features of the whole file."""
+    return FeatureParams(kind=front.features, sr=front.sample_rate, n_fft=front.n_fft,
+                         hop_length=front.hop_length, n_mels=front.n_mels,
+                         n_mfcc=min(front.n_mfcc, front.n_mels))
+
+
+def frame_view(feats, front: FrontEnd):
+    """The frames of a whole track that the front end slices (module docstring): views of
+    ``feats`` (memory maps stay lazy), a copy only for a track shorter than one slice."""
+    n, frames = feats.shape[1], front.segment_frames
     if front.center:
-        y = audio.middle(y, sr, front.center)
+        keep = 1 + front.seconds_to_frames(front.center)
+        if n > keep:
+            start = (n - keep) // 2
+            feats, n = feats[:, start:start + keep], keep
     if front.discard:
-        duration = y.shape[-1] / sr
-        y = audio.discard_ends(y, sr, min(front.discard, max(0.0, (duration - front.segment) / 2)))
-    return audio.pad_to(y, int(front.segment * sr))
+        d = min(front.seconds_to_frames(front.discard), max(0, (n - frames) // 2))
+        feats, n = feats[:, d:n - d], n - 2 * d
+    if n < frames:
+        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - n)), mode="wrap")
+    return feats
 
 
 def track_features(path, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of one track: the dB mel or STFT power, or
-    the MFCCs of the dB mel (``tinymir.features.extract``)."""
-    y = backend.to_device(track_audio(path, front), backend.float_dtype())
-    feats = extract(y, front.sample_rate, front.features, **front.feature_options())
-    return backend.to_host(feats).astype(np.float32, copy=False)
+    """``(bins, frames)`` float32 host features of one file, framed for the front end: the dB
+    mel or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``)."""
+    feats = file_features(path, feature_params(front)).astype(np.float32, copy=False)
+    return frame_view(feats, front)
 
 
-def extract_tracks(paths, front: FrontEnd, progress: bool = True, label: str = "features"):
-    """Features of every path, in order; unreadable files come back as ``None`` in the list
-    and as ``(path, reason)`` in the second list."""
+def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
+                   progress: bool = True):
+    """Features of every track (``Track`` objects), in order, through the cache at
+    ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
+    the list and as ``(path, reason)`` in the second list."""
+    if cache_root is not None:
+        cache = FeatureCache(cache_root, feature_params(front))
+        report = cache.build(tracks, jobs=jobs, progress=progress)
+        feats = [frame_view(cache.load(t.id), front) if t.id in cache else None for t in tracks]
+        return feats, list(report.skipped)
     out, skipped = [], []
-    with Progress(len(paths), unit="tracks", label=label, enabled=progress) as bar:
-        for path in paths:
+    with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
+        for track in tracks:
             try:
-                out.append(track_features(path, front))
+                out.append(track_features(track.path, front))
             except audio.AudioError as exc:
                 out.append(None)
-                skipped.append((str(path), str(exc)))
+                skipped.append((str(track.path), str(exc)))
             bar.advance()
     return out, skipped
 

@@ -104,8 +104,8 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     else:
         targets = np.array([index[t.labels[0]] for t in table.tracks], np.int64)
     start = time.perf_counter()
-    paths = [table.paths[int(t)] for t in tracks]
-    part_feats, skipped = extract_tracks(paths, predictor.front, progress=False)
+    part_feats, skipped = extract_tracks([table.tracks[int(t)] for t in tracks],
+                                         predictor.front, progress=False)
     feats = [None] * len(table)
     for t, f in zip(tracks, part_feats):
         feats[int(t)] = f

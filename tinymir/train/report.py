@@ -45,7 +45,9 @@ def markdown(report: dict) -> str:
              f"{report['front']['segment']:g} s slices; {report['params']} parameters",
              f"- best epoch {report['best_epoch']} of {report['epochs_run']}; track scores: "
              f"{report['aggregate']} of slice probabilities",
-             f"- time: features {report['feature_seconds']:.1f} s, training "
+             f"- time: features {report['feature_seconds']:.1f} s "
+             f"({'cache ' + report['feature_cache'] if report.get('feature_cache') else 'in memory'})"
+             f", training "
              f"{report['train_seconds']:.1f} s on {report['device']}; share of training time "
              f"spent waiting for data: {100 * (report['data_loading_share'] or 0):.1f} %"]
     if report["skipped"]:

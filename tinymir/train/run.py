@@ -69,6 +69,8 @@ class TrainConfig:
     rnn: str | None = None
     dataset: str = "auto"
     reader_options: dict = field(default_factory=dict)
+    cache: str | None = None
+    jobs: int = 1
 
     def front(self) -> models.FrontEnd:
         return models.default_front(self.arch).replace(
@@ -146,7 +148,8 @@ def prepare(config: TrainConfig, stream=None) -> Prepared:
                            f"({len(table)} tracks in all); use more tracks or another --split")
     front = config.front()
     start = time.perf_counter()
-    feats, skipped = extract_tracks(table.paths, front, progress=stream is not None)
+    feats, skipped = extract_tracks(table.tracks, front, config.cache, config.jobs,
+                                    progress=stream is not None)
     seconds = time.perf_counter() - start
     targets = table.label_matrix() if table.multilabel else table.label_indices()
     slices = {part: slice_tracks(feats, front, split[part]) for part in ("train", "val", "test")}
@@ -343,7 +346,7 @@ def build_report(config, prepared, model, history, results, best_epoch) -> dict:
         "front": prepared.front.to_dict(), "params": model.num_params(),
         "config": dataclasses.asdict(config), "best_epoch": best_epoch,
         "epochs_run": len(history), "aggregate": config.aggregate,
-        "feature_seconds": prepared.feature_seconds,
+        "feature_seconds": prepared.feature_seconds, "feature_cache": config.cache,
         "train_seconds": float(sum(h["epoch_time"] for h in history)),
         "data_loading_share": float(np.mean(shares)) if shares else None,
         "device": backend.get_device(),
