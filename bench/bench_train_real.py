@@ -10,7 +10,7 @@ reader attaches them), 2 s slices so every excerpt is one slice:
 4Q MER clips (``mer4q_dev``, 85 clips of ~30 s): fcn5 on the AllMusic mood tags (multi-label,
 tags on at least ``--min-count`` clips) and on the quadrant (one label), random stratified split.
 
-Each run writes its RUN_DIR under ``--out``; the table of test-track figures goes to
+Each run writes its RUN_DIR under ``--out`` (features cached in ``--out/cache``); the table of test-track figures goes to
 ``bench/results/bench_train_real.{json,md}``. Nothing here is timed against a reference: it
 measures what the zoo reaches on this data with the given epoch budget.
 
@@ -46,11 +46,12 @@ def configs(args):
     yield "fcn5-tags", run.TrainConfig(
         arch="fcn5", data=str(mer), out=str(Path(args.out) / "fcn5-tags"), dataset="tags",
         epochs=args.epochs, patience=args.patience, seed=args.seed, batch_size=8,
+        cache=str(Path(args.out) / "cache"),
         reader_options={"tags_column": "MoodsStrSplit", "min_count": args.min_count})
     yield "fcn5-quadrant", run.TrainConfig(
         arch="fcn5", data=str(mer), out=str(Path(args.out) / "fcn5-quadrant"), dataset="tags",
         epochs=args.epochs, patience=args.patience, seed=args.seed, batch_size=8,
-        reader_options={"label_columns": "Quadrant"})
+        cache=str(Path(args.out) / "cache"), reader_options={"label_columns": "Quadrant"})
     for name, arch, features in GTZAN[5:]:
         yield name, gtzan_config(args, gtzan, name, arch, features)
 
@@ -58,7 +59,8 @@ def configs(args):
 def gtzan_config(args, gtzan, name, arch, features):
     return run.TrainConfig(arch=arch, data=str(gtzan), out=str(Path(args.out) / name),
                            features=features, segment=2.0, split="group", epochs=args.epochs,
-                           patience=args.patience, seed=args.seed)
+                           patience=args.patience, seed=args.seed,
+                           cache=str(Path(args.out) / "cache"))
 
 
 def row(name, report, seconds):
