@@ -168,6 +168,8 @@ CASES: dict[str, Case] = {
                            description="MaxPool 3 stride 2, 'same'"),
     "maxpool2d_columns_first": Case(lambda: MaxPool2D((3, 2), stride=(2, 1)), (2, 2, 7, 5),
                                     description="MaxPool (3,2) stride (2,1): W pooled first"),
+    "maxpool2d_gaps": Case(lambda: MaxPool2D(2, stride=3), (2, 2, 7, 8),
+                           description="MaxPool 2 stride 3: cells between windows get no gradient"),
     "maxpool1d": Case(lambda: MaxPool1D(3, stride=2), (2, 3, 9),
                       description="max over 3 steps, stride 2"),
     "avgpool2d": Case(lambda: AvgPool2D((2, 3), stride=(1, 2), padding="same"), (2, 2, 5, 7),

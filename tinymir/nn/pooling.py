@@ -70,11 +70,17 @@ def max_along(x, axis: int, size: int, stride: int):
     """1-D max pool along one axis: (maxima, arg-max offset in the window as uint8/int32)."""
     xp = backend.array_module(x)
     count = (x.shape[axis] - size) // stride + 1
-    out = _axis_slice(x, axis, 0, count, stride).copy()
-    arg = xp.zeros(out.shape, dtype=xp.uint8 if size < 256 else xp.int32)
+    first = _axis_slice(x, axis, 0, count, stride)
+    arg_dtype = xp.uint8 if size < 256 else xp.int32
+    if size == 1:
+        return first.copy(), xp.zeros(first.shape, dtype=arg_dtype)
+    # offsets 0 and 1 in two passes: the max, and the arg-max as the comparison itself
+    second = _axis_slice(x, axis, 1, count, stride)
+    out = xp.maximum(first, second)
+    arg = xp.greater(second, first).view(xp.uint8).astype(arg_dtype, copy=False)
     better = xp.empty(out.shape, dtype=bool)        # work buffers, reused for every offset
     jump = xp.empty_like(arg)
-    for k in range(1, size):
+    for k in range(2, size):
         window = _axis_slice(x, axis, k, count, stride)
         xp.greater(window, out, out=better)
         xp.maximum(out, window, out=out)
@@ -89,14 +95,23 @@ def max_along(x, axis: int, size: int, stride: int):
 def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shape):
     """Route ``grad_out`` back to the arg-max of every window (windows may overlap)."""
     xp = backend.array_module(grad_out)
-    grad_in = xp.zeros(in_shape, dtype=grad_out.dtype)
     count = grad_out.shape[axis]
+    if size >= stride:
+        # offsets 0..stride−1 write every cell up to stride·count; only the rest needs zeros
+        grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
+        _axis_slice(grad_in, axis, stride * count, in_shape[axis] - stride * count, 1)[...] = 0
+    else:
+        grad_in = xp.zeros(in_shape, dtype=grad_out.dtype)
     hit = xp.empty(arg.shape, dtype=bool)            # work buffers, reused for every offset
     routed = xp.empty_like(grad_out)
     for k in range(size):
         xp.equal(arg, arg.dtype.type(k), out=hit)
-        xp.multiply(grad_out, hit, out=routed)
-        _axis_slice(grad_in, axis, k, count, stride)[...] += routed
+        target = _axis_slice(grad_in, axis, k, count, stride)
+        if k < stride:      # offsets below the stride hit disjoint cells: write, no add pass
+            xp.multiply(grad_out, hit, out=target)
+        else:
+            xp.multiply(grad_out, hit, out=routed)
+            target += routed
     return grad_in
 
 
