@@ -8,8 +8,8 @@ as a strided *view* (no copy). Note the layout: tinymir puts the frame index bef
 index, ``(..., n_frames, frame_length)``, so that an FFT runs along the contiguous last axis;
 ``librosa.util.frame`` returns the transpose ``(..., frame_length, n_frames)``.
 
-Long batches are transformed in runs of frames (:func:`frame_blocks`): cache-sized on the CPU,
-everything at once on a GPU.
+Long batches are transformed in runs of frames (:func:`frame_blocks`): cache-sized on the CPU
+and shared among ``CPU_THREADS`` threads (:func:`for_each_block`), everything at once on a GPU.
 
 The window is the periodic Hann window of ``scipy.signal.get_window("hann", N)`` (what librosa
 uses, ``fftbins=True``):
@@ -19,6 +19,8 @@ uses, ``fftbins=True``):
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -77,6 +79,35 @@ def frame_blocks(count: int, bytes_per_frame: int, xp) -> list[slice]:
         return [slice(0, count)]
     step = max(1, CPU_BLOCK_BYTES // max(1, bytes_per_frame))
     return [slice(start, start + step) for start in range(0, count, step)]
+
+
+def _cpu_threads() -> int:
+    """The cores this process may use (``taskset`` counts), or ``OMP_NUM_THREADS`` when set
+    (worker processes of the feature cache set it to 1)."""
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+#: Threads sharing the blocks of one call on the CPU (pocketfft and numpy release the GIL).
+CPU_THREADS = _cpu_threads()
+
+
+def for_each_block(function, blocks: list[slice]) -> None:
+    """``function(block)`` for every block: on ``CPU_THREADS`` threads when there are several
+    blocks (each block writes its own part of the output), in order otherwise."""
+    if CPU_THREADS > 1 and len(blocks) > 1:
+        list(_thread_pool(CPU_THREADS).map(function, blocks))
+    else:
+        for block in blocks:
+            function(block)
+
+
+@functools.lru_cache(maxsize=1)
+def _thread_pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(threads, thread_name_prefix="tinymir-blocks")
 
 
 def hann_window(n_fft: int, win_length: int | None = None, xp=np, dtype=None):

@@ -20,7 +20,8 @@ import math
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import as_signal, frame, frame_blocks, hann_window, pad_edges
+from tinymir.features.frames import (as_signal, for_each_block, frame, frame_blocks, hann_window,
+                                     pad_edges)
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
@@ -34,13 +35,14 @@ def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
 FFT_WORKERS = 1
 
 
-def rfft(x, n: int | None = None, axis: int = -1):
-    """Real FFT on the array's device (``FFT_WORKERS`` threads on the host)."""
+def rfft(x, n: int | None = None, axis: int = -1, overwrite_x: bool = False):
+    """Real FFT on the array's device (``FFT_WORKERS`` threads on the host); ``overwrite_x``
+    lets it reuse ``x`` as scratch."""
     xp = backend.array_module(x)
     fft = backend.fft_module(xp)
     if xp is np:
-        return fft.rfft(x, n=n, axis=axis, workers=FFT_WORKERS)
-    return fft.rfft(x, n=n, axis=axis)
+        return fft.rfft(x, n=n, axis=axis, overwrite_x=overwrite_x, workers=FFT_WORKERS)
+    return fft.rfft(x, n=n, axis=axis, overwrite_x=overwrite_x)
 
 
 def irfft(x, n: int | None = None, axis: int = -1):
@@ -60,9 +62,17 @@ def _check_sizes(n_fft: int, hop_length: int | None, win_length: int | None):
     return hop_length, win_length
 
 
-def _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, power):
-    """``rfft(window * frame)`` of every frame, then ``|.| ** power`` (``power=None``: the
-    complex values), in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``."""
+def spectrum_blocks(y, n_fft: int, hop_length: int | None, win_length: int | None,
+                    center: bool, pad_mode: str, reduce=None, width: int | None = None,
+                    dtype=None):
+    """``reduce(rfft(window * frame))`` for every frame, frame-major ``(..., n_frames, width)``.
+
+    ``reduce`` maps a block of spectra ``(..., frames, 1 + n_fft // 2)`` (complex) to
+    ``(..., frames, width)`` of ``dtype``; ``None`` keeps the complex spectra. Reducing block by
+    block means a feature built on the spectrum (power, mel, chroma) never holds the whole
+    batch's spectrogram. On the CPU the blocks are shared among ``CPU_THREADS`` threads
+    (pocketfft and BLAS release the GIL).
+    """
     hop_length, win_length = _check_sizes(n_fft, hop_length, win_length)
     y = as_signal(y)
     xp = backend.array_module(y)
@@ -73,13 +83,16 @@ def _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, powe
                          "without centring")
     window = hann_window(n_fft, win_length, xp, y.dtype)
     frames = frame(y, n_fft, hop_length)
-    complex_dtype = np.result_type(y.dtype, np.complex64)
-    out = xp.empty(frames.shape[:-1] + (1 + n_fft // 2,),
-                   dtype=complex_dtype if power is None else y.dtype)
+    if reduce is None:
+        dtype = np.result_type(y.dtype, np.complex64)
+    out = xp.empty(frames.shape[:-1] + (width or 1 + n_fft // 2,), dtype=dtype or y.dtype)
+
+    def transform(block):
+        spectrum = rfft(frames[..., block, :] * window, axis=-1, overwrite_x=True)
+        out[..., block, :] = spectrum if reduce is None else reduce(spectrum)
+
     bytes_per_frame = n_fft * y.itemsize * int(np.prod(frames.shape[:-2], dtype=np.int64))
-    for block in frame_blocks(frames.shape[-2], bytes_per_frame, xp):
-        spectrum = rfft(frames[..., block, :] * window, axis=-1)
-        out[..., block, :] = spectrum if power is None else power_from_complex(spectrum, power)
+    for_each_block(transform, frame_blocks(frames.shape[-2], bytes_per_frame, xp))
     return out
 
 
@@ -90,7 +103,7 @@ def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
     :func:`stft` is this, transposed. Feature code that reduces over frequency works on this
     layout directly.
     """
-    return _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, None)
+    return spectrum_blocks(y, n_fft, hop_length, win_length, center, pad_mode)
 
 
 def stft(y, n_fft: int = 2048, hop_length: int | None = None, win_length: int | None = None,
@@ -120,7 +133,8 @@ def spectrogram_frames(y, n_fft: int = 2048, hop_length: int | None = None, powe
                        win_length: int | None = None, center: bool = True,
                        pad_mode: str = "constant"):
     """``|X| ** power`` in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``."""
-    return _transformed_frames(y, n_fft, hop_length, win_length, center, pad_mode, power)
+    return spectrum_blocks(y, n_fft, hop_length, win_length, center, pad_mode,
+                           lambda spectrum: power_from_complex(spectrum, power))
 
 
 def spectrogram(y, n_fft: int = 2048, hop_length: int | None = None, power: float = 2.0,
