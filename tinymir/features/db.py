@@ -47,10 +47,12 @@ def power_to_db(S, ref=1.0, amin: float = 1e-10, top_db: float | None = 80.0,
     axes = _clip_axes(S.ndim, clip_ndim)
     if xp.iscomplexobj(S):
         S = xp.abs(S)
-    db = 10.0 * xp.log10(xp.maximum(S, amin))
+    db = xp.maximum(S, amin)
+    xp.log10(db, out=db)            # in place from here on: one temporary the size of S
+    db *= 10.0
     db -= 10.0 * xp.log10(xp.maximum(_reference(S, ref, axes), amin))
     if top_db is not None:
-        db = xp.maximum(db, db.max(axis=axes, keepdims=True) - top_db)
+        xp.maximum(db, db.max(axis=axes, keepdims=True) - top_db, out=db)
     return db
 
 
