@@ -59,12 +59,57 @@ def frame(y, frame_length: int, hop_length: int):
         raise ValueError(f"signal of {y.shape[-1]} samples is shorter than one frame "
                          f"({frame_length} samples)")
     xp = backend.array_module(y)
-    y = xp.ascontiguousarray(y)
+    y = xp.asarray(y)                       # any strides: a slice of a batch stays a view
     count = n_frames(y.shape[-1], frame_length, hop_length)
     step = y.strides[-1]
     return xp.lib.stride_tricks.as_strided(
         y, shape=y.shape[:-1] + (count, frame_length),
         strides=y.strides[:-1] + (hop_length * step, step))
+
+
+class PaddedFrames:
+    """The frames of ``pad_edges(y, width, pad_mode)`` (``width = frame_length // 2``: centred
+    frames) without padding, i.e. copying, the whole signal: frames that lie inside ``y`` are
+    strided views of it, only the few that reach into the padding come from small padded copies.
+
+    ``count`` is the number of frames; ``block(run)`` gives ``frames[..., run, :]``.
+    """
+
+    def __init__(self, y, frame_length: int, hop_length: int, width: int,
+                 pad_mode: str = "constant"):
+        xp = backend.array_module(y)
+        n = y.shape[-1]
+        self.count = n_frames(n + 2 * width, frame_length, hop_length)
+        first_inside = -(-width // hop_length)                  # first frame starting in y
+        stop_inside = max(0, (n + width - frame_length) // hop_length + 1)   # frames ending in y
+        self._xp = xp
+        if stop_inside - first_inside < 2:                     # short signal: pad it all
+            self._pieces = [(0, frame(pad_edges(y, width, pad_mode), frame_length, hop_length))]
+            return
+        self._pieces = []
+        if first_inside > 0:
+            head_samples = min(n, (first_inside - 1) * hop_length + frame_length - width + 1)
+            head = frame(pad_edges(y[..., :head_samples], width, pad_mode), frame_length,
+                         hop_length)
+            self._pieces.append((0, head[..., :first_inside, :]))
+        inside = frame(y[..., first_inside * hop_length - width:], frame_length, hop_length)
+        self._pieces.append((first_inside, inside[..., :stop_inside - first_inside, :]))
+        if stop_inside < self.count:
+            tail_start = stop_inside * hop_length - width       # in samples of y
+            piece_start = max(0, min(tail_start, n - width - 1))  # 'reflect' needs > width samples
+            tail_piece = pad_edges(y[..., piece_start:], width, pad_mode)[..., width:]
+            self._pieces.append((stop_inside, frame(tail_piece[..., tail_start - piece_start:],
+                                                    frame_length, hop_length)))
+
+    def block(self, run: slice):
+        """``frames[..., run, :]`` (a view when the run lies inside one piece)."""
+        start, stop = run.start or 0, min(self.count, run.stop)
+        parts = []
+        for offset, piece in self._pieces:
+            low, high = max(start, offset), min(stop, offset + piece.shape[-2])
+            if low < high:
+                parts.append(piece[..., low - offset:high - offset, :])
+        return parts[0] if len(parts) == 1 else self._xp.concatenate(parts, axis=-2)
 
 
 #: Frames processed together on the CPU (all clips of the batch, a run of frames): small enough

@@ -20,8 +20,8 @@ import math
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import (as_signal, for_each_block, frame, frame_blocks, hann_window,
-                                     pad_edges)
+from tinymir.features.frames import (PaddedFrames, as_signal, for_each_block, frame_blocks,
+                                     hann_window)
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
@@ -76,23 +76,21 @@ def spectrum_blocks(y, n_fft: int, hop_length: int | None, win_length: int | Non
     hop_length, win_length = _check_sizes(n_fft, hop_length, win_length)
     y = as_signal(y)
     xp = backend.array_module(y)
-    if center:
-        y = pad_edges(y, n_fft // 2, pad_mode)
-    if y.shape[-1] < n_fft:
+    if not center and y.shape[-1] < n_fft:
         raise ValueError(f"n_fft={n_fft} is too large for a signal of {y.shape[-1]} samples "
                          "without centring")
+    frames = PaddedFrames(y, n_fft, hop_length, n_fft // 2 if center else 0, pad_mode)
     window = hann_window(n_fft, win_length, xp, y.dtype)
-    frames = frame(y, n_fft, hop_length)
     if reduce is None:
         dtype = np.result_type(y.dtype, np.complex64)
-    out = xp.empty(frames.shape[:-1] + (width or 1 + n_fft // 2,), dtype=dtype or y.dtype)
+    out = xp.empty(y.shape[:-1] + (frames.count, width or 1 + n_fft // 2), dtype=dtype or y.dtype)
 
     def transform(block):
-        spectrum = rfft(frames[..., block, :] * window, axis=-1, overwrite_x=True)
+        spectrum = rfft(frames.block(block) * window, axis=-1, overwrite_x=True)
         out[..., block, :] = spectrum if reduce is None else reduce(spectrum)
 
-    bytes_per_frame = n_fft * y.itemsize * int(np.prod(frames.shape[:-2], dtype=np.int64))
-    for_each_block(transform, frame_blocks(frames.shape[-2], bytes_per_frame, xp))
+    bytes_per_frame = n_fft * y.itemsize * int(np.prod(y.shape[:-1], dtype=np.int64))
+    for_each_block(transform, frame_blocks(frames.count, bytes_per_frame, xp))
     return out
 
 

@@ -1,0 +1,71 @@
+"""The CPU splits a batch into blocks of frames shared among threads, and frames centred
+clips without padding the whole signal: the numbers must not depend on any of it."""
+import numpy as np
+import pytest
+
+from tinymir import features as F
+from tinymir.features import frames
+
+
+@pytest.fixture
+def clips():
+    rng = np.random.default_rng(3)
+    return rng.standard_normal((3, 22050)).astype(np.float32)
+
+
+def _all_features(y):
+    return [F.stft(y, 1024, 512), F.melspectrogram(y, 22050, 1024, 512, 64),
+            F.mfcc(y, 22050, n_fft=1024, hop_length=512), F.chroma_stft(y, 22050, n_fft=1024),
+            F.spectral_contrast(y, 22050, n_fft=1024), F.tempo(y, 22050)]
+
+
+@pytest.mark.parametrize("threads, block_bytes", [(2, 4096), (3, 64 * 1024), (1, 4096)])
+def test_threads_and_blocks_do_not_change_the_numbers(clips, monkeypatch, threads, block_bytes):
+    expected = _all_features(clips)
+    monkeypatch.setattr(frames, "CPU_THREADS", threads)
+    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", block_bytes)
+    assert len(frames.frame_blocks(44, 3 * 1024 * 4, np)) > 1
+    for actual, wanted in zip(_all_features(clips), expected):
+        np.testing.assert_array_equal(actual, wanted)
+
+
+def test_for_each_block_visits_every_block_once(monkeypatch):
+    monkeypatch.setattr(frames, "CPU_THREADS", 2)
+    seen = np.zeros(100, dtype=int)
+
+    def mark(block):
+        seen[block] += 1
+
+    frames.for_each_block(mark, frames.frame_blocks(100, 3, np))
+    np.testing.assert_array_equal(seen, 1)
+
+
+def test_omp_num_threads_sets_the_thread_count(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert frames._cpu_threads() == 1
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect", "edge"])
+@pytest.mark.parametrize("n", [1, 5, 17, 40, 63, 64, 65, 200, 1001])
+@pytest.mark.parametrize("frame_length, hop_length", [(4, 1), (16, 3), (33, 5), (64, 16), (16, 40)])
+def test_padded_frames_equal_the_frames_of_the_padded_signal(n, frame_length, hop_length,
+                                                             pad_mode):
+    y = np.random.default_rng(n).standard_normal((2, n)).astype(np.float32)
+    width = frame_length // 2
+    try:
+        expected = frames.frame(frames.pad_edges(y, width, pad_mode), frame_length, hop_length)
+    except ValueError:
+        with pytest.raises(ValueError):
+            frames.PaddedFrames(y, frame_length, hop_length, width, pad_mode)
+        return
+    padded = frames.PaddedFrames(y, frame_length, hop_length, width, pad_mode)
+    assert padded.count == expected.shape[-2]
+    for step in (1, 3, padded.count):
+        runs = [padded.block(slice(start, start + step)) for start in range(0, padded.count, step)]
+        np.testing.assert_array_equal(np.concatenate(runs, axis=-2), expected)
+
+
+def test_frames_inside_the_signal_are_views():
+    y = np.arange(2 * 100, dtype=np.float32).reshape(2, 100)
+    padded = frames.PaddedFrames(y, 16, 4, 8)
+    assert np.shares_memory(padded.block(slice(3, 10)), y)
