@@ -26,7 +26,8 @@ def test_threads_and_blocks_do_not_change_the_numbers(clips, monkeypatch, thread
     monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", block_bytes)
     assert len(frames.frame_blocks(44, 3 * 1024 * 4, np)) > 1
     for actual, wanted in zip(_all_features(clips), expected):
-        np.testing.assert_array_equal(actual, wanted)
+        # the same products, summed in another order where the rows are split differently
+        np.testing.assert_allclose(actual, wanted, rtol=1e-5, atol=1e-5 * np.abs(wanted).max())
 
 
 def test_for_each_block_visits_every_block_once(monkeypatch):

@@ -28,7 +28,7 @@ import numpy as np
 from tinymir import backend
 from tinymir.features.frames import constant
 from tinymir.features.mel import apply_filterbank
-from tinymir.features.spectrum import spectrogram_frames
+from tinymir.features.spectrum import power_from_complex, spectrum_blocks
 
 
 def chroma_filterbank(sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0,
@@ -76,11 +76,16 @@ def chroma_stft(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048, hop_len
     if S is None:
         if y is None:
             raise ValueError("chroma_stft needs audio y or a power spectrogram S")
-        power = spectrogram_frames(y, n_fft, hop_length, 2.0, center=center, pad_mode=pad_mode)
-    else:
-        power = S.swapaxes(-1, -2)
-        n_fft = 2 * (power.shape[-1] - 1)
-    return chroma_frames(power, sr, n_fft, n_chroma, tuning).swapaxes(-1, -2)
+        bank = chroma_filterbank(sr, n_fft, n_chroma, tuning, xp=backend.array_module(y),
+                                 dtype=backend.float_dtype())
+        # Block by block: the power spectrogram of the whole batch is never held.
+        energy = spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode,
+                                 lambda spectrum: apply_filterbank(power_from_complex(spectrum),
+                                                                   bank), n_chroma)
+        return normalize_max(energy, axis=-1).swapaxes(-1, -2)
+    power = S.swapaxes(-1, -2)
+    return chroma_frames(power, sr, 2 * (power.shape[-1] - 1), n_chroma,
+                         tuning).swapaxes(-1, -2)
 
 
 def chroma_frames(power_frames, sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0):
