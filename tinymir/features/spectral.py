@@ -31,7 +31,8 @@ import numpy as np
 from tinymir import backend
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import as_signal, constant, frame, pad_edges
-from tinymir.features.spectrum import fft_frequencies, spectrogram_frames
+from tinymir.features.spectrum import (fft_frequencies, power_from_complex, spectrogram_frames,
+                                       spectrum_blocks)
 
 
 def _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode):
@@ -127,18 +128,32 @@ def contrast_bands(sr: float, n_bins: int, fmin: float = 200.0, n_bands: int = 6
     return tuple(bands)
 
 
-def contrast_frames(magnitude, sr, fmin: float = 200.0, n_bands: int = 6,
-                    quantile: float = 0.02):
-    """Spectral contrast of a frame-major magnitude -> ``(..., n_frames, n_bands + 1)``."""
+def band_extremes(magnitude, sr, fmin: float = 200.0, n_bands: int = 6,
+                  quantile: float = 0.02):
+    """Peak and valley of each contrast band, frame-major ``(..., n_frames, 2 * (n_bands + 1))``:
+    the band peaks, then the band valleys (module docstring)."""
     xp = backend.array_module(magnitude)
     peaks, valleys = [], []
     for first, stop, count in contrast_bands(float(sr), magnitude.shape[-1], fmin, n_bands,
                                              quantile):
-        ordered = xp.sort(magnitude[..., first:stop], axis=-1)
-        valleys.append(ordered[..., :count].mean(axis=-1))
-        peaks.append(ordered[..., -count:].mean(axis=-1))
-    peak, valley = xp.stack(peaks, axis=-1), xp.stack(valleys, axis=-1)
+        # a full sort: numpy's vectorised sort beat np.partition on every band (x2 to x10)
+        band = xp.sort(magnitude[..., first:stop], axis=-1)
+        valleys.append(band[..., :count].mean(axis=-1))
+        peaks.append(band[..., -count:].mean(axis=-1))
+    return xp.stack(peaks + valleys, axis=-1)
+
+
+def contrast_from_extremes(extremes):
+    """``dB(peak) - dB(valley)`` from :func:`band_extremes` -> ``(..., n_frames, n_bands + 1)``."""
+    half = extremes.shape[-1] // 2
+    peak, valley = extremes[..., :half], extremes[..., half:]
     return power_to_db(peak) - power_to_db(valley)
+
+
+def contrast_frames(magnitude, sr, fmin: float = 200.0, n_bands: int = 6,
+                    quantile: float = 0.02):
+    """Spectral contrast of a frame-major magnitude -> ``(..., n_frames, n_bands + 1)``."""
+    return contrast_from_extremes(band_extremes(magnitude, sr, fmin, n_bands, quantile))
 
 
 def spectral_centroid(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
@@ -178,8 +193,15 @@ def spectral_contrast(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
 
     The dB floor (``top_db=80``) is per clip, see :mod:`tinymir.features.db`.
     """
-    magnitude = _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode)
-    return contrast_frames(magnitude, sr, fmin, n_bands, quantile).swapaxes(-1, -2)
+    if S is not None or y is None:
+        magnitude = _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode)
+        return contrast_frames(magnitude, sr, fmin, n_bands, quantile).swapaxes(-1, -2)
+    # Block by block: the magnitude spectrogram of the whole batch is never held.
+    extremes = spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode,
+                               lambda spectrum: band_extremes(power_from_complex(spectrum, 1.0),
+                                                              sr, fmin, n_bands, quantile),
+                               2 * (n_bands + 1))
+    return contrast_from_extremes(extremes).swapaxes(-1, -2)
 
 
 def rms(y, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
