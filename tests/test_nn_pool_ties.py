@@ -1,12 +1,14 @@
 """MaxPool routes the gradient to the first maximum of a window on ties, for every window
-size (the fast paths for offsets 0 and 1 must agree with the general loop)."""
+size (the fast paths for offsets 0 and 1, and windows split into blocks of the stride, must
+agree with a direct loop)."""
 import numpy as np
 import pytest
 
 from tinymir import nn
 
 
-@pytest.mark.parametrize("pool, stride", [((1, 2), (1, 2)), ((1, 3), (1, 2)), ((1, 4), (1, 1))])
+@pytest.mark.parametrize("pool, stride", [((1, 2), (1, 2)), ((1, 3), (1, 2)), ((1, 4), (1, 1)),
+                                          ((1, 4), (1, 2)), ((1, 6), (1, 3))])
 def test_max_pool_gradient_goes_to_the_first_tied_maximum(pool, stride):
     x = np.zeros((1, 1, 1, 8), dtype=np.float32)      # every window is one big tie
     layer = nn.MaxPool2D(pool, stride=stride)
@@ -21,7 +23,8 @@ def test_max_pool_gradient_goes_to_the_first_tied_maximum(pool, stride):
 def test_max_pool_matches_a_direct_loop_with_gaps_and_overlaps():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3, 9, 11)).astype(np.float32)   # no ties
-    for pool, stride in (((2, 4), (2, 2)), ((2, 2), (3, 3)), ((3, 5), (1, 2))):
+    for pool, stride in (((2, 4), (2, 2)), ((2, 2), (3, 3)), ((3, 5), (1, 2)), ((4, 4), (2, 2)),
+                         ((6, 2), (3, 1))):
         layer = nn.MaxPool2D(pool, stride=stride)
         y = layer.forward(x, training=True)
         g = rng.standard_normal(y.shape).astype(np.float32)

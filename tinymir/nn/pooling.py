@@ -3,7 +3,7 @@
 
 MaxPool2D:  y[n,c,a,b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]
             backward routes dy to the arg-max of each window (the first one on ties);
-            overlapping windows add up. Computed as two 1-D max pools, one per axis.
+            overlapping windows add up. Computed as 1-D max pools along each axis.
 AvgPool2D:  y = (1 / count) Σ_{i,j} xpad[...]  (count = real, unpadded cells in the window)
             backward spreads dy / count evenly over the window.
 GlobalAvgPool2D: y[n,c] = mean_{h,w} x;  dx = dy / (H·W).
@@ -115,21 +115,37 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
     return grad_in
 
 
+def separable_stages(pool_size: tuple, stride: tuple) -> list:
+    """The 1-D max pools, as (axis, window, stride), whose composition is the 2-D max pool.
+
+    One per axis, except that a window of m > 1 times its stride s splits into blocks (window
+    s, stride s) and then a max over m consecutive blocks (window m, stride 1): each window
+    is m whole blocks, and overlapping windows share block maxima, so (4, stride 2) takes
+    2 + 2 comparisons instead of 4 on every output. The smaller window first (it shrinks the
+    array the next stage reads), H before W on ties (slices along H are whole contiguous
+    rows); the block maxima of an axis come after all that."""
+    stages, block_maxima = [], []
+    for axis, size, step in ((2, pool_size[0], stride[0]), (3, pool_size[1], stride[1])):
+        if size > step > 1 and size % step == 0:
+            stages.append((axis, step, step))
+            block_maxima.append((axis, size // step, 1))
+        else:
+            stages.append((axis, size, step))
+    return sorted(stages, key=lambda stage: stage[1]) + block_maxima
+
+
 @register
 class MaxPool2D(_Pool2D):
     """Max over ``pool_size`` windows moved by ``stride`` (default: the pool size).
 
     The max over a kh × kw window is the max along one axis of the max along the other, so it
-    runs as two 1-D pools (kh + kw passes instead of kh·kw), the smaller window first (on the
-    larger array); backward routes dy through both in reverse."""
+    runs as 1-D pools (kh + kw passes instead of kh·kw; see :func:`separable_stages`), the
+    smaller window first (on the larger array); backward routes dy through them in reverse."""
 
     def _forward(self, x, training):
         self.pads, _ = self._geometry(x.shape[2:])
         xpad = pad2d(x, self.pads, value=-np.inf)
-        # (axis, window, stride) of H and W, smaller window first; H first on ties
-        # (slices along H are whole contiguous rows)
-        self.stages = sorted([(2, self.pool_size[0], self.stride[0]),
-                              (3, self.pool_size[1], self.stride[1])], key=lambda st: st[1])
+        self.stages = separable_stages(self.pool_size, self.stride)
         self.stage_inputs, self.stage_args = [], []
         out = xpad
         for axis, size, stride in self.stages:
