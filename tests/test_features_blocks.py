@@ -70,3 +70,13 @@ def test_frames_inside_the_signal_are_views():
     y = np.arange(2 * 100, dtype=np.float32).reshape(2, 100)
     padded = frames.PaddedFrames(y, 16, 4, 8)
     assert np.shares_memory(padded.block(slice(3, 10)), y)
+
+
+def test_mean_tempogram_is_the_tempogram_averaged_over_frames():
+    from tinymir.features import rhythm
+    envelope = np.abs(np.random.default_rng(5).standard_normal((3, 700))) ** 3
+    envelope[1] = 0.0                                   # silence: left unnormalised, all zero
+    envelope[2, :300] = 0.0
+    expected = rhythm.tempogram_frames(envelope, 128).mean(axis=-2)
+    np.testing.assert_allclose(rhythm.mean_tempogram(envelope, 128), expected,
+                               rtol=1e-10, atol=1e-12)

@@ -26,7 +26,7 @@ import scipy.fft
 
 from tinymir import backend
 from tinymir.features.db import power_to_db
-from tinymir.features.frames import frame, frame_blocks, hann_window
+from tinymir.features.frames import for_each_block, frame, frame_blocks, hann_window
 from tinymir.features.mel import mel_frames
 from tinymir.features.spectrum import irfft, rfft
 
@@ -90,6 +90,37 @@ def _tempogram_blocks(onset_envelope, win_length: int):
         yield autocorrelation / xp.where(peak < np.finfo(np.float64).tiny, 1.0, peak)
 
 
+def mean_tempogram(onset_envelope, win_length: int = 384):
+    """``mean_t A[lag, t]``, the tempogram averaged over frames, ``(..., win_length)``, float64.
+
+    The inverse FFT is linear, so the normalised power spectra are averaged first and inverted
+    once per clip, not once per frame; each frame's normaliser, the maximum of its
+    autocorrelation, is the lag-0 value, the energy of the windowed frame (Cauchy-Schwarz).
+    """
+    if win_length < 1:
+        raise ValueError(f"win_length must be a positive integer, got {win_length}")
+    xp = backend.array_module(onset_envelope)
+    envelope = xp.asarray(onset_envelope, dtype=xp.float64)
+    count = envelope.shape[-1]
+    windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
+    hann = hann_window(win_length, xp=xp, dtype=np.float64)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)   # an integer, host-side
+    sums = {}
+
+    def add_block(block):
+        windowed = windows[..., block, :] * hann
+        energy = (windowed * windowed).sum(axis=-1)
+        weight = 1.0 / xp.where(energy < np.finfo(np.float64).tiny, 1.0, energy)
+        power = xp.abs(rfft(windowed, n=n_pad, axis=-1))
+        power *= power
+        sums[block.start] = (weight[..., None, :] @ power)[..., 0, :]
+
+    bytes_per_frame = n_pad * 16 * int(np.prod(windows.shape[:-2], dtype=np.int64))
+    for_each_block(add_block, frame_blocks(count, bytes_per_frame, xp))
+    spectrum = sum(sums[start] for start in sorted(sums))          # a fixed order: same sums
+    return irfft(spectrum, n=n_pad, axis=-1)[..., :win_length] / count
+
+
 def tempogram_frames(onset_envelope, win_length: int = 384):
     """Autocorrelation tempogram, frame-major ``(..., n_frames, win_length)``, float64."""
     xp = backend.array_module(onset_envelope)
@@ -127,8 +158,7 @@ def tempo(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 5
         onset_envelope = onset_strength(y, sr, hop_length=hop_length)
     xp = backend.array_module(onset_envelope)
     win_length = int(int(ac_size * sr) // hop_length)
-    strength = sum(block.sum(axis=-2) for block in _tempogram_blocks(onset_envelope, win_length))
-    strength = strength / onset_envelope.shape[-1]
+    strength = mean_tempogram(onset_envelope, win_length)
     bpm = tempo_frequencies(win_length, sr, hop_length)
     with np.errstate(divide="ignore"):
         log_prior = -0.5 * ((np.log2(bpm) - np.log2(start_bpm)) / std_bpm) ** 2
