@@ -49,17 +49,23 @@ class BatchNorm(Layer):
         beta = self.params["beta"].value.reshape(shape)
         self.axes, self.training = axes, training
         if training:
+            xp = backend.array_module(x)
+            # two full-size buffers (x̂, and y which first holds (x − μ)²), updated in place
             mean = x.mean(axis=axes, keepdims=True)
-            centered = x - mean
-            var = (centered * centered).mean(axis=axes, keepdims=True)
+            centered = xp.subtract(x, mean)
+            y = xp.multiply(centered, centered)
+            var = y.mean(axis=axes, keepdims=True)
             running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
             running_mean *= self.momentum
             running_mean += (1.0 - self.momentum) * mean.reshape(-1)
             running_var *= self.momentum
             running_var += (1.0 - self.momentum) * var.reshape(-1)
-            self.inv_std = 1.0 / backend.array_module(x).sqrt(var + self.eps)
-            self.xhat = centered * self.inv_std
-            return self.xhat * gamma + beta
+            self.inv_std = 1.0 / xp.sqrt(var + self.eps)
+            centered *= self.inv_std
+            self.xhat = centered
+            xp.multiply(self.xhat, gamma, out=y)
+            y += beta
+            return y
         self.inv_std = 1.0 / backend.array_module(x).sqrt(
             self.buffers["running_var"].reshape(shape) + self.eps)
         self.xhat = (x - self.buffers["running_mean"].reshape(shape)) * self.inv_std
@@ -73,9 +79,13 @@ class BatchNorm(Layer):
         self.params["beta"].grad = sum_dy.reshape(-1)
         self.params["gamma"].grad = sum_dy_xhat.reshape(-1)
         if self.training:
+            # γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M), computed in x̂'s buffer (no longer needed)
             count = grad_out.size // grad_out.shape[1]
-            grad_in = (gamma * self.inv_std / count) * (
-                count * grad_out - sum_dy - self.xhat * sum_dy_xhat)
+            grad_in = self.xhat
+            grad_in *= sum_dy_xhat / count
+            backend.array_module(grad_out).subtract(grad_out, grad_in, out=grad_in)
+            grad_in -= sum_dy / count
+            grad_in *= gamma * self.inv_std
         else:
             grad_in = grad_out * (gamma * self.inv_std)
         self.xhat = None
