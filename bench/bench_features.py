@@ -6,11 +6,14 @@ batch in one call; librosa gets the same ``(32, n)`` array in one call too (it a
 except ``track_features``, which librosa has no single call for: there the librosa side computes
 the same columns feature by feature, clip by clip. Each timing is the best of ``--repeats``
 runs, the two sides taking turns; the script prints clips/s for both sides and the ratio, and writes
-``bench/results/features_<device>.json``. On a GPU it also times mel against torchaudio when
-torchaudio imports. Run from the repository root::
+``bench/results/features_<device>.json`` (or ``--output``). On a GPU it also times mel against
+torchaudio when torchaudio imports. On the CPU tinymir shares each call's blocks of frames among
+the cores the process may use (``frames.CPU_THREADS``, recorded in the JSON); librosa uses one.
+Pinning the process to one core compares the two on equal terms. Run from the repository root::
 
     python bench/bench_features.py                    # 32 x 30 s, 3 repeats
     python bench/bench_features.py --clips 8 --repeats 1 --only mel,mfcc
+    taskset -c 1 python bench/bench_features.py --output bench/results/features_cpu_1core.json
     TINYMIR_DEVICE=gpu python bench/bench_features.py
 """
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from tinymir import backend
 from tinymir import features as F
 from tinymir.audio import synth
+from tinymir.features import frames
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SR, N_FFT, HOP, N_MELS, N_MFCC = 22050, 1024, 512, 128, 20
@@ -140,6 +144,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated subset of the cases")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON to write (default bench/results/features_<device>.json)")
     args = parser.parse_args()
 
     device = backend.get_device()
@@ -173,7 +179,8 @@ def main():
     result = {
         "benchmark": "features", "device": device, "gpu": backend.gpu_name(),
         "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpu_count": os.cpu_count(), "load_average_before": load_before,
+                    "cpu_count": os.cpu_count(), "tinymir_threads": frames.CPU_THREADS,
+                    "load_average_before": load_before,
                     "load_average_after": os.getloadavg()},
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__,
                      "librosa": librosa.__version__},
@@ -182,8 +189,8 @@ def main():
                   "repeats": args.repeats, "timing": "best of repeats after one warm-up run, tinymir and librosa alternating"},
         "results": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"features_{device}.json"
+    out = args.output or RESULTS / f"features_{device}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
     print(f"wrote {out}")
 
