@@ -20,6 +20,8 @@ n_mels 128 (librosa's onset defaults), otherwise it is computed on its own.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from tinymir import backend
 from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_frames
@@ -28,10 +30,13 @@ from tinymir.features.frames import as_signal
 from tinymir.features.mel import mel_from_power
 from tinymir.features.moments import MOMENT_NAMES, central_moments
 from tinymir.features.rhythm import onset_strength, onset_strength_frames, tempo
-from tinymir.features.spectral import (bandwidth_frames, centroid_frames, contrast_frames,
-                                       rms, rolloff_frames, zero_crossing_rate)
-from tinymir.features.spectrum import spectrogram_frames
+from tinymir.features.spectral import (band_extremes, bandwidth_frames, centroid_frames,
+                                       contrast_from_extremes, rms, rolloff_frames,
+                                       zero_crossing_rate)
+from tinymir.features.spectrum import power_from_complex, spectrum_blocks
 
+N_CHROMA = 12
+N_CONTRAST_BANDS = 6        # spectral contrast's default: 6 octave bands and the rest
 _FRAME_FEATURES = ("chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
                    "zero_crossing_rate")
 
@@ -58,17 +63,32 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     """
     y = as_signal(y)
     xp = backend.array_module(y)
-    magnitude = spectrogram_frames(y, n_fft, hop_length, power=1.0)
-    power = magnitude * magnitude
-    log_mel = power_to_db(mel_from_power(power, sr, n_fft, n_mels))
-    centroid = centroid_frames(magnitude, sr)
+
+    def spectral_columns(spectrum):
+        """Everything taken from the spectrum, for one block of frames."""
+        magnitude = power_from_complex(spectrum, 1.0)
+        power = magnitude * magnitude
+        centroid = centroid_frames(magnitude, sr)
+        return xp.concatenate([
+            mel_from_power(power, sr, n_fft, n_mels), chroma_frames(power, sr, n_fft, N_CHROMA),
+            centroid[..., None], bandwidth_frames(magnitude, sr, centroid)[..., None],
+            rolloff_frames(magnitude, sr)[..., None],
+            band_extremes(magnitude, sr, n_bands=N_CONTRAST_BANDS)], axis=-1)
+
+    # Block by block: the spectrogram of the whole batch is never held.
+    columns_at = np.cumsum([0, n_mels, N_CHROMA, 1, 1, 1, 2 * (N_CONTRAST_BANDS + 1)])
+    spectral = spectrum_blocks(y, n_fft, hop_length, None, True, "constant", spectral_columns,
+                               int(columns_at[-1]))
+    mel, chroma, centroid, bandwidth, rolloff, extremes = (
+        spectral[..., start:stop] for start, stop in zip(columns_at[:-1], columns_at[1:]))
+    log_mel = power_to_db(mel)
 
     frame_wise = [
-        chroma_frames(power, sr, n_fft),
+        chroma,
         rms(y, n_fft, hop_length)[..., 0, :],
-        centroid,
-        bandwidth_frames(magnitude, sr, centroid),
-        rolloff_frames(magnitude, sr),
+        centroid[..., 0],
+        bandwidth[..., 0],
+        rolloff[..., 0],
         zero_crossing_rate(y, n_fft, hop_length)[..., 0, :],
     ]
     columns = []
@@ -86,7 +106,7 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     means, variances = coefficients.mean(axis=-2), coefficients.var(axis=-2)
     columns += [column for q in range(n_mfcc) for column in (means[..., q], variances[..., q])]
 
-    contrast = contrast_frames(magnitude, sr)
+    contrast = contrast_from_extremes(extremes)
     columns += [contrast.mean(axis=(-2, -1)), contrast.var(axis=(-2, -1))]
     moments = central_moments(y)
     columns += [moments[..., i] for i in range(len(MOMENT_NAMES))]
