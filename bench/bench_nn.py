@@ -12,9 +12,15 @@ On the CPU PyTorch runs with ``--threads`` threads (default 2, OpenBLAS' default
 machine; set ``OPENBLAS_NUM_THREADS`` to the same number when it differs); on a GPU
 (``TINYMIR_DEVICE=gpu``) the comparison is with PyTorch CUDA. Prints samples/s
 and the ratio tinymir / torch (median over rounds that alternate the two, so a busy machine
-slows both alike); writes ``bench/results/nn_<device>.json``.
+slows both alike); writes ``bench/results/nn_<device>.json`` (with the load average at start
+and end, and whether :func:`tinymir.backend.keep_freed_memory` took effect).
 
     python bench/bench_nn.py [--steps 2] [--rounds 3] [--threads 2]
+
+On a shared machine also run the 1-thread comparison, which is less sensitive to load; it
+writes ``nn_cpu_1thread.json``:
+
+    OPENBLAS_NUM_THREADS=1 python bench/bench_nn.py --threads 1
 """
 from __future__ import annotations
 
@@ -143,6 +149,7 @@ def main():
                "load_average_at_start": os.getloadavg()[0],
                "torch": torch.__version__, "batch": BATCH, "steps": args.steps, "rounds": args.rounds,
                "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
+               "malloc_keeps_freed_memory": device == "cpu" and backend.keep_freed_memory(),
                "workloads": {}}
     for name, (ours, theirs, shape) in workloads.items():
         if args.only and name != args.only:
@@ -167,7 +174,9 @@ def main():
               f"{np.median(ref):8.1f} samples/s   ratio {np.median(ratios):.2f}x "
               f"(median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
               flush=True)
-    out = Path(__file__).resolve().parent / "results" / f"nn_{device}.json"
+    results["load_average_at_end"] = os.getloadavg()[0]
+    suffix = f"_{args.threads}thread" if device == "cpu" and args.threads != 2 else ""
+    out = Path(__file__).resolve().parent / "results" / f"nn_{device}{suffix}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
 
