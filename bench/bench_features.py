@@ -109,15 +109,22 @@ def timed(function, argument, synchronize=lambda: None) -> float:
     return time.perf_counter() - start
 
 
+#: Pause before each timed run. OpenBLAS threads spin for ~0.1 s after a multi-threaded product
+#: before they sleep, taking a core from whatever runs next: without the pause the side timed
+#: after a BLAS-heavy call (librosa's mel, say) ran up to 2x slower (stft 183 vs 92 ms).
+SETTLE_S = 0.25
+
+
 def best_times(sides, repeats: int) -> list[float]:
     """Fastest of ``repeats`` runs of each ``(function, argument, synchronize)`` side, after
     one warm-up run each (caches, FFT plans). The sides take turns, so a burst of load from
-    other processes hits both rather than one."""
+    other processes hits both rather than one; each run starts ``SETTLE_S`` after the last."""
     for side in sides:
         timed(*side)
     best = [float("inf")] * len(sides)
     for _ in range(repeats):
         for i, side in enumerate(sides):
+            time.sleep(SETTLE_S)
             best[i] = min(best[i], timed(*side))
     return best
 
@@ -186,7 +193,9 @@ def main():
                      "librosa": librosa.__version__},
         "setup": {"clips": args.clips, "seconds": args.seconds, "sr": SR, "n_fft": N_FFT,
                   "hop_length": HOP, "n_mels": N_MELS, "n_mfcc": N_MFCC,
-                  "repeats": args.repeats, "timing": "best of repeats after one warm-up run, tinymir and librosa alternating"},
+                  "repeats": args.repeats,
+                  "timing": f"best of repeats after one warm-up run, tinymir and librosa "
+                            f"alternating, {SETTLE_S} s pause before each run"},
         "results": rows,
     }
     out = args.output or RESULTS / f"features_{device}.json"
