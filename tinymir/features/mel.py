@@ -117,7 +117,9 @@ def apply_filterbank(spec_frames, bank, blocks=None):
     out = xp.empty((flat.shape[0], bank.shape[0]), dtype=flat.dtype)
     for rows, columns in blocks:
         weights = bank[rows, columns].T
-        step = flat.shape[0] if xp is not np else max(1, SINGLE_THREAD_PRODUCT // max(1, weights.size))
+        step = flat.shape[0]
+        if xp is np:
+            step = max(1, SINGLE_THREAD_PRODUCT // max(1, weights.size))
         for start in range(0, flat.shape[0], step):
             out[start:start + step, rows] = flat[start:start + step, columns] @ weights
     return out.reshape(spec_frames.shape[:-1] + (bank.shape[0],))
@@ -128,7 +130,7 @@ def filter_blocks(weights: np.ndarray, rows_per_block: int = 16) -> tuple:
     and the bins between the first and last non-zero weight of the group.
 
     Mel filters are narrow and ordered, so for 128 mels over 513 bins eight groups of 16 need
-    about a seventh of the dense product's multiplications.
+    13 % of the dense product's multiplications (four groups of 32: 25 %).
     """
     blocks = []
     for start in range(0, weights.shape[0], rows_per_block):

@@ -10,8 +10,10 @@ For a clip ``y`` padded by ``n_fft // 2`` zeros on both sides (``center=True``, 
 Shapes follow librosa: ``(..., 1 + n_fft // 2, n_frames)`` with
 ``n_frames = 1 + (n + 2 * (n_fft // 2) - n_fft) // hop`` when centred. Any leading axes are a
 batch of clips, transformed together: in one call on a GPU, and on the CPU in cache-sized
-blocks of frames that span every clip (see ``frames.frame_blocks``). Float32 in gives complex64 out (librosa computes the
-windowed frames in float64 and rounds to complex64, so the two agree to float32 precision).
+blocks of frames that span every clip, shared among threads (see ``frames.frame_blocks``).
+Features computed from the spectrum reduce each block as it comes (:func:`spectrum_blocks`).
+Float32 in gives complex64 out (librosa computes the windowed frames in float64 and rounds to
+complex64, so the two agree to float32 precision).
 """
 from __future__ import annotations
 
