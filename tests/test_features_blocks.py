@@ -80,3 +80,17 @@ def test_mean_tempogram_is_the_tempogram_averaged_over_frames():
     expected = rhythm.tempogram_frames(envelope, 128).mean(axis=-2)
     np.testing.assert_allclose(rhythm.mean_tempogram(envelope, 128), expected,
                                rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_threads(monkeypatch):
+    """Without a fresh pool the child queues its blocks for threads it does not have (hangs)."""
+    import multiprocessing
+
+    monkeypatch.setattr(frames, "CPU_THREADS", 2)
+    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", 4096)       # many blocks: the pool is used
+    y = np.random.default_rng(0).standard_normal((2, 22050)).astype(np.float32)
+    expected = F.melspectrogram(y, 22050, 1024, 512, 32)      # the parent's pool now exists
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        result = pool.apply_async(F.melspectrogram, (y, 22050, 1024, 512, 32))
+        np.testing.assert_allclose(result.get(timeout=60), expected, rtol=1e-5)

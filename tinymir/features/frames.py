@@ -83,7 +83,9 @@ class PaddedFrames:
         first_inside = -(-width // hop_length)                  # first frame starting in y
         stop_inside = max(0, (n + width - frame_length) // hop_length + 1)   # frames ending in y
         self._xp = xp
-        if stop_inside - first_inside < 2:                     # short signal: pad it all
+        # Pad it all for a short signal, and on a GPU, which takes all frames as one block:
+        # one padded copy is cheaper there than joining the pieces.
+        if xp is not np or stop_inside - first_inside < 2:
             self._pieces = [(0, frame(pad_edges(y, width, pad_mode), frame_length, hop_length))]
             return
         self._pieces = []
@@ -153,6 +155,10 @@ def for_each_block(function, blocks: list[slice]) -> None:
 @functools.lru_cache(maxsize=1)
 def _thread_pool(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(threads, thread_name_prefix="tinymir-blocks")
+
+
+if hasattr(os, "register_at_fork"):     # a forked child has none of the parent's threads
+    os.register_at_fork(after_in_child=_thread_pool.cache_clear)
 
 
 def hann_window(n_fft: int, win_length: int | None = None, xp=np, dtype=None):
