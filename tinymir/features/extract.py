@@ -23,9 +23,9 @@ import json
 import numbers
 
 from tinymir.features.cepstral import mfcc_frames
-from tinymir.features.chroma import chroma_frames
+from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
-from tinymir.features.mel import mel_from_power
+from tinymir.features.mel import mel_frames
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import feature_names, track_features
 
@@ -100,12 +100,13 @@ def compute(y, params: FeatureParams):
                                    hop_length=params.hop_length, n_mfcc=params.n_mfcc,
                                    n_mels=params.n_mels)
         return values
-    power = spectrogram_frames(y, params.n_fft, params.hop_length, 2.0)
     if params.kind == "chroma":
-        return chroma_frames(power, params.sr, params.n_fft).swapaxes(-1, -2)
-    if params.kind != "stft":
-        power = mel_from_power(power, params.sr, params.n_fft, params.n_mels, params.fmin,
-                               params.fmax)
+        return chroma_stft(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
+    if params.kind == "stft":
+        power = spectrogram_frames(y, params.n_fft, params.hop_length, 2.0)
+    else:
+        power = mel_frames(y, params.sr, params.n_fft, params.hop_length, params.n_mels,
+                           params.fmin, params.fmax)
     if params.kind == "mfcc":
         return mfcc_frames(power_to_db(power), params.n_mfcc).swapaxes(-1, -2)
     return (power_to_db(power) if params.log else power).swapaxes(-1, -2)
