@@ -21,6 +21,12 @@ On a shared machine also run the 1-thread comparison, which is less sensitive to
 writes ``nn_cpu_1thread.json``:
 
     OPENBLAS_NUM_THREADS=1 python bench/bench_nn.py --threads 1
+
+Both libraries run in this one process, so PyTorch gets the malloc setting of
+:func:`tinymir.backend.keep_freed_memory` too (it halves its CNN-3 step time here). On the CPU
+each round therefore also times PyTorch in a fresh process of its own, with glibc's malloc
+defaults, as a plain PyTorch user runs it (``torch_own_process`` in the results). Runs with
+``MALLOC_*`` variables set (which turn tinymir's setting off) write ``..._malloc_env.json``.
 """
 from __future__ import annotations
 
@@ -28,6 +34,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -125,6 +133,25 @@ def torch_step(torch, model, input_shape, device):
     return step, sync
 
 
+def torch_in_own_process(name: str, threads: int, steps: int) -> float:
+    """samples/s of the PyTorch step in a fresh process, which keeps glibc's malloc defaults
+    (as a plain PyTorch user has them); its warm-up step is not timed."""
+    done = subprocess.run([sys.executable, __file__, "--torch-worker", name, "--threads",
+                           str(threads), "--steps", str(steps)],
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[-1])
+
+
+def torch_worker(name: str, threads: int, steps: int) -> None:
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model, shape = {"cnn3": (torch_cnn3, CNN_INPUT), "lstm": (torch_lstm, LSTM_INPUT)}[name]
+    step, sync = torch_step(torch, model(torch), shape, "cpu")
+    step()
+    print(samples_per_second(step, sync, steps))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=2, help="timed steps per round")
@@ -132,7 +159,10 @@ def main():
                         help="rounds alternating tinymir and torch (medians are reported)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch")
     parser.add_argument("--only", choices=("cnn3", "lstm"), default=None)
+    parser.add_argument("--torch-worker", choices=("cnn3", "lstm"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.torch_worker:
+        return torch_worker(args.torch_worker, args.threads, args.steps)
 
     import torch
     from tinymir import backend
@@ -160,10 +190,13 @@ def main():
             step()
             sync()
         # alternate the two in rounds, so that a busy machine slows both alike
-        mine, ref = [], []
+        # (on the CPU also PyTorch in its own process: see the module docstring)
+        mine, ref, own = [], [], []
         for _ in range(args.rounds):
             mine.append(samples_per_second(*mine_step, args.steps))
             ref.append(samples_per_second(*theirs_step, args.steps))
+            if device == "cpu":
+                own.append(torch_in_own_process(name, args.threads, args.steps))
         ratios = [a / b for a, b in zip(mine, ref)]
         results["workloads"][name] = {
             "tinymir_samples_per_s": round(float(np.median(mine)), 2),
@@ -174,8 +207,19 @@ def main():
               f"{np.median(ref):8.1f} samples/s   ratio {np.median(ratios):.2f}x "
               f"(median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
               flush=True)
+        if own:
+            own_ratios = [a / b for a, b in zip(mine, own)]
+            results["workloads"][name].update(
+                torch_own_process_samples_per_s=round(float(np.median(own)), 2),
+                ratio_to_torch_own_process_median=round(float(np.median(own_ratios)), 3))
+            for entry, b in zip(results["workloads"][name]["rounds"], own):
+                entry["torch_own_process"] = round(b, 2)
+            print(f"{'':6s} torch in its own process (glibc malloc defaults) "
+                  f"{np.median(own):8.1f} samples/s   ratio {np.median(own_ratios):.2f}x "
+                  f"(rounds: {', '.join(f'{r:.2f}' for r in own_ratios)})", flush=True)
     results["load_average_at_end"] = os.getloadavg()[0]
     suffix = f"_{args.threads}thread" if device == "cpu" and args.threads != 2 else ""
+    suffix += "_malloc_env" if results["malloc_env"] else ""
     out = Path(__file__).resolve().parent / "results" / f"nn_{device}{suffix}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
