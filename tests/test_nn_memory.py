@@ -15,6 +15,8 @@ glibc = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0
 @glibc
 def test_cpu_device_keeps_freed_blocks_mapped(monkeypatch):
     monkeypatch.setattr(backend, "_malloc_tuned", False)
+    for name in ("_requested", "_resolved"):     # the device choice is restored afterwards
+        monkeypatch.setattr(backend, name, getattr(backend, name))
     for name in [k for k in os.environ if k.startswith("MALLOC_")]:
         monkeypatch.delenv(name)
     assert backend.set_device("cpu") == "cpu"
