@@ -1,4 +1,5 @@
-"""`tinymir features`: features of one audio file or of every audio file in a folder, to .npz."""
+"""`tinymir features`: features of one audio file or of every audio file in a folder, to .npz
+and/or into a resumable feature cache (``--cache DIR --jobs N``, see tinymir.data.cache)."""
 from __future__ import annotations
 
 import importlib.util
@@ -10,6 +11,8 @@ import click
 import numpy as np
 
 from tinymir.audio import AudioError
+from tinymir.data import DatasetError, Track
+from tinymir.data.cache import FeatureCache
 from tinymir.features import KINDS, FeatureParams
 from tinymir.features.files import batch_features, find_audio_files, load_clip
 from tinymir.progress import Progress
@@ -22,8 +25,14 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--kind", type=click.Choice(KINDS), default="mel", show_default=True,
               help="mel / stft (dB), mfcc, chroma: (bins, frames) per file; "
                    "track: one row of hand-crafted features per file.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The .npz file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .npz file to write (optional with --cache).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None,
+              help="Keep each file's features in this cache: computed once per (file, "
+                   "parameters), resumable after an interruption, reused by later runs.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes computing into --cache (CPU; on a GPU clips are batched).")
 @click.option("--sr", type=int, default=22050, show_default=True, help="Sample rate (Hz).")
 @click.option("--n-fft", type=int, default=1024, show_default=True,
               help="FFT size (samples per frame).")
@@ -34,14 +43,22 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write a PNG picture of each file's features to this folder "
                    "(needs matplotlib).")
-def features_command(path, kind, out, sr, n_fft, hop_length, n_mels, n_mfcc, plot):
+def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_mels, n_mfcc,
+                     plot):
     """Compute features of PATH (an audio file, or a folder searched recursively).
 
     The .npz holds `features` (stacked when every file gives the same shape, else concatenated
     along the frame axis with `n_frames` per file), `paths` (relative to PATH), `labels` (each
     file's parent folder name), `params` (JSON) and `key`; for --kind track also `names`.
-    Unreadable files are skipped with one line each.
+    Unreadable files are skipped with one line each. With --cache DIR each file's features
+    are kept in DIR (see tinymir.data.cache): a rerun, after Ctrl-C or kill -9, computes only
+    what is missing, and --jobs N extracts in N processes.
     """
+    if out is None and cache_dir is None:
+        raise click.ClickException("say where the features go: --out FILE.npz, --cache DIR, "
+                                   "or both")
+    if jobs > 1 and cache_dir is None:
+        raise click.ClickException("--jobs needs --cache DIR (the workers write into the cache)")
     try:
         params = FeatureParams(kind=kind, sr=sr, n_fft=n_fft, hop_length=hop_length,
                                n_mels=n_mels, n_mfcc=n_mfcc)
@@ -51,27 +68,38 @@ def features_command(path, kind, out, sr, n_fft, hop_length, n_mels, n_mfcc, plo
     if plot is not None:
         _check_plotting(kind)
 
-    results, skipped = _compute_all(files, params)
+    root = path if path.is_dir() else path.parent
+    if cache_dir is None:
+        results, skipped = _compute_all(files, params)
+    else:
+        results, skipped = _compute_cached(files, root, params, cache_dir, jobs)
     done = sorted(results)
     if not done:
         raise click.ClickException(f"none of the {len(files)} audio files could be read")
-    root = path if path.is_dir() else path.parent
     relative = [files[i].relative_to(root).as_posix() for i in done]
-    arrays = _feature_arrays([results[i] for i in done])
-    arrays.update(paths=np.array(relative), labels=np.array([files[i].parent.name for i in done]),
-                  params=np.array(json.dumps(params.to_dict(), sort_keys=True)),
-                  key=np.array(params.key()))
-    if params.names() is not None:
-        arrays["names"] = np.array(params.names())
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(out, **arrays)
+        if out is not None:
+            _write_npz(out, relative, [files[i].parent.name for i in done],
+                       [results[i] for i in done], params)
         if plot is not None:
             _plot_all(plot, relative, [results[i] for i in done], params)
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
-    click.echo(f"wrote {params.kind} features of {len(done)} files to {out}; "
+    where = f"to {out}" if out is not None else f"in {cache_dir / params.key()}"
+    click.echo(f"wrote {params.kind} features of {len(done)} files {where}; "
                f"skipped {skipped} files")
+
+
+def _write_npz(out, relative, labels, features, params):
+    """The .npz described in the command's help."""
+    arrays = _feature_arrays(features)
+    arrays.update(paths=np.array(relative), labels=np.array(labels),
+                  params=np.array(json.dumps(params.to_dict(), sort_keys=True)),
+                  key=np.array(params.key()))
+    if params.names() is not None:
+        arrays["names"] = np.array(params.names())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(out, **arrays)
 
 
 def _compute_all(files, params):
@@ -101,6 +129,23 @@ def _compute_all(files, params):
         for length in list(pending):
             flush(length)
     return results, skipped
+
+
+def _compute_cached(files, root, params, cache_dir, jobs):
+    """``{file index: memory-mapped features}`` through the feature cache, and the number of
+    skipped files. Track ids are the paths relative to ``root``."""
+    ids = [file.relative_to(root).as_posix() for file in files]
+    try:
+        cache = FeatureCache(cache_dir, params)
+        report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)], jobs=jobs)
+    except (DatasetError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(f"cache: {report.done} computed, {report.reused} reused, "
+               f"{len(report.skipped)} skipped")
+    results = {i: cache.load(track_id) for i, track_id in enumerate(ids) if track_id in cache}
+    return results, len(report.skipped)
 
 
 def _feature_arrays(features):

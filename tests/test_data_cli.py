@@ -1,4 +1,5 @@
-"""`tinymir dataset info` as a user types it."""
+"""`tinymir dataset info` and `tinymir features --cache DIR --jobs N` as a user types them."""
+import numpy as np
 from click.testing import CliRunner
 
 from tinymir.cli.main import main
@@ -42,3 +43,40 @@ def test_dataset_info_errors_are_one_clear_line(tmp_path):
     assert "Traceback" not in result.output
     bad = CliRunner().invoke(main, ["dataset", "info", str(tmp_path), "-o", "nonsense"])
     assert bad.exit_code == 2 and "expected KEY=VALUE" in bad.output
+
+
+def _features_cli(*args):
+    return CliRunner().invoke(main, ["--device", "cpu", "features", *map(str, args)])
+
+
+def test_features_cache_jobs_then_rerun_reuses_and_npz_matches(tmp_path):
+    make_gtzan(tmp_path / "music", ("blues", "rock"), per_genre=2)
+    (tmp_path / "music" / "genres" / "rock" / "broken.wav").write_bytes(b"junk")
+    cache = tmp_path / "cache"
+    first = _features_cli(tmp_path / "music", "--cache", cache, "--jobs", "2", "--sr", "8000",
+                          "--n-fft", "256", "--hop", "128", "--n-mels", "16", "--n-mfcc", "13")
+    assert first.exit_code == 0, first.output
+    assert "cache: 4 computed, 0 reused, 1 skipped" in first.output
+    assert "broken.wav: unreadable or corrupt" in first.output
+    assert f"wrote mel features of 4 files in {cache}" in first.output
+    out = tmp_path / "mel.npz"
+    again = _features_cli(tmp_path / "music", "--cache", cache, "--out", out, "--sr", "8000",
+                          "--n-fft", "256", "--hop", "128", "--n-mels", "16", "--n-mfcc", "13")
+    assert again.exit_code == 0, again.output
+    assert "cache: 0 computed, 4 reused, 1 skipped" in again.output
+    plain = tmp_path / "plain.npz"
+    direct = _features_cli(tmp_path / "music", "--out", plain, "--sr", "8000", "--n-fft", "256",
+                           "--hop", "128", "--n-mels", "16", "--n-mfcc", "13")
+    assert direct.exit_code == 0, direct.output
+    cached, computed = np.load(out), np.load(plain)
+    assert list(cached["paths"]) == list(computed["paths"])
+    assert list(cached["labels"]) == ["blues", "blues", "rock", "rock"]
+    np.testing.assert_allclose(cached["features"], computed["features"], atol=1e-3)
+
+
+def test_features_cache_options_need_a_destination(tmp_path):
+    make_gtzan(tmp_path / "music", ("blues",), per_genre=1)
+    none = _features_cli(tmp_path / "music")
+    assert none.exit_code == 1 and "--out FILE.npz, --cache DIR, or both" in none.output
+    jobs = _features_cli(tmp_path / "music", "--out", tmp_path / "x.npz", "--jobs", "2")
+    assert jobs.exit_code == 1 and "--jobs needs --cache DIR" in jobs.output
