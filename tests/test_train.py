@@ -4,13 +4,13 @@ import math
 import numpy as np
 import pytest
 
-from tinymir import models
+from tinymir import backend, models
 from tinymir.data.splits import Split
 from tinymir.train.callbacks import BestEpoch, EarlyStopping
 from tinymir.train.checkpoint import CheckpointError, load_state, save_state
 from tinymir.train.evaluate import (choose_thresholds, multilabel_report, probabilities,
                                     single_label_report)
-from tinymir.train.inputs import SliceBatches, fit_standardizer, slice_tracks
+from tinymir.train.inputs import fit_standardizer, slice_batches, slice_tracks
 
 
 def test_state_round_trips_nested_arrays_and_big_ints(tmp_path):
@@ -80,13 +80,15 @@ def test_batches_are_standardised_with_training_statistics_and_reshuffled_per_ep
     assert np.allclose(standardize.mean, train.mean(axis=1), atol=1e-6)
     front = models.FrontEnd(n_mels=4, segment=2 * 512 / 22050)   # 3 frames every 2
     s = slice_tracks(feats, front, split["train"])
-    batches = SliceBatches(feats, s, np.array([0, 1, 2]), standardize, batch_size=2, seed=3)
-    first = [y.tolist() for _, y in batches.epoch(0)]
-    assert first == [y.tolist() for _, y in batches.epoch(0)]          # same epoch, same order
-    orders = {tuple(np.concatenate([y for _, y in batches.epoch(e)])) for e in range(6)}
+    batches = slice_batches(feats, s, np.array([0, 1, 2]), standardize, batch_size=2, seed=3)
+    first = [y.tolist() for _, y, _ in batches.epoch(0)]
+    assert first == [y.tolist() for _, y, _ in batches.epoch(0)]          # same epoch, same order
+    orders = {tuple(np.concatenate([backend.to_host(y) for _, y, _ in batches.epoch(e)]))
+              for e in range(6)}
     assert len(orders) > 1                                              # epochs reshuffle
-    x, _ = next(SliceBatches(feats, s, np.zeros(3), standardize, 8, shuffle=False).epoch())
+    x, _, _ = next(slice_batches(feats, s, np.zeros(3), standardize, 8, shuffle=False).epoch())
     assert x.shape == (len(s), 1, 4, 3)
+    x = backend.to_host(x)
     assert np.allclose(x[0, 0], (feats[0][:, :3] - standardize.mean[:, None])
                        / standardize.std[:, None], atol=1e-5)
 

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from tinymir.audio import synth
 from tinymir.cli.main import main
-from tinymir.train import inputs, run
+from tinymir.data.batches import BatchIterator
+from tinymir.train import run
 from tinymir.train.checkpoint import load_state
 
 CLASSES = ("electronic", "classical", "metal")
@@ -100,7 +101,7 @@ def small_config(data, out, epochs):
 def test_resume_after_a_kill_mid_epoch_equals_the_uninterrupted_run(tiny, tmp_path, monkeypatch):
     whole = run.train(small_config(tiny, tmp_path / "whole", 3), progress=False)
 
-    original = inputs.SliceBatches.epoch
+    original = BatchIterator.epoch
 
     def killed_in_epoch_2(self, epoch=0):
         for i, batch in enumerate(original(self, epoch)):
@@ -108,11 +109,11 @@ def test_resume_after_a_kill_mid_epoch_equals_the_uninterrupted_run(tiny, tmp_pa
                 raise KeyboardInterrupt("killed mid-epoch")
             yield batch
 
-    monkeypatch.setattr(inputs.SliceBatches, "epoch", killed_in_epoch_2)
+    monkeypatch.setattr(BatchIterator, "epoch", killed_in_epoch_2)
     with pytest.raises(KeyboardInterrupt):
         run.train(small_config(tiny, tmp_path / "cut", 3), progress=False)
     assert load_state(tmp_path / "cut" / "state.npz")["epoch"] == 1
-    monkeypatch.setattr(inputs.SliceBatches, "epoch", original)
+    monkeypatch.setattr(BatchIterator, "epoch", original)
     resumed = run.resume(tmp_path / "cut", {"arch": "cnn3"}, progress=False)
 
     a = load_state(tmp_path / "whole" / "state.npz")

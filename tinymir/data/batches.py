@@ -1,8 +1,9 @@
 """Seeded, shuffled mini-batches of segments read through memory maps (bounded memory).
 
-Each epoch (each ``iter(batches)``) draws a new permutation of the segments from one generator
-seeded once, so epoch e is the same for a given seed in every run, and different from epoch
-e + 1. A batch reads only its own segments, ``features[track[i]][..., start[i]:start[i] + L]``,
+Epoch e (``batches.epoch(e)``, or the e-th ``iter(batches)``) is the permutation drawn from a
+generator seeded with ``(seed, e)``: the same in every run for a given seed, different from epoch
+e + 1, and needing no iterator state to replay — a resumed training run simply asks for the epoch
+it stopped in. A batch reads only its own segments, ``features[track[i]][..., start[i]:start[i] + L]``,
 from the memory-mapped cache, so the memory used is one batch, never the whole set (MTG-Jamendo
 mel features do not fit in RAM). Segments that run past the end of a short track
 (``short="pad"``) are zero-padded.
@@ -26,7 +27,7 @@ class BatchIterator:
     device, and the host ``int64`` track index of each segment."""
 
     def __init__(self, features, segments: Segments, targets, batch_size: int, seed: int = 0,
-                 shuffle: bool = True, drop_last: bool = False, dtype=None):
+                 shuffle: bool = True, drop_last: bool = False, dtype=None, transform=None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if len(segments) and int(segments.track.max()) >= len(targets):
@@ -39,8 +40,13 @@ class BatchIterator:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.dtype = dtype or backend.float_dtype()
-        self.rng = np.random.default_rng(seed)
-        self.epoch = 0
+        self.seed = int(seed)
+        self.transform = transform      # host batch -> host batch (e.g. standardise, add a channel)
+        self.epochs_done = 0
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.segments)
 
     def __len__(self) -> int:
         n = len(self.segments)
@@ -59,13 +65,24 @@ class BatchIterator:
             rows.append(window)
         return np.stack(rows)
 
-    def __iter__(self):
+    def order(self, epoch: int) -> np.ndarray:
+        """The order in which epoch ``epoch`` visits the segments."""
         n = len(self.segments)
-        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-        self.epoch += 1
+        if not self.shuffle:
+            return np.arange(n)
+        return np.random.default_rng([self.seed, int(epoch)]).permutation(n)
+
+    def epoch(self, epoch: int = 0):
+        """The batches of epoch ``epoch``: ``(x, y, track_idx)``."""
+        order = self.order(epoch)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             chosen = order[start:start + self.batch_size]
             tracks = self.segments.track[chosen]
-            x = backend.to_device(self._read(chosen), self.dtype)
-            y = backend.to_device(self.targets[tracks])
-            yield x, y, tracks
+            x = self._read(chosen)
+            if self.transform is not None:
+                x = self.transform(x)
+            yield backend.to_device(x, self.dtype), backend.to_device(self.targets[tracks]), tracks
+
+    def __iter__(self):
+        self.epochs_done += 1
+        return self.epoch(self.epochs_done - 1)

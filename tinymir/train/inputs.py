@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import audio
+from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
@@ -112,43 +113,11 @@ def standardizer_from_json(d: dict) -> Standardizer:
                         -2, d.get("fitted_on", ""))
 
 
-class SliceBatches:
-    """Mini-batches ``(x, y)`` of slices, ``x`` of shape ``(B, 1, bins, frames)``.
-
-    ``epoch(e)`` shuffles with a generator seeded by ``(seed, e)``, so epoch ``e`` has the same
-    batches whether or not the run was interrupted before it. ``targets[t]`` is track t's label
-    index or tag row; every slice inherits its track's target.
-    """
-
-    def __init__(self, feats: list, slices: Segments, targets, standardize: Standardizer,
-                 batch_size: int = 128, seed: int = 0, shuffle: bool = True):
-        if batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {batch_size}")
-        self.feats = feats
-        self.slices = slices
-        self.targets = np.asarray(targets)
-        self.standardize = standardize
-        self.batch_size = batch_size
-        self.seed = seed
-        self.shuffle = shuffle
-
-    @property
-    def n_samples(self) -> int:
-        return len(self.slices)
-
-    def __len__(self) -> int:
-        return -(-self.n_samples // self.batch_size)
-
-    def gather(self, order) -> np.ndarray:
-        frames = self.slices.frames
-        x = np.stack([self.feats[t][:, s:s + frames]
-                      for t, s in zip(self.slices.track[order], self.slices.start[order])])
-        return self.standardize.transform(x)[:, None]
-
-    def epoch(self, epoch: int = 0):
-        order = np.arange(self.n_samples)
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, epoch]).permutation(self.n_samples)
-        for i in range(0, self.n_samples, self.batch_size):
-            chunk = order[i:i + self.batch_size]
-            yield self.gather(chunk), self.targets[self.slices.track[chunk]]
+def slice_batches(feats: list, slices: Segments, targets, standardize: Standardizer,
+                  batch_size: int = 128, seed: int = 0, shuffle: bool = True) -> BatchIterator:
+    """Mini-batches ``(x, y, track)`` of slices, ``x`` standardised and of shape
+    ``(B, 1, bins, frames)``; epoch ``e`` is shuffled by ``(seed, e)``, so it has the same batches
+    whether or not the run was interrupted before it. ``targets[t]`` is track t's label index or
+    tag row; every slice inherits its track's target."""
+    return BatchIterator(feats, slices, targets, batch_size, seed=seed, shuffle=shuffle,
+                         transform=lambda x: standardize.transform(x)[:, None])

@@ -48,7 +48,7 @@ def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIB
     saved = [layer.momentum for layer in norms]
     dtype = backend.float_dtype()
     try:
-        for k, (x, _) in enumerate(batches.epoch(epoch)):
+        for k, (x, _, _) in enumerate(batches.epoch(epoch)):
             if k == max_batches:
                 break
             for layer in norms:
@@ -91,7 +91,7 @@ class Trainer:
         bar = Progress(batches.n_samples, unit="samples", label=label, stream=self.stream,
                        enabled=self.progress)
         start = tick = time.perf_counter()
-        for x, y in batches.epoch(epoch):
+        for x, y, _ in batches.epoch(epoch):
             x = backend.to_device(x, dtype)
             y = backend.to_device(y, dtype if self.multilabel else None)
             got_batch = time.perf_counter()

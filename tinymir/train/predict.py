@@ -21,7 +21,7 @@ from tinymir import models, nn
 from tinymir.data.segments import aggregate_by_track
 
 from .evaluate import probabilities
-from .inputs import (SliceBatches, extract_tracks, slice_tracks, standardizer_from_json,
+from .inputs import (extract_tracks, slice_batches, slice_tracks, standardizer_from_json,
                      track_features)
 from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
 
@@ -57,7 +57,7 @@ class Predictor:
     def file_scores(self, feats) -> np.ndarray:
         """Class probabilities of one track's features, aggregated over its slices."""
         s = slice_tracks([feats], self.front)
-        batches = SliceBatches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
+        batches = slice_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
                                shuffle=False)
         probs = probabilities(slice_logits(self.model, batches), self.multilabel)
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]

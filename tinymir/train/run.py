@@ -29,7 +29,7 @@ from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
-from .inputs import (SliceBatches, extract_tracks, fit_standardizer, slice_tracks,
+from .inputs import (extract_tracks, fit_standardizer, slice_batches, slice_tracks,
                      standardizer_to_json)
 from .loop import Trainer
 
@@ -192,9 +192,9 @@ def make_optimizer(name: str, model, lr: float, recipe: dict):
 
 
 # -- scoring ------------------------------------------------------------------------------
-def slice_logits(model, batches: SliceBatches) -> np.ndarray:
+def slice_logits(model, batches) -> np.ndarray:
     out = []
-    for x, _ in batches.epoch():
+    for x, _, _ in batches.epoch():
         out.append(backend.to_host(model.forward(backend.to_device(x, backend.float_dtype()))))
     return np.concatenate(out)
 
@@ -204,7 +204,7 @@ def scores(model, prepared: Prepared, part: str, standardize,
     """Slice probabilities with their tracks, and the track scores of the tracks of ``part``
     that have slices (sorted track indices)."""
     s = prepared.slices[part]
-    batches = SliceBatches(prepared.feats, s, prepared.targets, standardize, batch_size,
+    batches = slice_batches(prepared.feats, s, prepared.targets, standardize, batch_size,
                            shuffle=False)
     probs = probabilities(slice_logits(model, batches), prepared.multilabel)
     tracks, track_probs = aggregate_by_track(probs, s.track, aggregate)
@@ -282,7 +282,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                                                            patience=PLATEAU_PATIENCE), monitor)}
     if config.early_stopping:
         callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or DEFAULT_PATIENCE)
-    batches = SliceBatches(prepared.feats, prepared.slices["train"], prepared.targets,
+    batches = slice_batches(prepared.feats, prepared.slices["train"], prepared.targets,
                            standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
