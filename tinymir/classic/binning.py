@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import NotFittedError, check_features
+from .base import NotFittedError, check_features, encode_labels
 
 
 class Binner:
@@ -50,3 +50,13 @@ class Binner:
 
     def fit_transform(self, X) -> np.ndarray:
         return self.fit(X).transform(X)
+
+
+def fit_binned(estimator, X, y, max_bins: int):
+    """The common start of a histogram-tree ``fit``: check ``X``, encode ``y`` into
+    ``estimator.classes_``, fit ``estimator.binner_`` and return ``(codes, labels)``."""
+    X = check_features(X, device=False)
+    estimator.classes_, labels = encode_labels(y, X.shape[0])
+    estimator.n_features_in_ = X.shape[1]
+    estimator.binner_ = Binner(max_bins).fit(X)
+    return estimator.binner_.transform(X), labels

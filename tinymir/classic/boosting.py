@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from .base import Classifier, check_features, encode_labels
-from .binning import Binner
+from .base import Classifier, check_features
+from .binning import fit_binned
 from .trees import NodeTable, cumulative_sum_over_bins
 
 
@@ -51,13 +51,9 @@ class GradientBoostingClassifier(Classifier):
         self.seed = seed
 
     def fit(self, X, y):
-        X = check_features(X, device=False)
-        self.classes_, labels = encode_labels(y, X.shape[0])
-        self.n_features_in_ = X.shape[1]
-        self.binner_ = Binner(self.max_bins).fit(X)
-        codes = self.binner_.transform(X)
+        codes, labels = fit_binned(self, X, y, self.max_bins)
         bin_indicator = _bin_indicator(codes, self.binner_.n_bins_)
-        n, n_classes = X.shape[0], self.classes_.size
+        n, n_classes = codes.shape[0], self.classes_.size
         onehot = np.eye(n_classes)[labels]
         margin = np.zeros((n, n_classes))
         rng = np.random.default_rng(self.seed)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Classifier, check_features, encode_labels
-from .binning import Binner
+from .base import Classifier, check_features
+from .binning import fit_binned
 from .trees import NodeTable, cumulative_sum_over_bins
 
 HISTOGRAM_CELLS = 1 << 22      # cells per split-search chunk: bounds memory at any tree width
@@ -60,13 +60,9 @@ class RandomForestClassifier(Classifier):
         self.seed = seed
 
     def fit(self, X, y):
-        X = check_features(X, device=False)
-        self.classes_, labels = encode_labels(y, X.shape[0])
-        self.n_features_in_ = X.shape[1]
-        self.binner_ = Binner(self.max_bins).fit(X)
-        codes = self.binner_.transform(X)
+        codes, labels = fit_binned(self, X, y, self.max_bins)
         rng = np.random.default_rng(self.seed)
-        n, n_trees = X.shape[0], self.n_estimators
+        n, n_trees = codes.shape[0], self.n_estimators
         if self.bootstrap:
             draws = rng.integers(0, n, (n_trees, n)) + (np.arange(n_trees) * n)[:, None]
             counts = np.bincount(draws.ravel(), minlength=n_trees * n)

@@ -70,9 +70,9 @@ def _ramp_pad(envelope, width: int):
     return xp.concatenate([left, envelope, right], axis=-1)
 
 
-def _tempogram_blocks(onset_envelope, win_length: int):
-    """The autocorrelation tempogram (float64, frame-major) in runs of frames, so the windows
-    and their spectra never exist for the whole batch at once on the CPU."""
+def _tempogram_windows(onset_envelope, win_length: int):
+    """The onset envelope's centred windows, frame-major ``(..., n_frames, win_length)``, with
+    the Hann window and the FFT length that makes the autocorrelation linear (float64)."""
     if win_length < 1:
         raise ValueError(f"win_length must be a positive integer, got {win_length}")
     xp = backend.array_module(onset_envelope)
@@ -81,6 +81,13 @@ def _tempogram_blocks(onset_envelope, win_length: int):
     windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
     hann = hann_window(win_length, xp=xp, dtype=np.float64)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)   # an integer, host-side
+    return xp, windows, hann, n_pad, count
+
+
+def _tempogram_blocks(onset_envelope, win_length: int):
+    """The autocorrelation tempogram (float64, frame-major) in runs of frames, so the windows
+    and their spectra never exist for the whole batch at once on the CPU."""
+    xp, windows, hann, n_pad, count = _tempogram_windows(onset_envelope, win_length)
     bytes_per_frame = n_pad * 16 * int(np.prod(windows.shape[:-2], dtype=np.int64))
     for block in frame_blocks(count, bytes_per_frame, xp):
         power = xp.abs(rfft(windows[..., block, :] * hann, n=n_pad, axis=-1))
@@ -97,14 +104,7 @@ def mean_tempogram(onset_envelope, win_length: int = 384):
     once per clip, not once per frame; each frame's normaliser, the maximum of its
     autocorrelation, is the lag-0 value, the energy of the windowed frame (Cauchy-Schwarz).
     """
-    if win_length < 1:
-        raise ValueError(f"win_length must be a positive integer, got {win_length}")
-    xp = backend.array_module(onset_envelope)
-    envelope = xp.asarray(onset_envelope, dtype=xp.float64)
-    count = envelope.shape[-1]
-    windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
-    hann = hann_window(win_length, xp=xp, dtype=np.float64)
-    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)   # an integer, host-side
+    xp, windows, hann, n_pad, count = _tempogram_windows(onset_envelope, win_length)
     sums = {}
 
     def add_block(block):
