@@ -21,7 +21,7 @@ import numpy as np
 from tinymir import backend
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import constant
-from tinymir.features.mel import mel_frames
+from tinymir.features.mel import apply_filterbank, mel_frames
 
 
 def dct_matrix(n_out: int, n_in: int, xp=None, dtype=None):
@@ -65,8 +65,7 @@ def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0):
     """MFCC of a frame-major log-mel ``(..., n_frames, n_mels)``, frame-major out."""
     xp = backend.array_module(log_mel_frames)
     basis = dct_matrix(n_mfcc, log_mel_frames.shape[-1], xp, log_mel_frames.dtype)
-    flat = log_mel_frames.reshape(-1, log_mel_frames.shape[-1])
-    coefficients = (flat @ basis.T).reshape(log_mel_frames.shape[:-1] + (n_mfcc,))
+    coefficients = apply_filterbank(log_mel_frames, basis)      # the DCT rows as filters
     if lifter > 0:
         q = xp.arange(1, n_mfcc + 1, dtype=coefficients.dtype)
         coefficients *= 1 + (lifter / 2) * xp.sin(np.pi * q / lifter)
