@@ -179,3 +179,18 @@ def test_sigkill_mid_epoch_then_resume_matches_the_uninterrupted_run(tiny, tmp_p
     assert a["epoch"] == b["epoch"] == 4
     for name, value in a["model"].items():
         np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
+
+
+def test_a_corrupt_file_is_named_counted_and_training_goes_on(demo, tmp_path):
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(demo, data)
+    bad = data / "metal" / "metal.00099.wav"
+    bad.write_bytes(b"not a wav file")
+    out = tmp_path / "run"
+    result = invoke("train", data, "--arch", "cnn3", "--segment", "1", "--epochs", "1",
+                    "--batch-size", "16", "--out", out, "--no-cache", "--quiet")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"skipped {bad}: " in result.output and "1 file(s) skipped" in result.output
+    report = json.loads((out / "report.json").read_text())
+    assert [path for path, _ in report["skipped"]] == [str(bad)]

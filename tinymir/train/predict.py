@@ -58,7 +58,7 @@ class Predictor:
         """Class probabilities of one track's features, aggregated over its slices."""
         s = slice_tracks([feats], self.front)
         batches = slice_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
-                               shuffle=False)
+                                shuffle=False)
         probs = probabilities(slice_logits(self.model, batches), self.multilabel)
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 

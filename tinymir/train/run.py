@@ -165,6 +165,16 @@ def prepare(config: TrainConfig, stream=None) -> Prepared:
                     table.classes, table.multilabel)
 
 
+def report_skipped(skipped: list, stream, named: int = 10) -> None:
+    """One line per skipped file (the first ``named``) and the count; all are in report.json."""
+    for path, reason in skipped[:named]:
+        stream.write(f"skipped {path}: {reason}\n")
+    if len(skipped) > named:
+        stream.write(f"... and {len(skipped) - named} more skipped files (see report.json)\n")
+    if skipped:
+        stream.write(f"{len(skipped)} file(s) skipped; training goes on with the rest\n")
+
+
 # -- model, loss, optimiser ---------------------------------------------------------------
 def make_loss(prepared: Prepared, weighted: bool):
     """Softmax cross-entropy, with class weights ``N / (K n_c)`` over the training tracks when
@@ -205,7 +215,7 @@ def scores(model, prepared: Prepared, part: str, standardize,
     that have slices (sorted track indices)."""
     s = prepared.slices[part]
     batches = slice_batches(prepared.feats, s, prepared.targets, standardize, batch_size,
-                           shuffle=False)
+                            shuffle=False)
     probs = probabilities(slice_logits(model, batches), prepared.multilabel)
     tracks, track_probs = aggregate_by_track(probs, s.track, aggregate)
     return probs, s.track, track_probs, tracks
@@ -283,7 +293,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     if config.early_stopping:
         callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or DEFAULT_PATIENCE)
     batches = slice_batches(prepared.feats, prepared.slices["train"], prepared.targets,
-                           standardize, config.batch_size, seed=config.seed)
+                            standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
                       callbacks, multilabel=prepared.multilabel, state_path=out / STATE_FILE,
@@ -292,6 +302,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                  f"({front.describe()})\n{prepared.split.name}: "
                  + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.slices[p])} "
                              f"slices" for p in ("train", "val", "test")) + "\n")
+    report_skipped(prepared.skipped, stream)
     history = trainer.fit(batches, config.epochs, resume=resume)
 
     best, metadata = nn.load(out / BEST_FILE)
