@@ -105,14 +105,22 @@ def _write_npz(out, relative, labels, features, params):
 def _compute_all(files, params):
     """``{file index: features}`` and the number of skipped files.
 
-    Clips are loaded one by one and grouped by length; a group is computed in one batched call
-    when it reaches ``BATCH_SIZE`` clips (and whatever is left at the end).
+    Clips are loaded one by one and grouped by length; once ``BATCH_SIZE`` clips are waiting,
+    each group is computed in one batched call, so at most ``BATCH_SIZE`` decoded clips are held
+    however many different lengths the folder has. A group that fails is skipped, named.
     """
     results, pending, skipped = {}, defaultdict(list), 0
 
-    def flush(length):
-        indices, clips = zip(*pending.pop(length))
-        results.update(zip(indices, batch_features(list(clips), params)))
+    def flush_all():
+        nonlocal skipped
+        for length in list(pending):
+            indices, clips = zip(*pending.pop(length))
+            try:
+                results.update(zip(indices, batch_features(list(clips), params)))
+            except ValueError as exc:
+                for index in indices:
+                    click.echo(f"skipped {files[index]}: {exc}", err=True)
+                skipped += len(indices)
 
     with Progress(total=len(files), unit="tracks", label=f"features {params.kind}") as bar:
         for index, file in enumerate(files):
@@ -123,11 +131,10 @@ def _compute_all(files, params):
                 skipped += 1
             else:
                 pending[clip.shape[-1]].append((index, clip))
-                if len(pending[clip.shape[-1]]) >= BATCH_SIZE:
-                    flush(clip.shape[-1])
+                if sum(map(len, pending.values())) >= BATCH_SIZE:
+                    flush_all()
             bar.advance()
-        for length in list(pending):
-            flush(length)
+        flush_all()
     return results, skipped
 
 

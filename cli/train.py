@@ -97,7 +97,8 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
     try:
         if resume:
             given = {k: v for k, v in dict(arch=arch, data=data, features=features,
-                                           segment=segment, overlap=overlap).items() if v}
+                                           segment=segment, overlap=overlap).items()
+                     if v is not None}
             report = running.resume(resume, given, stream=sys.stderr, progress=not quiet)
             out = resume
         else:

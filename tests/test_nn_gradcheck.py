@@ -62,3 +62,13 @@ def test_gradcheck_refuses_float32():
 def test_unknown_case_names_the_known_ones():
     with pytest.raises(KeyError, match="conv2d"):
         gradcheck.run_case("no-such-layer")
+
+
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU])
+def test_recurrent_layers_on_a_single_time_step(cell):
+    with backend.default_dtype(np.float64):
+        model = nn.Sequential([cell(3, return_sequences=True), nn.Flatten(), nn.Dense(2)])
+        model.build((1, 4), seed=0)
+        x = backend.to_device(np.random.default_rng(0).standard_normal((2, 1, 4)))
+        report = gradcheck.check_model(model, x)
+    assert max(row.relative_error for row in report) <= TOLERANCE

@@ -144,10 +144,9 @@ def xp():
 
 def array_module(*arrays):
     """The array module that holds ``arrays``: ``cupy`` if any of them is a CuPy array."""
-    for a in arrays:
-        if type(a).__module__.startswith("cupy"):
-            import cupy
-            return cupy
+    if any(is_gpu_array(a) for a in arrays):
+        import cupy
+        return cupy
     return np
 
 
@@ -234,13 +233,6 @@ def rng(seed=None):
     if mod is np:
         return np.random.default_rng(seed)
     return mod.random.default_rng(seed)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed the legacy global generators of NumPy (and CuPy when on the GPU)."""
-    np.random.seed(seed)
-    if get_device() == "gpu":
-        xp().random.seed(seed)
 
 
 def synchronize() -> None:

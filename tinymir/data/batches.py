@@ -41,7 +41,7 @@ class BatchIterator:
         self.drop_last = drop_last
         self.dtype = dtype or backend.float_dtype()
         self.seed = int(seed)
-        self.transform = transform      # host batch -> host batch (e.g. standardise, add a channel)
+        self.transform = transform      # batch -> batch on the device (standardise, add a channel)
         self.epochs_done = 0
 
     @property
@@ -78,10 +78,10 @@ class BatchIterator:
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             chosen = order[start:start + self.batch_size]
             tracks = self.segments.track[chosen]
-            x = self._read(chosen)
+            x = backend.to_device(self._read(chosen), self.dtype)
             if self.transform is not None:
                 x = self.transform(x)
-            yield backend.to_device(x, self.dtype), backend.to_device(self.targets[tracks]), tracks
+            yield x, backend.to_device(self.targets[tracks]), tracks
 
     def __iter__(self):
         self.epochs_done += 1

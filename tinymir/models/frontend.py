@@ -82,15 +82,6 @@ class FrontEnd:
     def seconds_to_frames(self, seconds: float) -> int:
         return int(math.floor(seconds * self.sample_rate / self.hop_length))
 
-    def feature_options(self) -> dict:
-        """Keyword arguments of ``tinymir.features.extract`` for this front end."""
-        options = {"n_fft": self.n_fft, "hop_length": self.hop_length}
-        if self.features in ("mel", "mfcc"):
-            options["n_mels"] = self.n_mels
-        if self.features == "mfcc":
-            options["n_mfcc"] = self.n_mfcc
-        return options
-
     def replace(self, **overrides) -> "FrontEnd":
         """A copy with some fields changed; ``None`` values are ignored (unset CLI options)."""
         changes = {k: v for k, v in overrides.items() if v is not None}

@@ -99,7 +99,7 @@ class _Recurrent(Layer):
     def _recurrent_grad(self, hidden, du):
         """dR = Σ_t h_{t−1}ᵀ du_t as one GEMM over steps 1..T−1 (h_{−1} = 0 adds nothing)."""
         t, n, width = du.shape
-        return hidden[:-1].reshape((t - 1) * n, -1).T @ du[1:].reshape((t - 1) * n, width)
+        return hidden[:-1].reshape(-1, hidden.shape[2]).T @ du[1:].reshape(-1, width)
 
     def _output(self):
         """Every hidden state as (N, T, U) (a view of the time-major store), or the last."""

@@ -46,14 +46,12 @@ def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIB
     if not norms:
         return
     saved = [layer.momentum for layer in norms]
-    dtype = backend.float_dtype()
     try:
-        for k, (x, _, _) in enumerate(batches.epoch(epoch)):
+        for k, (h, _, _) in enumerate(batches.epoch(epoch)):
             if k == max_batches:
                 break
             for layer in norms:
                 layer.momentum = k / (k + 1)
-            h = backend.to_device(x, dtype)
             for layer in model.layers:
                 h = layer.forward(h, training=isinstance(layer, nn.BatchNorm))
     finally:
@@ -92,7 +90,6 @@ class Trainer:
                        enabled=self.progress)
         start = tick = time.perf_counter()
         for x, y, _ in batches.epoch(epoch):
-            x = backend.to_device(x, dtype)
             y = backend.to_device(y, dtype if self.multilabel else None)
             got_batch = time.perf_counter()
             logits = self.model.forward(x, training=True)

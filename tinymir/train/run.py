@@ -205,7 +205,7 @@ def make_optimizer(name: str, model, lr: float, recipe: dict):
 def slice_logits(model, batches) -> np.ndarray:
     out = []
     for x, _, _ in batches.epoch():
-        out.append(backend.to_host(model.forward(backend.to_device(x, backend.float_dtype()))))
+        out.append(backend.to_host(model.forward(x)))
     return np.concatenate(out)
 
 
