@@ -205,3 +205,15 @@ def test_svm_gamma_scale_on_constant_features_is_one():
     model = SVC().fit(X, np.repeat([0, 1], 5))
     assert model.gamma_ == 1.0
     assert np.isfinite(backend.to_host(model.decision_function(X))).all()
+
+
+@pytest.mark.parametrize("make", [lambda: SVC(), lambda: KNeighborsClassifier(n_neighbors=3),
+                                  lambda: LogisticRegression()])
+def test_predict_with_proba_equals_predict_and_predict_proba(make):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
+    model = make().fit(X, y)
+    predicted, proba = model.predict_with_proba(X)
+    np.testing.assert_array_equal(predicted, model.predict(X))
+    np.testing.assert_allclose(backend.to_host(proba), backend.to_host(model.predict_proba(X)))

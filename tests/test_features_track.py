@@ -155,3 +155,13 @@ def test_real_music_excerpts_match_librosa(shared_data):
         assert relative_error(mfcc[clip], expected) <= 1e-4
         np.testing.assert_allclose(values[clip], librosa_track_features(y[clip], SR),
                                    rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"sr": 11025}, "Nyquist"),
+    ({"n_fft": 32}, "no frequency bin"),
+])
+def test_track_parameters_that_spectral_contrast_cannot_use_are_refused_up_front(options, message):
+    with pytest.raises(ValueError, match=message):
+        F.FeatureParams(kind="track", **options)
+    F.FeatureParams(kind="mel", **options)          # other kinds do not need the octave bands

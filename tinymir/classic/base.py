@@ -63,9 +63,13 @@ class Classifier:
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(X, y) first")
 
     def predict(self, X):
+        return self.predict_with_proba(X)[0]
+
+    def predict_with_proba(self, X):
+        """``(predict(X), predict_proba(X))`` from one pass over ``X``."""
         proba = self.predict_proba(X)
         xp = backend.array_module(proba)
-        return self.classes_[backend.to_host(xp.argmax(proba, axis=1))]
+        return self.classes_[backend.to_host(xp.argmax(proba, axis=1))], proba
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()

@@ -55,8 +55,8 @@ def evaluate_baselines(features, labels, folds, names=tuple(SEED_BASELINES), see
     """Fit each named baseline on every ``(train_idx, test_idx)`` fold and score it.
 
     ``labels`` are class indices ``0..C-1``; ``progress`` (optional) gets ``advance()`` after
-    each model-fold. Fit time includes standardising; predict time is ``predict_proba`` (the
-    class is its argmax, except the SVM's, taken from its decision values).
+    each model-fold. Fit time includes standardising; predict time is ``predict_with_proba``
+    (class and probabilities from one pass).
     """
     unknown = [name for name in names if name not in SEED_BASELINES]
     if unknown:
@@ -76,9 +76,8 @@ def evaluate_baselines(features, labels, folds, names=tuple(SEED_BASELINES), see
             result.fit_seconds += time.perf_counter() - start
             start = time.perf_counter()
             test_features = scaler.transform(features[test])
-            proba = backend.to_host(model.predict_proba(test_features))
-            predicted = (backend.to_host(model.predict(test_features)) if name == "SVM"
-                         else model.classes_[proba.argmax(axis=1)])
+            predicted, proba = model.predict_with_proba(test_features)
+            proba = backend.to_host(proba)
             result.predict_seconds += time.perf_counter() - start
             scores = np.zeros((len(test), n_classes))
             scores[:, model.classes_] = proba          # a class absent from a training fold

@@ -147,7 +147,17 @@ class SVC(Classifier):
         return self.classes_[backend.to_host(xp.argmax(decision, axis=1))]
 
     def predict_proba(self, X):
+        return self._platt_proba(self.decision_function(X))
+
+    def predict_with_proba(self, X):
+        """The class of the largest decision value and the Platt probabilities, from one
+        kernel evaluation against the support vectors."""
         decision = self.decision_function(X)
+        xp = backend.array_module(decision)
+        return (self.classes_[backend.to_host(xp.argmax(decision, axis=1))],
+                self._platt_proba(decision))
+
+    def _platt_proba(self, decision):
         xp = backend.array_module(decision)
         slope, offset = (backend.to_device(v, decision.dtype) for v in self.platt_)
         proba = 1 / (1 + xp.exp(slope * decision + offset))

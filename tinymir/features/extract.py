@@ -26,6 +26,7 @@ from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
 from tinymir.features.mel import mel_frames
+from tinymir.features.spectral import contrast_bands
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import feature_names, track_features
 
@@ -69,6 +70,8 @@ class FeatureParams:
         if not 0 <= self.fmin < fmax <= self.sr / 2:
             raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, "
                              f"fmax={self.fmax}, sr={self.sr}")
+        if self.kind == "track":       # its spectral contrast needs octave bands up to 12.8 kHz
+            contrast_bands(self.sr, 1 + self.n_fft // 2)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

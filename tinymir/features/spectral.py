@@ -120,6 +120,9 @@ def contrast_bands(sr: float, n_bins: int, fmin: float = 200.0, n_bands: int = 6
     bands = []
     for k, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
         inside = np.flatnonzero((freq >= low) & (freq <= high))
+        if inside.size == 0:
+            raise ValueError(f"spectral contrast band {low:g}-{high:g} Hz holds no frequency bin "
+                             f"of a {2 * (n_bins - 1)}-point FFT: use a larger n_fft")
         first = inside[0] - 1 if k > 0 else inside[0]
         last = n_bins - 1 if k == n_bands else inside[-1]
         count = last - first + 1

@@ -23,6 +23,7 @@ from tinymir.data.segments import aggregate_by_track
 from .evaluate import probabilities
 from .inputs import (extract_tracks, slice_batches, slice_tracks, standardizer_from_json,
                      track_features)
+from .report import HEADLINE_SINGLE, HEADLINE_TAGS
 from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
 
 BATCH_SIZE = 64
@@ -127,11 +128,7 @@ def describe(report: dict) -> str:
     """The evaluation as a few lines of text."""
     lines = [f"{report['arch']} ({report['model']}) on {report['data']}, {report['part']} "
              f"({report['n_tracks']} tracks, {len(report['skipped'])} skipped)"]
-    keys = (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("macro_f1", "macro F1"),
-            ("binary_accuracy", "binary accuracy"),
-            ("all_zeros_binary_accuracy", "all-zeros binary accuracy")) if report["multilabel"] \
-        else (("accuracy", "accuracy"), ("macro_f1", "macro F1"), ("roc_auc", "ROC-AUC"),
-              ("pr_auc", "PR-AUC"))
+    keys = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
     for level in ("slices", "tracks"):
         result = report[level]
         lines.append(f"  {level:<7} " + ", ".join(f"{name} {result[key]:.4f}"
