@@ -39,6 +39,7 @@ import numpy as np
 from tinymir import audio, backend
 from tinymir.features import FeatureParams
 from tinymir.features.files import batch_features, file_features, load_clip
+from tinymir.atomic import write_atomically
 from tinymir.progress import Progress
 
 from .table import DatasetError, Track
@@ -82,18 +83,6 @@ def entry_name(identity: dict) -> str:
     text = f"{identity['path']}\0{identity['size']}\0{identity['mtime_ns']}"
     digest = hashlib.sha1(text.encode()).hexdigest()[:24]
     return f"{digest[:2]}/{digest}.npy"
-
-
-def write_atomically(path: Path, save) -> None:
-    """Call ``save(handle)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        with open(temp, "wb") as handle:
-            save(handle)
-        os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
 
 
 def _extract_to(path: str, params_dict: dict, target: str):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tinymir.atomic import write_atomically
+
 from .sequential import Sequential, StateDictError
 
 FORMAT_VERSION = 1
@@ -37,9 +39,8 @@ def save(path, model: Sequential, metadata: dict | None = None) -> Path:
               "__config__": np.array(json.dumps(model.get_config())),
               "__metadata__": np.array(metadata_json)}
     arrays.update(model.state_dict())
-    with open(path, "wb") as handle:      # a file handle keeps numpy from appending ".npz"
-        np.savez(handle, **arrays)
-    return path
+    # A file handle keeps numpy from appending ".npz"; a kill mid-write leaves the old file.
+    return write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
 
 def load(path):

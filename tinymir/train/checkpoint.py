@@ -10,12 +10,12 @@ over it, so a run killed while saving leaves the previous checkpoint intact.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from tinymir import backend
+from tinymir.atomic import write_atomically
 
 TREE_KEY = "__tree__"
 
@@ -60,12 +60,8 @@ def save_state(path, state: dict) -> None:
     path = Path(path)
     arrays: dict = {}
     tree = _flatten(state, "", arrays)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, **{TREE_KEY: np.array(json.dumps(tree))}, **arrays)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, lambda handle: np.savez(
+        handle, **{TREE_KEY: np.array(json.dumps(tree))}, **arrays))
 
 
 def load_state(path) -> dict:
