@@ -251,3 +251,9 @@ def test_orthogonal_recurrent_kernel_and_open_forget_gate():
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(8), atol=1e-5)   # (8, 32) rows
     bias = backend.to_host(lstm.params["bias"].value)
     assert np.all(bias[8:16] == 1) and np.all(bias[:8] == 0) and np.all(bias[16:] == 0)
+
+
+def test_shape_errors_of_time_layers_name_the_layer_and_its_own_input():
+    model = nn.Sequential([nn.Conv1D(2, 3), nn.MaxPool1D(8)])
+    with pytest.raises(nn.ShapeError, match=r"'maxpool1d_1' \(MaxPool1D\) cannot take input \(2, 3\)"):
+        model.build((4, 5))

@@ -22,7 +22,7 @@ import numpy as np
 from tinymir import backend
 
 from .init import check_initializer, initialize
-from .layer import Layer, ShapeError, pair, register
+from .layer import Layer, ShapeError, pair, register, time_layer_shape
 from .windows import check_padding, col2im, im2col, output_size, pad2d, resolve_padding, unpad2d
 
 
@@ -173,9 +173,7 @@ class Conv1D(Layer):
 
     def output_shape(self, input_shape):
         self.check_ndim(input_shape)
-        c, t = input_shape
-        f, _, to = self.conv.output_shape((c, 1, t))
-        return f, to
+        return time_layer_shape(self, self.conv, input_shape)
 
     def _build(self, input_shape, rng):
         c, t = input_shape

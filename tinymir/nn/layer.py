@@ -33,6 +33,19 @@ class ShapeError(ValueError):
     """An input whose shape a layer cannot take; the message names the layer and the shapes."""
 
 
+def time_layer_shape(outer, inner, input_shape):
+    """Output shape of a 1-D layer ``outer`` that runs the 2-D layer ``inner`` on ``(C, 1, T)``:
+    ``(C_out, T_out)``; a shape error names ``outer`` and the 1-D input, not the 2-D view."""
+    c, t = input_shape
+    try:
+        c_out, _, t_out = inner.output_shape((c, 1, t))
+    except ShapeError as exc:
+        reason = str(exc).split("): ", 1)[-1]
+        raise ShapeError(f"layer {outer.name!r} ({type(outer).__name__}) cannot take input "
+                         f"{tuple(input_shape)}: {reason}") from None
+    return c_out, t_out
+
+
 class Param:
     """A trainable tensor: ``value`` and ``grad`` (same shape, same device and dtype)."""
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from tinymir import backend
 
-from .layer import Layer, ShapeError, pair, register
+from .layer import Layer, ShapeError, pair, register, time_layer_shape
 from .windows import offset_slice, output_size, pad2d, resolve_padding, unpad2d
 
 
@@ -210,8 +210,7 @@ class _Pool1D(Layer):
 
     def output_shape(self, input_shape):
         self.check_ndim(input_shape)
-        c, _, t = self.pool.output_shape((input_shape[0], 1, input_shape[1]))
-        return c, t
+        return time_layer_shape(self, self.pool, input_shape)
 
     def _forward(self, x, training):
         return self.pool._forward(x[:, :, None, :], training)[:, :, 0, :]
