@@ -22,7 +22,7 @@ from tinymir.audio import synth
 from tinymir.data import read_dataset
 from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
-from tinymir.data.segments import make_segments, seconds_to_frames
+from tinymir.data.segments import clip_frames, make_segments
 from tinymir.data.splits import check_no_leak, stratified_split
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
@@ -42,7 +42,7 @@ def main(folder: Path, cache_root: Path):
     print(report.summary())
 
     view = cache.tracks(table.ids)                         # view[i]: memmap (96, frames)
-    frames = seconds_to_frames(3.0, params.sr, params.hop_length)
+    frames = clip_frames(3.0, params.sr, params.hop_length)       # 130, as a 3 s clip gives
     segments = {part: make_segments(view.frame_counts(), frames, overlap=0.5, tracks=idx)
                 for part, idx in split.items()}
     print("segments per side:", {part: len(s) for part, s in segments.items()})

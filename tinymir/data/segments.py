@@ -42,8 +42,14 @@ class Segments:
 
 
 def seconds_to_frames(seconds: float, sr: int, hop_length: int) -> int:
-    """Number of feature frames covering ``seconds``: ``round(seconds * sr / hop_length)``."""
+    """A duration as a frame offset: ``round(seconds * sr / hop_length)`` hops."""
     return int(round(seconds * sr / hop_length))
+
+
+def clip_frames(seconds: float, sr: int, hop_length: int) -> int:
+    """Frames of a clip ``seconds`` long (centred STFT, as librosa):
+    ``1 + floor(seconds * sr) // hop_length`` — 130 for 3 s at 22 050 Hz, hop 512."""
+    return 1 + int(seconds * sr) // hop_length
 
 
 def window_starts(n_frames: int, frames: int, hop: int, head: int = 0, tail: int = 0,

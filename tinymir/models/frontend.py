@@ -15,8 +15,9 @@ so 3 s at 22 050 Hz with hop 512 is 130 frames (seed 000's 128 x 130 mel input) 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
+
+from tinymir.data.segments import clip_frames, seconds_to_frames
 
 FEATURE_KINDS = ("mel", "stft", "mfcc")
 
@@ -64,7 +65,7 @@ class FrontEnd:
 
     @property
     def segment_frames(self) -> int:
-        return 1 + int(self.segment * self.sample_rate) // self.hop_length
+        return clip_frames(self.segment, self.sample_rate, self.hop_length)
 
     @property
     def hop_frames(self) -> int:
@@ -80,7 +81,10 @@ class FrontEnd:
         return (1, self.n_bins, self.segment_frames)
 
     def seconds_to_frames(self, seconds: float) -> int:
-        return int(math.floor(seconds * self.sample_rate / self.hop_length))
+        return seconds_to_frames(seconds, self.sample_rate, self.hop_length)
+
+    def clip_frames(self, seconds: float) -> int:
+        return clip_frames(seconds, self.sample_rate, self.hop_length)
 
     def replace(self, **overrides) -> "FrontEnd":
         """A copy with some fields changed; ``None`` values are ignored (unset CLI options)."""

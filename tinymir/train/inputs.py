@@ -47,7 +47,7 @@ def frame_view(feats, front: FrontEnd):
     ``feats`` (memory maps stay lazy), a copy only for a track shorter than one slice."""
     n, frames = feats.shape[1], front.segment_frames
     if front.center:
-        keep = 1 + front.seconds_to_frames(front.center)
+        keep = front.clip_frames(front.center)
         if n > keep:
             start = (n - keep) // 2
             feats, n = feats[:, start:start + keep], keep
