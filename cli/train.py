@@ -49,6 +49,21 @@ def dataset_options(f):
     return f
 
 
+def cache_options(command):
+    """``--cache DIR``, ``--no-cache`` and ``--jobs N`` (shared by train and evaluate)."""
+    for option in reversed((
+            click.option("--cache", type=click.Path(file_okay=False), default=DEFAULT_CACHE,
+                         show_default="$TINYMIR_CACHE, else ~/.cache/tinymir",
+                         help="Feature cache folder (features are computed once per file "
+                              "and parameters)."),
+            click.option("--no-cache", is_flag=True,
+                         help="Compute the features in memory instead."),
+            click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                         help="Processes computing features for the cache."))):
+        command = option(command)
+    return command
+
+
 @click.command("train")
 @click.argument("data", type=click.Path(), required=False)
 @click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
@@ -81,12 +96,7 @@ def dataset_options(f):
               help="RUN_DIR (default: runs/<arch>).")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Continue the run in this RUN_DIR after its last completed epoch.")
-@click.option("--cache", type=click.Path(file_okay=False), default=DEFAULT_CACHE,
-              show_default="$TINYMIR_CACHE, else ~/.cache/tinymir",
-              help="Feature cache folder (features are computed once per file and parameters).")
-@click.option("--no-cache", is_flag=True, help="Compute the features in memory instead.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes computing features for the cache.")
+@cache_options
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
 def train_command(data, arch, features, segment, overlap, split, fold, epochs, batch_size, lr,
@@ -128,12 +138,14 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
               help="Which tracks of DATA: all, or one part of the split the model was "
                    "trained with (recomputed from its name and seed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@cache_options
 @dataset_options
-def evaluate_command(model, data, part, as_json, dataset, label_column, tags_column, min_count,
-                     top_n):
+def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
+                     tags_column, min_count, top_n):
     """Score MODEL on the tracks of DATA: slice- and track-level metrics."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
+                                     cache_root=None if no_cache else cache, jobs=jobs,
                                      reader_options=reader_options(label_column, tags_column,
                                                                    min_count, top_n))
     except USER_ERRORS as exc:

@@ -67,13 +67,16 @@ def test_predict_prints_top_labels_per_file_and_json(trained, demo):
 
 def test_evaluate_scores_the_test_part_again(trained, demo):
     out, _ = trained
-    result = invoke("evaluate", out / "model.npz", demo, "--part", "test", "--json")
+    entries = sorted((out / "cache").glob("*/features/*/*.npy"))
+    result = invoke("evaluate", out / "model.npz", demo, "--part", "test", "--json",
+                    "--cache", out / "cache")
     assert result.exit_code == 0, result.stderr
+    assert sorted((out / "cache").glob("*/features/*/*.npy")) == entries   # training's cache reused
     evaluated = json.loads(result.stdout)
     report = json.loads((out / "report.json").read_text())
     assert evaluated["tracks"]["accuracy"] == pytest.approx(
         report["results"]["test"]["tracks"]["accuracy"])
-    text = invoke("evaluate", out / "model.npz", demo).output
+    text = invoke("evaluate", out / "model.npz", demo, "--no-cache").output
     assert "slices" in text and "tracks" in text
 
 

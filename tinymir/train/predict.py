@@ -74,11 +74,12 @@ class Predictor:
 
 
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
-             reader_options: dict | None = None) -> dict:
+             reader_options: dict | None = None, cache_root=None, jobs: int = 1) -> dict:
     """Slice- and track-level metrics of the model file on the tracks of ``data``.
 
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
-    was trained with (same method and seed) and score that part only.
+    was trained with (same method and seed) and score that part only. With ``cache_root``
+    the features come from (and go to) the feature cache that training uses.
     """
     predictor = Predictor.load(model_path)
     meta = predictor.metadata
@@ -106,7 +107,7 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
         targets = np.array([index[t.labels[0]] for t in table.tracks], np.int64)
     start = time.perf_counter()
     part_feats, skipped = extract_tracks([table.tracks[int(t)] for t in tracks],
-                                         predictor.front, progress=False)
+                                         predictor.front, cache_root, jobs, progress=False)
     feats = [None] * len(table)
     for t, f in zip(tracks, part_feats):
         feats[int(t)] = f
