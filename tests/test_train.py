@@ -10,7 +10,8 @@ from tinymir.train.callbacks import BestEpoch, EarlyStopping
 from tinymir.train.checkpoint import CheckpointError, load_state, save_state
 from tinymir.train.evaluate import (choose_thresholds, multilabel_report, probabilities,
                                     single_label_report)
-from tinymir.train.inputs import fit_standardizer, slice_batches, slice_tracks
+from tinymir.data.standardize import Standardizer
+from tinymir.train.inputs import slice_batches, slice_tracks
 
 
 def test_state_round_trips_nested_arrays_and_big_ints(tmp_path):
@@ -75,7 +76,7 @@ def test_slices_stay_in_their_track_and_short_tracks_have_none():
 def test_batches_are_standardised_with_training_statistics_and_reshuffled_per_epoch():
     feats = tiny_tracks()
     split = Split("two and one", {"train": [0, 1], "test": [2]})
-    standardize = fit_standardizer(feats, split)
+    standardize = Standardizer.fit_split(split, feats)
     train = np.concatenate([feats[0], feats[1]], axis=1)
     assert np.allclose(standardize.mean, train.mean(axis=1), atol=1e-6)
     front = models.FrontEnd(n_mels=4, segment=2 * 512 / 22050)   # 3 frames every 2

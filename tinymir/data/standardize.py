@@ -52,13 +52,15 @@ class Standardizer:
         """Fit on ``features[t]`` for the tracks ``t`` of ``split[part]`` only.
 
         ``features`` is indexable by track index (a list of arrays, or
-        :meth:`FeatureCache.tracks <tinymir.data.cache.FeatureCache.tracks>`).
+        :meth:`FeatureCache.tracks <tinymir.data.cache.FeatureCache.tracks>`); a track whose
+        features are ``None`` (an unreadable file) is left out.
         """
         if part not in split:
             raise SplitError(f"split {getattr(split, 'name', '')!r} has no part {part!r} "
                              f"(it has {', '.join(split)})")
         name = f"{part} part of {getattr(split, 'name', 'split')}"
-        return cls.fit((features[int(t)] for t in split[part]), feature_axis, eps, name)
+        present = (features[int(t)] for t in split[part])
+        return cls.fit((f for f in present if f is not None), feature_axis, eps, name)
 
     def transform(self, x):
         """``(x - mean) / std`` on NumPy or CuPy ``x``, in ``x``'s floating dtype."""
@@ -70,11 +72,11 @@ class Standardizer:
         return (x - mean) / std
 
     def to_dict(self) -> dict:
-        """Arrays and settings, for saving next to a model (``np.savez(**s.to_dict())``)."""
-        return {"mean": self.mean, "std": self.std, "feature_axis": np.int64(self.feature_axis),
-                "fitted_on": np.str_(self.fitted_on)}
+        """Plain lists and scalars: JSON-able (model metadata) and ``np.savez``-able."""
+        return {"mean": np.asarray(self.mean).tolist(), "std": np.asarray(self.std).tolist(),
+                "feature_axis": int(self.feature_axis), "fitted_on": str(self.fitted_on)}
 
     @classmethod
     def from_dict(cls, values) -> "Standardizer":
         return cls(np.asarray(values["mean"], np.float32), np.asarray(values["std"], np.float32),
-                   int(values["feature_axis"]), str(values["fitted_on"]))
+                   int(values.get("feature_axis", -2)), str(values.get("fitted_on", "")))

@@ -96,23 +96,6 @@ def slice_tracks(feats: list, front: FrontEnd, tracks=None) -> Segments:
     return make_segments(counts, front.segment_frames, hop=front.hop_frames, tracks=readable)
 
 
-def fit_standardizer(feats: list, split, part: str = "train") -> Standardizer:
-    """Per-bin statistics of the readable tracks of ``split[part]``."""
-    used = [int(t) for t in split[part] if feats[int(t)] is not None]
-    return Standardizer.fit((feats[t] for t in used), feature_axis=-2,
-                            fitted_on=f"{part} part of {split.name}")
-
-
-def standardizer_to_json(standardize: Standardizer) -> dict:
-    return {"mean": standardize.mean.tolist(), "std": standardize.std.tolist(),
-            "fitted_on": standardize.fitted_on}
-
-
-def standardizer_from_json(d: dict) -> Standardizer:
-    return Standardizer(np.asarray(d["mean"], np.float32), np.asarray(d["std"], np.float32),
-                        -2, d.get("fitted_on", ""))
-
-
 def slice_batches(feats: list, slices: Segments, targets, standardize: Standardizer,
                   batch_size: int = 128, seed: int = 0, shuffle: bool = True) -> BatchIterator:
     """Mini-batches ``(x, y, track)`` of slices, ``x`` standardised and of shape

@@ -17,12 +17,11 @@ import time
 import numpy as np
 
 from tinymir import models, nn
-
 from tinymir.data.segments import aggregate_by_track
+from tinymir.data.standardize import Standardizer
 
 from .evaluate import probabilities
-from .inputs import (extract_tracks, slice_batches, slice_tracks, standardizer_from_json,
-                     track_features)
+from .inputs import extract_tracks, slice_batches, slice_tracks, track_features
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
 from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
 
@@ -42,7 +41,7 @@ class Predictor:
         self.front = models.FrontEnd.from_dict(metadata["front"])
         self.classes = list(metadata["classes"])
         self.multilabel = bool(metadata["multilabel"])
-        self.standardize = standardizer_from_json(metadata["standardize"])
+        self.standardize = Standardizer.from_dict(metadata["standardize"])
         self.aggregate = metadata.get("aggregate", "mean")
         self.thresholds = np.asarray(metadata.get("thresholds", [0.5] * len(self.classes)))
         expected = tuple(model.input_shape)

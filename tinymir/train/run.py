@@ -24,13 +24,13 @@ from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
 from tinymir.data.balance import class_weights
 from tinymir.data.segments import aggregate_by_track
+from tinymir.data.standardize import Standardizer
 
 from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
-from .inputs import (extract_tracks, fit_standardizer, slice_batches, slice_tracks,
-                     standardizer_to_json)
+from .inputs import extract_tracks, slice_batches, slice_tracks
 from .loop import Trainer
 
 SPLITS = ("random", "group", "filtered", "official", "kfold")
@@ -276,7 +276,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     prepared = prepare(config, stream if progress else None)
     front = prepared.front
     n_out = len(prepared.classes)
-    standardize = fit_standardizer(prepared.feats, prepared.split)
+    standardize = Standardizer.fit_split(prepared.split, prepared.feats)
     model = models.build(config.arch, n_out, front=front, seed=config.seed,
                          **config.arch_options())
     loss = make_loss(prepared, config.class_weights)
@@ -339,7 +339,7 @@ def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
 def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict:
     return {"tinymir_model": 1, "arch": config.arch, "arch_options": config.arch_options(),
             "front": prepared.front.to_dict(), "classes": prepared.classes,
-            "multilabel": prepared.multilabel, "standardize": standardizer_to_json(standardize),
+            "multilabel": prepared.multilabel, "standardize": standardize.to_dict(),
             "aggregate": config.aggregate, "split": prepared.split.name,
             "split_method": config.split, "fold": config.fold,
             "data": str(config.data), "seed": config.seed}
