@@ -72,7 +72,7 @@ def tinymir_step(model, input_shape):
 
     def step():
         loss.forward(model.forward(x, training=True), y)
-        model.backward(loss.backward())
+        model.backward(loss.backward(), input_grad=False)
         optimizer.step()
 
     return step, backend.synchronize

@@ -257,3 +257,27 @@ def test_shape_errors_of_time_layers_name_the_layer_and_its_own_input():
     model = nn.Sequential([nn.Conv1D(2, 3), nn.MaxPool1D(8)])
     with pytest.raises(nn.ShapeError, match=r"'maxpool1d_1' \(MaxPool1D\) cannot take input \(2, 3\)"):
         model.build((4, 5))
+
+
+@pytest.mark.parametrize("first, shape", [
+    (lambda: nn.Dense(3), (4, 5)),
+    (lambda: nn.Conv2D(3, 3, padding="same"), (2, 2, 6, 7)),
+    (lambda: nn.Conv2D(3, 3, stride=2), (2, 2, 7, 7)),
+    (lambda: nn.Conv1D(3, 3), (2, 4, 9)),
+    (lambda: nn.LSTM(3, return_sequences=True), (2, 5, 4)),
+    (lambda: nn.GRU(3, dropout=0.2, seed=1), (2, 5, 4)),
+])
+def test_skipping_the_input_gradient_leaves_parameter_gradients_unchanged(first, shape):
+    def gradients(input_grad):
+        model = nn.Sequential([first(), nn.Flatten(), nn.Dense(2)]).build(shape[1:], seed=0)
+        x = batch(shape)
+        out = model.forward(x, training=True)
+        dx = model.backward(backend.xp().ones_like(out), input_grad=input_grad)
+        return dx, {name: backend.to_host(p.grad) for name, p in model.parameters()}
+
+    dx_full, full = gradients(True)
+    dx_none, skipped = gradients(False)
+    assert dx_full.shape == shape and dx_none is None
+    assert full.keys() == skipped.keys()
+    for name in full:
+        np.testing.assert_array_equal(full[name], skipped[name], err_msg=name)

@@ -11,7 +11,7 @@ Every layer is readable in one sitting and proven by finite differences
     model.build((1, 128, 130), seed=0)
     loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
     loss.forward(model.forward(x, training=True), labels)   # x on the device, float32
-    model.backward(loss.backward())
+    model.backward(loss.backward(), input_grad=False)
     optimizer.step()
     nn.save("model.npz", model, {"classes": names})
 """

@@ -43,8 +43,9 @@ def conv2d_forward(xpad, kernel4d, bias, stride):
     return xp.add(y, bias[:, None, None], out=xp.empty(y.shape, dtype=y.dtype)), cols
 
 
-def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride):
-    """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`, given its columns."""
+def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
+    """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`, given its columns;
+    dx_padded is None when ``input_grad`` is false."""
     f, c, kh, kw = kernel4d.shape
     g = grad_out.transpose(1, 0, 2, 3).reshape(f, -1)     # (F, N·Ho·Wo)
     # dK̂ = dY X̂ᵀ has a huge inner dimension (N·Ho·Wo); OpenBLAS is several times faster when
@@ -52,6 +53,8 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride):
     dkernel = (cols @ g.T).T if cols.shape[0] >= f else g @ cols.T
     dkernel = dkernel.reshape(kernel4d.shape)
     dbias = grad_out.sum(axis=(0, 2, 3))                 # faster than over g's long rows
+    if not input_grad:
+        return None, dkernel, dbias
     if stride == (1, 1) and f <= c:
         return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
     dcols = kernel4d.reshape(f, -1).T @ g
@@ -135,12 +138,12 @@ class Conv2D(Layer):
     def _backward(self, grad_out):
         dxpad, dkernel, dbias = conv2d_backward(self.cols, self.padded_shape,
                                                 self.params["kernel"].value, grad_out,
-                                                self.stride)
+                                                self.stride, self.input_grad_needed)
         self.params["kernel"].grad = dkernel
         if self.use_bias:
             self.params["bias"].grad = dbias
         self.cols = None
-        return unpad2d(dxpad, self.pads)
+        return None if dxpad is None else unpad2d(dxpad, self.pads)
 
     def get_config(self):
         return {"filters": self.filters, "kernel_size": list(self.kernel_size),
@@ -185,7 +188,9 @@ class Conv1D(Layer):
         return y[:, :, 0, :]
 
     def _backward(self, grad_out):
-        return self.conv._backward(grad_out[:, :, None, :])[:, :, 0, :]
+        self.conv.input_grad_needed = self.input_grad_needed
+        grad_in = self.conv._backward(grad_out[:, :, None, :])
+        return None if grad_in is None else grad_in[:, :, 0, :]
 
     def get_config(self):
         cfg = self.conv.get_config()

@@ -48,9 +48,8 @@ class Dense(Layer):
         self.params["kernel"].grad = self.x.T @ grad_out
         if self.use_bias:
             self.params["bias"].grad = grad_out.sum(axis=0)
-        grad_in = grad_out @ self.params["kernel"].value.T
         self.x = None
-        return grad_in
+        return grad_out @ self.params["kernel"].value.T if self.input_grad_needed else None
 
     def get_config(self):
         return {"units": self.units, "l2": self.l2, "init": self.init,

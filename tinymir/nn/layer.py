@@ -4,6 +4,7 @@ A layer is a small object with two passes::
 
     y = layer.forward(x, training)     # caches only what backward needs
     dx = layer.backward(dy)            # fills param.grad (overwrites), returns dL/dx
+    layer.backward(dy, input_grad=False)   # the same, for a first layer: dx is not needed
 
 ``params`` maps a name to a :class:`Param` (the value and its gradient), ``buffers`` maps a
 name to an array that is state but not trained (BatchNorm's running statistics, Dropout's
@@ -82,6 +83,7 @@ class Layer:
 
     kernel_names: tuple = ()   # the params the L2 penalty applies to (Keras kernel_regularizer)
     input_ndim: int | tuple | None = None  # accepted rank without batch axis (None = any)
+    input_grad_needed = True   # set by backward(); layers whose dx costs a product may skip it
 
     def __init__(self, name: str | None = None, l2: float = 0.0):
         if l2 < 0:
@@ -134,14 +136,20 @@ class Layer:
                              f"(batch shape {tuple(x.shape)})")
         return self._forward(x, training)
 
-    def backward(self, grad_out):
-        """Given ``dL/dy``, set every ``param.grad`` (overwriting) and return ``dL/dx``."""
+    def backward(self, grad_out, input_grad: bool = True):
+        """Given ``dL/dy``, set every ``param.grad`` (overwriting) and return ``dL/dx``.
+
+        ``input_grad=False`` says nobody needs ``dL/dx`` (the input is data, not the output of
+        another layer, like ``requires_grad=False`` on a PyTorch input): layers whose ``dx``
+        costs a matrix product (Dense, Conv1D/2D, LSTM, GRU) skip it, and ``None`` is returned.
+        """
+        self.input_grad_needed = input_grad
         grad_in = self._backward(grad_out)
         if self.l2:
             for name in self.kernel_names:
                 p = self.params[name]
                 p.grad += (2.0 * self.l2) * p.value
-        return grad_in
+        return grad_in if input_grad else None
 
     def _forward(self, x, training):
         raise NotImplementedError

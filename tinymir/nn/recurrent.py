@@ -87,13 +87,16 @@ class _Recurrent(Layer):
         return proj.reshape(t, n, -1)
 
     def _input_grads(self, dproj):
-        """From dL/d(x W + b) of every step (T, N, G): set dW, db and return dL/dx (N, T, F)."""
+        """From dL/d(x W + b) of every step (T, N, G): set dW, db and return dL/dx (N, T, F)
+        (None when the layer's input needs no gradient)."""
         t, n, width = dproj.shape
         flat = dproj.reshape(t * n, width)
         self.params["kernel"].grad = self.x_time_major.T @ flat
         self.params["bias"].grad = flat.sum(axis=0)
-        dx = (flat @ self.params["kernel"].value.T).reshape(t, n, -1).transpose(1, 0, 2)
         self.x_time_major = None
+        if not self.input_grad_needed:
+            return None
+        dx = (flat @ self.params["kernel"].value.T).reshape(t, n, -1).transpose(1, 0, 2)
         return self.input_dropout.backward(dx)
 
     def _recurrent_grad(self, hidden, du):

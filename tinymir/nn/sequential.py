@@ -5,7 +5,7 @@
     model.build((1, 128, 130), seed=0)
     print(model.summary())
     logits = model.forward(x, training=True)
-    model.backward(loss.backward())
+    model.backward(loss.backward(), input_grad=False)     # the input is data: no dL/dx
 
 Forward is ``y = f_L(… f_2(f_1(x)))``; backward applies the chain rule in reverse,
 ``dx = J_1ᵀ(… J_Lᵀ dy)``, each layer filling its own parameter gradients on the way.
@@ -104,9 +104,14 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, grad):
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
+    def backward(self, grad, input_grad: bool = True):
+        """dL/d(input) from dL/d(output), filling every parameter gradient on the way.
+
+        A training step passes ``input_grad=False``: its input is data, so the first layer
+        skips ``dx`` (for a first convolution that is a product as large as its forward pass)
+        and ``None`` is returned."""
+        for index in range(len(self.layers) - 1, -1, -1):
+            grad = self.layers[index].backward(grad, input_grad or index > 0)
         return grad
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:

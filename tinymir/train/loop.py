@@ -94,7 +94,7 @@ class Trainer:
             got_batch = time.perf_counter()
             logits = self.model.forward(x, training=True)
             batch_loss = float(self.loss.forward(logits, y)) + float(self.model.penalty())
-            self.model.backward(self.loss.backward())
+            self.model.backward(self.loss.backward(), input_grad=False)
             self.optimizer.step()
             n = int(x.shape[0])
             total_loss += batch_loss * n
