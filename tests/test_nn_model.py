@@ -281,3 +281,37 @@ def test_skipping_the_input_gradient_leaves_parameter_gradients_unchanged(first,
     assert full.keys() == skipped.keys()
     for name in full:
         np.testing.assert_array_equal(full[name], skipped[name], err_msg=name)
+
+
+@pytest.mark.parametrize("pool, shape", [
+    (lambda: nn.MaxPool2D((2, 4), stride=2), (3, 1, 8, 14)),
+    (lambda: nn.MaxPool2D(3, stride=2, padding="same"), (3, 1, 7, 9)),
+    (lambda: nn.MaxPool1D(3, stride=2), (3, 2, 11)),
+])
+def test_relu_before_a_max_pool_runs_after_it_with_identical_results(pool, shape):
+    conv = (lambda: nn.Conv2D(2, 3, padding="same")) if len(shape) == 4 else \
+        (lambda: nn.Conv1D(2, 3, padding="same"))
+    model = nn.Sequential([conv(), nn.ReLU(), pool(), nn.Flatten(), nn.Dense(2)])
+    model.build(shape[1:], seed=0)
+    assert model.run_order() == [0, 2, 1, 3, 4]
+    # integer-valued input and kernel: many ties and many windows that are all negative
+    rng = np.random.default_rng(0)
+    x = backend.to_device(rng.integers(-2, 3, shape), backend.float_dtype())
+    kernel = model.layers[0].params["kernel"]
+    kernel.value[...] = backend.to_device(rng.integers(-1, 2, kernel.value.shape),
+                                          backend.float_dtype())
+    out = model.forward(x, training=True)
+    dy = backend.to_device(rng.standard_normal(out.shape), backend.float_dtype())
+    dx = model.backward(dy)
+    grads = {name: backend.to_host(p.grad).copy() for name, p in model.parameters()}
+
+    h = x                                     # the declared order, layer by layer
+    for layer in model.layers:
+        h = layer._forward(h, True)
+    np.testing.assert_array_equal(backend.to_host(h), backend.to_host(out))
+    g = dy
+    for layer in reversed(model.layers):
+        g = layer._backward(g)
+    np.testing.assert_array_equal(backend.to_host(g), backend.to_host(dx))
+    for name, p in model.parameters():
+        np.testing.assert_array_equal(backend.to_host(p.grad), grads[name], err_msg=name)

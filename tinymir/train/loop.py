@@ -52,7 +52,8 @@ def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIB
                 break
             for layer in norms:
                 layer.momentum = k / (k + 1)
-            for layer in model.layers:
+            for index in model.run_order():
+                layer = model.layers[index]
                 h = layer.forward(h, training=isinstance(layer, nn.BatchNorm))
     finally:
         for layer, momentum in zip(norms, saved):
