@@ -4,13 +4,18 @@ Conv2D on (N, C, H, W) with kernel K of shape (F, C, kh, kw):
 
     y[n, f, a, b] = b_f + Σ_{c,i,j} K[f, c, i, j] · xpad[n, c, s_h·a + i, s_w·b + j]
 
-Computed as one GEMM on im2col columns X̂ (C·kh·kw, N·Ho·Wo):  Y = K̂ X̂ with K̂ the kernel
-reshaped to (F, C·kh·kw). Backward, with dY as (F, N·Ho·Wo):
+Computed as GEMMs on im2col columns X̂ (C·kh·kw + 1, N·Ho·Wo), whose last row is ones so
+that the bias is the last column of the kernel matrix K̂ = [K reshaped to (F, C·kh·kw) | b]:
 
-    dK̂ = dY X̂ᵀ,    db = Σ_{n,a,b} dY,    dX̂ = K̂ᵀ dY  then  dx = col2im(dX̂)
+    Y_n = K̂ X̂_n     for each sample n (X̂_n: its Ho·Wo columns; one batched matmul)
+
+Backward, with dY_n the (F, Ho·Wo) gradient of sample n:
+
+    [dK | db] = Σ_n dY_n X̂_nᵀ,    dX̂_n = K̂ᵀ dY_n  then  dx = col2im(dX̂)
 
 (with stride 1 and no more filters than channels, dx is computed as the equivalent full
 correlation of dY with the rotated kernel, which is a faster GEMM; see full_correlation_grad).
+Per-sample products read and write (N, F, Ho·Wo) directly: no transposing copy of the batch.
 
 Backward needs X̂ for dK̂, so the layer keeps the columns (k_h·k_w times the input's size)
 rather than rebuilding them. Conv1D on (N, C, T) is the same with kh = 1.
@@ -29,35 +34,38 @@ from .windows import check_padding, col2im, im2col, output_size, pad2d, resolve_
 def conv2d_forward(xpad, kernel4d, bias, stride):
     """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
 
-    One GEMM (F, C·kh·kw) × (C·kh·kw, N·Ho·Wo), then one copy to (N, F, Ho, Wo) order (with
-    the bias added in the same pass): the element-wise layers and pools after it are several
-    times faster on contiguous data. The columns are returned because backward needs them for dK."""
+    One batched matmul (F, C·kh·kw + 1) × (N, C·kh·kw + 1, Ho·Wo) -> (N, F, Ho·Wo), bias
+    included (the ones row of the columns). The columns are returned because backward needs
+    them for dK."""
     xp = backend.array_module(xpad)
-    f, c, kh, kw = kernel4d.shape
+    f = kernel4d.shape[0]
     n, _, h, w = xpad.shape
+    kh, kw = kernel4d.shape[2:]
     ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
-    cols = im2col(xpad, (kh, kw), stride)
-    y = (kernel4d.reshape(f, c * kh * kw) @ cols).reshape(f, n, ho, wo).transpose(1, 0, 2, 3)
-    if bias is None:
-        return xp.ascontiguousarray(y), cols
-    return xp.add(y, bias[:, None, None], out=xp.empty(y.shape, dtype=y.dtype)), cols
+    cols = im2col(xpad, (kh, kw), stride, ones_row=bias is not None)
+    weights = kernel4d.reshape(f, -1)
+    if bias is not None:
+        weights = xp.concatenate([weights, bias[:, None]], axis=1)
+    per_sample = cols.reshape(cols.shape[0], n, ho * wo).transpose(1, 0, 2)
+    return xp.matmul(weights, per_sample).reshape(n, f, ho, wo), cols
 
 
 def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
     """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`, given its columns;
-    dx_padded is None when ``input_grad`` is false."""
+    dbias is None without a bias (no ones row), dx_padded None when ``input_grad`` is false."""
+    xp = backend.array_module(grad_out)
     f, c, kh, kw = kernel4d.shape
-    g = grad_out.transpose(1, 0, 2, 3).reshape(f, -1)     # (F, N·Ho·Wo)
-    # dK̂ = dY X̂ᵀ has a huge inner dimension (N·Ho·Wo); OpenBLAS is several times faster when
-    # the operand with more rows comes first (measured on the CNN-3 layers), so pick the order.
-    dkernel = (cols @ g.T).T if cols.shape[0] >= f else g @ cols.T
-    dkernel = dkernel.reshape(kernel4d.shape)
-    dbias = grad_out.sum(axis=(0, 2, 3))                 # faster than over g's long rows
+    n = grad_out.shape[0]
+    g = grad_out.reshape(n, f, -1)                                   # dY_n: (F, Ho·Wo)
+    per_sample_t = cols.reshape(cols.shape[0], n, -1).transpose(1, 2, 0)   # X̂_nᵀ
+    dweights = xp.matmul(g, per_sample_t).sum(axis=0)                # (F, C·kh·kw [+ 1])
+    dkernel = dweights[:, :c * kh * kw].reshape(kernel4d.shape)
+    dbias = dweights[:, c * kh * kw] if dweights.shape[1] > c * kh * kw else None
     if not input_grad:
         return None, dkernel, dbias
     if stride == (1, 1) and f <= c:
         return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
-    dcols = kernel4d.reshape(f, -1).T @ g
+    dcols = xp.matmul(kernel4d.reshape(f, -1).T, g)                 # (N, C·kh·kw, Ho·Wo)
     return col2im(dcols, padded_shape, (kh, kw), stride), dkernel, dbias
 
 

@@ -96,6 +96,16 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
     """Route ``grad_out`` back to the arg-max of every window (windows may overlap)."""
     xp = backend.array_module(grad_out)
     count = grad_out.shape[axis]
+    last_axis = grad_out.ndim - 1
+    if size == stride and axis < last_axis and in_shape[axis] == count * size:
+        # windows tile the axis exactly: write all offsets in one contiguous pass through a
+        # (count, size) view of it (several times faster than one strided pass per offset)
+        grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
+        tiles = grad_in.reshape(in_shape[:axis] + (count, size) + in_shape[axis + 1:])
+        offsets = xp.arange(size, dtype=arg.dtype).reshape((size,) + (1,) * (last_axis - axis))
+        xp.multiply(xp.expand_dims(grad_out, axis + 1), xp.expand_dims(arg, axis + 1) == offsets,
+                    out=tiles)
+        return grad_in
     if size >= stride:
         # offsets 0..stride−1 write every cell up to stride·count; only the rest needs zeros
         grad_in = xp.empty(in_shape, dtype=grad_out.dtype)

@@ -7,7 +7,9 @@ the odd row at the bottom (right).
 
 im2col turns (N, C, H, W) into columns (C·kh·kw, N·H_out·W_out) through a strided view
 (one copy, no Python loop over pixels); col2im is its adjoint (the backward pass), the sum
-of kh·kw strided slices: a loop over kernel offsets only.
+of kh·kw strided slices: a loop over kernel offsets only. The products on the columns run
+per sample (a batched matmul: a loop in C), so that they read and write (N, C, H, W) data
+directly, without a transposing copy of the batch.
 """
 from __future__ import annotations
 
@@ -67,9 +69,11 @@ def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
     return x[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
 
 
-def im2col(xpad, kernel: tuple, stride: tuple):
-    """(N, C, Hp, Wp) -> columns (C·kh·kw, N·Ho·Wo): row (c, i, j), column (n, a, b) holds
-    ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that one 2-D GEMM covers the batch."""
+def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
+    """(N, C, Hp, Wp) -> columns (C·kh·kw [+ 1], N·Ho·Wo): row (c, i, j), column (n, a, b)
+    holds ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that the columns of sample n
+    are the slice ``[:, n·Ho·Wo:(n+1)·Ho·Wo]``. ``ones_row`` appends a row of ones, so that a
+    bias is one more column of the kernel matrix (and its gradient one more column of dK)."""
     xp = backend.array_module(xpad)
     n, c, h, w = xpad.shape
     (kh, kw), (sh, sw) = kernel, stride
@@ -77,22 +81,24 @@ def im2col(xpad, kernel: tuple, stride: tuple):
     s0, s1, s2, s3 = xpad.strides
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(c, kh, kw, n, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw))
-    return xp.ascontiguousarray(view).reshape(c * kh * kw, n * ho * wo)
+    rows = c * kh * kw
+    cols = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype)
+    cols[:rows].reshape(view.shape)[...] = view
+    if ones_row:
+        cols[rows] = 1
+    return cols
 
 
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
-    """Adjoint of :func:`im2col`: scatter-add columns back onto a zero (N, C, Hp, Wp).
-
-    The sums run over a (C, N, Hp, Wp) view of the result, the order of the columns; each
-    (n, c) plane is contiguous in both orders, so no transposing copy is needed."""
+    """Adjoint of :func:`im2col` for per-sample columns (N, C·kh·kw, Ho·Wo): scatter-add them
+    back onto a zero (N, C, Hp, Wp), one strided slice per kernel offset."""
     xp = backend.array_module(cols)
     n, c, h, w = padded_shape
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
-    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    cols = cols.reshape(n, c, kh, kw, ho, wo)
     out = xp.zeros(padded_shape, dtype=cols.dtype)
-    channel_major = out.transpose(1, 0, 2, 3)
     for i in range(kh):
         for j in range(kw):
-            offset_slice(channel_major, i, j, (ho, wo), stride)[...] += cols[:, i, j]
+            offset_slice(out, i, j, (ho, wo), stride)[...] += cols[:, :, i, j]
     return out
