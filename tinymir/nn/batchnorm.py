@@ -43,53 +43,51 @@ class BatchNorm(Layer):
         self.buffers["running_var"] = backend.to_device(np.ones(channels), backend.float_dtype())
 
     def _forward(self, x, training):
-        axes = (0,) + tuple(range(2, x.ndim))
-        shape = (1, -1) + (1,) * (x.ndim - 2)       # broadcast a (C,) vector over x
-        gamma = self.params["gamma"].value.reshape(shape)
-        beta = self.params["beta"].value.reshape(shape)
-        self.axes, self.training = axes, training
+        xp = backend.array_module(x)
+        n, c = x.shape[:2]
+        gamma, beta = self.params["gamma"].value[:, None], self.params["beta"].value[:, None]
+        self.shape, self.training = x.shape, training
+        x = x.reshape(n, c, -1)            # (N, C, positions): every statistic is per row c
         if training:
-            xp = backend.array_module(x)
-            # two full-size buffers (x̂, and y which first holds (x − μ)²), updated in place
-            mean = x.mean(axis=axes, keepdims=True)
-            centered = xp.subtract(x, mean)
-            y = xp.multiply(centered, centered)
-            var = y.mean(axis=axes, keepdims=True)
+            count = x.shape[0] * x.shape[2]
+            mean = x.sum(axis=(0, 2)) / count
+            centered = xp.subtract(x, mean[:, None])
+            var = xp.einsum("nck,nck->c", centered, centered) / count   # no (x − μ)² array
             running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
             running_mean *= self.momentum
-            running_mean += (1.0 - self.momentum) * mean.reshape(-1)
+            running_mean += (1.0 - self.momentum) * mean
             running_var *= self.momentum
-            running_var += (1.0 - self.momentum) * var.reshape(-1)
-            self.inv_std = 1.0 / xp.sqrt(var + self.eps)
+            running_var += (1.0 - self.momentum) * var
+            self.inv_std = (1.0 / xp.sqrt(var + self.eps))[:, None]
             centered *= self.inv_std
             self.xhat = centered
-            xp.multiply(self.xhat, gamma, out=y)
-            y += beta
-            return y
-        self.inv_std = 1.0 / backend.array_module(x).sqrt(
-            self.buffers["running_var"].reshape(shape) + self.eps)
-        self.xhat = (x - self.buffers["running_mean"].reshape(shape)) * self.inv_std
-        return self.xhat * gamma + beta
+        else:
+            self.inv_std = (1.0 / xp.sqrt(self.buffers["running_var"] + self.eps))[:, None]
+            self.xhat = (x - self.buffers["running_mean"][:, None]) * self.inv_std
+        y = xp.multiply(self.xhat, gamma)
+        y += beta
+        return y.reshape(self.shape)
 
     def _backward(self, grad_out):
-        shape = self.inv_std.shape
-        gamma = self.params["gamma"].value.reshape(shape)
-        sum_dy = grad_out.sum(axis=self.axes, keepdims=True)
-        sum_dy_xhat = (grad_out * self.xhat).sum(axis=self.axes, keepdims=True)
-        self.params["beta"].grad = sum_dy.reshape(-1)
-        self.params["gamma"].grad = sum_dy_xhat.reshape(-1)
+        xp = backend.array_module(grad_out)
+        gamma = self.params["gamma"].value[:, None]
+        g = grad_out.reshape(self.xhat.shape)
+        sum_dy = g.sum(axis=(0, 2))
+        sum_dy_xhat = xp.einsum("nck,nck->c", g, self.xhat)
+        self.params["beta"].grad = sum_dy
+        self.params["gamma"].grad = sum_dy_xhat
         if self.training:
             # γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M), computed in x̂'s buffer (no longer needed)
-            count = grad_out.size // grad_out.shape[1]
+            count = g.shape[0] * g.shape[2]
             grad_in = self.xhat
-            grad_in *= sum_dy_xhat / count
-            backend.array_module(grad_out).subtract(grad_out, grad_in, out=grad_in)
-            grad_in -= sum_dy / count
+            grad_in *= (sum_dy_xhat / count)[:, None]
+            xp.subtract(g, grad_in, out=grad_in)
+            grad_in -= (sum_dy / count)[:, None]
             grad_in *= gamma * self.inv_std
         else:
-            grad_in = grad_out * (gamma * self.inv_std)
+            grad_in = g * (gamma * self.inv_std)
         self.xhat = None
-        return grad_in
+        return grad_in.reshape(self.shape)
 
     def get_config(self):
         return {"momentum": self.momentum, "eps": self.eps, **super().get_config()}
