@@ -76,23 +76,31 @@ class _Recurrent(Layer):
             self.recurrent_init, (self.units, width), self.units, width, rng))
         self.input_dropout.build(input_shape, rng)
 
-    def _project_inputs(self, x, training):
-        """(N, T, F) -> x W + b for all steps in one GEMM, time-major: (T, N, gates·U)."""
+    def _project_inputs(self, x, training, scale=None):
+        """(N, T, F) -> (x W + b) ⊙ scale for all steps in one GEMM, time-major: (T, N, G).
+
+        The inputs are kept time-major with a column of ones, so that the bias is one more
+        row of W in the GEMM (and db one more row of dW in backward)."""
         xp = backend.array_module(x)
         x = self.input_dropout.forward(x, training)
         n, t, f = x.shape
-        self.x_time_major = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(t * n, f)
-        proj = self.x_time_major @ self.params["kernel"].value
-        proj += self.params["bias"].value
-        return proj.reshape(t, n, -1)
+        inputs = xp.empty((t, n, f + 1), dtype=x.dtype)
+        inputs[:, :, :f] = x.transpose(1, 0, 2)
+        inputs[:, :, f] = 1.0
+        self.x_time_major = inputs.reshape(t * n, f + 1)
+        weights = xp.concatenate([self.params["kernel"].value, self.params["bias"].value[None]])
+        if scale is not None:
+            weights *= scale
+        return (self.x_time_major @ weights).reshape(t, n, -1)
 
     def _input_grads(self, dproj):
         """From dL/d(x W + b) of every step (T, N, G): set dW, db and return dL/dx (N, T, F)
         (None when the layer's input needs no gradient)."""
         t, n, width = dproj.shape
         flat = dproj.reshape(t * n, width)
-        self.params["kernel"].grad = self.x_time_major.T @ flat
-        self.params["bias"].grad = flat.sum(axis=0)
+        dweights = self.x_time_major.T @ flat                  # [dW; db]: (F + 1, G)
+        self.params["kernel"].grad = dweights[:-1]
+        self.params["bias"].grad = dweights[-1]
         self.x_time_major = None
         if not self.input_grad_needed:
             return None
@@ -142,8 +150,7 @@ class LSTM(_Recurrent):
         scale[2 * u:3 * u] = 1.0
         shift = scale.copy()
         shift[2 * u:3 * u] = 0.0
-        proj = self._project_inputs(x, training)
-        proj *= scale
+        proj = self._project_inputs(x, training, scale)
         recurrent = self.params["recurrent_kernel"].value * scale
         t, n, _ = proj.shape
         self.gate_values = gates = xp.empty((t, n, 4 * u), dtype=x.dtype)   # i, f, g, o
@@ -173,14 +180,20 @@ class LSTM(_Recurrent):
         i, f, g, o = (gates[:, :, k * u:(k + 1) * u] for k in range(4))
         # the per-step local derivatives, for all steps at once (outside the time loop):
         #   dz_i = dc·g·i(1−i), dz_f = dc·c_{t−1}·f(1−f), dz_g = dc·i·(1−g²), dz_o = dh·tanh c·o(1−o)
-        coef = xp.empty_like(gates)
-        coef[:, :, :u] = g * i * (1.0 - i)
-        coef[0, :, u:2 * u] = 0.0
-        coef[1:, :, u:2 * u] = self.cells[:-1] * f[1:] * (1.0 - f[1:])
-        coef[:, :, 2 * u:3 * u] = i * (1.0 - g * g)
-        coef[:, :, 3 * u:] = self.tanh_cells * o * (1.0 - o)
-        dc_from_dh = o * (1.0 - self.tanh_cells * self.tanh_cells)
-        forget = f.copy()
+        coef = xp.subtract(1.0, gates)
+        coef *= gates                           # s(1 − s) for i, f, o; g's slot is redone
+        coef_i, coef_f, coef_g, coef_o = (coef[:, :, k * u:(k + 1) * u] for k in range(4))
+        coef_i *= g
+        coef_f[0] = 0.0
+        coef_f[1:] *= self.cells[:-1]
+        xp.multiply(g, g, out=coef_g)
+        xp.subtract(1.0, coef_g, out=coef_g)
+        coef_g *= i
+        coef_o *= self.tanh_cells
+        dc_from_dh = xp.multiply(self.tanh_cells, self.tanh_cells)     # o (1 − tanh² c)
+        xp.subtract(1.0, dc_from_dh, out=dc_from_dh)
+        dc_from_dh *= o
+        forget = f                              # a view: keeps the gate array until the end
         self.gate_values = self.cells = self.tanh_cells = None
         recurrent_t = self.params["recurrent_kernel"].value.T
         dh_out = self._hidden_grad(grad_out)
