@@ -94,3 +94,34 @@ def test_a_forked_child_gets_its_own_threads(monkeypatch):
     with multiprocessing.get_context("fork").Pool(1) as pool:
         result = pool.apply_async(F.melspectrogram, (y, 22050, 1024, 512, 32))
         np.testing.assert_allclose(result.get(timeout=60), expected, rtol=1e-5)
+
+
+def test_a_block_thread_runs_nested_blocks_in_order_instead_of_waiting_on_its_pool(monkeypatch):
+    monkeypatch.setattr(frames, "CPU_THREADS", 2)
+    seen = np.zeros((4, 10), dtype=int)
+
+    def outer(block):
+        def inner(inner_block):
+            seen[block, inner_block] += 1
+        frames.for_each_block(inner, frames.frame_blocks(10, 3, np))
+
+    frames.for_each_block(outer, [slice(k, k + 1) for k in range(4)])   # deadlocked before
+    assert (seen == 1).all()
+
+
+def test_log_mel_in_blocks_equals_decibels_of_the_mel_spectrogram(clips):
+    from tinymir.features.db import power_to_db
+    from tinymir.features.mel import log_mel_frames, mel_frames
+    quiet = clips * np.float32([[1.0], [1e-3], [10.0]])     # per-clip floors differ
+    for top_db in (80.0, None):
+        expected = power_to_db(mel_frames(quiet, 22050, 1024, 512, 64), top_db=top_db)
+        actual = log_mel_frames(quiet, 22050, 1024, 512, 64, top_db=top_db)
+        np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-4)
+
+
+def test_non_finite_samples_are_refused_even_when_the_sum_of_squares_overflows():
+    loud = np.full((2, 4096), 3e30, dtype=np.float32)       # finite; its squares overflow
+    assert frames.as_signal(loud) is not None
+    loud[1, 7] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        frames.as_signal(loud)

@@ -19,9 +19,8 @@ import functools
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.db import power_to_db
-from tinymir.features.frames import constant
-from tinymir.features.mel import apply_filterbank, mel_frames
+from tinymir.features.frames import constant, for_each_block, frame_blocks
+from tinymir.features.mel import apply_filterbank, log_mel_frames
 
 
 def dct_matrix(n_out: int, n_in: int, xp=None, dtype=None):
@@ -53,9 +52,8 @@ def mfcc(y=None, sr: float = 22050, *, S=None, n_mfcc: int = 20, n_fft: int = 20
     if S is None:
         if y is None:
             raise ValueError("mfcc needs audio y or a log-mel spectrogram S")
-        mel = mel_frames(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, center=center,
-                         pad_mode=pad_mode)
-        log_mel = power_to_db(mel, top_db=top_db)
+        log_mel = log_mel_frames(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk,
+                                 center=center, pad_mode=pad_mode, top_db=top_db)
     else:
         log_mel = S.swapaxes(-1, -2)
     return mfcc_frames(log_mel, n_mfcc, lifter).swapaxes(-1, -2)
@@ -65,7 +63,14 @@ def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0):
     """MFCC of a frame-major log-mel ``(..., n_frames, n_mels)``, frame-major out."""
     xp = backend.array_module(log_mel_frames)
     basis = dct_matrix(n_mfcc, log_mel_frames.shape[-1], xp, log_mel_frames.dtype)
-    coefficients = apply_filterbank(log_mel_frames, basis)      # the DCT rows as filters
+    coefficients = xp.empty(log_mel_frames.shape[:-1] + (n_mfcc,), dtype=log_mel_frames.dtype)
+
+    def transform(block):                                       # the DCT rows as filters
+        coefficients[..., block, :] = apply_filterbank(log_mel_frames[..., block, :], basis)
+
+    n_frames = log_mel_frames.shape[-2]
+    bytes_per_frame = log_mel_frames.itemsize * log_mel_frames.size // max(1, n_frames)
+    for_each_block(transform, frame_blocks(n_frames, bytes_per_frame, xp))
     if lifter > 0:
         q = xp.arange(1, n_mfcc + 1, dtype=coefficients.dtype)
         coefficients *= 1 + (lifter / 2) * xp.sin(np.pi * q / lifter)

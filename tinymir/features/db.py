@@ -31,6 +31,30 @@ def _reference(S, ref, axes):
     return xp.abs(xp.asarray(ref, dtype=S.dtype))
 
 
+def decibels(S, amin: float = 1e-10, out=None):
+    """``10 log10(max(amin, S))`` (no reference, no floor), into ``out`` (which may be ``S``)."""
+    xp = backend.array_module(S)
+    out = xp.maximum(S, amin, out=out)
+    xp.log10(out, out=out)
+    out *= 10.0
+    return out
+
+
+def floor_at_top_db(db, top_db: float, clip_ndim: int = 2):
+    """``max(dB, max_clip(dB) - top_db)`` in place, the maximum taken per clip (the last
+    ``clip_ndim`` axes)."""
+    xp = backend.array_module(db)
+    axes = _clip_axes(db.ndim, clip_ndim)
+    return xp.maximum(db, db.max(axis=axes, keepdims=True) - top_db, out=db)
+
+
+def check_db_options(amin: float, top_db: float | None):
+    if amin <= 0:
+        raise ValueError(f"amin must be strictly positive, got {amin}")
+    if top_db is not None and top_db < 0:
+        raise ValueError(f"top_db must be non-negative, got {top_db}")
+
+
 def power_to_db(S, ref=1.0, amin: float = 1e-10, top_db: float | None = 80.0,
                 clip_ndim: int = 2):
     """Power to decibels (formula in the module docstring).
@@ -39,20 +63,15 @@ def power_to_db(S, ref=1.0, amin: float = 1e-10, top_db: float | None = 80.0,
     per clip. ``top_db=None`` disables the floor; ``clip_ndim`` is how many trailing axes make
     one clip.
     """
-    if amin <= 0:
-        raise ValueError(f"amin must be strictly positive, got {amin}")
-    if top_db is not None and top_db < 0:
-        raise ValueError(f"top_db must be non-negative, got {top_db}")
+    check_db_options(amin, top_db)
     xp = backend.array_module(S)
     axes = _clip_axes(S.ndim, clip_ndim)
     if xp.iscomplexobj(S):
         S = xp.abs(S)
-    db = xp.maximum(S, amin)
-    xp.log10(db, out=db)            # in place from here on: one temporary the size of S
-    db *= 10.0
+    db = decibels(S, amin)          # in place from here on: one temporary the size of S
     db -= 10.0 * xp.log10(xp.maximum(_reference(S, ref, axes), amin))
     if top_db is not None:
-        xp.maximum(db, db.max(axis=axes, keepdims=True) - top_db, out=db)
+        floor_at_top_db(db, top_db, clip_ndim)
     return db
 
 

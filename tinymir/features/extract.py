@@ -25,7 +25,7 @@ import numbers
 from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
-from tinymir.features.mel import mel_frames
+from tinymir.features.mel import log_mel_frames, mel_frames
 from tinymir.features.spectral import contrast_bands
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import feature_names, track_features
@@ -107,12 +107,13 @@ def compute(y, params: FeatureParams):
         return chroma_stft(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
     if params.kind == "stft":
         power = spectrogram_frames(y, params.n_fft, params.hop_length, 2.0)
-    else:
-        power = mel_frames(y, params.sr, params.n_fft, params.hop_length, params.n_mels,
-                           params.fmin, params.fmax)
+        return (power_to_db(power) if params.log else power).swapaxes(-1, -2)
+    mel_options = (y, params.sr, params.n_fft, params.hop_length, params.n_mels, params.fmin,
+                   params.fmax)
     if params.kind == "mfcc":
-        return mfcc_frames(power_to_db(power), params.n_mfcc).swapaxes(-1, -2)
-    return (power_to_db(power) if params.log else power).swapaxes(-1, -2)
+        return mfcc_frames(log_mel_frames(*mel_options), params.n_mfcc).swapaxes(-1, -2)
+    return (log_mel_frames(*mel_options) if params.log else mel_frames(*mel_options)
+            ).swapaxes(-1, -2)
 
 
 def extract(y, sr: int, kind: str = "mel", **params):

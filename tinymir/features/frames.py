@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -144,17 +145,22 @@ CPU_THREADS = _cpu_threads()
 
 def for_each_block(function, blocks: list[slice]) -> None:
     """``function(block)`` for every block: on ``CPU_THREADS`` threads when there are several
-    blocks (each block writes its own part of the output), in order otherwise."""
-    if CPU_THREADS > 1 and len(blocks) > 1:
+    blocks (each block writes its own part of the output), in order otherwise (and inside a
+    block thread, which must not wait on its own pool)."""
+    in_block_thread = threading.current_thread().name.startswith(_THREAD_PREFIX)
+    if CPU_THREADS > 1 and len(blocks) > 1 and not in_block_thread:
         list(_thread_pool(CPU_THREADS).map(function, blocks))
     else:
         for block in blocks:
             function(block)
 
 
+_THREAD_PREFIX = "tinymir-blocks"
+
+
 @functools.lru_cache(maxsize=1)
 def _thread_pool(threads: int) -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(threads, thread_name_prefix="tinymir-blocks")
+    return ThreadPoolExecutor(threads, thread_name_prefix=_THREAD_PREFIX)
 
 
 if hasattr(os, "register_at_fork"):     # a forked child has none of the parent's threads
@@ -204,6 +210,17 @@ def as_signal(y, name: str = "audio"):
     y = xp.asarray(y, dtype=backend.float_dtype())
     if y.ndim == 0 or y.shape[-1] == 0:
         raise ValueError(f"{name} is empty: expected samples along the last axis, got shape {y.shape}")
-    if not bool(xp.isfinite(y).all()):
+    if not _all_finite(y):
         raise ValueError(f"{name} contains NaN or infinite samples")
     return y
+
+
+def _all_finite(y) -> bool:
+    """True when no sample is NaN or infinite. A NaN or an infinity makes the sum of squares
+    non-finite, which one BLAS dot finds without a mask array; only when that sum overflows
+    (or is non-finite) are the samples checked one by one."""
+    xp = backend.array_module(y)
+    flat = y.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sum_of_squares = xp.dot(flat, flat)
+    return bool(xp.isfinite(sum_of_squares)) or bool(xp.isfinite(y).all())

@@ -25,6 +25,7 @@ import functools
 import numpy as np
 
 from tinymir import backend
+from tinymir.features.db import check_db_options, decibels, floor_at_top_db
 from tinymir.features.frames import constant
 from tinymir.features.spectrum import fft_frequencies, power_from_complex, spectrum_blocks
 
@@ -182,3 +183,23 @@ def mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
 
     # Block by block: the power spectrogram of the whole batch is never held.
     return spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode, mel_of_block, n_mels)
+
+
+def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
+                   n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
+                   htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
+                   center: bool = True, pad_mode: str = "constant", amin: float = 1e-10,
+                   top_db: float | None = 80.0):
+    """``power_to_db(mel_frames(y, ...), ref=1.0, amin, top_db)``, frame-major
+    ``(..., n_frames, n_mels)``: the logarithm is taken block by block, in the block threads,
+    while each block of the mel spectrogram is in cache; the floor ``top_db`` below each
+    clip's maximum comes after (it needs the whole clip)."""
+    check_db_options(amin, top_db)
+
+    def log_mel_of_block(spectrum):
+        mel = mel_from_power(power_from_complex(spectrum, power), sr, n_fft, n_mels, fmin, fmax,
+                             htk, norm)
+        return decibels(mel, amin, out=mel)
+
+    db = spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode, log_mel_of_block, n_mels)
+    return db if top_db is None else floor_at_top_db(db, top_db)
