@@ -23,10 +23,12 @@ writes ``nn_cpu_1thread.json``:
     OPENBLAS_NUM_THREADS=1 python bench/bench_nn.py --threads 1
 
 Both libraries run in this one process, so PyTorch gets the malloc setting of
-:func:`tinymir.backend.keep_freed_memory` too (it halves its CNN-3 step time here). On the CPU
-each round therefore also times PyTorch in a fresh process of its own, with glibc's malloc
-defaults, as a plain PyTorch user runs it (``torch_own_process`` in the results). Runs with
-``MALLOC_*`` variables set (which turn tinymir's setting off) write ``..._malloc_env.json``.
+:func:`tinymir.backend.keep_freed_memory` too (it halves its CNN-3 step time here), and each
+library's idle worker threads (OpenMP's, OpenBLAS') spin on the cores the other one is using.
+On the CPU each round therefore also times each library in a fresh process of its own that
+imports only it, as its users run it (``*_own_process`` in the results): PyTorch with glibc's
+malloc defaults, tinymir with its own setting. Runs with ``MALLOC_*`` variables set (which
+turn tinymir's setting off) write ``..._malloc_env.json``.
 """
 from __future__ import annotations
 
@@ -133,13 +135,23 @@ def torch_step(torch, model, input_shape, device):
     return step, sync
 
 
-def torch_in_own_process(name: str, threads: int, steps: int) -> float:
-    """samples/s of the PyTorch step in a fresh process, which keeps glibc's malloc defaults
-    (as a plain PyTorch user has them); its warm-up step is not timed."""
-    done = subprocess.run([sys.executable, __file__, "--torch-worker", name, "--threads",
+def in_own_process(library: str, name: str, threads: int, steps: int) -> float:
+    """samples/s of ``library``'s step ("torch" or "tinymir") in a fresh process that imports
+    only that library, as its users run it: PyTorch keeps glibc's malloc defaults, tinymir
+    sets its own (:func:`tinymir.backend.keep_freed_memory`). The warm-up step is not timed."""
+    done = subprocess.run([sys.executable, __file__, f"--{library}-worker", name, "--threads",
                            str(threads), "--steps", str(steps)],
                           capture_output=True, text=True, check=True)
     return float(done.stdout.split()[-1])
+
+
+def tinymir_worker(name: str, steps: int) -> None:
+    from tinymir import backend
+    backend.get_device()
+    model, shape = {"cnn3": (tinymir_cnn3, CNN_INPUT), "lstm": (tinymir_lstm, LSTM_INPUT)}[name]
+    step, sync = tinymir_step(model(), shape)
+    step()
+    print(samples_per_second(step, sync, steps))
 
 
 def torch_worker(name: str, threads: int, steps: int) -> None:
@@ -160,9 +172,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch")
     parser.add_argument("--only", choices=("cnn3", "lstm"), default=None)
     parser.add_argument("--torch-worker", choices=("cnn3", "lstm"), help=argparse.SUPPRESS)
+    parser.add_argument("--tinymir-worker", choices=("cnn3", "lstm"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_worker:
         return torch_worker(args.torch_worker, args.threads, args.steps)
+    if args.tinymir_worker:
+        return tinymir_worker(args.tinymir_worker, args.steps)
 
     import torch
     from tinymir import backend
@@ -191,12 +206,13 @@ def main():
             sync()
         # alternate the two in rounds, so that a busy machine slows both alike
         # (on the CPU also PyTorch in its own process: see the module docstring)
-        mine, ref, own = [], [], []
+        mine, ref, own, mine_own = [], [], [], []
         for _ in range(args.rounds):
             mine.append(samples_per_second(*mine_step, args.steps))
             ref.append(samples_per_second(*theirs_step, args.steps))
             if device == "cpu":
-                own.append(torch_in_own_process(name, args.threads, args.steps))
+                own.append(in_own_process("torch", name, args.threads, args.steps))
+                mine_own.append(in_own_process("tinymir", name, args.threads, args.steps))
         ratios = [a / b for a, b in zip(mine, ref)]
         results["workloads"][name] = {
             "tinymir_samples_per_s": round(float(np.median(mine)), 2),
@@ -208,13 +224,14 @@ def main():
               f"(median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
               flush=True)
         if own:
-            own_ratios = [a / b for a, b in zip(mine, own)]
+            own_ratios = [a / b for a, b in zip(mine_own, own)]
             results["workloads"][name].update(
+                tinymir_own_process_samples_per_s=round(float(np.median(mine_own)), 2),
                 torch_own_process_samples_per_s=round(float(np.median(own)), 2),
-                ratio_to_torch_own_process_median=round(float(np.median(own_ratios)), 3))
-            for entry, b in zip(results["workloads"][name]["rounds"], own):
-                entry["torch_own_process"] = round(b, 2)
-            print(f"{'':6s} torch in its own process (glibc malloc defaults) "
+                ratio_own_processes_median=round(float(np.median(own_ratios)), 3))
+            for entry, a, b in zip(results["workloads"][name]["rounds"], mine_own, own):
+                entry.update(tinymir_own_process=round(a, 2), torch_own_process=round(b, 2))
+            print(f"{'':6s} each in its own process: tinymir {np.median(mine_own):8.1f}, torch "
                   f"{np.median(own):8.1f} samples/s   ratio {np.median(own_ratios):.2f}x "
                   f"(rounds: {', '.join(f'{r:.2f}' for r in own_ratios)})", flush=True)
     results["load_average_at_end"] = os.getloadavg()[0]
