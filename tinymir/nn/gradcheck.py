@@ -160,8 +160,13 @@ CASES: dict[str, Case] = {
     "conv2d_full_correlation": Case(lambda: Conv2D(2, (3, 2), padding=(1, 0)), (2, 3, 5, 6),
                                     description="stride 1, filters <= channels: dx by full "
                                                 "correlation"),
+    "conv2d_one_column_kernel": Case(lambda: Conv2D(3, (2, 1), padding=(1, 0)), (2, 2, 4, 5),
+                                     description="2x1 kernel, stride 1: the grid has no "
+                                                 "garbage columns"),
     "conv1d": Case(lambda: Conv1D(3, 3, stride=2, padding="same"), (2, 4, 9),
                    description="conv along time, stride 2"),
+    "conv1d_stride1": Case(lambda: Conv1D(5, 3, padding="same"), (2, 2, 7),
+                           description="conv along time, stride 1, filters > channels"),
     "maxpool2d": Case(lambda: MaxPool2D((2, 4), stride=2), (2, 2, 6, 10),
                       description="MaxPool (2,4) stride 2: overlapping windows"),
     "maxpool2d_same": Case(lambda: MaxPool2D(3, stride=2, padding="same"), (2, 2, 5, 6),
