@@ -11,7 +11,7 @@ torchaudio when torchaudio imports. On the CPU tinymir shares each call's blocks
 the cores the process may use (``frames.CPU_THREADS``, recorded in the JSON); librosa uses one.
 Pinning the process to one core compares the two on equal terms. Run from the repository root::
 
-    python bench/bench_features.py                    # 32 x 30 s, 3 repeats
+    python bench/bench_features.py                    # 32 x 30 s, 5 repeats
     python bench/bench_features.py --clips 8 --repeats 1 --only mel,mfcc
     taskset -c 1 python bench/bench_features.py --output bench/results/features_cpu_1core.json
     TINYMIR_DEVICE=gpu python bench/bench_features.py
@@ -149,7 +149,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clips", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated subset of the cases")
     parser.add_argument("--output", type=Path, default=None,
                         help="JSON to write (default bench/results/features_<device>.json)")
