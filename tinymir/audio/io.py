@@ -98,7 +98,7 @@ def load(path, sr: int | None = 22050, mono: bool = True, offset: float = 0.0,
         raise _too_short(path, (start + frames.shape[0]) / native_sr, offset, duration)
     y = frames.T
     if mono:
-        y = y.mean(axis=0)
+        y = y[0] if y.shape[0] == 1 else y.mean(axis=0)
     if sr is not None and sr != native_sr:
         y = resample(y, native_sr, sr)
     else:
