@@ -18,6 +18,7 @@ import numpy as np
 
 from tinymir import backend
 
+from .chunks import batch_chunks
 from .layer import Layer, register
 
 
@@ -48,24 +49,31 @@ class BatchNorm(Layer):
         gamma, beta = self.params["gamma"].value[:, None], self.params["beta"].value[:, None]
         self.shape, self.training = x.shape, training
         x = x.reshape(n, c, -1)            # (N, C, positions): every statistic is per row c
+        self.chunks = batch_chunks(n, x[0].nbytes, xp)
         if training:
             count = x.shape[0] * x.shape[2]
             mean = x.sum(axis=(0, 2)) / count
-            centered = xp.subtract(x, mean[:, None])
-            var = xp.einsum("nck,nck->c", centered, centered) / count   # no (x − μ)² array
+            self.xhat = xp.empty_like(x)
+            var = 0.0
+            for chunk in self.chunks:      # x − μ, and Σ (x − μ)² while it is in cache
+                centered = xp.subtract(x[chunk], mean[:, None], out=self.xhat[chunk])
+                var = var + xp.einsum("nck,nck->c", centered, centered)
+            var = var / count
             running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
             running_mean *= self.momentum
             running_mean += (1.0 - self.momentum) * mean
             running_var *= self.momentum
             running_var += (1.0 - self.momentum) * var
             self.inv_std = (1.0 / xp.sqrt(var + self.eps))[:, None]
-            centered *= self.inv_std
-            self.xhat = centered
         else:
             self.inv_std = (1.0 / xp.sqrt(self.buffers["running_var"] + self.eps))[:, None]
-            self.xhat = (x - self.buffers["running_mean"][:, None]) * self.inv_std
-        y = xp.multiply(self.xhat, gamma)
-        y += beta
+            self.xhat = xp.subtract(x, self.buffers["running_mean"][:, None])
+        y = xp.empty_like(self.xhat)
+        for chunk in self.chunks:          # x̂ = (x − μ)/σ and y = γ x̂ + β, run by run
+            xhat = self.xhat[chunk]
+            xhat *= self.inv_std
+            xp.multiply(xhat, gamma, out=y[chunk])
+            y[chunk] += beta
         return y.reshape(self.shape)
 
     def _backward(self, grad_out):
@@ -76,16 +84,20 @@ class BatchNorm(Layer):
         sum_dy_xhat = xp.einsum("nck,nck->c", g, self.xhat)
         self.params["beta"].grad = sum_dy
         self.params["gamma"].grad = sum_dy_xhat
+        grad_in = self.xhat                # x̂'s buffer, no longer needed
+        scale = gamma * self.inv_std
         if self.training:
-            # γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M), computed in x̂'s buffer (no longer needed)
+            # γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M), run by run
             count = g.shape[0] * g.shape[2]
-            grad_in = self.xhat
-            grad_in *= (sum_dy_xhat / count)[:, None]
-            xp.subtract(g, grad_in, out=grad_in)
-            grad_in -= (sum_dy / count)[:, None]
-            grad_in *= gamma * self.inv_std
+            mean_dy, mean_dy_xhat = (sum_dy / count)[:, None], (sum_dy_xhat / count)[:, None]
+            for chunk in self.chunks:
+                part = grad_in[chunk]
+                part *= mean_dy_xhat
+                xp.subtract(g[chunk], part, out=part)
+                part -= mean_dy
+                part *= scale
         else:
-            grad_in = g * (gamma * self.inv_std)
+            xp.multiply(g, scale, out=grad_in)
         self.xhat = None
         return grad_in.reshape(self.shape)
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from tinymir import backend
 
+from .chunks import batch_chunks
 from .layer import Layer, ShapeError, pair, register, time_layer_shape
 from .windows import offset_slice, output_size, pad2d, resolve_padding, unpad2d
 
@@ -153,24 +154,36 @@ class MaxPool2D(_Pool2D):
     smaller window first (on the larger array); backward routes dy through them in reverse."""
 
     def _forward(self, x, training):
-        self.pads, _ = self._geometry(x.shape[2:])
+        xp = backend.array_module(x)
+        self.pads, out_hw = self._geometry(x.shape[2:])
         xpad = pad2d(x, self.pads, value=-np.inf)
+        self.padded_shape = xpad.shape
         self.stages = separable_stages(self.pool_size, self.stride)
-        self.stage_inputs, self.stage_args = [], []
-        out = xpad
-        for axis, size, stride in self.stages:
-            self.stage_inputs.append(out.shape)
-            out, arg = max_along(out, axis, size, stride)
-            self.stage_args.append(arg)
-        return out
+        self.chunks = batch_chunks(xpad.shape[0], xpad[0].nbytes, xp)
+        self.stage_inputs, self.stage_args = [], []      # per chunk: per stage
+        y = xp.empty(x.shape[:2] + out_hw, dtype=x.dtype)
+        for chunk in self.chunks:
+            out, shapes, args = xpad[chunk], [], []
+            for axis, size, stride in self.stages:
+                shapes.append(out.shape)
+                out, arg = max_along(out, axis, size, stride)
+                args.append(arg)
+            y[chunk] = out
+            self.stage_inputs.append(shapes)
+            self.stage_args.append(args)
+        return y
 
     def _backward(self, grad_out):
-        grad = grad_out
-        for (axis, size, stride), in_shape, arg in reversed(
-                list(zip(self.stages, self.stage_inputs, self.stage_args))):
-            grad = max_along_backward(grad, arg, axis, size, stride, in_shape)
+        xp = backend.array_module(grad_out)
+        grad_in = xp.empty(self.padded_shape, dtype=grad_out.dtype)
+        for chunk, shapes, args in zip(self.chunks, self.stage_inputs, self.stage_args):
+            grad = grad_out[chunk]
+            for (axis, size, stride), in_shape, arg in reversed(
+                    list(zip(self.stages, shapes, args))):
+                grad = max_along_backward(grad, arg, axis, size, stride, in_shape)
+            grad_in[chunk] = grad
         self.stage_args = None
-        return unpad2d(grad, self.pads)
+        return unpad2d(grad_in, self.pads)
 
 
 @register
