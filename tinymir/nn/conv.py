@@ -26,28 +26,38 @@ import numpy as np
 
 from tinymir import backend
 
+from .chunks import batch_chunks
 from .init import check_initializer, initialize
 from .layer import Layer, ShapeError, pair, register, time_layer_shape
 from .windows import check_padding, col2im, im2col, output_size, pad2d, resolve_padding, unpad2d
 
 
-def conv2d_forward(xpad, kernel4d, bias, stride):
+def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
 
-    One batched matmul (F, C·kh·kw + 1) × (N, C·kh·kw + 1, Ho·Wo) -> (N, F, Ho·Wo), bias
-    included (the ones row of the columns). The columns are returned because backward needs
-    them for dK."""
+    Y_n = K̂ X̂_n as one batched matmul (bias included: the ones row of the columns). The
+    columns are returned because backward needs them for dK. With ``keep_columns=False``
+    (backward's full correlation) they are built and used a run of samples at a time, so that
+    the product reads them from cache and the whole array never exists; None is returned."""
     xp = backend.array_module(xpad)
     f = kernel4d.shape[0]
     n, _, h, w = xpad.shape
     kh, kw = kernel4d.shape[2:]
     ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
-    cols = im2col(xpad, (kh, kw), stride, ones_row=bias is not None)
     weights = kernel4d.reshape(f, -1)
     if bias is not None:
         weights = xp.concatenate([weights, bias[:, None]], axis=1)
-    per_sample = cols.reshape(cols.shape[0], n, ho * wo).transpose(1, 0, 2)
-    return xp.matmul(weights, per_sample).reshape(n, f, ho, wo), cols
+    rows = weights.shape[1]
+    cols = xp.empty((rows, n * ho * wo), dtype=xpad.dtype) if keep_columns else None
+    y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
+    runs = batch_chunks(n, rows * ho * wo * xpad.itemsize, xp) if cols is None else [slice(0, n)]
+    for chunk in runs:
+        start, stop = chunk.start * ho * wo, min(n, chunk.stop) * ho * wo
+        part = im2col(xpad[chunk], (kh, kw), stride, ones_row=bias is not None,
+                      out=None if cols is None else cols[:, start:stop])
+        per_sample = part.reshape(rows, -1, ho * wo).transpose(1, 0, 2)
+        xp.matmul(weights, per_sample, out=y[chunk])
+    return y.reshape(n, f, ho, wo), cols
 
 
 def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
@@ -81,7 +91,7 @@ def full_correlation_grad(grad_out, kernel4d):
     rotated = kernel4d[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
     padded = pad2d(grad_out, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
     dxpad, _ = conv2d_forward(padded, backend.array_module(kernel4d).ascontiguousarray(rotated),
-                              None, (1, 1))
+                              None, (1, 1), keep_columns=False)
     return dxpad
 
 
