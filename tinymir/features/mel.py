@@ -25,8 +25,8 @@ import functools
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.db import check_db_options, decibels, floor_at_top_db
-from tinymir.features.frames import constant
+from tinymir.features.db import check_db_options, decibels
+from tinymir.features.frames import constant, for_each_block, frame_blocks
 from tinymir.features.spectrum import fft_frequencies, power_from_complex, spectrum_blocks
 
 _F_SP = 200.0 / 3          # Hz per mel below the break (Slaney)
@@ -191,15 +191,29 @@ def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
                    center: bool = True, pad_mode: str = "constant", amin: float = 1e-10,
                    top_db: float | None = 80.0):
     """``power_to_db(mel_frames(y, ...), ref=1.0, amin, top_db)``, frame-major
-    ``(..., n_frames, n_mels)``: the logarithm is taken block by block, in the block threads,
-    while each block of the mel spectrogram is in cache; the floor ``top_db`` below each
-    clip's maximum comes after (it needs the whole clip)."""
+    ``(..., n_frames, n_mels)``, all of it in the block threads: the logarithm (and each
+    block's per-clip maximum) while the block of the mel spectrogram is in cache, then the
+    floor ``top_db`` below each clip's maximum in a second pass over the blocks."""
     check_db_options(amin, top_db)
+    block_maxima = []
 
     def log_mel_of_block(spectrum):
         mel = mel_from_power(power_from_complex(spectrum, power), sr, n_fft, n_mels, fmin, fmax,
                              htk, norm)
-        return decibels(mel, amin, out=mel)
+        db = decibels(mel, amin, out=mel)
+        if top_db is not None:
+            block_maxima.append(db.max(axis=(-2, -1)))      # list.append is thread-safe
+        return db
 
     db = spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode, log_mel_of_block, n_mels)
-    return db if top_db is None else floor_at_top_db(db, top_db)
+    if top_db is None:
+        return db
+    xp = backend.array_module(db)
+    floor = (xp.stack(block_maxima).max(axis=0) - top_db)[..., None, None]
+
+    def apply_floor(rows):
+        xp.maximum(db[..., rows, :], floor, out=db[..., rows, :])
+
+    n_frames = db.shape[-2]
+    for_each_block(apply_floor, frame_blocks(n_frames, db.nbytes // max(1, n_frames), xp))
+    return db
