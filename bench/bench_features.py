@@ -5,7 +5,8 @@ parameters (n_fft 1024, hop 512, 128 mels, 20 MFCC). tinymir computes each featu
 batch in one call; librosa gets the same ``(32, n)`` array in one call too (it accepts a batch),
 except ``track_features``, which librosa has no single call for: there the librosa side computes
 the same columns feature by feature, clip by clip. Each timing is the best of ``--repeats``
-runs, the two sides taking turns; the script prints clips/s for both sides and the ratio, and writes
+runs, each straight after an untimed run of the same side (steady state), the two sides taking
+turns; the script prints clips/s for both sides and the ratio, and writes
 ``bench/results/features_<device>.json`` (or ``--output``). On a GPU it also times mel against
 torchaudio when torchaudio imports. On the CPU tinymir shares each call's blocks of frames among
 the cores the process may use (``frames.CPU_THREADS``, recorded in the JSON); librosa uses one.
@@ -109,22 +110,18 @@ def timed(function, argument, synchronize=lambda: None) -> float:
     return time.perf_counter() - start
 
 
-#: Pause before each timed run. OpenBLAS threads spin for ~0.1 s after a multi-threaded product
-#: before they sleep, taking a core from whatever runs next: without the pause the side timed
-#: after a BLAS-heavy call (librosa's mel, say) ran up to 2x slower (stft 183 vs 92 ms).
-SETTLE_S = 0.25
-
-
 def best_times(sides, repeats: int) -> list[float]:
-    """Fastest of ``repeats`` runs of each ``(function, argument, synchronize)`` side, after
-    one warm-up run each (caches, FFT plans). The sides take turns, so a burst of load from
-    other processes hits both rather than one; each run starts ``SETTLE_S`` after the last."""
-    for side in sides:
-        timed(*side)
+    """Fastest of ``repeats`` runs of each ``(function, argument, synchronize)`` side, in the
+    steady state of a loop over batches: every timed run directly follows an untimed run of
+    the same side. So neither side pays for the other's leftovers (OpenBLAS threads spin for
+    ~0.1 s after a multi-threaded product, taking a core: without this the side timed after
+    librosa's mel ran up to 2x slower) or for waking from idle (after a 0.25 s pause on this
+    VM, tinymir's 2-thread MFCC took 83 ms instead of 55). The sides take turns, so a burst of
+    load from other processes hits both rather than one."""
     best = [float("inf")] * len(sides)
     for _ in range(repeats):
         for i, side in enumerate(sides):
-            time.sleep(SETTLE_S)
+            timed(*side)
             best[i] = min(best[i], timed(*side))
     return best
 
@@ -194,8 +191,8 @@ def main():
         "setup": {"clips": args.clips, "seconds": args.seconds, "sr": SR, "n_fft": N_FFT,
                   "hop_length": HOP, "n_mels": N_MELS, "n_mfcc": N_MFCC,
                   "repeats": args.repeats,
-                  "timing": f"best of repeats after one warm-up run, tinymir and librosa "
-                            f"alternating, {SETTLE_S} s pause before each run"},
+                  "timing": "best of repeats, each timed run straight after an untimed run "
+                            "of the same side, tinymir and librosa alternating"},
         "results": rows,
     }
     out = args.output or RESULTS / f"features_{device}.json"
