@@ -48,16 +48,12 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     if bias is not None:
         weights = xp.concatenate([weights, bias[:, None]], axis=1)
     rows = weights.shape[1]
-    cols = xp.empty((rows, n * ho * wo), dtype=xpad.dtype) if keep_columns else None
     y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
-    runs = batch_chunks(n, rows * ho * wo * xpad.itemsize, xp) if cols is None else [slice(0, n)]
-    for chunk in runs:
-        start, stop = chunk.start * ho * wo, min(n, chunk.stop) * ho * wo
-        part = im2col(xpad[chunk], (kh, kw), stride, ones_row=bias is not None,
-                      out=None if cols is None else cols[:, start:stop])
-        per_sample = part.reshape(rows, -1, ho * wo).transpose(1, 0, 2)
-        xp.matmul(weights, per_sample, out=y[chunk])
-    return y.reshape(n, f, ho, wo), cols
+    runs = [slice(0, n)] if keep_columns else batch_chunks(n, rows * ho * wo * xpad.itemsize, xp)
+    for run in runs:
+        cols = im2col(xpad[run], (kh, kw), stride, ones_row=bias is not None)
+        xp.matmul(weights, cols.reshape(rows, -1, ho * wo).transpose(1, 0, 2), out=y[run])
+    return y.reshape(n, f, ho, wo), cols if keep_columns else None
 
 
 def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):

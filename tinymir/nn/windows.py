@@ -69,12 +69,11 @@ def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
     return x[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
 
 
-def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False, out=None):
+def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
     """(N, C, Hp, Wp) -> columns (C·kh·kw [+ 1], N·Ho·Wo): row (c, i, j), column (n, a, b)
     holds ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that the columns of sample n
     are the slice ``[:, n·Ho·Wo:(n+1)·Ho·Wo]``. ``ones_row`` appends a row of ones, so that a
-    bias is one more column of the kernel matrix (and its gradient one more column of dK).
-    ``out``: a (rows, N·Ho·Wo) array, or a slice of columns of a larger one, to fill."""
+    bias is one more column of the kernel matrix (and its gradient one more column of dK)."""
     xp = backend.array_module(xpad)
     n, c, h, w = xpad.shape
     (kh, kw), (sh, sw) = kernel, stride
@@ -83,12 +82,11 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False, out=None)
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(c, kh, kw, n, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw))
     rows = c * kh * kw
-    if out is None:
-        out = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype)
-    out[:rows].reshape(view.shape)[...] = view
+    cols = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype)
+    cols[:rows].reshape(view.shape)[...] = view
     if ones_row:
-        out[rows] = 1
-    return out
+        cols[rows] = 1
+    return cols
 
 
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
