@@ -39,6 +39,7 @@ import numpy as np
 from tinymir import backend
 
 from .activations import sigmoid
+from .chunks import batch_chunks
 from .dropout import Dropout
 from .init import check_initializer, initialize
 from .layer import Layer, register
@@ -178,21 +179,30 @@ class LSTM(_Recurrent):
         t, n, u = self.hidden.shape
         gates = self.gate_values
         i, f, g, o = (gates[:, :, k * u:(k + 1) * u] for k in range(4))
-        # the per-step local derivatives, for all steps at once (outside the time loop):
+        # the per-step local derivatives, outside the time loop, a cache-sized run of steps
+        # at a time:
         #   dz_i = dc·g·i(1−i), dz_f = dc·c_{t−1}·f(1−f), dz_g = dc·i·(1−g²), dz_o = dh·tanh c·o(1−o)
-        coef = xp.subtract(1.0, gates)
-        coef *= gates                           # s(1 − s) for i, f, o; g's slot is redone
-        coef_i, coef_f, coef_g, coef_o = (coef[:, :, k * u:(k + 1) * u] for k in range(4))
-        coef_i *= g
-        coef_f[0] = 0.0
-        coef_f[1:] *= self.cells[:-1]
-        xp.multiply(g, g, out=coef_g)
-        xp.subtract(1.0, coef_g, out=coef_g)
-        coef_g *= i
-        coef_o *= self.tanh_cells
-        dc_from_dh = xp.multiply(self.tanh_cells, self.tanh_cells)     # o (1 − tanh² c)
-        xp.subtract(1.0, dc_from_dh, out=dc_from_dh)
-        dc_from_dh *= o
+        coef = xp.empty_like(gates)
+        dc_from_dh = xp.empty_like(self.tanh_cells)                    # o (1 − tanh² c)
+        for run in batch_chunks(t, gates[0].nbytes, xp):
+            part = coef[run]
+            xp.subtract(1.0, gates[run], out=part)
+            part *= gates[run]                  # s(1 − s) for i, f, o; g's slot is redone
+            coef_i, coef_f, coef_g, coef_o = (part[:, :, k * u:(k + 1) * u] for k in range(4))
+            coef_i *= g[run]
+            previous = self.cells[max(run.start - 1, 0):min(run.stop, t) - 1]
+            if run.start == 0:
+                coef_f[0] = 0.0
+                coef_f = coef_f[1:]
+            coef_f *= previous
+            xp.multiply(g[run], g[run], out=coef_g)
+            xp.subtract(1.0, coef_g, out=coef_g)
+            coef_g *= i[run]
+            coef_o *= self.tanh_cells[run]
+            from_dh = dc_from_dh[run]
+            xp.multiply(self.tanh_cells[run], self.tanh_cells[run], out=from_dh)
+            xp.subtract(1.0, from_dh, out=from_dh)
+            from_dh *= o[run]
         forget = f                              # a view: keeps the gate array until the end
         self.gate_values = self.cells = self.tanh_cells = None
         recurrent_t = self.params["recurrent_kernel"].value.T
