@@ -15,7 +15,7 @@ and the ratio tinymir / torch (median over rounds that alternate the two, so a b
 slows both alike); writes ``bench/results/nn_<device>.json`` (with the load average at start
 and end, and whether :func:`tinymir.backend.keep_freed_memory` took effect).
 
-    python bench/bench_nn.py [--steps 2] [--rounds 3] [--threads 2]
+    python bench/bench_nn.py [--steps 3] [--rounds 5] [--threads 2]
 
 On a shared machine also run the 1-thread comparison, which is less sensitive to load; it
 writes ``nn_cpu_1thread.json``:
@@ -166,8 +166,8 @@ def torch_worker(name: str, threads: int, steps: int) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=2, help="timed steps per round")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per round")
+    parser.add_argument("--rounds", type=int, default=5,
                         help="rounds alternating tinymir and torch (medians are reported)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch")
     parser.add_argument("--only", choices=("cnn3", "lstm"), default=None)
