@@ -8,7 +8,8 @@ Backward, given dL/dy:
     dL/dx[a + i, b + j] += dL/dy[a, b] · K[i, j]           (scatter dy through the kernel)
 
 tinymir's Conv2D computes the same sums without loops over pixels: im2col copies every
-window into a column, and one matrix product does all of them (see tinymir/nn/conv.py).
+window into a column, and one matrix product per sample (a batched matmul) does all of them,
+the bias riding along as a row of ones (see tinymir/nn/conv.py).
 
 Run:  python examples/nn_conv_by_hand.py
 """
