@@ -49,6 +49,7 @@ def floor_at_top_db(db, top_db: float, clip_ndim: int = 2):
 
 
 def check_db_options(amin: float, top_db: float | None):
+    """ValueError unless ``amin > 0`` and ``top_db`` is None or non-negative."""
     if amin <= 0:
         raise ValueError(f"amin must be strictly positive, got {amin}")
     if top_db is not None and top_db < 0:
