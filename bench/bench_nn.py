@@ -63,6 +63,12 @@ def tinymir_lstm():
     return nn.Sequential([nn.LSTM(128, return_sequences=True), nn.LSTM(64), nn.Dense(CLASSES)])
 
 
+def workloads() -> dict:
+    """name -> (tinymir model builder, PyTorch model builder, input shape without the batch)."""
+    return {"cnn3": (tinymir_cnn3, torch_cnn3, CNN_INPUT),
+            "lstm": (tinymir_lstm, torch_lstm, LSTM_INPUT)}
+
+
 def tinymir_step(model, input_shape):
     """Build ``model`` and return a function doing one training step on a fixed random batch."""
     from tinymir import backend, nn
@@ -148,7 +154,7 @@ def in_own_process(library: str, name: str, threads: int, steps: int) -> float:
 def tinymir_worker(name: str, steps: int) -> None:
     from tinymir import backend
     backend.get_device()
-    model, shape = {"cnn3": (tinymir_cnn3, CNN_INPUT), "lstm": (tinymir_lstm, LSTM_INPUT)}[name]
+    model, _, shape = workloads()[name]
     step, sync = tinymir_step(model(), shape)
     step()
     print(samples_per_second(step, sync, steps))
@@ -158,7 +164,7 @@ def torch_worker(name: str, threads: int, steps: int) -> None:
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model, shape = {"cnn3": (torch_cnn3, CNN_INPUT), "lstm": (torch_lstm, LSTM_INPUT)}[name]
+    _, model, shape = workloads()[name]
     step, sync = torch_step(torch, model(torch), shape, "cpu")
     step()
     print(samples_per_second(step, sync, steps))
@@ -186,8 +192,6 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
-    workloads = {"cnn3": (tinymir_cnn3, torch_cnn3, CNN_INPUT),
-                 "lstm": (tinymir_lstm, torch_lstm, LSTM_INPUT)}
     results = {"device": device, "gpu": backend.gpu_name(), "machine": platform.node(),
                "cpu_count": os.cpu_count(), "torch_threads": args.threads,
                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default (all cores)"),
@@ -196,7 +200,7 @@ def main():
                "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
                "malloc_keeps_freed_memory": device == "cpu" and backend.keep_freed_memory(),
                "workloads": {}}
-    for name, (ours, theirs, shape) in workloads.items():
+    for name, (ours, theirs, shape) in workloads().items():
         if args.only and name != args.only:
             continue
         mine_step, theirs_step = tinymir_step(ours(), shape), torch_step(

@@ -235,6 +235,15 @@ def rng(seed=None):
     return mod.random.default_rng(seed)
 
 
+def cpu_runs(count: int, bytes_per_item: int, budget_bytes: int, mod) -> list[slice]:
+    """``count`` items split into runs of about ``budget_bytes`` each when ``mod`` is NumPy
+    (cache-sized pieces of a memory-bound loop), one run of everything on a GPU."""
+    if mod is not np:
+        return [slice(0, count)]
+    step = max(1, budget_bytes // max(1, bytes_per_item))
+    return [slice(start, start + step) for start in range(0, count, step)]
+
+
 def synchronize() -> None:
     """Wait for queued GPU work (for timing); a no-op on the CPU."""
     if get_device() == "gpu":

@@ -19,7 +19,7 @@ import functools
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import constant, for_each_block, frame_blocks
+from tinymir.features.frames import constant, for_each_block, frame_blocks_of
 from tinymir.features.mel import apply_filterbank, log_mel_frames
 
 
@@ -68,9 +68,7 @@ def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0):
     def transform(block):                                       # the DCT rows as filters
         coefficients[..., block, :] = apply_filterbank(log_mel_frames[..., block, :], basis)
 
-    n_frames = log_mel_frames.shape[-2]
-    bytes_per_frame = log_mel_frames.itemsize * log_mel_frames.size // max(1, n_frames)
-    for_each_block(transform, frame_blocks(n_frames, bytes_per_frame, xp))
+    for_each_block(transform, frame_blocks_of(log_mel_frames))
     if lifter > 0:
         q = xp.arange(1, n_mfcc + 1, dtype=coefficients.dtype)
         coefficients *= 1 + (lifter / 2) * xp.sin(np.pi * q / lifter)

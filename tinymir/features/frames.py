@@ -123,10 +123,14 @@ CPU_BLOCK_BYTES = 2 * 2 ** 20
 def frame_blocks(count: int, bytes_per_frame: int, xp) -> list[slice]:
     """Runs of ``count`` frames to transform together: cache-sized on the CPU (a loop over a few
     dozen blocks, not over frames), all frames at once on a GPU."""
-    if xp is not np:
-        return [slice(0, count)]
-    step = max(1, CPU_BLOCK_BYTES // max(1, bytes_per_frame))
-    return [slice(start, start + step) for start in range(0, count, step)]
+    return backend.cpu_runs(count, bytes_per_frame, CPU_BLOCK_BYTES, xp)
+
+
+def frame_blocks_of(frames_major) -> list[slice]:
+    """:func:`frame_blocks` for a frame-major array ``(..., n_frames, width)``."""
+    count = frames_major.shape[-2]
+    return frame_blocks(count, frames_major.nbytes // max(1, count),
+                        backend.array_module(frames_major))
 
 
 def _cpu_threads() -> int:

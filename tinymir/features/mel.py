@@ -26,7 +26,7 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.features.db import check_db_options, decibels
-from tinymir.features.frames import constant, for_each_block, frame_blocks
+from tinymir.features.frames import constant, for_each_block, frame_blocks_of
 from tinymir.features.spectrum import fft_frequencies, power_from_complex, spectrum_blocks
 
 _F_SP = 200.0 / 3          # Hz per mel below the break (Slaney)
@@ -214,6 +214,5 @@ def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
     def apply_floor(rows):
         xp.maximum(db[..., rows, :], floor, out=db[..., rows, :])
 
-    n_frames = db.shape[-2]
-    for_each_block(apply_floor, frame_blocks(n_frames, db.nbytes // max(1, n_frames), xp))
+    for_each_block(apply_floor, frame_blocks_of(db))
     return db

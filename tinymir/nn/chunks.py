@@ -7,7 +7,7 @@ at a time the later passes find their data in cache. On a GPU the batch is one r
 """
 from __future__ import annotations
 
-import numpy as np
+from tinymir import backend
 
 #: Bytes of input per run on the CPU: a few MB, well inside the last-level cache. (For the
 #: first pool of CNN-3, 1-4 MB runs take about two thirds of the whole-batch time.)
@@ -16,7 +16,4 @@ CPU_CHUNK_BYTES = 4 * 2 ** 20
 
 def batch_chunks(n: int, bytes_per_sample: int, xp) -> list[slice]:
     """Runs of samples of about ``CPU_CHUNK_BYTES`` on the CPU, the whole batch on a GPU."""
-    if xp is not np:
-        return [slice(0, n)]
-    step = max(1, CPU_CHUNK_BYTES // max(1, bytes_per_sample))
-    return [slice(start, start + step) for start in range(0, n, step)]
+    return backend.cpu_runs(n, bytes_per_sample, CPU_CHUNK_BYTES, xp)
