@@ -125,3 +125,61 @@ def test_non_finite_samples_are_refused_even_when_the_sum_of_squares_overflows()
     loud[1, 7] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):
         frames.as_signal(loud)
+
+
+@pytest.mark.parametrize("n", [1, 17, 64, 65, 1001])
+@pytest.mark.parametrize("frame_length, hop_length", [(16, 3), (64, 16), (16, 16), (16, 40)])
+@pytest.mark.parametrize("centred", [True, False])
+def test_padded_frames_know_whether_they_cover_every_sample(n, frame_length, hop_length,
+                                                            centred):
+    width = frame_length // 2 if centred else 0
+    if n + 2 * width < frame_length:
+        return
+    padded = frames.PaddedFrames(np.zeros((2, n), np.float32), frame_length, hop_length, width)
+    covered = np.zeros(n + 2 * width, dtype=bool)
+    for start in range(0, padded.count * hop_length, hop_length):
+        covered[start:start + frame_length] = True
+    assert padded.covers_signal == bool(covered[width:width + n].all())
+
+
+_SPECTRUM_FEATURES = {
+    "stft": lambda y, centred: F.stft(y, 1024, 512, center=centred),
+    "mel": lambda y, centred: F.melspectrogram(y, 22050, 1024, 512, 64, center=centred),
+    "mfcc": lambda y, centred: F.mfcc(y, 22050, n_fft=1024, hop_length=512, center=centred),
+    "chroma": lambda y, centred: F.chroma_stft(y, 22050, n_fft=1024, center=centred),
+    "contrast": lambda y, centred: F.spectral_contrast(y, 22050, n_fft=1024, center=centred),
+}
+
+
+@pytest.mark.parametrize("feature", sorted(_SPECTRUM_FEATURES))
+@pytest.mark.parametrize("centred", [True, False])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 512, 5000, -1])      # 512: first sample of a frame
+def test_spectrum_features_refuse_a_non_finite_sample_anywhere(clips, monkeypatch, feature,
+                                                               centred, bad, where):
+    """Found from the DC bins in the block threads, or, for samples no frame holds (the tail
+    of an uncentred signal), by the exact check before any transform."""
+    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", 4096)    # many blocks, one of them bad
+    y = clips.copy()
+    y[1, where] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        _SPECTRUM_FEATURES[feature](y, centred)
+
+
+def test_loud_audio_whose_frame_sums_overflow_is_not_refused():
+    loud = np.full((2, 8192), 3e37, dtype=np.float32)       # finite; the DC bins overflow
+    spectrum = F.stft(loud, 1024, 512)
+    assert spectrum.shape == (2, 513, 17)
+    assert np.isinf(spectrum[..., 0, 4].real).all()
+
+
+def test_mfcc_floors_each_block_before_its_dct_as_the_floored_log_mel_would(clips):
+    from tinymir.features.cepstral import mfcc_frames
+    from tinymir.features.mel import log_mel_and_floor, log_mel_frames
+    quiet = clips * np.float32([[1.0], [1e-3], [10.0]])     # per-clip floors differ
+    quiet[0, 5000:9000] = 0.0                               # frames well below the floor
+    floored = log_mel_frames(quiet, 22050, 1024, 512, 64)
+    unfloored, floor = log_mel_and_floor(quiet, 22050, 1024, 512, 64)
+    assert (unfloored < floor).any()
+    np.testing.assert_allclose(mfcc_frames(unfloored, 13, floor=floor), mfcc_frames(floored, 13),
+                               rtol=0, atol=1e-4)

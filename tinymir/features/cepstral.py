@@ -20,7 +20,7 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.features.frames import constant, for_each_block, frame_blocks_of
-from tinymir.features.mel import apply_filterbank, log_mel_frames
+from tinymir.features.mel import apply_filterbank, log_mel_and_floor
 
 
 def dct_matrix(n_out: int, n_in: int, xp=None, dtype=None):
@@ -52,21 +52,29 @@ def mfcc(y=None, sr: float = 22050, *, S=None, n_mfcc: int = 20, n_fft: int = 20
     if S is None:
         if y is None:
             raise ValueError("mfcc needs audio y or a log-mel spectrogram S")
-        log_mel = log_mel_frames(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk,
-                                 center=center, pad_mode=pad_mode, top_db=top_db)
+        log_mel, floor = log_mel_and_floor(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk,
+                                           center=center, pad_mode=pad_mode, top_db=top_db)
     else:
-        log_mel = S.swapaxes(-1, -2)
-    return mfcc_frames(log_mel, n_mfcc, lifter).swapaxes(-1, -2)
+        log_mel, floor = S.swapaxes(-1, -2), None
+    return mfcc_frames(log_mel, n_mfcc, lifter, floor).swapaxes(-1, -2)
 
 
-def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0):
-    """MFCC of a frame-major log-mel ``(..., n_frames, n_mels)``, frame-major out."""
+def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0, floor=None):
+    """MFCC of a frame-major log-mel ``(..., n_frames, n_mels)``, frame-major out.
+
+    ``floor`` (per clip, broadcasting against the log-mel) is a dB floor still to be applied:
+    each block is raised to it, in place, just before its DCT (see
+    :func:`tinymir.features.mel.log_mel_and_floor`).
+    """
     xp = backend.array_module(log_mel_frames)
     basis = dct_matrix(n_mfcc, log_mel_frames.shape[-1], xp, log_mel_frames.dtype)
     coefficients = xp.empty(log_mel_frames.shape[:-1] + (n_mfcc,), dtype=log_mel_frames.dtype)
 
     def transform(block):                                       # the DCT rows as filters
-        coefficients[..., block, :] = apply_filterbank(log_mel_frames[..., block, :], basis)
+        log_mel = log_mel_frames[..., block, :]
+        if floor is not None:
+            xp.maximum(log_mel, floor, out=log_mel)
+        coefficients[..., block, :] = apply_filterbank(log_mel, basis)
 
     for_each_block(transform, frame_blocks_of(log_mel_frames))
     if lifter > 0:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import numbers
 
-from tinymir.features.cepstral import mfcc_frames
+from tinymir.features.cepstral import mfcc
 from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
 from tinymir.features.mel import log_mel_frames, mel_frames
@@ -111,7 +111,9 @@ def compute(y, params: FeatureParams):
     mel_options = (y, params.sr, params.n_fft, params.hop_length, params.n_mels, params.fmin,
                    params.fmax)
     if params.kind == "mfcc":
-        return mfcc_frames(log_mel_frames(*mel_options), params.n_mfcc).swapaxes(-1, -2)
+        return mfcc(*mel_options[:2], n_mfcc=params.n_mfcc, n_fft=params.n_fft,
+                    hop_length=params.hop_length, n_mels=params.n_mels, fmin=params.fmin,
+                    fmax=params.fmax)
     return (log_mel_frames(*mel_options) if params.log else mel_frames(*mel_options)
             ).swapaxes(-1, -2)
 

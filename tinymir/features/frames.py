@@ -73,7 +73,8 @@ class PaddedFrames:
     frames) without padding, i.e. copying, the whole signal: frames that lie inside ``y`` are
     strided views of it, only the few that reach into the padding come from small padded copies.
 
-    ``count`` is the number of frames; ``block(run)`` gives ``frames[..., run, :]``.
+    ``count`` is the number of frames; ``block(run)`` gives ``frames[..., run, :]``;
+    ``covers_signal`` says whether every sample of ``y`` lies in at least one frame.
     """
 
     def __init__(self, y, frame_length: int, hop_length: int, width: int,
@@ -81,6 +82,8 @@ class PaddedFrames:
         xp = backend.array_module(y)
         n = y.shape[-1]
         self.count = n_frames(n + 2 * width, frame_length, hop_length)
+        self.covers_signal = ((hop_length <= frame_length or self.count == 1)
+                              and (self.count - 1) * hop_length + frame_length - width >= n)
         first_inside = -(-width // hop_length)                  # first frame starting in y
         stop_inside = max(0, (n + width - frame_length) // hop_length + 1)   # frames ending in y
         self._xp = xp
@@ -205,18 +208,25 @@ def constant(host_array, xp, dtype):
     return xp.asarray(host_array)
 
 
-def as_signal(y, name: str = "audio"):
+def as_signal(y, name: str = "audio", check_finite: bool = True):
     """``y`` as a floating array of the dtype policy (float32 unless float64 was asked for).
 
-    Keeps the array on its device; raises ``ValueError`` for empty or non-finite input.
+    Keeps the array on its device; raises ``ValueError`` for empty input, and for non-finite
+    input unless ``check_finite=False`` (the caller then checks with :func:`check_finite`).
     """
     xp = backend.array_module(y)
     y = xp.asarray(y, dtype=backend.float_dtype())
     if y.ndim == 0 or y.shape[-1] == 0:
         raise ValueError(f"{name} is empty: expected samples along the last axis, got shape {y.shape}")
+    if check_finite:
+        check_finite_samples(y, name)
+    return y
+
+
+def check_finite_samples(y, name: str = "audio") -> None:
+    """``ValueError`` naming ``name`` when ``y`` holds a NaN or an infinity."""
     if not _all_finite(y):
         raise ValueError(f"{name} contains NaN or infinite samples")
-    return y
 
 
 def _all_finite(y) -> bool:

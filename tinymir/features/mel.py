@@ -118,15 +118,17 @@ def apply_filterbank(spec_frames, bank, blocks=None):
     out = xp.empty((flat.shape[0], bank.shape[0]), dtype=flat.dtype)
     for rows, columns in blocks:
         weights = bank[rows, columns].T
-        step = flat.shape[0]
-        if xp is np:
-            step = max(1, SINGLE_THREAD_PRODUCT // max(1, weights.size))
-        for start in range(0, flat.shape[0], step):
-            out[start:start + step, rows] = flat[start:start + step, columns] @ weights
+        if xp is not np:
+            out[:, rows] = flat[:, columns] @ weights
+            continue
+        step = max(1, SINGLE_THREAD_PRODUCT // max(1, weights.size))
+        for start in range(0, flat.shape[0], step):         # BLAS writes the strided columns
+            np.matmul(flat[start:start + step, columns], weights,
+                      out=out[start:start + step, rows])
     return out.reshape(spec_frames.shape[:-1] + (bank.shape[0],))
 
 
-def filter_blocks(weights: np.ndarray, rows_per_block: int = 16) -> tuple:
+def filter_blocks(weights: np.ndarray, rows_per_block: int = 8) -> tuple:
     """``((row slice, column slice), ...)``: groups of ``rows_per_block`` consecutive filters
     and the bins between the first and last non-zero weight of the group.
 
@@ -191,9 +193,35 @@ def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
                    center: bool = True, pad_mode: str = "constant", amin: float = 1e-10,
                    top_db: float | None = 80.0):
     """``power_to_db(mel_frames(y, ...), ref=1.0, amin, top_db)``, frame-major
-    ``(..., n_frames, n_mels)``, all of it in the block threads: the logarithm (and each
-    block's per-clip maximum) while the block of the mel spectrogram is in cache, then the
-    floor ``top_db`` below each clip's maximum in a second pass over the blocks."""
+    ``(..., n_frames, n_mels)``: :func:`log_mel_and_floor`, then the floor applied in a second
+    pass over the blocks."""
+    db, floor = log_mel_and_floor(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, norm,
+                                  power, center, pad_mode, amin, top_db)
+    if floor is None:
+        return db
+    xp = backend.array_module(db)
+
+    def apply_floor(rows):
+        xp.maximum(db[..., rows, :], floor, out=db[..., rows, :])
+
+    for_each_block(apply_floor, frame_blocks_of(db))
+    return db
+
+
+def log_mel_and_floor(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
+                      n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
+                      htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
+                      center: bool = True, pad_mode: str = "constant", amin: float = 1e-10,
+                      top_db: float | None = 80.0):
+    """``(dB, floor)``: ``dB = decibels(mel_frames(y, ...), amin)`` frame-major, and each
+    clip's floor ``max_clip(dB) - top_db`` shaped ``(..., 1, 1)`` (``None`` when ``top_db`` is
+    None), NOT yet applied.
+
+    The logarithm and each block's per-clip maximum are taken in the block threads while the
+    block of the mel spectrogram is in cache. The floor needs every block's maximum, so it
+    waits for the next pass over the blocks: :func:`log_mel_frames`'s, or the MFCC's DCT, which
+    floors each block just before its product.
+    """
     check_db_options(amin, top_db)
     block_maxima = []
 
@@ -207,12 +235,6 @@ def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
 
     db = spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode, log_mel_of_block, n_mels)
     if top_db is None:
-        return db
+        return db, None
     xp = backend.array_module(db)
-    floor = (xp.stack(block_maxima).max(axis=0) - top_db)[..., None, None]
-
-    def apply_floor(rows):
-        xp.maximum(db[..., rows, :], floor, out=db[..., rows, :])
-
-    for_each_block(apply_floor, frame_blocks_of(db))
-    return db
+    return db, (xp.stack(block_maxima).max(axis=0) - top_db)[..., None, None]

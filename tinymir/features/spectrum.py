@@ -22,8 +22,8 @@ import math
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import (PaddedFrames, as_signal, for_each_block, frame_blocks,
-                                     hann_window)
+from tinymir.features.frames import (PaddedFrames, as_signal, check_finite_samples,
+                                     for_each_block, frame_blocks, hann_window)
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
@@ -74,25 +74,43 @@ def spectrum_blocks(y, n_fft: int, hop_length: int | None, win_length: int | Non
     block means a feature built on the spectrum (power, mel, chroma) never holds the whole
     batch's spectrogram. On the CPU the blocks are shared among ``CPU_THREADS`` threads
     (pocketfft and BLAS release the GIL).
+
+    Non-finite samples raise ``ValueError`` (as :func:`as_signal`), found without a pass of its
+    own over the signal when the frames cover it: a NaN or an infinity in a frame makes that
+    frame's DC bin, a plain sum of the windowed samples, non-finite (``0 * inf`` is NaN too).
+    Only a block with a non-finite DC bin is looked at again, with the exact check of the
+    whole signal (a finite sum can overflow).
     """
     hop_length, win_length = _check_sizes(n_fft, hop_length, win_length)
-    y = as_signal(y)
+    y = as_signal(y, check_finite=False)
     xp = backend.array_module(y)
     if not center and y.shape[-1] < n_fft:
         raise ValueError(f"n_fft={n_fft} is too large for a signal of {y.shape[-1]} samples "
                          "without centring")
     frames = PaddedFrames(y, n_fft, hop_length, n_fft // 2 if center else 0, pad_mode)
+    if not frames.covers_signal:
+        check_finite_samples(y)
     window = hann_window(n_fft, win_length, xp, y.dtype)
     if reduce is None:
         dtype = np.result_type(y.dtype, np.complex64)
     out = xp.empty(y.shape[:-1] + (frames.count, width or 1 + n_fft // 2), dtype=dtype or y.dtype)
+    unchecked = []
 
-    def transform(block):
-        spectrum = rfft(frames.block(block) * window, axis=-1, overwrite_x=True)
+    def transform(block, checked=False):
+        with np.errstate(invalid="ignore"):                     # inf * 0: caught just below
+            windowed = frames.block(block) * window
+        spectrum = rfft(windowed, axis=-1, overwrite_x=True)
+        if not checked and not bool(xp.isfinite(spectrum[..., 0]).all()):
+            unchecked.append(block)                             # list.append is thread-safe
+            return
         out[..., block, :] = spectrum if reduce is None else reduce(spectrum)
 
     bytes_per_frame = n_fft * y.itemsize * int(np.prod(y.shape[:-1], dtype=np.int64))
     for_each_block(transform, frame_blocks(frames.count, bytes_per_frame, xp))
+    if unchecked:
+        check_finite_samples(y)
+        for block in unchecked:                                 # finite after all: overflow
+            transform(block, checked=True)
     return out
 
 
