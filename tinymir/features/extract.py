@@ -108,12 +108,12 @@ def compute(y, params: FeatureParams):
     if params.kind == "stft":
         power = spectrogram_frames(y, params.n_fft, params.hop_length, 2.0)
         return (power_to_db(power) if params.log else power).swapaxes(-1, -2)
-    mel_options = (y, params.sr, params.n_fft, params.hop_length, params.n_mels, params.fmin,
-                   params.fmax)
     if params.kind == "mfcc":
-        return mfcc(*mel_options[:2], n_mfcc=params.n_mfcc, n_fft=params.n_fft,
+        return mfcc(y, params.sr, n_mfcc=params.n_mfcc, n_fft=params.n_fft,
                     hop_length=params.hop_length, n_mels=params.n_mels, fmin=params.fmin,
                     fmax=params.fmax)
+    mel_options = (y, params.sr, params.n_fft, params.hop_length, params.n_mels, params.fmin,
+                   params.fmax)
     return (log_mel_frames(*mel_options) if params.log else mel_frames(*mel_options)
             ).swapaxes(-1, -2)
 

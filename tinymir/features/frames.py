@@ -212,7 +212,8 @@ def as_signal(y, name: str = "audio", check_finite: bool = True):
     """``y`` as a floating array of the dtype policy (float32 unless float64 was asked for).
 
     Keeps the array on its device; raises ``ValueError`` for empty input, and for non-finite
-    input unless ``check_finite=False`` (the caller then checks with :func:`check_finite`).
+    input unless ``check_finite=False`` (the caller then checks, see
+    :func:`check_finite_samples`).
     """
     xp = backend.array_module(y)
     y = xp.asarray(y, dtype=backend.float_dtype())
