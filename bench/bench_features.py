@@ -7,12 +7,15 @@ except ``track_features``, which librosa has no single call for: there the libro
 the same columns feature by feature, clip by clip. Each timing is the best of ``--repeats``
 runs, each straight after an untimed run of the same side (steady state), the two sides taking
 turns; the script prints clips/s for both sides and the ratio, and writes
-``bench/results/features_<device>.json`` (or ``--output``). On a GPU it also times mel against
+``bench/results/features_<device>.json`` (or ``--output``). ``--runs K`` repeats the whole
+comparison K times: on a shared machine one run says little, so the JSON then keeps every run's
+ratio and reports the median run. On a GPU it also times mel against
 torchaudio when torchaudio imports. On the CPU tinymir shares each call's blocks of frames among
 the cores the process may use (``frames.CPU_THREADS``, recorded in the JSON); librosa uses one.
 Pinning the process to one core compares the two on equal terms. Run from the repository root::
 
     python bench/bench_features.py                    # 32 x 30 s, 5 repeats
+    python bench/bench_features.py --runs 6           # six whole comparisons: the spread
     python bench/bench_features.py --clips 8 --repeats 1 --only mel,mfcc
     taskset -c 1 python bench/bench_features.py --output bench/results/features_cpu_1core.json
     TINYMIR_DEVICE=gpu python bench/bench_features.py
@@ -126,6 +129,18 @@ def best_times(sides, repeats: int) -> list[float]:
     return best
 
 
+def summary_row(runs: list[tuple[float, float]], clips: int, target: float) -> dict:
+    """The median run (by ratio) of ``[(tinymir s, librosa s), ...]``, with every run's ratio."""
+    ratios = [theirs / ours for ours, theirs in runs]
+    t_ours, t_librosa = runs[sorted(range(len(runs)), key=ratios.__getitem__)[len(runs) // 2]]
+    return {"tinymir_s": t_ours, "librosa_s": t_librosa,
+            "tinymir_clips_per_s": clips / t_ours, "librosa_clips_per_s": clips / t_librosa,
+            "ratio": t_librosa / t_ours, "target": target,
+            "meets_target": t_librosa / t_ours >= target,
+            "ratios": ratios, "ratio_min": min(ratios), "ratio_max": max(ratios),
+            "runs_meeting_target": sum(ratio >= target for ratio in ratios)}
+
+
 def torchaudio_mel_seconds(y_host: np.ndarray, repeats: int) -> float | None:
     """Mel spectrogram with torchaudio on the GPU (same parameters, Slaney scale and norm)."""
     try:
@@ -147,6 +162,9 @@ def main():
     parser.add_argument("--clips", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="repeat the whole comparison; the JSON keeps every run's ratio and "
+                             "reports the median run (the spread shows a noisy machine)")
     parser.add_argument("--only", default="", help="comma-separated subset of the cases")
     parser.add_argument("--output", type=Path, default=None,
                         help="JSON to write (default bench/results/features_<device>.json)")
@@ -158,19 +176,24 @@ def main():
     ours, theirs = tinymir_cases(), librosa_cases()
     names = [n for n in ours if not args.only or n in args.only.split(",")]
     load_before = os.getloadavg()
-    rows = {}
-    for name in names:
-        t_ours, t_librosa = best_times([(ours[name], y_device, backend.synchronize),
-                                        (theirs[name], y_host, lambda: None)], args.repeats)
-        ratio = t_librosa / t_ours
-        target = TARGETS.get(name, 2.0)
-        rows[name] = {"tinymir_s": t_ours, "librosa_s": t_librosa,
-                      "tinymir_clips_per_s": args.clips / t_ours,
-                      "librosa_clips_per_s": args.clips / t_librosa,
-                      "ratio": ratio, "target": target, "meets_target": ratio >= target}
-        print(f"{name:15s} tinymir {args.clips / t_ours:8.1f} clips/s   librosa "
-              f"{args.clips / t_librosa:8.1f} clips/s   x{ratio:5.2f}  (target x{target:g})",
-              flush=True)
+    timings = {name: [] for name in names}                 # (tinymir s, librosa s) per run
+    for run in range(args.runs):
+        if args.runs > 1:
+            print(f"run {run + 1} of {args.runs}")
+        for name in names:
+            t_ours, t_librosa = best_times([(ours[name], y_device, backend.synchronize),
+                                            (theirs[name], y_host, lambda: None)], args.repeats)
+            timings[name].append((t_ours, t_librosa))
+            print(f"{name:15s} tinymir {args.clips / t_ours:8.1f} clips/s   librosa "
+                  f"{args.clips / t_librosa:8.1f} clips/s   x{t_librosa / t_ours:5.2f}  "
+                  f"(target x{TARGETS.get(name, 2.0):g})", flush=True)
+    rows = {name: summary_row(runs, args.clips, TARGETS.get(name, 2.0))
+            for name, runs in timings.items()}
+    if args.runs > 1:
+        for name, row in rows.items():
+            print(f"{name:15s} over {args.runs} runs: x{row['ratio_min']:.2f} .. "
+                  f"x{row['ratio_max']:.2f}, median run x{row['ratio']:.2f}; "
+                  f"{row['runs_meeting_target']} of {args.runs} runs meet x{row['target']:g}")
     if device == "gpu" and "mel" in rows:
         seconds = torchaudio_mel_seconds(y_host, args.repeats)
         if seconds is not None:
@@ -190,7 +213,7 @@ def main():
                      "librosa": librosa.__version__},
         "setup": {"clips": args.clips, "seconds": args.seconds, "sr": SR, "n_fft": N_FFT,
                   "hop_length": HOP, "n_mels": N_MELS, "n_mfcc": N_MFCC,
-                  "repeats": args.repeats,
+                  "repeats": args.repeats, "runs": args.runs,
                   "timing": "best of repeats, each timed run straight after an untimed run "
                             "of the same side, tinymir and librosa alternating"},
         "results": rows,
