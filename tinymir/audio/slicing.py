@@ -44,12 +44,19 @@ def slice_starts(n_samples: int, sr: int, seconds: float, overlap: float = 0.5,
     ``len(slice_starts(...))`` is the number of slices, e.g.
     ``len(slice_starts(30 * 22050, 22050, 3.0)) == 19``.
     """
+    length, hop = slice_geometry(sr, seconds, overlap, hop_seconds)
+    return whole_window_starts(n_samples, length, hop, short)
+
+
+def whole_window_starts(n: int, length: int, hop: int, short: str = "pad") -> np.ndarray:
+    """Starts ``0, hop, 2 hop, ...`` of the whole windows of ``length`` in ``n`` positions
+    (samples here, frames for :func:`tinymir.data.segments.window_starts`); when ``n < length``,
+    one window at 0 (``short="pad"``, if ``n > 0``) or none (``short="drop"``)."""
     if short not in SHORT_POLICIES:
         raise ValueError(f"short must be one of {SHORT_POLICIES}, got {short!r}")
-    length, hop = slice_geometry(sr, seconds, overlap, hop_seconds)
-    if n_samples < length:
-        return np.zeros(1 if short == "pad" and n_samples > 0 else 0, dtype=np.int64)
-    return np.arange(1 + (n_samples - length) // hop, dtype=np.int64) * hop
+    if n < length:
+        return np.zeros(1 if short == "pad" and n > 0 else 0, dtype=np.int64)
+    return np.arange(1 + (n - length) // hop, dtype=np.int64) * hop
 
 
 def slice_count(n_samples: int, sr: int, seconds: float, overlap: float = 0.5,

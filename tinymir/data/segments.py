@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinymir import backend
-
-SHORT_POLICIES = ("pad", "drop")
+from tinymir.audio.slicing import SHORT_POLICIES, whole_window_starts
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,7 @@ def clip_frames(seconds: float, sr: int, hop_length: int) -> int:
 def window_starts(n_frames: int, frames: int, hop: int, head: int = 0, tail: int = 0,
                   max_per_track: int | None = None, short: str = "drop") -> np.ndarray:
     """Start frames of the windows of one track (formula in the module docstring)."""
-    usable = n_frames - head - tail
-    if usable < frames:
-        return np.array([head] if short == "pad" and usable > 0 else [], dtype=np.int64)
-    starts = head + hop * np.arange((usable - frames) // hop + 1, dtype=np.int64)
+    starts = head + whole_window_starts(n_frames - head - tail, frames, hop, short)
     if max_per_track is not None and len(starts) > max_per_track:
         starts = starts[np.round(np.linspace(0, len(starts) - 1, max_per_track)).astype(np.int64)]
     return starts
