@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import audio, backend
+from tinymir.atomic import write_atomically
 from tinymir.features import FeatureParams
 from tinymir.features.files import batch_features, file_features, load_clip
-from tinymir.atomic import write_atomically
 from tinymir.progress import Progress
 
 from .table import DatasetError, Track

@@ -150,6 +150,9 @@ def _cpu_threads() -> int:
 CPU_THREADS = _cpu_threads()
 
 
+_THREAD_PREFIX = "tinymir-blocks"
+
+
 def for_each_block(function, blocks: list[slice]) -> None:
     """``function(block)`` for every block: on ``CPU_THREADS`` threads when there are several
     blocks (each block writes its own part of the output), in order otherwise (and inside a
@@ -160,9 +163,6 @@ def for_each_block(function, blocks: list[slice]) -> None:
     else:
         for block in blocks:
             function(block)
-
-
-_THREAD_PREFIX = "tinymir-blocks"
 
 
 @functools.lru_cache(maxsize=1)

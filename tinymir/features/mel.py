@@ -151,12 +151,21 @@ def mel_from_power(power_frames, sr: float, n_fft: int, n_mels: int = 128, fmin:
                    fmax: float | None = None, htk: bool = False, norm: str | None = "slaney"):
     """Mel spectrogram of a frame-major power spectrogram ``(..., n_frames, 1 + n_fft // 2)``,
     frame-major out ``(..., n_frames, n_mels)``."""
-    xp = backend.array_module(power_frames)
-    bank = mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp=xp,
-                          dtype=power_frames.dtype)
+    to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm,
+                         backend.array_module(power_frames), power_frames.dtype)
+    return to_mel(power_frames)
+
+
+def mel_product(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
+                fmax: float | None = None, htk: bool = False, norm: str | None = "slaney",
+                xp=None, dtype=None):
+    """:func:`mel_from_power` as a function of the power frames alone, with the filterbank
+    (on ``xp``, in ``dtype``) and its groups of filters looked up once: for a loop over
+    blocks."""
+    bank = mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp=xp, dtype=dtype)
     blocks = _mel_blocks(float(sr), int(n_fft), int(n_mels), float(fmin),
                          float(sr / 2.0 if fmax is None else fmax), bool(htk), norm)
-    return apply_filterbank(power_frames, bank, blocks)
+    return lambda power_frames: apply_filterbank(power_frames, bank, blocks)
 
 
 @functools.lru_cache(maxsize=32)
@@ -180,9 +189,11 @@ def mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
                htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
                center: bool = True, pad_mode: str = "constant"):
     """:func:`melspectrogram` in frame-major layout ``(..., n_frames, n_mels)``."""
+    to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm, backend.array_module(y),
+                         backend.float_dtype())
+
     def mel_of_block(spectrum):
-        return mel_from_power(power_from_complex(spectrum, power), sr, n_fft, n_mels, fmin, fmax,
-                              htk, norm)
+        return to_mel(power_from_complex(spectrum, power))
 
     # Block by block: the power spectrogram of the whole batch is never held.
     return spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode, mel_of_block, n_mels)
@@ -224,11 +235,12 @@ def log_mel_and_floor(y, sr: float = 22050, n_fft: int = 2048, hop_length: int =
     floors each block just before its product.
     """
     check_db_options(amin, top_db)
+    to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm, backend.array_module(y),
+                         backend.float_dtype())
     block_maxima = []
 
     def log_mel_of_block(spectrum):
-        mel = mel_from_power(power_from_complex(spectrum, power), sr, n_fft, n_mels, fmin, fmax,
-                             htk, norm)
+        mel = to_mel(power_from_complex(spectrum, power))
         db = decibels(mel, amin, out=mel)
         if top_db is not None:
             block_maxima.append(db.max(axis=(-2, -1)))      # list.append is thread-safe

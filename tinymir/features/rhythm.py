@@ -72,7 +72,8 @@ def _ramp_pad(envelope, width: int):
 
 def _tempogram_windows(onset_envelope, win_length: int):
     """The onset envelope's centred windows, frame-major ``(..., n_frames, win_length)``, with
-    the Hann window and the FFT length that makes the autocorrelation linear (float64)."""
+    the Hann window, the FFT length that makes the autocorrelation linear (float64) and the
+    runs of frames whose spectra fit in cache at once."""
     if win_length < 1:
         raise ValueError(f"win_length must be a positive integer, got {win_length}")
     xp = backend.array_module(onset_envelope)
@@ -81,15 +82,16 @@ def _tempogram_windows(onset_envelope, win_length: int):
     windows = frame(_ramp_pad(envelope, win_length // 2), win_length, 1)[..., :count, :]
     hann = hann_window(win_length, xp=xp, dtype=np.float64)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)   # an integer, host-side
-    return xp, windows, hann, n_pad, count
+    bytes_per_frame = n_pad * 16 * int(np.prod(windows.shape[:-2], dtype=np.int64))
+    return windows, hann, n_pad, frame_blocks(count, bytes_per_frame, xp)
 
 
 def _tempogram_blocks(onset_envelope, win_length: int):
     """The autocorrelation tempogram (float64, frame-major) in runs of frames, so the windows
     and their spectra never exist for the whole batch at once on the CPU."""
-    xp, windows, hann, n_pad, count = _tempogram_windows(onset_envelope, win_length)
-    bytes_per_frame = n_pad * 16 * int(np.prod(windows.shape[:-2], dtype=np.int64))
-    for block in frame_blocks(count, bytes_per_frame, xp):
+    windows, hann, n_pad, blocks = _tempogram_windows(onset_envelope, win_length)
+    xp = backend.array_module(windows)
+    for block in blocks:
         power = xp.abs(rfft(windows[..., block, :] * hann, n=n_pad, axis=-1))
         power *= power
         autocorrelation = irfft(power, n=n_pad, axis=-1)[..., :win_length]
@@ -104,7 +106,8 @@ def mean_tempogram(onset_envelope, win_length: int = 384):
     once per clip, not once per frame; each frame's normaliser, the maximum of its
     autocorrelation, is the lag-0 value, the energy of the windowed frame (Cauchy-Schwarz).
     """
-    xp, windows, hann, n_pad, count = _tempogram_windows(onset_envelope, win_length)
+    windows, hann, n_pad, blocks = _tempogram_windows(onset_envelope, win_length)
+    xp = backend.array_module(windows)
     sums = {}
 
     def add_block(block):
@@ -115,10 +118,9 @@ def mean_tempogram(onset_envelope, win_length: int = 384):
         power *= power
         sums[block.start] = (weight[..., None, :] @ power)[..., 0, :]
 
-    bytes_per_frame = n_pad * 16 * int(np.prod(windows.shape[:-2], dtype=np.int64))
-    for_each_block(add_block, frame_blocks(count, bytes_per_frame, xp))
+    for_each_block(add_block, blocks)
     spectrum = sum(sums[start] for start in sorted(sums))          # a fixed order: same sums
-    return irfft(spectrum, n=n_pad, axis=-1)[..., :win_length] / count
+    return irfft(spectrum, n=n_pad, axis=-1)[..., :win_length] / windows.shape[-2]
 
 
 def tempogram_frames(onset_envelope, win_length: int = 384):

@@ -27,7 +27,7 @@ from tinymir.features.cepstral import mfcc_frames
 from tinymir.features.chroma import chroma_frames
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import as_signal
-from tinymir.features.mel import mel_from_power
+from tinymir.features.mel import mel_product
 from tinymir.features.moments import MOMENT_NAMES, central_moments
 from tinymir.features.rhythm import onset_strength, onset_strength_frames, tempo
 from tinymir.features.spectral import (band_extremes, bandwidth_frames, centroid_frames,
@@ -63,6 +63,7 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     """
     y = as_signal(y)
     xp = backend.array_module(y)
+    to_mel = mel_product(sr, n_fft, n_mels, xp=xp, dtype=y.dtype)
 
     def spectral_columns(spectrum):
         """Everything taken from the spectrum, for one block of frames."""
@@ -70,7 +71,7 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
         power = magnitude * magnitude
         centroid = centroid_frames(magnitude, sr)
         return xp.concatenate([
-            mel_from_power(power, sr, n_fft, n_mels), chroma_frames(power, sr, n_fft, N_CHROMA),
+            to_mel(power), chroma_frames(power, sr, n_fft, N_CHROMA),
             centroid[..., None], bandwidth_frames(magnitude, sr, centroid)[..., None],
             rolloff_frames(magnitude, sr)[..., None],
             band_extremes(magnitude, sr, n_bands=N_CONTRAST_BANDS)], axis=-1)
