@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import backend, models, nn
-from tinymir.atomic import write_atomically
+from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
 from tinymir.data.balance import class_weights
@@ -416,8 +416,7 @@ def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
 
 def write_config(out: Path, config: TrainConfig) -> None:
     """RUN_DIR/config.json, written atomically (resume reads it)."""
-    text = json.dumps(dataclasses.asdict(config), indent=2).encode()
-    write_atomically(Path(out) / CONFIG_FILE, lambda handle: handle.write(text))
+    write_text(Path(out) / CONFIG_FILE, json.dumps(dataclasses.asdict(config), indent=2))
 
 
 def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict:
