@@ -158,7 +158,8 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
 @dataset_options
 def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
                      tags_column, min_count, top_n):
-    """Score MODEL on the tracks of DATA: slice- and track-level metrics."""
+    """Score MODEL on the tracks of DATA: slice- and track-level metrics. The first line names
+    the tracks scored; a warning says when they include the model's training tracks."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
                                      cache_root=None if no_cache else cache, jobs=jobs,
@@ -167,6 +168,9 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     click.echo(json.dumps(report, indent=2) if as_json else predicting.describe(report))
+    warning = predicting.training_warning(report)
+    if warning:
+        click.echo(warning, err=True)
 
 
 @click.command("predict")

@@ -143,8 +143,10 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     """Slice- and track-level metrics of the model file on the tracks of ``data``.
 
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
-    was trained with (same method and seed) and score that part only. With ``cache_root``
-    the features come from (and go to) the feature cache that training uses.
+    was trained with (same method and seed) and score that part only. ``training_tracks`` in
+    the report counts the scored tracks the model was trained on, when ``data`` is its
+    training set (see :func:`training_warning`).
+    With ``cache_root`` the features come from (and go to) the feature cache that training uses.
     """
     predictor = Predictor.load(model_path)
     meta = predictor.metadata
@@ -157,12 +159,16 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
         kind = "tags (multi-label)" if predictor.multilabel else "one label per track"
         raise RunError(f"{model_path} predicts {kind} but {data} is "
                        f"{'multi-label' if table.multilabel else 'single-label'}")
+    same = trained_on(meta, data)
+    split = None
+    if part != "all" or same:
+        split = make_split(table, meta.get("split_method", "random"), meta.get("seed", 0),
+                           meta.get("fold", 0))
     if part == "all":
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:
-        split = make_split(table, meta.get("split_method", "random"), meta.get("seed", 0),
-                           meta.get("fold", 0))
         tracks, split_name = split[part], f"{split.name}, {part} part"
+    seen = int(np.isin(tracks, split["train"]).sum()) if same else 0
     index = {name: i for i, name in enumerate(predictor.classes)}
     if predictor.multilabel:
         targets = np.zeros((len(table), len(index)), np.float32)
@@ -186,14 +192,34 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.aggregate, predictor.thresholds if
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
-            "part": split_name, "n_tracks": int(len(tracks)), "skipped": skipped,
+            "part": split_name, "n_tracks": int(len(tracks)), "training_tracks": seen,
+            "skipped": skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 
+def trained_on(meta: dict, data) -> bool:
+    """Whether ``data`` is the dataset the model was trained on (the same folder)."""
+    try:
+        return Path(meta["data"]).resolve() == Path(data).resolve()
+    except (KeyError, TypeError, OSError):
+        return False
+
+
+def training_warning(report: dict) -> str | None:
+    """A line saying that the score includes tracks the model was trained on, if it does."""
+    seen = report.get("training_tracks", 0)
+    if not seen:
+        return None
+    return (f"warning: {seen} of the {report['n_tracks']} tracks scored are training tracks of "
+            "this model, so the figures flatter it; --part test scores unseen tracks only")
+
+
 def describe(report: dict) -> str:
-    """The evaluation as a few lines of text."""
-    lines = [f"{report['arch']} ({report['model']}) on {report['data']}, {report['part']} "
-             f"({report['n_tracks']} tracks, {len(report['skipped'])} skipped)"]
+    """The evaluation as a few lines of text; the first names what was scored."""
+    seen = report.get("training_tracks", 0)
+    lines = [f"scored {report['n_tracks']} tracks of {report['data']} ({report['part']}"
+             f"{f', {seen} of them training tracks' if seen else ''}; "
+             f"{len(report['skipped'])} skipped) with {report['arch']} model {report['model']}"]
     keys = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
     for level in ("slices", "tracks"):
         result = report[level]
