@@ -460,8 +460,8 @@ def resume(out, given: dict, stream=None, progress: bool = True,
     if not saved.is_file():
         raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
     try:
-        config = TrainConfig(**json.loads(saved.read_text()))
-    except (ValueError, TypeError) as exc:
+        config = TrainConfig(**{**json.loads(saved.read_text()), "out": str(out)})
+    except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
         raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
     front = config.front()
     for key, value in given.items():
