@@ -32,8 +32,8 @@ from tinymir.data.standardize import Standardizer
 from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
-from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .checkpoint import load_state
+from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .inputs import extract_tracks, slice_batches, slice_tracks
 from .loop import Diverged, Trainer
 
