@@ -263,11 +263,13 @@ class FeatureCache:
         self._remove_dead_temporaries()
         report = BuildReport()
         todo = []                       # (record without shape, target path)
+        given = {}                      # track id -> its path as the caller wrote it
         for track in map(_as_track, tracks):
             try:
                 identity = file_identity(track.path)
-            except OSError as exc:
-                report.skipped.append((track.path, f"cannot read ({exc.strerror})"))
+            except OSError:
+                report.skipped.append((track.path, audio.not_a_file_reason(track.path)
+                                       or "cannot be read"))
                 continue
             record = {"id": track.id, **identity, "file": entry_name(identity)}
             known = self._entries.get(track.id)
@@ -288,6 +290,7 @@ class FeatureCache:
                 self._repair(target, track.path, problem, report)
             target.parent.mkdir(exist_ok=True)
             todo.append((record, target))
+            given[track.id] = track.path
         if batch_size is None:
             batch_size = GPU_BATCH if backend.get_device() == "gpu" else 1
         with Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
@@ -301,18 +304,19 @@ class FeatureCache:
                 if outcome == "busy":
                     busy.append((record, target))
                     continue
-                self._count(record, outcome, value, report)
+                self._count(record, outcome, value, report, given[record["id"]])
                 bar.advance()
             for record, target in busy:             # computed by another build: wait for it
-                self._count(record, *self._wait_for(record, target), report)
+                self._count(record, *self._wait_for(record, target), report,
+                            given[record["id"]])
                 bar.advance()
         return report
 
-    def _count(self, record: dict, outcome: str, value, report: BuildReport) -> None:
-        """Record one finished entry in the manifest and the report."""
+    def _count(self, record: dict, outcome: str, value, report: BuildReport, path: str) -> None:
+        """Record one finished entry (of the audio file ``path``) in the manifest and report."""
         if outcome == "skipped":
             self._record({**record, "skipped": value})
-            report.skipped.append((record["path"], value))
+            report.skipped.append((path, value))
         else:
             self._record({**record, "shape": value})
             if outcome == "done":
