@@ -151,16 +151,27 @@ def _write_failure(path, what: str, exc: OSError) -> str:
     return f"{path}: cannot write {what} ({exc.strerror or exc})"
 
 
+def _claim(target):
+    """Claim ``target``: ``None`` when this process is to compute it, ``("busy", pid)`` when
+    another process holds it, ``("reused", shape)`` when another build has written it since
+    this build looked (the claim is then given back)."""
+    holder = claims.claim(target)
+    if holder is not None:
+        return "busy", holder
+    if os.path.exists(target):
+        claims.release(target)
+        return "reused", list(np.load(target, mmap_mode="r").shape)
+    return None
+
+
 def _extract_to(path: str, params_dict: dict, target: str):
     """Worker (or the parent): claim the entry ``target``, then save the features of ``path``
     there; returns ``("done", shape)``, ``("skipped", reason)``, ``("reused", shape)`` when
     the entry appeared meanwhile, or ``("busy", pid)`` when another process holds it."""
-    holder = claims.claim(target)
-    if holder is not None:
-        return "busy", holder
+    taken = _claim(target)
+    if taken is not None:
+        return taken
     try:
-        if os.path.exists(target):                  # another build wrote it meanwhile
-            return "reused", list(np.load(target, mmap_mode="r").shape)
         try:
             features = file_features(path, FeatureParams.from_dict(params_dict))
             features = features.astype(np.float32, copy=False)
@@ -366,9 +377,9 @@ class FeatureCache:
         for start in range(0, len(todo), batch_size):
             chunk, clips = [], {}
             for record, target in todo[start:start + batch_size]:
-                holder = claims.claim(target)
-                if holder is not None:
-                    yield record, target, ("busy", holder)
+                taken = _claim(target)
+                if taken is not None:
+                    yield record, target, taken
                     continue
                 try:
                     clips[record["id"]] = load_clip(record["path"], self.params)
