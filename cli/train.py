@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from tinymir import models, nn
-from tinymir.audio import AudioError
+from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
 from tinymir.train import predict as predicting
 from tinymir.train import run as running
@@ -192,7 +192,7 @@ def predict_command(model, files, top, as_json):
     for path, result, problem in predicting.predict_files(predictor, paths, top):
         if problem is not None:
             failed += 1
-            click.echo(f"skipped {problem}", err=True)
+            click.echo(skipped_line(path, problem), err=True)
             continue
         if "warning" in result:
             click.echo(f"warning: {path}: {result['warning']}", err=True)

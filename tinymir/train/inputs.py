@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import audio, backend
+from tinymir import audio
 from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
-from tinymir.features.extract import compute
-from tinymir.features.files import load_clip
+from tinymir.features.files import checked_features, load_clip
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
@@ -67,12 +66,13 @@ def frame_view(feats, front: FrontEnd):
     return feats
 
 
-def clip_features(y, front: FrontEnd) -> np.ndarray:
+def clip_features(y, front: FrontEnd, path) -> np.ndarray:
     """``(bins, frames)`` float32 host features of the mono samples ``y`` (at the front end's
-    rate) of a whole file: the dB mel or STFT power, or the MFCCs of the dB mel
-    (``tinymir.features.extract``); :func:`frame_view` then frames them for the front end."""
-    return backend.to_host(compute(backend.to_device(y), feature_params(front))).astype(
-        np.float32, copy=False)
+    rate) of the whole file ``path``: the dB mel or STFT power, or the MFCCs of the dB mel
+    (``tinymir.features.extract``), finite or refused naming the file
+    (:func:`tinymir.features.files.checked_features`); :func:`frame_view` then frames them for
+    the front end."""
+    return checked_features(path, y, feature_params(front)).astype(np.float32, copy=False)
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
@@ -96,8 +96,8 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(framed(clip_features(load_clip(track.path, feature_params(front)),
-                                                front)))
+                y = load_clip(track.path, feature_params(front))
+                out.append(framed(clip_features(y, front, track.path)))
             except audio.AudioError as exc:
                 out.append(None)
                 skipped.append((str(track.path), exc.reason))

@@ -94,7 +94,7 @@ class Predictor:
         :class:`AudioError`; one shorter than half a slice gets a ``warning`` (its features
         are repeated to fill the slice)."""
         y = load_clip(path, feature_params(self.front))      # refuses what has no content
-        scores = self.file_scores(frame_view(clip_features(y, self.front), self.front))
+        scores = self.file_scores(frame_view(clip_features(y, self.front, path), self.front))
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
         if self.multilabel:
@@ -128,14 +128,14 @@ def audio_inputs(paths) -> list[str]:
 
 def predict_files(predictor: Predictor, paths, top: int = 3):
     """``(path, result, None)`` for each file labelled, ``(path, None, reason)`` for each one
-    that could not be (one line naming the file), in order."""
+    that could not be, in order."""
     for path in paths:
         try:
             yield path, predictor.predict_file(path, top), None
         except AudioError as exc:
-            yield path, None, str(exc)
+            yield path, None, exc.reason
         except OSError as exc:
-            yield path, None, f"{path}: {exc.strerror or exc}"
+            yield path, None, str(exc.strerror or exc)
 
 
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
@@ -193,7 +193,7 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
             "part": split_name, "n_tracks": int(len(tracks)), "training_tracks": seen,
-            "skipped": skipped,
+            "skipped": skipped + table.skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 
