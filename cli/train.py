@@ -185,10 +185,12 @@ def predict_command(model, files, top, as_json):
     shorter than one analysis frame) get one line each; any such file makes the exit status 1."""
     try:
         predictor = predicting.Predictor.load(model)
-        paths = predicting.audio_inputs(files)
+        paths, not_files = predicting.audio_inputs(files)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
-    failed = 0
+    for path, reason in not_files:
+        click.echo(skipped_line(path, reason), err=True)
+    failed = len(not_files)
     for path, result, problem in predicting.predict_files(predictor, paths, top):
         if problem is not None:
             failed += 1
@@ -203,8 +205,8 @@ def predict_command(model, files, top, as_json):
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
     if failed:
-        raise click.ClickException(f"{failed} of {len(paths)} files could not be labelled "
-                                   "(named above)")
+        raise click.ClickException(f"{failed} of {len(paths) + len(not_files)} files could not "
+                                   "be labelled (named above)")
 
 
 @click.command("archs")

@@ -2,7 +2,7 @@
 
 For each track (``FrontEnd`` says how)::
 
-    F      = features of the whole file          (bins, n frames), see clip_features
+    F      = features of the whole file          (bins, n frames), see track_features
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
     F      = F repeated (wrapped) to L frames    when the track is shorter than one slice
@@ -30,7 +30,7 @@ from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
-from tinymir.features.files import checked_features, load_clip
+from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
@@ -66,13 +66,12 @@ def frame_view(feats, front: FrontEnd):
     return feats
 
 
-def clip_features(y, front: FrontEnd, path) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of the mono samples ``y`` (at the front end's
-    rate) of the whole file ``path``: the dB mel or STFT power, or the MFCCs of the dB mel
-    (``tinymir.features.extract``), finite or refused naming the file
-    (:func:`tinymir.features.files.checked_features`); :func:`frame_view` then frames them for
-    the front end."""
-    return checked_features(path, y, feature_params(front)).astype(np.float32, copy=False)
+def track_features(path, front: FrontEnd) -> np.ndarray:
+    """``(bins, frames)`` float32 host features of a whole file: the dB mel or STFT power, or
+    the MFCCs of the dB mel (``tinymir.features.extract``), checked for usable content and
+    finite values (:func:`tinymir.features.files.file_features`); :func:`frame_view` then
+    frames them for the front end."""
+    return file_features(path, feature_params(front)).astype(np.float32, copy=False)
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
@@ -96,8 +95,7 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                y = load_clip(track.path, feature_params(front))
-                out.append(framed(clip_features(y, front, track.path)))
+                out.append(framed(track_features(track.path, front)))
             except audio.AudioError as exc:
                 out.append(None)
                 skipped.append((str(track.path), exc.reason))
