@@ -74,12 +74,7 @@ def load_clip(path, params: FeatureParams) -> np.ndarray:
 
 def file_features(path, params: FeatureParams) -> np.ndarray:
     """Finite features of one file (see :func:`tinymir.features.extract.compute`), on the host."""
-    return checked_features(path, load_clip(path, params), params)
-
-
-def checked_features(path, y, params: FeatureParams) -> np.ndarray:
-    """Features of the clip ``y`` loaded from ``path`` by :func:`load_clip`, on the host,
-    refused (``AudioError`` naming ``path``) unless finite (:func:`check_finite`)."""
+    y = load_clip(path, params)
     features = _compute(y, params)
     check_finite(path, y, features)
     return features
