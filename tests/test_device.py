@@ -92,12 +92,12 @@ def _svm_data(seed, n=200):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_an_svm_fit_takes_a_bounded_number_of_synchronisations(device_syncs, seed):
-    """Before: one per SMO iteration (391 for this fit of 200 rows, 357 iterations). Now a
-    check every GPU_CHECK_EVERY steps, the same coefficients as the CPU's every-step check."""
+    """Before: one per SMO iteration (160 for the seed-0 fit, 126 iterations); now 13, a check
+    every GPU_CHECK_EVERY steps, with the coefficients of the CPU's every-step check."""
     X, y = _svm_data(seed)
     before = device_syncs.syncs
     model = SVC().fit(backend.to_device(X, np.float32), y)
-    assert device_syncs.syncs - before <= 30, device_syncs.causes
+    assert device_syncs.syncs - before <= 20, device_syncs.causes
     with backend.using_device("cpu"):
         reference = SVC().fit(X.astype(np.float32), y)
     np.testing.assert_array_equal(backend.to_host(model.dual_coef_), reference.dual_coef_)
