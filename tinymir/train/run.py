@@ -32,8 +32,8 @@ from tinymir.data.standardize import Standardizer
 from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
-from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .checkpoint import load_state
+from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .inputs import extract_tracks, slice_batches, slice_tracks
 from .loop import Diverged, Trainer
 
@@ -462,8 +462,8 @@ def resume(out, given: dict, stream=None, progress: bool = True,
     if not saved.is_file():
         raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
     try:
-        config = TrainConfig(**json.loads(saved.read_text()))
-    except (ValueError, TypeError) as exc:
+        config = TrainConfig(**{**json.loads(saved.read_text()), "out": str(out)})
+    except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
         raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
     front = config.front()
     for key, value in given.items():
