@@ -398,13 +398,26 @@ class FeatureCache:
                         claims.release(target)
 
     def _save_group(self, group, clips):
-        """Features of one group of equal-length clips, each checked and saved."""
+        """Features of one group of equal-length clips, each checked and saved. A group too big
+        for the GPU's memory is computed clip by clip; a clip that alone does not fit is skipped
+        by name."""
         try:
             features = batch_features([clips[record["id"]] for record, _ in group], self.params)
         except ValueError as exc:
             for record, target in group:
                 yield record, target, ("skipped", f"feature extraction failed ({exc})")
             return
+        except Exception as exc:
+            if not backend.is_out_of_memory(exc):
+                raise
+            backend.release_device_memory()
+            if len(group) == 1:
+                yield *group[0], ("skipped", "its features do not fit in GPU memory")
+                return
+            for item in group:
+                yield from self._save_group([item], clips)
+            return
+        backend.trim_device_memory()      # many lengths: bounded plans and pool
         for (record, target), array in zip(group, features):
             try:
                 check_finite(record["path"], clips[record["id"]], array)
