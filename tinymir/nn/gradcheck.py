@@ -273,19 +273,18 @@ def compare_twins(model, x, training: bool = False, seed: int = 0):
     pairs += [(name, p.grad, slow_params[name].grad) for name, p in _named_params(model)]
     slow_buffers = _buffers(slow)
     pairs += [(name, b, slow_buffers[name]) for name, b in _buffers(model).items()]
-    report = []
-    for name, a, b in pairs:
-        a, b = np.asarray(backend.to_host(a), np.float64), np.asarray(backend.to_host(b), np.float64)
-        rel, max_abs = _relative(a, b)
-        report.append(TensorCheck(name, tuple(a.shape), rel, max_abs))
-    return report
+    return _differences(pairs)
 
 
 def compare_loss_twins(loss, logits, targets):
     """A fast loss against its reference twin: the loss value and dL/dz."""
     slow = reference.twin(loss)
-    pairs = [("loss", loss.forward(logits, targets), slow.forward(logits, targets)),
-             ("logits", loss.backward(), slow.backward())]
+    return _differences([("loss", loss.forward(logits, targets), slow.forward(logits, targets)),
+                         ("logits", loss.backward(), slow.backward())])
+
+
+def _differences(pairs) -> list:
+    """TensorChecks of ``(name, fast, twin)`` triples (arrays on the device or the host)."""
     report = []
     for name, a, b in pairs:
         a, b = np.asarray(backend.to_host(a), np.float64), np.asarray(backend.to_host(b), np.float64)

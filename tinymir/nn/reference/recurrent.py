@@ -35,6 +35,18 @@ def sigmoid(z):
     return 1.0 / (1.0 + backend.array_module(z).exp(-z))
 
 
+def layer_output(layer, hidden: list):
+    """Every hidden state (N, T, U) with ``return_sequences``, else the last one (N, U)."""
+    return backend.array_module(hidden[0]).stack(hidden, axis=1) if layer.return_sequences \
+        else hidden[-1]
+
+
+def zero_grads(layer) -> dict:
+    """A zero gradient for every parameter, to add each step's share into."""
+    return {name: backend.array_module(p.value).zeros_like(p.value)
+            for name, p in layer.params.items()}
+
+
 def output_grad(layer, dy, step: int, t: int):
     """dL/dh_t from the layer's output: every step with ``return_sequences``, else the last."""
     if layer.return_sequences:
@@ -61,15 +73,13 @@ class LSTM(fast.LSTM):
             h = o * xp.tanh(c)
             self.steps.append((h_prev, c_prev, i, f, g, o, c))
             outputs.append(h)
-        return xp.stack(outputs, axis=1) if self.return_sequences else h
+        return layer_output(self, outputs)
 
     def _backward(self, dy):
         xp = backend.array_module(dy)
         w, r = self.params["kernel"].value, self.params["recurrent_kernel"].value
         n, t, _ = self.x.shape
-        dw, dr = xp.zeros_like(w), xp.zeros_like(r)
-        db = xp.zeros_like(self.params["bias"].value)
-        dx = xp.zeros_like(self.x)
+        grads, dx = zero_grads(self), xp.zeros_like(self.x)
         dh_next = xp.zeros((n, self.units), dtype=dy.dtype)      # dz_{t+1} Rᵀ
         dc_next = xp.zeros((n, self.units), dtype=dy.dtype)      # dc_{t+1} ⊙ f_{t+1}
         for step in range(t - 1, -1, -1):
@@ -79,13 +89,13 @@ class LSTM(fast.LSTM):
             dc = dc_next + dh * o * (1.0 - tanh_c ** 2)
             dz = xp.concatenate([dc * g * i * (1.0 - i), dc * c_prev * f * (1.0 - f),
                                  dc * i * (1.0 - g ** 2), dh * tanh_c * o * (1.0 - o)], axis=1)
-            dw += self.x[:, step].T @ dz
-            dr += h_prev.T @ dz
-            db += dz.sum(axis=0)
+            grads["kernel"] += self.x[:, step].T @ dz
+            grads["recurrent_kernel"] += h_prev.T @ dz
+            grads["bias"] += dz.sum(axis=0)
             dx[:, step] = dz @ w.T
             dh_next, dc_next = dz @ r.T, dc * f
-        self.params["kernel"].grad, self.params["recurrent_kernel"].grad = dw, dr
-        self.params["bias"].grad = db
+        for name, grad in grads.items():
+            self.params[name].grad = grad
         return self.input_dropout.backward(dx)
 
 
@@ -109,16 +119,13 @@ class GRU(fast.GRU):
             h = (1.0 - update) * cand + update * h_prev
             self.steps.append((h_prev, reset, update, cand, rec[:, 2 * u:]))
             outputs.append(h)
-        return xp.stack(outputs, axis=1) if self.return_sequences else h
+        return layer_output(self, outputs)
 
     def _backward(self, dy):
         xp = backend.array_module(dy)
         w, r = self.params["kernel"].value, self.params["recurrent_kernel"].value
         n, t, _ = self.x.shape
-        dw, dr = xp.zeros_like(w), xp.zeros_like(r)
-        db = xp.zeros_like(self.params["bias"].value)
-        db_r = xp.zeros_like(self.params["recurrent_bias"].value)
-        dx = xp.zeros_like(self.x)
+        grads, dx = zero_grads(self), xp.zeros_like(self.x)
         dh_next = xp.zeros((n, self.units), dtype=dy.dtype)
         for step in range(t - 1, -1, -1):
             h_prev, reset, update, cand, u_n = self.steps[step]
@@ -129,12 +136,12 @@ class GRU(fast.GRU):
             da_z = d_update * update * (1.0 - update)
             da = xp.concatenate([da_r, da_z, da_n], axis=1)
             du = xp.concatenate([da_r, da_z, da_n * reset], axis=1)
-            dw += self.x[:, step].T @ da
-            db += da.sum(axis=0)
-            dr += h_prev.T @ du
-            db_r += du.sum(axis=0)
+            grads["kernel"] += self.x[:, step].T @ da
+            grads["bias"] += da.sum(axis=0)
+            grads["recurrent_kernel"] += h_prev.T @ du
+            grads["recurrent_bias"] += du.sum(axis=0)
             dx[:, step] = da @ w.T
             dh_next = dh * update + du @ r.T
-        self.params["kernel"].grad, self.params["recurrent_kernel"].grad = dw, dr
-        self.params["bias"].grad, self.params["recurrent_bias"].grad = db, db_r
+        for name, grad in grads.items():
+            self.params[name].grad = grad
         return self.input_dropout.backward(dx)
