@@ -19,12 +19,16 @@ use so that finite differences are meaningful.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
 
 import numpy as np
 
 DEVICES = ("cpu", "gpu", "auto")
 ENV_VAR = "TINYMIR_DEVICE"
+MIN_CUPY = (13, 0)   # cupyx.scipy.signal.resample_poly and savgol_filter came with CuPy 13
 
 
 class DeviceError(RuntimeError):
@@ -40,6 +44,12 @@ def _import_cupy():
     """Return the cupy module, or raise ImportError / DeviceError with the reason."""
     import cupy  # noqa: the one place in tinymir that imports cupy
 
+    version = tuple(int(part) for part in re.findall(r"\d+", cupy.__version__)[:2])
+    if version < MIN_CUPY:
+        raise DeviceError(
+            f"CuPy {cupy.__version__} is too old: tinymir needs CuPy "
+            f"{'.'.join(map(str, MIN_CUPY))} or later (pip install 'tinymir[gpu-cuda12]', "
+            "or gpu-cuda11 for CUDA 11)")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CUDA driver missing or broken
@@ -76,7 +86,7 @@ def set_device(name: str | None) -> str:
         except ImportError:
             raise DeviceError(
                 "device 'gpu' was requested but CuPy is not installed "
-                "(pip install 'tinymir[gpu]' or cupy-cudaXXx matching your CUDA)") from None
+                "(pip install 'tinymir[gpu-cuda12]', or gpu-cuda11 for CUDA 11)") from None
         resolved = "gpu"
     elif name == "auto":
         resolved = "gpu" if gpu_available() else "cpu"
@@ -86,6 +96,18 @@ def set_device(name: str | None) -> str:
         keep_freed_memory()
     _requested, _resolved = name, resolved
     return resolved
+
+
+@contextlib.contextmanager
+def using_device(name: str | None):
+    """``with backend.using_device("cpu"): ...`` runs the block on that device and then puts
+    back the device (and the request) that was in force, whatever happens in the block."""
+    global _requested, _resolved
+    saved = _requested, _resolved
+    try:
+        yield set_device(name)
+    finally:
+        _requested, _resolved = saved
 
 
 # glibc mallopt parameters (malloc.h)
