@@ -6,6 +6,7 @@
            w ← w − lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε)
     AdamW: w ← w − lr · weight_decay · w, then the Adam step
     clip_grad_norm: ‖g‖ = √(Σ over every gradient of g²); if ‖g‖ > max_norm, g ← g · max_norm/‖g‖
+                    (the fast one scales by min(1, max_norm/‖g‖) always: no transfer to the host)
 """
 from __future__ import annotations
 
