@@ -197,7 +197,12 @@ class LSTM(_Recurrent):
 
 @register
 class GRU(_Recurrent):
-    """Gated recurrent unit over (N, T, F), PyTorch's "reset after" variant; gates [r, z, n]."""
+    """Gated recurrent unit over (N, T, F), PyTorch's "reset after" variant; gates [r, z, n].
+
+        r = σ(a_r + u_r),  z = σ(a_z + u_z),  n = tanh(a_n + r ⊙ u_n)   (a = x_t W + b,
+        h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}                                 u = h_{t−1} R + b_R)
+
+    Backward: module docstring; the plain twin is :class:`tinymir.nn.reference.GRU`."""
 
     gates = 3
 
