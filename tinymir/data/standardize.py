@@ -80,3 +80,12 @@ class Standardizer:
     def from_dict(cls, values) -> "Standardizer":
         return cls(np.asarray(values["mean"], np.float32), np.asarray(values["std"], np.float32),
                    int(values.get("feature_axis", -2)), str(values.get("fitted_on", "")))
+
+    def inverse_transform(self, x):
+        """``x * std + mean``: standardised values back to features (NumPy or CuPy ``x``)."""
+        xp = backend.array_module(x)
+        shape = [1] * x.ndim
+        shape[self.feature_axis] = -1
+        mean = xp.asarray(self.mean, dtype=x.dtype).reshape(shape)
+        std = xp.asarray(self.std, dtype=x.dtype).reshape(shape)
+        return x * std + mean

@@ -185,3 +185,24 @@ def mel_to_audio(M, sr: float = 22050, n_fft: int = 2048, hop_length: int | None
 def mfcc_to_audio(mfcc, n_mels: int = 128, ref: float = 1.0, lifter: float = 0.0, **kwargs):
     """Audio from MFCC: :func:`mfcc_to_mel` then :func:`mel_to_audio` (``kwargs`` go there)."""
     return mel_to_audio(mfcc_to_mel(mfcc, n_mels, ref, lifter), **kwargs)
+
+
+def features_to_audio(features, params, n_iter: int = 32, random_state=0):
+    """Audio at ``params.sr`` from features ``(..., bins, frames)`` that
+    ``features.compute(y, params)`` made (a :class:`~tinymir.features.FeatureParams`): dB (or
+    power, ``log=False``) mel through :func:`mel_to_audio`, dB (or power) STFT through
+    :func:`griffinlim` of its square root, MFCC through :func:`mfcc_to_audio`. Chroma and
+    track features cannot be inverted (ValueError)."""
+    options = dict(sr=params.sr, n_fft=params.n_fft, hop_length=params.hop_length,
+                   n_iter=n_iter, fmin=params.fmin, fmax=params.fmax, random_state=random_state)
+    if params.kind == "mfcc":
+        return mfcc_to_audio(features, n_mels=params.n_mels, **options)
+    if params.kind not in ("mel", "stft"):
+        raise ValueError(f"{params.kind} features cannot be turned back into audio "
+                         "(mel, stft and mfcc can)")
+    power = db_to_power(features) if params.log else features
+    if params.kind == "mel":
+        return mel_to_audio(power, **options)
+    xp = backend.array_module(power)
+    return griffinlim(xp.sqrt(power), n_iter, params.hop_length, n_fft=params.n_fft,
+                      random_state=random_state)
