@@ -45,7 +45,7 @@ def explain_group():
 @click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--lr", type=float, default=0.05, show_default=True, help="Adam step size.")
 @click.option("--l2", type=float, default=Settings.l2, show_default=True,
-              help="Weight of mean(x^2).")
+              help="Weight of sum(x^2).")
 @click.option("--tv-time", type=float, default=Settings.tv_time, show_default=True,
               help="Weight of the total variation along time.")
 @click.option("--tv-freq", type=float, default=Settings.tv_freq, show_default=True,

@@ -5,8 +5,8 @@ statistics of the training tracks stored in the model file), for class ``c`` and
 ``s_c`` (the logit ``z_c``, or the log-probability: ``log softmax(z)_c`` for one label per
 track, ``log sigmoid(z_c)`` for tags), each step maximises
 
-    J(x) = s_c(roll(x, k)) - l2 * mean(x^2) - tv_time * mean|x[:, t+1] - x[:, t]|
-                                            - tv_freq * mean|x[f+1, :] - x[f, :]|
+    J(x) = s_c(roll(x, k)) - l2 * sum x^2 - tv_time * sum |x[:, t+1] - x[:, t]|
+                                          - tv_freq * sum |x[f+1, :] - x[f, :]|
 
 with ``k`` a random shift of at most ``jitter`` frames drawn anew at every step (a circular
 shift along time: the input must score wherever it starts), by one Adam step on ``x``
@@ -38,9 +38,9 @@ class Settings:
     objective: str = "logit"
     steps: int = 200
     lr: float = 0.05
-    l2: float = 1e-2
-    tv_time: float = 0.1
-    tv_freq: float = 0.1
+    l2: float = 1e-3
+    tv_time: float = 1e-2
+    tv_freq: float = 1e-2
     jitter: int = 4
     bound: float = 3.0
     seed: int = 0
@@ -92,14 +92,13 @@ def input_gradient(model, x, classes, objective: str = "logit", multilabel: bool
 
 
 def penalty_gradient(x, settings: Settings):
-    """``d/dx`` of ``l2 mean(x^2) + tv_time mean|dx/dt| + tv_freq mean|dx/df|`` per row
-    (the means over one row's values)."""
+    """``d/dx`` of ``l2 sum x^2 + tv_time sum |dx/dt| + tv_freq sum |dx/df|`` per row (the
+    sums over one row's values; rows are independent)."""
     xp = backend.array_module(x)
-    size = x[0].size
-    grad = (2 * settings.l2 / size) * x
+    grad = (2 * settings.l2) * x
     for axis, weight in ((-1, settings.tv_time), (-2, settings.tv_freq)):
         if weight and x.shape[axis] > 1:
-            sign = xp.sign(xp.diff(x, axis=axis)) * (weight / size)
+            sign = xp.sign(xp.diff(x, axis=axis)) * weight
             pad = [(0, 0)] * x.ndim
             pad[axis] = (1, 0)
             before = xp.pad(sign, pad)                           # d|x[t] - x[t-1]| / dx[t]
