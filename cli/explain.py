@@ -79,7 +79,8 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
             raise click.ClickException(f"--periods {periods!r}: expected years like "
                                        "1990,2000,2010") from None
     try:
-        settings = Settings(objective, steps, lr, l2, tv_time, tv_freq, jitter, bound, seed)
+        settings = Settings(objective=objective, steps=steps, lr=lr, l2=l2, tv_time=tv_time,
+                            tv_freq=tv_freq, jitter=jitter, bound=bound, seed=seed)
         summary = measure.represent_model(
             model, out, settings, data, classes, start, audio_dir, bounds, dataset,
             reader_options(options), cache)
