@@ -29,8 +29,8 @@ def info():
 
 
 def _register_commands():
-    from . import baselines, dataset, features, gradcheck, synth, train
-    for module in (synth, features, dataset, gradcheck, baselines, train):
+    from . import baselines, dataset, explain, gradcheck, synth, train
+    for module in (synth, explain, dataset, gradcheck, baselines, train):
         for command in module.COMMANDS:
             main.add_command(command)
 
