@@ -36,7 +36,7 @@ MIN_N_FFT = 16
 
 #: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
 #: :meth:`FeatureParams.key` are never reused across such a change.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2     # 2: clips without usable content and non-finite features are refused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,10 +67,6 @@ class FeatureParams:
         if self.n_fft < MIN_N_FFT:
             raise ValueError(f"n_fft must be at least {MIN_N_FFT} samples, got {self.n_fft}: "
                              "shorter frames have next to no frequency resolution")
-        if self.kind in MEL_KINDS and self.n_mels > self.n_fft // 2 + 1:
-            raise ValueError(f"n_mels={self.n_mels} is more mel bands than the "
-                             f"{self.n_fft // 2 + 1} frequency bins of n_fft={self.n_fft}: "
-                             "use fewer mels or a larger n_fft")
         if self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc} cannot exceed n_mels={self.n_mels}")
         fmax = self.sr / 2 if self.fmax is None else self.fmax
@@ -79,6 +75,10 @@ class FeatureParams:
                              f"fmax={self.fmax}, sr={self.sr}")
         if self.kind == "track":       # its spectral contrast needs octave bands up to 12.8 kHz
             contrast_bands(self.sr, 1 + self.n_fft // 2)
+        if self.kind in MEL_KINDS and self.n_mels > self.n_fft // 2 + 1:
+            raise ValueError(f"n_mels={self.n_mels} is more mel bands than the "
+                             f"{self.n_fft // 2 + 1} frequency bins of n_fft={self.n_fft}: "
+                             "use fewer mels or a larger n_fft")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -67,8 +67,7 @@ class Optimizer:
             for name, target in arrays.items():
                 if name not in state["slots"][slot]:
                     raise ValueError(f"optimizer state has no {slot!r} for parameter {name!r}")
-                target[...] = backend.array_module(target).asarray(state["slots"][slot][name],
-                                                                    dtype=target.dtype)
+                target[...] = backend.as_array_like(state["slots"][slot][name], target)
 
 
 class SGD(Optimizer):

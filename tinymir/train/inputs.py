@@ -2,7 +2,7 @@
 
 For each track (``FrontEnd`` says how)::
 
-    F      = features of the whole file          (bins, n frames), see clip_features
+    F      = features of the whole file          (bins, n frames), see track_features
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
     F      = F repeated (wrapped) to L frames    when the track is shorter than one slice
@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import audio, backend
+from tinymir import audio
 from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
-from tinymir.features.extract import compute
-from tinymir.features.files import load_clip
+from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
@@ -67,12 +66,12 @@ def frame_view(feats, front: FrontEnd):
     return feats
 
 
-def clip_features(y, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of the mono samples ``y`` (at the front end's
-    rate) of a whole file: the dB mel or STFT power, or the MFCCs of the dB mel
-    (``tinymir.features.extract``); :func:`frame_view` then frames them for the front end."""
-    return backend.to_host(compute(backend.to_device(y), feature_params(front))).astype(
-        np.float32, copy=False)
+def track_features(path, front: FrontEnd) -> np.ndarray:
+    """``(bins, frames)`` float32 host features of a whole file: the dB mel or STFT power, or
+    the MFCCs of the dB mel (``tinymir.features.extract``), checked for usable content and
+    finite values (:func:`tinymir.features.files.file_features`); :func:`frame_view` then
+    frames them for the front end."""
+    return file_features(path, feature_params(front)).astype(np.float32, copy=False)
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
@@ -96,11 +95,10 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(framed(clip_features(load_clip(track.path, feature_params(front)),
-                                                front)))
+                out.append(framed(track_features(track.path, front)))
             except audio.AudioError as exc:
                 out.append(None)
-                skipped.append((str(track.path), str(exc)))
+                skipped.append((str(track.path), exc.reason))
             bar.advance()
     return out, skipped
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import backend, models, nn
+from tinymir import audio, backend, models, nn
 from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
@@ -32,8 +32,8 @@ from tinymir.data.standardize import Standardizer
 from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
-from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .checkpoint import load_state
+from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .inputs import extract_tracks, slice_batches, slice_tracks
 from .loop import Diverged, Trainer
 
@@ -193,7 +193,7 @@ def check_segment(front: models.FrontEnd, lengths: list, data, stream=None) -> N
 def report_skipped(skipped: list, stream, named: int = 10) -> None:
     """One line per skipped file (the first ``named``) and the count; all are in report.json."""
     for path, reason in skipped[:named]:
-        stream.write(f"skipped {path}: {reason}\n")
+        stream.write(audio.skipped_line(path, reason) + "\n")
     if len(skipped) > named:
         stream.write(f"... and {len(skipped) - named} more skipped files (see report.json)\n")
     if skipped:
@@ -337,7 +337,8 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     report_skipped(prepared.skipped, stream)
     diverged = None
     try:
-        history = trainer.fit(batches, config.epochs, resume=resume)
+        with backend.batch_fits(config.batch_size, "--batch-size"):
+            history = trainer.fit(batches, config.epochs, resume=resume)
     except Diverged as exc:
         diverged, history = exc, trainer.history
         if not (out / BEST_FILE).is_file():
@@ -345,8 +346,9 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                            "written; try a lower --lr or check the input files") from None
 
     best, metadata = nn.load(out / BEST_FILE)
-    results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
-                                         config.aggregate)
+    with backend.batch_fits(config.batch_size, "--batch-size"):
+        results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
+                                             config.aggregate)
     if prepared.multilabel:
         metadata["thresholds"] = [float(t) for t in thresholds]
     nn.save(out / MODEL_FILE, best, metadata)
@@ -460,8 +462,8 @@ def resume(out, given: dict, stream=None, progress: bool = True,
     if not saved.is_file():
         raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
     try:
-        config = TrainConfig(**json.loads(saved.read_text()))
-    except (ValueError, TypeError) as exc:
+        config = TrainConfig(**{**json.loads(saved.read_text()), "out": str(out)})
+    except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
         raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
     front = config.front()
     for key, value in given.items():
