@@ -17,9 +17,12 @@ line is appended by the parent process only after the rename. On the next :meth:
 present but missing from the manifest (killed between rename and append) are adopted,
 temporaries of dead processes are removed, and only the tracks not finished are computed.
 
-Parallelism: ``jobs > 1`` extracts in ``jobs`` worker processes (``spawn``-safe
-``ProcessPoolExecutor``; each worker on the CPU, single-threaded). On a GPU the parent instead loads
-``batch_size`` clips, stacks those of equal length and computes each stack in one call.
+Parallelism: the tracks go in batches to an engine (:mod:`tinymir.engines`): ``jobs`` worker
+processes of this machine (``scheduler="processes"``, the default), a local Dask cluster
+(``"dask"``), or a running one (an address or a ``distributed.Client``). Workers write the
+entries (atomically, as above) and return only their shapes; the manifest is appended here, so
+the cache is the same whichever engine computed it. On a GPU a batch's clips of equal length
+are stacked and computed in one call (``batch_size`` clips per batch, default 16).
 """
 from __future__ import annotations
 
@@ -27,17 +30,16 @@ import hashlib
 import json
 import os
 import re
+import socket
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from tinymir import audio, backend
 from tinymir.atomic import write_atomically
+from tinymir.engines import batches, open_engine
 from tinymir.features import FeatureParams
 from tinymir.features.files import batch_features, file_features, load_clip
 from tinymir.progress import Progress
@@ -45,9 +47,8 @@ from tinymir.progress import Progress
 from .table import DatasetError, Track
 
 GPU_BATCH = 16
+UNSEEN = "audio file not visible to the worker"
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              backend.ENV_VAR: "cpu"}
 
 
 class CacheError(DatasetError):
@@ -85,33 +86,35 @@ def entry_name(identity: dict) -> str:
     return f"{digest[:2]}/{digest}.npy"
 
 
-def _extract_to(path: str, params_dict: dict, target: str):
-    """Worker: features of ``path`` saved atomically at ``target``; ``(shape, None)`` or
-    ``(None, reason)``."""
-    try:
-        features = file_features(path, FeatureParams.from_dict(params_dict))
-        features = features.astype(np.float32, copy=False)
-    except audio.AudioError as exc:
-        return None, exc.reason
-    except ValueError as exc:
-        return None, f"feature extraction failed ({exc})"
-    write_atomically(Path(target), lambda handle: np.save(handle, features))
-    return list(features.shape), None
-
-
-@contextmanager
-def _worker_environment():
-    """Spawned workers inherit the environment: CPU, one BLAS/OpenMP thread each."""
-    saved = {name: os.environ.get(name) for name in WORKER_ENV}
-    os.environ.update(WORKER_ENV)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def extract_batch(items: list, params_dict: dict) -> list:
+    """Worker: the features of each ``(path, target)`` saved atomically at ``target``; one
+    ``(shape, None)`` or ``(None, reason)`` per item. On a GPU clips of equal length are
+    computed in one call; on the CPU each clip alone (the same numbers whatever the batch)."""
+    params = FeatureParams.from_dict(params_dict)
+    results, clips = [None] * len(items), {}
+    for i, (path, _) in enumerate(items):
+        try:
+            clips[i] = load_clip(path, params)
+        except audio.AudioError as exc:
+            seen = os.path.exists(path)     # the client saw it: a worker without the folder
+            results[i] = (None, exc.reason if seen else f"{UNSEEN} on {socket.gethostname()} "
+                                                        "(is its folder shared at that path?)")
+    groups = {}
+    for i, clip in clips.items():
+        key = len(clip) if backend.get_device() == "gpu" else i
+        groups.setdefault(key, []).append(i)
+    for group in groups.values():
+        try:
+            features = batch_features([clips[i] for i in group], params)
+        except ValueError as exc:
+            for i in group:
+                results[i] = (None, f"feature extraction failed ({exc})")
+            continue
+        for i, array in zip(group, features):
+            array = array.astype(np.float32, copy=False)
+            write_atomically(Path(items[i][1]), lambda handle: np.save(handle, array))
+            results[i] = (list(array.shape), None)
+    return results
 
 
 def _as_track(item) -> Track:
@@ -173,14 +176,15 @@ class FeatureCache:
 
     # ------------------------------------------------------------------------------- build --
     def build(self, tracks, jobs: int = 1, progress: bool = True,
-              batch_size: int | None = None) -> BuildReport:
+              batch_size: int | None = None, scheduler="processes") -> BuildReport:
         """Compute the features of every track not yet cached; returns a :class:`BuildReport`.
 
-        ``tracks``: a TrackTable, Tracks or paths. ``jobs``: worker processes (CPU).
-        ``batch_size``: clips stacked per call (default 16 on a GPU, 1 on the CPU).
+        ``tracks``: a TrackTable, Tracks or paths. ``scheduler`` and ``jobs``: where the work
+        runs (:func:`tinymir.engines.start_engine`: ``"processes"`` with ``jobs`` worker
+        processes, ``"dask"`` with ``jobs`` local Dask workers, a scheduler address, a
+        ``distributed.Client``). ``batch_size``: tracks per task (default: 16 on a GPU, else
+        chosen from the number of tracks and workers).
         """
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1, got {jobs}")
         self._remove_dead_temporaries()
         report = BuildReport()
         todo = []                       # (record without shape, target path)
@@ -204,65 +208,31 @@ class FeatureCache:
                 target = self.folder / "features" / record["file"]
                 target.parent.mkdir(exist_ok=True)
                 todo.append((record, target))
-        if batch_size is None:
-            batch_size = GPU_BATCH if backend.get_device() == "gpu" else 1
-        with Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
-                      enabled=progress) as bar:
-            if jobs > 1 and backend.get_device() == "cpu":
-                results = self._run_in_processes(todo, jobs)
-            else:
-                results = self._run_in_batches(todo, batch_size)
-            for record, shape, reason in results:
-                if reason is None:
-                    self._record({**record, "shape": shape})
-                    report.done += 1
-                else:
-                    self._record({**record, "skipped": reason})
-                    report.skipped.append((record["path"], reason))
-                bar.advance()
+        if todo:
+            self._compute(todo, report, scheduler, jobs, progress, batch_size)
         return report
 
-    def _run_in_processes(self, todo, jobs):
-        """Extract in worker processes; on an interruption (Ctrl-C) the queued tracks are
-        cancelled and only the ones in flight finish."""
-        params = self.params.to_dict()
-        with _worker_environment():                 # the workers start at the first submits
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-            futures = {pool.submit(_extract_to, record["path"], params, str(target)): record
-                       for record, target in todo}
-        try:
-            for future in as_completed(futures):
-                shape, reason = future.result()
-                yield futures[future], shape, reason
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run_in_batches(self, todo, batch_size):
-        """Load ``batch_size`` clips, compute each group of equal-length clips in one call."""
-        for start in range(0, len(todo), batch_size):
-            chunk = todo[start:start + batch_size]
-            clips = {}
-            for record, target in chunk:
-                try:
-                    clips[record["id"]] = load_clip(record["path"], self.params)
-                except audio.AudioError as exc:
-                    yield record, None, exc.reason
-            by_length = {}
-            for record, target in chunk:
-                if record["id"] in clips:
-                    by_length.setdefault(len(clips[record["id"]]), []).append((record, target))
-            for group in by_length.values():
-                try:
-                    features = batch_features([clips[record["id"]] for record, _ in group],
-                                              self.params)
-                except ValueError as exc:
-                    for record, _ in group:
-                        yield record, None, f"feature extraction failed ({exc})"
-                    continue
-                for (record, target), array in zip(group, features):
-                    array = array.astype(np.float32, copy=False)
-                    write_atomically(target, lambda handle: np.save(handle, array))
-                    yield record, list(array.shape), None
+    def _compute(self, todo, report, scheduler, jobs, progress, batch_size):
+        """Extract ``todo`` on the engine; record each track as its batch comes back."""
+        if batch_size is None and backend.get_device() == "gpu":
+            batch_size = GPU_BATCH
+        with open_engine(scheduler, jobs) as engine, \
+                Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
+                         enabled=progress) as bar:
+            work = batches(todo, engine.workers, batch_size)
+            jobs_of = [[(record["path"], str(target)) for record, target in batch]
+                       for batch in work]
+            for index, results, lost in engine.run(extract_batch, jobs_of, self.params.to_dict()):
+                for (record, _), (shape, reason) in zip(work[index], results or
+                                                        [(None, lost)] * len(work[index])):
+                    if reason is None:
+                        self._record({**record, "shape": shape})
+                        report.done += 1
+                    else:               # a bad file is remembered; a lost or unseen one retried
+                        if lost is None and not reason.startswith(UNSEEN):
+                            self._record({**record, "skipped": reason})
+                        report.skipped.append((record["path"], reason))
+                    bar.advance()
 
     # -------------------------------------------------------------------------------- read --
     def __contains__(self, track_id) -> bool:
