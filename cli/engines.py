@@ -1,9 +1,9 @@
-"""``--scheduler`` and ``--jobs``: where the per-track work of a command runs (tinymir.engines)."""
+"""``--scheduler`` and ``--jobs``: where the per-track work of a command runs (tinymir.data.engines)."""
 from contextlib import contextmanager
 
 import click
 
-from tinymir.engines import EngineError, SCHEDULERS, open_engine
+from tinymir.data.engines import EngineError, SCHEDULERS, open_engine
 
 
 def scheduler_option(command):

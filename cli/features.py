@@ -1,6 +1,6 @@
 """`tinymir features`: features of one audio file or of every audio file in a folder, to .npz
 and/or into a resumable feature cache (``--cache DIR --jobs N --scheduler ...``, see
-tinymir.data.cache and tinymir.engines)."""
+tinymir.data.cache and tinymir.data.engines)."""
 from __future__ import annotations
 
 import importlib.util

@@ -17,7 +17,7 @@ line is appended by the parent process only after the rename. On the next :meth:
 present but missing from the manifest (killed between rename and append) are adopted,
 temporaries of dead processes are removed, and only the tracks not finished are computed.
 
-Parallelism: the tracks go in batches to an engine (:mod:`tinymir.engines`): ``jobs`` worker
+Parallelism: the tracks go in batches to an engine (:mod:`tinymir.data.engines`): ``jobs`` worker
 processes of this machine (``scheduler="processes"``, the default), a local Dask cluster
 (``"dask"``), or a running one (an address or a ``distributed.Client``). Workers write the
 entries (atomically, as above) and return only their shapes; the manifest is appended here, so
@@ -39,7 +39,7 @@ import numpy as np
 
 from tinymir import audio, backend
 from tinymir.atomic import write_atomically
-from tinymir.engines import batches, open_engine
+from tinymir.data.engines import batches, open_engine
 from tinymir.features import FeatureParams
 from tinymir.features.files import batch_features, file_features, load_clip
 from tinymir.progress import Progress
@@ -180,7 +180,7 @@ class FeatureCache:
         """Compute the features of every track not yet cached; returns a :class:`BuildReport`.
 
         ``tracks``: a TrackTable, Tracks or paths. ``scheduler`` and ``jobs``: where the work
-        runs (:func:`tinymir.engines.start_engine`: ``"processes"`` with ``jobs`` worker
+        runs (:func:`tinymir.data.engines.start_engine`: ``"processes"`` with ``jobs`` worker
         processes, ``"dask"`` with ``jobs`` local Dask workers, a scheduler address, a
         ``distributed.Client``). ``batch_size``: tracks per task (default: 16 on a GPU, else
         chosen from the number of tracks and workers).

@@ -8,7 +8,7 @@ and appends one row per track to ``out``:
     multi-label:   path,tags        tags = "name:probability;..." for every tag at or above its
                                     validation threshold, most probable first ('' when none)
 
-The work runs on an engine (:mod:`tinymir.engines`) in batches of tracks; each worker loads the
+The work runs on an engine (:mod:`tinymir.data.engines`) in batches of tracks; each worker loads the
 model once (:func:`worker_predictor`) and returns rows, which are appended here, flushed and
 fsynced after every batch. A rerun skips the paths already in ``out`` (after ``kill -9`` a torn
 last line is cut away first), so every track is in ``out`` once. Tracks that cannot be tagged
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tinymir import audio
 from tinymir.atomic import write_atomically
-from tinymir.engines import batches, open_engine
+from tinymir.data.engines import batches, open_engine
 from tinymir.features.files import find_audio_files
 from tinymir.progress import Progress
 
@@ -143,7 +143,7 @@ def tag_catalogue(model_path, data, out, scheduler="processes", jobs: int = 1, t
                   dataset: str = "auto", reader_options: dict | None = None,
                   progress: bool = True, batch_size: int | None = None) -> CatalogueReport:
     """Tag every track of ``data`` not yet in ``out`` (module docstring); ``scheduler``/``jobs``
-    as in :func:`tinymir.engines.start_engine`."""
+    as in :func:`tinymir.data.engines.start_engine`."""
     model_path = os.path.abspath(model_path)
     predictor = worker_predictor(model_path)      # a bad model file fails here, once
     paths = catalogue_paths(data, dataset, reader_options)
