@@ -16,20 +16,36 @@ final folder and then ``os.replace``d, so an entry exists whole or not at all; t
 line is appended by the parent process only after the rename. On the next :meth:`build`, files
 present but missing from the manifest (killed between rename and append) are adopted,
 temporaries of dead processes are removed, and only the tracks not finished are computed.
+An entry damaged afterwards (a truncated ``.npy``: its header promises more bytes than the
+file holds, or another shape than the manifest's) is found by :meth:`build`, named on stderr
+and computed again.
+
+Every entry is finite: features with NaN or infinity are refused before anything is written
+(the track is skipped with the reason, see :mod:`tinymir.features.files`). A full disk stops
+the build with one line naming the entry that could not be written.
 
 Parallelism: the tracks go in batches to an engine (:mod:`tinymir.data.engines`): ``jobs`` worker
 processes of this machine (``scheduler="processes"``, the default), a local Dask cluster
 (``"dask"``), or a running one (an address or a ``distributed.Client``). Workers write the
 entries (atomically, as above) and return only their shapes; the manifest is appended here, so
 the cache is the same whichever engine computed it. On a GPU a batch's clips of equal length
-are stacked and computed in one call (``batch_size`` clips per batch, default 16).
+are stacked and computed in one call (``batch_size`` clips per batch, default 16). A worker
+that cannot read a file the client sees (a folder not shared at the same path) skips it with
+that reason; like a batch lost with its worker, it is not remembered and is tried again by the
+next build.
+Two builds of one cache at once (two terminals, two jobs of a cluster) share the work: each
+entry is claimed before it is computed (:mod:`tinymir.data.claims`), and an entry another
+build is computing is waited for, not computed again.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import sys
+import time
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,13 +57,14 @@ from tinymir import audio, backend
 from tinymir.atomic import write_atomically
 from tinymir.data.engines import batches, open_engine
 from tinymir.features import FeatureParams
-from tinymir.features.files import batch_features, file_features, load_clip
+from tinymir.features.files import batch_features, check_finite, load_clip
 from tinymir.progress import Progress
 
+from . import claims
 from .table import DatasetError, Track
 
 GPU_BATCH = 16
-UNSEEN = "audio file not visible to the worker"
+WAIT_SECONDS = 0.1      # how often a build looks at an entry another build is computing
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
 
 
@@ -57,10 +74,12 @@ class CacheError(DatasetError):
 
 @dataclass
 class BuildReport:
-    """What :meth:`FeatureCache.build` did: computed, reused, and skipped ``(path, reason)``."""
+    """What :meth:`FeatureCache.build` did: computed, reused (also those another build computed
+    meanwhile), skipped ``(path, reason)``, and corrupt entries recomputed ``(path, problem)``."""
     done: int = 0
     reused: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """A few lines for the end of a run: counts, then each skipped file and its reason."""
@@ -68,7 +87,9 @@ class BuildReport:
                  f"{len(self.skipped)} skipped"]
         for reason, n in Counter(reason for _, reason in self.skipped).most_common():
             lines.append(f"  {n} x {reason}")
-        lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
+        lines += ["  " + audio.skipped_line(path, reason) for path, reason in self.skipped]
+        lines += [f"  recomputed the corrupt cache entry of {path}: {problem}"
+                  for path, problem in self.repaired]
         return "\n".join(lines)
 
 
@@ -86,35 +107,100 @@ def entry_name(identity: dict) -> str:
     return f"{digest[:2]}/{digest}.npy"
 
 
+def entry_problem(path, shape=None) -> str | None:
+    """What is wrong with the ``.npy`` entry at ``path`` (``None`` when it is whole): an
+    unreadable header, another shape than ``shape``, or fewer bytes than its header promises
+    (a truncated file). Only the header is read."""
+    try:
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            found, _, dtype = read_header(handle)
+            expected = handle.tell() + int(np.prod(found, dtype=np.int64)) * dtype.itemsize
+            size = os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError, EOFError) as exc:
+        return f"unreadable ({exc})"
+    if shape is not None and list(found) != list(shape):
+        return f"shape {list(found)} where the manifest says {list(shape)}"
+    if size < expected:
+        return f"truncated ({size} of {expected} bytes)"
+    return None
+
+
+def save_entry(target, features: np.ndarray, source) -> None:
+    """Write ``features`` (of the audio file ``source``) atomically at ``target``.
+
+    Non-finite features are refused (a programming error: they are checked, with the reason,
+    before this). Any failure to write is a :class:`CacheError` naming the entry; a full disk
+    says so.
+    """
+    if not np.isfinite(features).all():
+        raise ValueError(f"refusing to cache non-finite features of {source} at {target}")
+    try:
+        write_atomically(Path(target), lambda handle: np.save(handle, features))
+    except OSError as exc:
+        raise CacheError(_write_failure(target, f"the features of {source}", exc)) from None
+
+
+def _write_failure(path, what: str, exc: OSError) -> str:
+    """One line for a failed write of ``what`` to ``path``; a full disk is named as such (numpy
+    reports it as "N requested and M written", without an errno)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "requested and" in str(exc):
+        return (f"{path}: the disk is full: cannot write {what} (free some space, or "
+                "give another cache folder)")
+    return f"{path}: cannot write {what} ({exc.strerror or exc})"
+
+
 def extract_batch(items: list, params_dict: dict) -> list:
-    """Worker: the features of each ``(path, target)`` saved atomically at ``target``; one
-    ``(shape, None)`` or ``(None, reason)`` per item. On a GPU clips of equal length are
-    computed in one call; on the CPU each clip alone (the same numbers whatever the batch)."""
+    """Worker (or the client): claim each entry ``(path, target)``, save the features of
+    ``path`` there; one outcome per item: ``("done", shape)``, ``("skipped", reason)``,
+    ``("reused", shape)`` when the entry appeared meanwhile, ``("busy", pid)`` when another
+    process holds it, ``("failed", reason)`` when this worker cannot see the file. On a GPU
+    clips of equal length are computed in one call; on the CPU each clip alone (the same
+    numbers however the tracks were batched)."""
     params = FeatureParams.from_dict(params_dict)
-    results, clips = [None] * len(items), {}
-    for i, (path, _) in enumerate(items):
-        try:
-            clips[i] = load_clip(path, params)
-        except audio.AudioError as exc:
-            seen = os.path.exists(path)     # the client saw it: a worker without the folder
-            results[i] = (None, exc.reason if seen else f"{UNSEEN} on {socket.gethostname()} "
-                                                        "(is its folder shared at that path?)")
-    groups = {}
-    for i, clip in clips.items():
-        key = len(clip) if backend.get_device() == "gpu" else i
-        groups.setdefault(key, []).append(i)
-    for group in groups.values():
-        try:
-            features = batch_features([clips[i] for i in group], params)
-        except ValueError as exc:
-            for i in group:
-                results[i] = (None, f"feature extraction failed ({exc})")
-            continue
-        for i, array in zip(group, features):
-            array = array.astype(np.float32, copy=False)
-            write_atomically(Path(items[i][1]), lambda handle: np.save(handle, array))
-            results[i] = (list(array.shape), None)
-    return results
+    outcomes, clips, claimed = [None] * len(items), {}, []
+    try:
+        for i, (path, target) in enumerate(items):
+            holder = claims.claim(target)
+            if holder is not None:
+                outcomes[i] = ("busy", holder)
+                continue
+            claimed.append(target)
+            if os.path.exists(target):                  # another build wrote it meanwhile
+                outcomes[i] = ("reused", list(np.load(target, mmap_mode="r").shape))
+                continue
+            try:
+                clips[i] = load_clip(path, params)
+            except audio.AudioError as exc:
+                outcomes[i] = (("skipped", exc.reason) if os.path.exists(path) else
+                               ("failed", f"not visible to the worker on {socket.gethostname()}"
+                                          " (is its folder shared at the same path?)"))
+        groups = {}
+        for i, clip in clips.items():
+            groups.setdefault(len(clip) if backend.get_device() == "gpu" else i, []).append(i)
+        for group in groups.values():
+            try:
+                features = batch_features([clips[i] for i in group], params)
+            except ValueError as exc:
+                for i in group:
+                    outcomes[i] = ("skipped", f"feature extraction failed ({exc})")
+                continue
+            for i, array in zip(group, features):
+                path, target = items[i]
+                try:
+                    check_finite(path, clips[i], array)
+                except audio.AudioError as exc:
+                    outcomes[i] = ("skipped", exc.reason)
+                    continue
+                array = array.astype(np.float32, copy=False)
+                save_entry(target, array, path)
+                outcomes[i] = ("done", list(array.shape))
+    finally:
+        for target in claimed:
+            claims.release(target)
+    return outcomes
 
 
 def _as_track(item) -> Track:
@@ -142,7 +228,11 @@ class FeatureCache:
         params_path = self.folder / "params.json"
         if not params_path.exists():
             text = json.dumps(params.to_dict(), indent=1, sort_keys=True).encode()
-            write_atomically(params_path, lambda handle: handle.write(text))
+            try:
+                write_atomically(params_path, lambda handle: handle.write(text))
+            except OSError as exc:
+                raise CacheError(_write_failure(params_path, "the cache parameters", exc)) \
+                    from None
         self._entries = self._read_manifest()
 
     # ---------------------------------------------------------------------------- manifest --
@@ -159,20 +249,20 @@ class FeatureCache:
         return entries
 
     def _record(self, record: dict) -> None:
-        """Append one manifest line (a single small write, so it lands whole or not at all)."""
-        with open(self.manifest_path, "a") as handle:
-            handle.write(json.dumps(record) + "\n")
+        """Append one manifest line (a single small write, so it lands whole or not at all;
+        concurrent builds append to one manifest)."""
+        try:
+            with open(self.manifest_path, "a") as handle:
+                handle.write(json.dumps(record) + "\n")
+        except OSError as exc:
+            raise CacheError(_write_failure(self.manifest_path, "the cache manifest", exc)) \
+                from None
         self._entries[record["id"]] = record
 
     def _remove_dead_temporaries(self) -> None:
         for temp in self.folder.rglob(".tmp-*"):
-            pid = int(TEMP_NAME.match(temp.name)["pid"])
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not claims.process_alive(int(TEMP_NAME.match(temp.name)["pid"])):
                 temp.unlink(missing_ok=True)
-            except PermissionError:
-                pass                            # alive, owned by someone else
 
     # ------------------------------------------------------------------------------- build --
     def build(self, tracks, jobs: int = 1, progress: bool = True,
@@ -188,51 +278,96 @@ class FeatureCache:
         self._remove_dead_temporaries()
         report = BuildReport()
         todo = []                       # (record without shape, target path)
+        given = {}                      # track id -> its path as the caller wrote it
         for track in map(_as_track, tracks):
             try:
                 identity = file_identity(track.path)
-            except OSError as exc:
-                report.skipped.append((track.path, f"cannot read ({exc.strerror})"))
+            except OSError:
+                report.skipped.append((track.path, audio.not_a_file_reason(track.path)
+                                       or "cannot be read"))
                 continue
             record = {"id": track.id, **identity, "file": entry_name(identity)}
             known = self._entries.get(track.id)
             same_file = known is not None and all(known[k] == record[k] for k in identity)
+            target = self.folder / "features" / record["file"]
             if same_file and "skipped" in known:
                 report.skipped.append((track.path, known["skipped"]))
-            elif (self.folder / "features" / record["file"]).exists():
-                if not (same_file and "shape" in known):            # adopt an orphan entry
-                    shape = np.load(self.folder / "features" / record["file"], mmap_mode="r").shape
-                    self._record({**record, "shape": list(shape)})
-                report.reused += 1
-            else:
-                target = self.folder / "features" / record["file"]
-                target.parent.mkdir(exist_ok=True)
-                todo.append((record, target))
+                continue
+            if target.exists():
+                shape = known["shape"] if same_file and "shape" in known else None
+                problem = entry_problem(target, shape)
+                if problem is None:
+                    if shape is None:                                # adopt an orphan entry
+                        self._record({**record, "shape": list(np.load(target, mmap_mode="r")
+                                                              .shape)})
+                    report.reused += 1
+                    continue
+                self._repair(target, track.path, problem, report)
+            target.parent.mkdir(exist_ok=True)
+            todo.append((record, target))
+            given[track.id] = track.path
         if todo:
-            self._compute(todo, report, scheduler, jobs, progress, batch_size)
+            self._compute(todo, given, report, scheduler, jobs, progress, batch_size)
         return report
 
-    def _compute(self, todo, report, scheduler, jobs, progress, batch_size):
-        """Extract ``todo`` on the engine; record each track as its batch comes back."""
+    def _compute(self, todo, given, report, scheduler, jobs, progress, batch_size):
+        """Extract ``todo`` on the engine; record each track as its batch comes back, then wait
+        for the entries another build was computing."""
         if batch_size is None and backend.get_device() == "gpu":
             batch_size = GPU_BATCH
+        busy = []
         with open_engine(scheduler, jobs) as engine, \
                 Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
                          enabled=progress) as bar:
             work = batches(todo, engine.workers, batch_size)
-            jobs_of = [[(record["path"], str(target)) for record, target in batch]
-                       for batch in work]
-            for index, results, lost in engine.run(extract_batch, jobs_of, self.params.to_dict()):
-                for (record, _), (shape, reason) in zip(work[index], results or
-                                                        [(None, lost)] * len(work[index])):
-                    if reason is None:
-                        self._record({**record, "shape": shape})
-                        report.done += 1
-                    else:               # a bad file is remembered; a lost or unseen one retried
-                        if lost is None and not reason.startswith(UNSEEN):
-                            self._record({**record, "skipped": reason})
-                        report.skipped.append((record["path"], reason))
+            items = [[(record["path"], str(target)) for record, target in batch] for batch in work]
+            for index, outcomes, lost in engine.run(extract_batch, items, self.params.to_dict()):
+                for (record, target), (outcome, value) in zip(
+                        work[index], outcomes or [("failed", lost)] * len(work[index])):
+                    if outcome == "busy":
+                        busy.append((record, target))
+                        continue
+                    self._count(record, outcome, value, report, given[record["id"]])
                     bar.advance()
+            for record, target in busy:             # computed by another build: wait for it
+                self._count(record, *self._wait_for(record, target), report,
+                            given[record["id"]])
+                bar.advance()
+
+    def _count(self, record: dict, outcome: str, value, report: BuildReport, path: str) -> None:
+        """Record one finished entry (of the audio file ``path``) in the manifest and report;
+        a failure that is not the file's (``"failed"``) is reported, not remembered."""
+        if outcome in ("skipped", "failed"):
+            if outcome == "skipped":
+                self._record({**record, "skipped": value})
+            report.skipped.append((path, value))
+        else:
+            self._record({**record, "shape": value})
+            if outcome == "done":
+                report.done += 1
+            else:
+                report.reused += 1
+
+    def _repair(self, target: Path, source: str, problem: str, report: BuildReport) -> None:
+        """Remove a damaged entry so that it is computed again, and say so on stderr."""
+        target.unlink(missing_ok=True)
+        report.repaired.append((source, problem))
+        print(f"cache entry {target} of {source} is corrupt: {problem}; computing it again",
+              file=sys.stderr)
+
+    def _wait_for(self, record: dict, target: Path):
+        """Outcome of an entry another process claimed: its result once its lock is released,
+        or computed here when that process died or skipped it without a trace."""
+        while claims.holder_of(target) is not None and not target.exists():
+            time.sleep(WAIT_SECONDS)
+        if target.exists():
+            return "reused", list(np.load(target, mmap_mode="r").shape)
+        theirs = self._read_manifest().get(record["id"], {})
+        if "skipped" in theirs and all(theirs[k] == record[k] for k in ("path", "size",
+                                                                         "mtime_ns")):
+            return "skipped", theirs["skipped"]
+        outcome = extract_batch([(record["path"], str(target))], self.params.to_dict())[0]
+        return outcome if outcome[0] != "busy" else self._wait_for(record, target)
 
     # -------------------------------------------------------------------------------- read --
     def __contains__(self, track_id) -> bool:
@@ -256,9 +391,10 @@ class FeatureCache:
         path = self.folder / "features" / self._entry(track_id)["file"]
         try:
             return np.load(path, mmap_mode="r")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise CacheError(f"{path}: cache entry of track {track_id!r} cannot be read "
-                             f"({exc.strerror or exc}); rebuild the cache") from None
+                             f"({getattr(exc, 'strerror', None) or exc}); run the build again "
+                             "to compute it anew") from None
 
     def tracks(self, track_ids) -> "CachedTracks":
         """A list-like view ``view[i] = load(track_ids[i])`` (for segments, batches, scalers)."""

@@ -16,7 +16,8 @@ more often than an engine retries (then ``result`` is None and ``error`` says wh
 The engines (``scheduler=``):
 
 - ``"processes"`` (default): ``jobs`` worker processes of this machine (``spawn``, CPU, one
-  BLAS thread each); ``jobs=1`` (or a GPU device) runs in this process. A worker that dies is
+  BLAS thread each, ended with their parent: :mod:`tinymir.data.workers`); ``jobs=1`` (or a
+  GPU device) runs in this process. A worker that dies is
   replaced and the batches in flight are rerun (:data:`RETRIES` times at most).
 - ``"dask"``: a local Dask cluster of ``jobs`` worker processes with one thread each; its
   dashboard address is printed.
@@ -38,6 +39,8 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 
 from tinymir import backend
+
+from .workers import die_with_parent
 
 #: Environment of the workers this module starts: CPU, one BLAS/OpenMP thread each.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -92,7 +95,9 @@ class ProcessEngine:
         while todo:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=get_context("spawn"))
+                                                 mp_context=get_context("spawn"),
+                                                 initializer=die_with_parent,
+                                                 initargs=(os.getpid(),))
             with _environment(WORKER_ENV):  # workers are spawned by the submits and copy it
                 futures = {self._pool.submit(fn, batch, *args): index
                            for index, batch in todo.items()}

@@ -51,11 +51,15 @@ class CatalogueReport:
                 f"{self.out}, {len(self.failed)} failed (listed in {self.errors_path})")
 
 
-def catalogue_paths(data, dataset: str = "auto", reader_options: dict | None = None) -> list[str]:
-    """Absolute audio paths of ``data`` (see the module docstring), each once, in order."""
-    path = Path(data)
+def catalogue_paths(data, dataset: str = "auto", reader_options: dict | None = None):
+    """Absolute audio paths of ``data`` (see the module docstring), each once, in order; and
+    ``(path, reason)`` for entries of a folder that look like audio but are not files."""
+    path, skipped = Path(data), []
     if path.is_dir() and dataset == "auto":
-        paths = find_audio_files(path)
+        try:
+            paths, skipped = find_audio_files(path)
+        except ValueError as exc:
+            raise RunError(str(exc)) from None
     elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
         lines = [line.strip() for line in path.read_text().splitlines()]
         paths = [path.parent / line for line in lines if line and not line.startswith("#")]
@@ -63,7 +67,7 @@ def catalogue_paths(data, dataset: str = "auto", reader_options: dict | None = N
             raise RunError(f"{data}: the file list names no audio file")
     else:
         paths = read_table(data, dataset, **(reader_options or {})).paths
-    return list(dict.fromkeys(os.path.abspath(p) for p in paths))
+    return list(dict.fromkeys(os.path.abspath(p) for p in paths)), skipped
 
 
 def header(predictor: Predictor, top: int) -> list[str]:
@@ -146,11 +150,11 @@ def tag_catalogue(model_path, data, out, scheduler="processes", jobs: int = 1, t
     as in :func:`tinymir.data.engines.start_engine`."""
     model_path = os.path.abspath(model_path)
     predictor = worker_predictor(model_path)      # a bad model file fails here, once
-    paths = catalogue_paths(data, dataset, reader_options)
+    paths, skipped = catalogue_paths(data, dataset, reader_options)
     rows = RowsFile(out, header(predictor, top))
     todo = [path for path in paths if path not in rows.done]
-    report = CatalogueReport(Path(out), errors_path(out), len(paths),
-                             already=len(paths) - len(todo))
+    report = CatalogueReport(Path(out), errors_path(out), len(paths) + len(skipped),
+                             already=len(paths) - len(todo), failed=list(skipped))
     if todo:
         with open_engine(scheduler, jobs) as engine, \
                 Progress(len(todo), unit="tracks", label="predict", enabled=progress) as bar:

@@ -83,7 +83,7 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
                 out.append(track_features(track.path, front))
             except audio.AudioError as exc:
                 out.append(None)
-                skipped.append((str(track.path), str(exc)))
+                skipped.append((str(track.path), exc.reason))
             bar.advance()
     return out, skipped
 

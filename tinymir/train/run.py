@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import backend, models, nn
+from tinymir import audio, backend, models, nn
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
 from tinymir.data.balance import class_weights
@@ -168,7 +168,7 @@ def prepare(config: TrainConfig, stream=None) -> Prepared:
 def report_skipped(skipped: list, stream, named: int = 10) -> None:
     """One line per skipped file (the first ``named``) and the count; all are in report.json."""
     for path, reason in skipped[:named]:
-        stream.write(f"skipped {path}: {reason}\n")
+        stream.write(audio.skipped_line(path, reason) + "\n")
     if len(skipped) > named:
         stream.write(f"... and {len(skipped) - named} more skipped files (see report.json)\n")
     if skipped:
