@@ -42,6 +42,10 @@ ENGINES = [("pool", 1, None), ("pool", 2, None), ("dask", 1, None), ("dask", 2, 
            ("dask", 2, 1)]
 
 
+def engine_name(kind: str, workers: int, batch) -> str:
+    return f"{kind}-{workers}" + (f" batch {batch}" if batch else "")
+
+
 def warm_up(batch):
     """Runs on a worker: import what the work imports; linger so every worker gets one."""
     import tinymir.data.cache  # noqa: F401
@@ -159,6 +163,9 @@ def main():
     parser.add_argument("--distinct", type=int, default=16, help="distinct synthetic clips")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--tasks", default="features,predict")
+    parser.add_argument("--engines", default=",".join(engine_name(*e) for e in ENGINES),
+                        help="which engines, comma-separated (default: all)")
+    parser.add_argument("--json", default=None, help=f"results file (default {RESULTS})")
     parser.add_argument("--work", default=None, help="folder for the catalogue (default: temp)")
     args = parser.parse_args()
     os.environ.setdefault("TINYMIR_DEVICE", "cpu")
@@ -172,7 +179,9 @@ def main():
     loads = []
     for repeat in range(args.repeats):
         for kind, workers, batch in ENGINES:
-            name = f"{kind}-{workers}" + (f" batch {batch}" if batch else "")
+            name = engine_name(kind, workers, batch)
+            if name not in args.engines.split(","):
+                continue
             engine, start_seconds = start(kind, workers)
             try:
                 for task in tasks:
@@ -209,6 +218,8 @@ def main():
             entry["tracks_per_s_range"] = [entry["tracks"] / max(entry["runs"]),
                                            entry["tracks"] / min(entry["runs"])]
         rate = {name: entry["tracks_per_s"] for name, entry in rows.items()}
+        rate = {name: rate.get(name, float("nan")) for name in map(lambda e: engine_name(*e),
+                                                                   ENGINES)}
         summary[task] = {
             "dask_overhead_vs_pool_1": rate["pool-1"] / rate["dask-1"] - 1,
             "dask_overhead_vs_pool_2": rate["pool-2"] / rate["dask-2"] - 1,
@@ -228,13 +239,14 @@ def main():
     traffic = traffic_per_track(paths, model, work / "traffic")
     print(f"bytes per track client<->worker: {json.dumps(traffic)}")
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    results_path = Path(args.json) if args.json else RESULTS
+    results_path.write_text(json.dumps({
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "python": sys.version.split()[0], "load_average_during": loads},
         "command": " ".join(["python", "bench/bench_engines.py"] + sys.argv[1:]),
         "tracks": args.tracks, "seconds": args.seconds, "repeats": args.repeats,
         "results": results, "summary": summary, "traffic_bytes_per_track": traffic}, indent=1))
-    print(f"wrote {RESULTS}")
+    print(f"wrote {results_path}")
     shutil.rmtree(work, ignore_errors=True) if args.work is None else None
 
 

@@ -224,9 +224,11 @@ def local_dask(workers: int) -> DaskEngine:
     """A local Dask cluster of ``workers`` processes, one thread each, with :data:`WORKER_ENV`.
 
     Dask's nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to hand freed memory
-    back to the system); that also fixes glibc's mmap threshold, so every array of a few MB is
-    a fresh ``mmap`` whose pages fault in again: measured here, about twice the CPU time per
-    track of mel features. The workers started here keep glibc's default instead.
+    back to the system); like any ``MALLOC_*`` variable it turns off tinymir's own malloc
+    setting (:func:`tinymir.backend.keep_freed_memory`) and it pins glibc's mmap threshold, so
+    every array of a few MB is a fresh ``mmap`` whose pages fault in again: measured here,
+    about twice the CPU time per track of mel features (0.30 s against 0.13 s of CPU for 16
+    tracks of 30 s). The workers started here go without it.
     """
     import dask
     distributed = _import_dask()
