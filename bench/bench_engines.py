@@ -172,6 +172,7 @@ def main():
 
     work = Path(args.work or tempfile.mkdtemp(prefix="bench_engines_"))
     print(f"catalogue: {args.tracks} x {args.seconds:g} s in {work}", flush=True)
+    shutil.rmtree(work / "runs", ignore_errors=True)          # caches of an earlier run
     paths = make_catalogue(work, args.tracks, args.distinct, args.seconds)
     model = train_model(work)
     tasks = args.tasks.split(",")
