@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from tinymir import models, nn
-from tinymir.audio import AudioError
+from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
 from tinymir.train import catalogue
 from tinymir.train import predict as predicting
@@ -67,6 +68,19 @@ def cache_options(command):
     return command
 
 
+# Options a resumed run must share with the run it continues (checked against config.json).
+RUN_OPTIONS = ("arch", "data", "features", "segment", "overlap", "split", "fold", "batch_size",
+               "lr", "optimizer", "seed", "class_weights", "patience", "early_stopping",
+               "aggregate", "rnn", "dataset")
+
+
+def resumed_options() -> dict:
+    """The RUN_OPTIONS typed on this command line (defaults are not the user's request)."""
+    ctx = click.get_current_context()
+    return {name: ctx.params[name] for name in RUN_OPTIONS
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+
+
 @click.command("train")
 @click.argument("data", type=click.Path(), required=False)
 @click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
@@ -98,21 +112,22 @@ def cache_options(command):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="RUN_DIR (default: runs/<arch>).")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
-              help="Continue the run in this RUN_DIR after its last completed epoch.")
+              help="Continue the run in this RUN_DIR after its last completed epoch; with a "
+                   "larger --epochs, also a finished run.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace a run of another architecture already in --out.")
 @cache_options
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
 def train_command(data, arch, features, segment, overlap, split, fold, epochs, batch_size, lr,
                   optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
-                  resume, cache, no_cache, jobs, quiet, dataset, label_column, tags_column,
-                  min_count, top_n):
+                  resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
+                  tags_column, min_count, top_n):
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
         if resume:
-            given = {k: v for k, v in dict(arch=arch, data=data, features=features,
-                                           segment=segment, overlap=overlap).items()
-                     if v is not None}
-            report = running.resume(resume, given, stream=sys.stderr, progress=not quiet)
+            report = running.resume(resume, resumed_options(), stream=sys.stderr,
+                                    progress=not quiet, epochs=epochs)
             out = resume
         else:
             if not data or not arch:
@@ -126,7 +141,8 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
                 dataset=dataset, cache=None if no_cache else cache, jobs=jobs,
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
-            report = running.train(config, stream=sys.stderr, progress=not quiet)
+            report = running.train(config, stream=sys.stderr, progress=not quiet,
+                                   overwrite=overwrite)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     click.echo(running.headline(report))
@@ -145,7 +161,8 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
 @dataset_options
 def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
                      tags_column, min_count, top_n):
-    """Score MODEL on the tracks of DATA: slice- and track-level metrics."""
+    """Score MODEL on the tracks of DATA: slice- and track-level metrics. The first line names
+    the tracks scored; a warning says when they include the model's training tracks."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
                                      cache_root=None if no_cache else cache, jobs=jobs,
@@ -154,6 +171,9 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     click.echo(json.dumps(report, indent=2) if as_json else predicting.describe(report))
+    warning = predicting.training_warning(report)
+    if warning:
+        click.echo(warning, err=True)
 
 
 @click.command("predict")
@@ -171,11 +191,13 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
                    "mtg-jamendo, tags).")
 @click.option("--quiet", is_flag=True, help="--out: no progress lines.")
 def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, quiet):
-    """Top labels of MODEL for each audio FILE, slices aggregated over the whole file.
+    """Top labels of MODEL for each audio FILE (or each audio file in a folder, recursively),
+    slices aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
+    shorter than one analysis frame) get one line each; any such file makes the exit status 1.
 
     With --out CSV, FILES is one DATA (a folder, a text file of paths, or a dataset) and every
     track gets a row in CSV: the top labels with probabilities, or (tags) every tag at or
-    above its validation threshold with its probability; unreadable tracks go to
+    above its validation threshold with its probability; tracks that cannot be labelled go to
     <CSV stem>.errors.csv with their reasons. See tinymir.train.catalogue.
     """
     if out is not None:
@@ -188,24 +210,28 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
         raise click.UsageError("--jobs and --scheduler tag a catalogue: give --out CSV")
     try:
         predictor = predicting.Predictor.load(model)
+        paths, not_files = predicting.audio_inputs(files)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
-    failed = 0
-    for path in files:
-        try:
-            result = predictor.predict_file(path, top)
-        except (AudioError, OSError) as exc:
+    for path, reason in not_files:
+        click.echo(skipped_line(path, reason), err=True)
+    failed = len(not_files)
+    for path, result, problem in predicting.predict_files(predictor, paths, top):
+        if problem is not None:
             failed += 1
-            click.echo(f"{path}: {exc}", err=True)
+            click.echo(skipped_line(path, problem), err=True)
             continue
+        if "warning" in result:
+            click.echo(f"warning: {path}: {result['warning']}", err=True)
         if as_json:
             click.echo(json.dumps(result))
         else:
             labels = ", ".join(f"{label} {p:.3f}" for label, p in result["top"])
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
-    if failed == len(files):
-        raise click.ClickException(f"none of the {len(files)} files could be read")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths) + len(not_files)} files could not "
+                                   "be labelled (named above)")
 
 
 def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
@@ -217,7 +243,7 @@ def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     for path, reason in report.failed[:10]:
-        click.echo(f"{path}: {reason}", err=True)
+        click.echo(skipped_line(path, reason), err=True)
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)

@@ -24,13 +24,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from tinymir import audio
-from tinymir.atomic import write_atomically
+from tinymir.atomic import write_text
 from tinymir.data.engines import batches, open_engine
-from tinymir.features.files import find_audio_files
 from tinymir.progress import Progress
 
-from .predict import Predictor
+from .predict import Predictor, audio_inputs, predict_files
 from .run import RunError, read_table
 
 LIST_SUFFIXES = (".txt", ".lst", ".m3u")
@@ -56,10 +54,7 @@ def catalogue_paths(data, dataset: str = "auto", reader_options: dict | None = N
     ``(path, reason)`` for entries of a folder that look like audio but are not files."""
     path, skipped = Path(data), []
     if path.is_dir() and dataset == "auto":
-        try:
-            paths, skipped = find_audio_files(path)
-        except ValueError as exc:
-            raise RunError(str(exc)) from None
+        paths, skipped = audio_inputs([path])
     elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
         lines = [line.strip() for line in path.read_text().splitlines()]
         paths = [path.parent / line for line in lines if line and not line.startswith("#")]
@@ -93,21 +88,16 @@ def tag_batch(paths: list, model_path: str, top: int) -> list:
     the row after the path (see :func:`header`)."""
     predictor = worker_predictor(model_path)
     out = []
-    for path in paths:
-        try:
-            result = predictor.predict_file(path, top=len(predictor.classes))
-        except audio.AudioError as exc:
-            out.append((path, None, exc.reason))
-            continue
-        except OSError as exc:
-            out.append((path, None, f"cannot read ({exc.strerror or exc})"))
-            continue
-        if predictor.multilabel:
+    for path, result, problem in predict_files(predictor, paths, top=len(predictor.classes)):
+        if problem is not None:
+            out.append((path, None, problem))
+        elif predictor.multilabel:
             tags = set(result["tags"])
-            cells = [";".join(f"{name}:{p:.4f}" for name, p in result["top"] if name in tags)]
+            out.append((path, [";".join(f"{name}:{p:.4f}" for name, p in result["top"]
+                                        if name in tags)], None))
         else:
-            cells = [cell for name, p in result["top"][:top] for cell in (name, f"{p:.4f}")]
-        out.append((path, cells, None))
+            out.append((path, [cell for name, p in result["top"][:top]
+                               for cell in (name, f"{p:.4f}")], None))
     return out
 
 
@@ -171,5 +161,5 @@ def tag_catalogue(model_path, data, out, scheduler="processes", jobs: int = 1, t
                 bar.advance(len(results))
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([("path", "reason")] + report.failed)
-    write_atomically(report.errors_path, lambda handle: handle.write(text.getvalue().encode()))
+    write_text(report.errors_path, text.getvalue())
     return report
