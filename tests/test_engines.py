@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tinymir import nn
 from tinymir.audio import synth
 from tinymir.cli.main import main
 from tinymir.data import read_dataset
@@ -220,3 +221,30 @@ def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, songs, monkeypat
     bad = CliRunner().invoke(main, ["features", str(songs), "--cache", str(tmp_path / "c"),
                                     "--scheduler", "yarn"])
     assert bad.exit_code == 2 and "processes, dask or an address" in bad.output
+
+
+def test_a_tag_model_writes_every_tag_at_or_above_its_threshold(tmp_path, songs, model, cluster):
+    """Multi-label: ``path,tags`` with ``tag:probability`` for each tag at or above its
+    threshold. The tag model is the trained one read as two independent tags (sigmoids)."""
+    network, metadata = nn.load(model)
+    metadata.update(multilabel=True, thresholds=[0.0, 0.5])   # tag 0 on every track
+    tags_model = str(tmp_path / "tags.npz")
+    nn.save(tags_model, network, metadata)
+    out = tmp_path / "tags.csv"
+    report = catalogue.tag_catalogue(tags_model, songs, out, scheduler=cluster[1],
+                                     progress=False)
+    assert (report.tagged, len(report.failed)) == (16, 1)
+    header, rows = read_rows(out)
+    assert header == ["path", "tags"]
+    predictor = catalogue.worker_predictor(tags_model)
+    seen = set()
+    for path, tags in rows:
+        expected = predictor.predict_file(path, top=2)
+        given = [cell.split(":") for cell in tags.split(";")] if tags else []
+        assert [name for name, _ in given] == [name for name, _ in expected["top"]
+                                               if name in expected["tags"]]
+        for name, p in given:
+            assert float(p) == pytest.approx(dict(expected["top"])[name], abs=1e-4)
+            assert float(p) >= metadata["thresholds"][predictor.classes.index(name)] - 1e-4
+        seen.add(len(given))
+    assert len(seen) > 1, "rows with different numbers of tags"
