@@ -44,9 +44,9 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sys
 import time
-import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +152,19 @@ def _write_failure(path, what: str, exc: OSError) -> str:
     return f"{path}: cannot write {what} ({exc.strerror or exc})"
 
 
+def _claim(target):
+    """Claim ``target``: ``None`` when this process is to compute it, ``("busy", pid)`` when
+    another process holds it, ``("reused", shape)`` when another build has written it since
+    this build looked (the claim is then given back)."""
+    holder = claims.claim(target)
+    if holder is not None:
+        return "busy", holder
+    if os.path.exists(target):
+        claims.release(target)
+        return "reused", list(np.load(target, mmap_mode="r").shape)
+    return None
+
+
 def extract_batch(items: list, params_dict: dict) -> list:
     """Worker (or the client): claim each entry ``(path, target)``, save the features of
     ``path`` there; one outcome per item: ``("done", shape)``, ``("skipped", reason)``,
@@ -163,14 +176,10 @@ def extract_batch(items: list, params_dict: dict) -> list:
     outcomes, clips, claimed = [None] * len(items), {}, []
     try:
         for i, (path, target) in enumerate(items):
-            holder = claims.claim(target)
-            if holder is not None:
-                outcomes[i] = ("busy", holder)
+            outcomes[i] = _claim(target)
+            if outcomes[i] is not None:
                 continue
             claimed.append(target)
-            if os.path.exists(target):                  # another build wrote it meanwhile
-                outcomes[i] = ("reused", list(np.load(target, mmap_mode="r").shape))
-                continue
             try:
                 clips[i] = load_clip(path, params)
             except audio.AudioError as exc:

@@ -15,14 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import backend
-from tinymir.audio import READ_EXTENSIONS, AudioError, find_audio, is_silent, load
+from tinymir.audio import READ_EXTENSIONS, AudioError, content_problem, find_audio, load
 from tinymir.features.extract import FeatureParams, compute
-
-#: A clip whose peak is below this level (dB full scale) has no usable content. -100 dBFS is
-#: under the smallest step 16-bit audio can hold (one LSB is -90.3 dBFS), so only digital
-#: silence and float files at amplitudes like 1e-30 fall under it; any quiet music, 16-bit
-#: dither and 24-bit fades are above it.
-SILENCE_DB = -100.0
 
 
 def find_audio_files(path) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -48,15 +42,13 @@ def find_audio_files(path) -> tuple[list[Path], list[tuple[str, str]]]:
 
 def check_content(path, y, params: FeatureParams) -> None:
     """Raise ``AudioError`` naming ``path`` when the mono clip ``y`` (at ``params.sr``) cannot
-    give meaningful features: NaN or infinite samples, fewer samples than one analysis frame
-    (``n_fft``), or a peak below :data:`SILENCE_DB` dBFS (silence)."""
+    give meaningful features: NaN or infinite samples, or no usable content (fewer samples than
+    one analysis frame, ``n_fft``, or silent: :func:`tinymir.audio.content_problem`)."""
     if not np.isfinite(y).all():
         raise AudioError(path, "contains NaN or infinite samples")
-    if y.shape[-1] < params.n_fft:
-        raise AudioError(path, f"no usable content: {y.shape[-1]} samples at {params.sr} Hz, "
-                               f"shorter than one analysis frame (n_fft={params.n_fft})")
-    if is_silent(y, SILENCE_DB):
-        raise AudioError(path, f"no usable content: silent (peak below {SILENCE_DB:g} dBFS)")
+    problem = content_problem(y, params.sr, params.n_fft)
+    if problem is not None:
+        raise AudioError(path, problem)
 
 
 def check_finite(path, y, features) -> None:

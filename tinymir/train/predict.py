@@ -192,7 +192,7 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
             "part": split_name, "n_tracks": int(len(tracks)), "training_tracks": seen,
-            "skipped": skipped,
+            "skipped": skipped + table.skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 
