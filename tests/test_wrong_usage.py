@@ -15,7 +15,7 @@ from tinymir.cli.main import main
 from tinymir.data.batches import BatchIterator
 from tinymir.models import FrontEnd
 from tinymir.train import run
-from tinymir.train.checkpoint import load_state
+from tinymir.train.checkpoint import load_state, save_state
 
 SR = 22050
 
@@ -122,16 +122,18 @@ def test_resume_with_more_epochs_continues_a_finished_run(trained, tmp_path):
             "was trained with lr=0.001; this run asks for 0.5")
 
 
-def test_resume_continues_a_run_stopped_early_when_asked_for_more_epochs(data, tmp_path):
-    config = run.TrainConfig(arch="cnn3", data=str(data), out=str(tmp_path / "run"),
-                             segment=0.5, overlap=0.5, batch_size=4, epochs=2, seed=1)
-    run.train(config, progress=False)
-    state = load_state(tmp_path / "run" / "state.npz")
+def test_resume_continues_a_run_stopped_early_when_asked_for_more_epochs(trained, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(trained, out)
+    state = load_state(out / "state.npz")
     state["history"][-1]["stopped"] = True                 # as if early stopping had fired
-    from tinymir.train.checkpoint import save_state
-    save_state(tmp_path / "run" / "state.npz", state)
-    run.resume(tmp_path / "run", {}, progress=False, epochs=3)
-    assert load_state(tmp_path / "run" / "state.npz")["epoch"] == 3
+    save_state(out / "state.npz", state)
+    result = invoke("train", "--resume", out)
+    assert result.exit_code == 0 and "run already finished at epoch 2 (early stopping)" \
+        in result.stderr
+    assert load_state(out / "state.npz")["epoch"] == 2
+    run.resume(out, {}, progress=False, epochs=3)
+    assert load_state(out / "state.npz")["epoch"] == 3
 
 
 # -- train: a NaN in one batch -------------------------------------------------------------

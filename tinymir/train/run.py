@@ -402,9 +402,9 @@ def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
         except (OSError, ValueError, AttributeError):
             old = None
         if old != config.arch and not overwrite:
-            raise RunError(f"{out} holds a {old or 'unreadable'} run and this one is "
-                           f"{config.arch}: choose another --out, or add --overwrite to "
-                           "replace it")
+            held = f"a {old}" if old else "an unreadable"
+            raise RunError(f"{out} holds {held} run and this one is {config.arch}: choose "
+                           "another --out, or add --overwrite to replace it")
         stream.write(f"note: replacing the earlier {old or ''} run in {out} "
                      f"(`tinymir train --resume {out}` continues a run instead)\n")
         for name in RUN_FILES:
