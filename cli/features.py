@@ -45,8 +45,8 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write a PNG picture of each file's features to this folder "
                    "(needs matplotlib).")
-def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop_length, n_mels, n_mfcc,
-                     plot):
+def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop_length, n_mels,
+                     n_mfcc, plot):
     """Compute features of PATH (an audio file, or a folder searched recursively).
 
     The .npz holds `features` (stacked when every file gives the same shape, else concatenated

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from tinymir import models, nn
+from tinymir import backend, models, nn
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
 from tinymir.train import catalogue
@@ -20,7 +20,8 @@ from .engines import engine_for, scheduler_option
 DEFAULT_CACHE = os.environ.get("TINYMIR_CACHE") or str(Path.home() / ".cache" / "tinymir")
 
 USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
-               models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError)
+               models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError,
+               backend.DeviceError)
 
 
 def reader_options(label_column, tags_column, min_count, top_n) -> dict:

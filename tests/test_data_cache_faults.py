@@ -168,7 +168,8 @@ def _running(pid):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_kill_9_of_a_parallel_build_leaves_no_process_behind(tmp_path):
-    make_gtzan(tmp_path / "set", ("blues", "jazz", "rock"), per_genre=20)
+    for n in range(60):
+        tone(tmp_path / "set" / "tones" / f"t{n:02d}.wav", seconds=4.0, freq=200 + 10 * n)
     parent = subprocess.Popen([sys.executable, "-m", "tinymir.cli.main", "--device", "cpu",
                                "features", str(tmp_path / "set"), "--cache",
                                str(tmp_path / "cache"), "--jobs", "2"],
@@ -179,9 +180,15 @@ def test_kill_9_of_a_parallel_build_leaves_no_process_behind(tmp_path):
         children = _children(parent.pid)
         time.sleep(0.05)
     assert len(children) >= 2, "the workers never started"
+    manifest = next((tmp_path / "cache").glob("*/manifest.jsonl"), None)
+    while time.monotonic() < deadline and (manifest is None or not manifest.read_text()):
+        manifest = next((tmp_path / "cache").glob("*/manifest.jsonl"), None)
+        time.sleep(0.05)                        # a worker has started and finished a file
     parent.send_signal(signal.SIGKILL)
     assert parent.wait() == -signal.SIGKILL, "the build must be killed in the middle"
-    deadline = time.monotonic() + 10
+    # a worker still starting up (importing) exits as soon as its initializer runs; give a
+    # loaded machine time for that
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(map(_running, children)):
         time.sleep(0.1)
     survivors = [pid for pid in children if _running(pid)]

@@ -21,7 +21,7 @@ SR = 22050
 
 
 def invoke(*args):
-    return CliRunner().invoke(main, ["--device", "cpu", *map(str, args)])
+    return CliRunner().invoke(main, [*map(str, args)])
 
 
 def refused(result, *texts):

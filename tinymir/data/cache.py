@@ -190,26 +190,44 @@ def extract_batch(items: list, params_dict: dict) -> list:
         for i, clip in clips.items():
             groups.setdefault(len(clip) if backend.get_device() == "gpu" else i, []).append(i)
         for group in groups.values():
-            try:
-                features = batch_features([clips[i] for i in group], params)
-            except ValueError as exc:
-                for i in group:
-                    outcomes[i] = ("skipped", f"feature extraction failed ({exc})")
-                continue
-            for i, array in zip(group, features):
-                path, target = items[i]
-                try:
-                    check_finite(path, clips[i], array)
-                except audio.AudioError as exc:
-                    outcomes[i] = ("skipped", exc.reason)
-                    continue
-                array = array.astype(np.float32, copy=False)
-                save_entry(target, array, path)
-                outcomes[i] = ("done", list(array.shape))
+            _save_group(group, items, clips, params, outcomes)
     finally:
         for target in claimed:
             claims.release(target)
     return outcomes
+
+
+def _save_group(group: list, items: list, clips: dict, params, outcomes: list) -> None:
+    """Features of the equal-length clips ``group`` (indices into ``items``), each checked and
+    saved, its outcome set. A group too big for the GPU's memory is computed clip by clip; a
+    clip that alone does not fit is skipped by name."""
+    try:
+        features = batch_features([clips[i] for i in group], params)
+    except ValueError as exc:
+        for i in group:
+            outcomes[i] = ("skipped", f"feature extraction failed ({exc})")
+        return
+    except Exception as exc:
+        if not backend.is_out_of_memory(exc):
+            raise
+        backend.release_device_memory()
+        if len(group) == 1:
+            outcomes[group[0]] = ("skipped", "its features do not fit in GPU memory")
+            return
+        for i in group:
+            _save_group([i], items, clips, params, outcomes)
+        return
+    backend.trim_device_memory()      # many lengths: bounded plans and pool
+    for i, array in zip(group, features):
+        path, target = items[i]
+        try:
+            check_finite(path, clips[i], array)
+        except audio.AudioError as exc:
+            outcomes[i] = ("skipped", exc.reason)
+            continue
+        array = array.astype(np.float32, copy=False)
+        save_entry(target, array, path)
+        outcomes[i] = ("done", list(array.shape))
 
 
 def _as_track(item) -> Track:

@@ -26,7 +26,8 @@ and so are entries with an audio name that are not files (a folder ``x.wav``, a 
 looping symbolic link). Two files of one name in one folder (``song.mp3`` beside ``song.wav``)
 are one track in two encodings: the folder and GTZAN readers keep one, the lossless one first
 (order of :data:`PREFERRED_SUFFIXES`), and skip the other naming the one kept, so a track never
-sits on both sides of a split.
+sits on both sides of a split. The choice is by extension alone, before any file is opened: if
+the kept file turns out unreadable, the track is skipped rather than replaced by the other.
 """
 from __future__ import annotations
 

@@ -116,19 +116,21 @@ class Trainer:
                        enabled=self.progress)
         start = tick = time.perf_counter()
         for index, (x, y, _) in enumerate(batches.epoch(epoch)):
-            y = backend.to_device(y, dtype if self.multilabel else None)
+            targets = backend.to_device(y, dtype if self.multilabel else None)
             got_batch = time.perf_counter()
             logits = self.model.forward(x, training=True)
+            # host labels: the loss checks their range on the host, with no transfer back
             data_loss, penalty = self.loss.forward(logits, y), self.model.penalty()
             self.model.backward(self.loss.backward(), input_grad=False)
             params = [p for _, p in self.model.parameters()]
             finite = all_finite(xp, [p.grad for p in params])
             self.optimizer.step()
             finite = finite & all_finite(xp, [p.value for p in params])
-            # one device -> host transfer per step: loss, penalty, hits, all finite
+            # one device -> host transfer per step (it also waits for the step to finish, so
+            # the timing below is right): loss, penalty, hits, all finite
             step = backend.to_host(xp.stack([xp.asarray(v, dtype=xp.float64) for v in
-                                             (data_loss, penalty, self._hits(xp, logits, y),
-                                              finite)]))
+                                             (data_loss, penalty,
+                                              self._hits(xp, logits, targets), finite)]))
             batch_loss = float(step[0] + step[1])
             if not (np.isfinite(batch_loss) and step[3]):
                 raise Diverged(epoch + 1, index + 1, batch_loss)
@@ -136,7 +138,6 @@ class Trainer:
             total_loss += batch_loss * n
             total_hits += float(step[2])
             seen += n
-            backend.synchronize()
             now = time.perf_counter()
             wait += got_batch - tick
             compute += now - got_batch

@@ -337,7 +337,8 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     report_skipped(prepared.skipped, stream)
     diverged = None
     try:
-        history = trainer.fit(batches, config.epochs, resume=resume)
+        with backend.batch_fits(config.batch_size, "--batch-size"):
+            history = trainer.fit(batches, config.epochs, resume=resume)
     except Diverged as exc:
         diverged, history = exc, trainer.history
         if not (out / BEST_FILE).is_file():
@@ -345,8 +346,9 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                            "written; try a lower --lr or check the input files") from None
 
     best, metadata = nn.load(out / BEST_FILE)
-    results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
-                                         config.aggregate)
+    with backend.batch_fits(config.batch_size, "--batch-size"):
+        results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
+                                             config.aggregate)
     if prepared.multilabel:
         metadata["thresholds"] = [float(t) for t in thresholds]
     nn.save(out / MODEL_FILE, best, metadata)
