@@ -13,7 +13,7 @@ from tinymir.classic import (SVC, GradientBoostingClassifier, KNeighborsClassifi
                              LogisticRegression, RandomForestClassifier, StandardScaler,
                              read_feature_table)
 from tinymir.data.splits import stratified_split
-from tinymir.train import metrics
+from tinymir import metrics
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared/data/gtzan_meta/features_30_sec.csv"
 

@@ -1,8 +1,8 @@
-"""tinymir.train.metrics against sklearn.metrics on random inputs, ties included."""
+"""tinymir.metrics against sklearn.metrics on random inputs, ties included."""
 import numpy as np
 import pytest
 
-from tinymir.train import metrics
+from tinymir import metrics
 
 skm = pytest.importorskip("sklearn.metrics")
 

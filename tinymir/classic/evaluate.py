@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinymir import backend
-from tinymir.train import metrics
+from tinymir import backend, metrics
 
 from .boosting import GradientBoostingClassifier
 from .forest import RandomForestClassifier

@@ -9,7 +9,6 @@
 ``callbacks``  best epoch, ReduceLROnPlateau, early stopping
 ``checkpoint`` run state as one ``.npz``, written atomically
 ``evaluate``   probabilities, tag thresholds, single-label and multi-label reports
-``metrics``    accuracy, F1, ROC-AUC, average precision (scikit-learn's definitions)
 ``run``        a whole run: split, features, model, training, scoring, RUN_DIR files
 ``report``     ``history.csv``, ``report.json``, ``report.md``, ``curves.png``, ``confusion.png``
 ``predict``    a saved model on new files, or on a labelled dataset

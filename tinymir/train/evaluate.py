@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import backend
+from tinymir import backend, metrics
 
-from . import metrics
 
 def probabilities(logits, multilabel: bool) -> np.ndarray:
     """Softmax (one label) or sigmoid (tags) of ``logits``, as a host float64 array."""

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import backend, models, nn
+from tinymir import backend, metrics, models, nn
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
 from tinymir.data.balance import class_weights
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
 
-from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
