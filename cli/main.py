@@ -15,9 +15,11 @@ from tinymir import backend
 def main(device):
     """tinymir: music classification from scratch on NumPy / CuPy."""
     try:
-        backend.set_device(device)
+        chosen = backend.set_device(device)
     except backend.DeviceError as exc:
         raise click.ClickException(str(exc))
+    if chosen == "cpu":
+        backend.keep_freed_memory()         # a command owns its process (the library never does)
 
 
 @main.command()

@@ -29,7 +29,6 @@ import os
 import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -40,14 +39,13 @@ from tinymir import audio, backend
 from tinymir.atomic import write_atomically
 from tinymir.features import FeatureParams
 from tinymir.features.files import batch_features, file_features, load_clip
+from tinymir.features.frames import use_one_thread
 from tinymir.progress import Progress
 
 from .table import DatasetError, Track
 
 GPU_BATCH = 16
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              backend.ENV_VAR: "cpu"}
 
 
 class CacheError(DatasetError):
@@ -99,19 +97,11 @@ def _extract_to(path: str, params_dict: dict, target: str):
     return list(features.shape), None
 
 
-@contextmanager
-def _worker_environment():
-    """Spawned workers inherit the environment: CPU, one BLAS/OpenMP thread each."""
-    saved = {name: os.environ.get(name) for name in WORKER_ENV}
-    os.environ.update(WORKER_ENV)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _start_worker():
+    """Each worker process: on the CPU, one thread for its blocks and for BLAS (the pool
+    already runs one worker per job)."""
+    backend.set_device("cpu")
+    use_one_thread()
 
 
 def _as_track(item) -> Track:
@@ -226,10 +216,10 @@ class FeatureCache:
         """Extract in worker processes; on an interruption (Ctrl-C) the queued tracks are
         cancelled and only the ones in flight finish."""
         params = self.params.to_dict()
-        with _worker_environment():                 # the workers start at the first submits
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-            futures = {pool.submit(_extract_to, record["path"], params, str(target)): record
-                       for record, target in todo}
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                                   initializer=_start_worker)
+        futures = {pool.submit(_extract_to, record["path"], params, str(target)): record
+                   for record, target in todo}
         try:
             for future in as_completed(futures):
                 shape, reason = future.result()

@@ -74,12 +74,11 @@ def markdown(report: dict) -> str:
 
 
 def plot_confusion(path, confusion, classes) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure      # no pyplot: the user's backend stays as it is
 
     size = max(4.0, 0.5 * len(classes) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(confusion, cmap="Blues")
     ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -92,16 +91,14 @@ def plot_confusion(path, confusion, classes) -> None:
     ax.set_title("test tracks")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def plot_curves(path, history: list[dict]) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     epochs = [h["epoch"] for h in history]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig = Figure(figsize=(9, 3.5))
+    left, right = fig.subplots(1, 2)
     left.plot(epochs, [h["loss"] for h in history], label="training loss")
     if "val_loss" in history[0]:
         left.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
@@ -114,7 +111,6 @@ def plot_curves(path, history: list[dict]) -> None:
     right.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def matplotlib_available() -> bool:
