@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
+from tinymir.special import softmax
+
 from .base import Classifier, check_features
 from .binning import fit_binned
 from .trees import NodeTable, cumulative_sum_over_bins
@@ -60,7 +62,7 @@ class GradientBoostingClassifier(Classifier):
         self.nodes_ = NodeTable()
         roots = []
         for _ in range(self.n_estimators):
-            proba = _softmax(margin)
+            proba = softmax(margin, axis=1)
             grad = proba - onehot
             hess = np.maximum(2 * proba * (1 - proba), 1e-16)
             in_bag = rng.random(n) < self.subsample
@@ -165,7 +167,7 @@ class GradientBoostingClassifier(Classifier):
         return per_tree.reshape(-1, n_classes, per_tree.shape[1]).sum(axis=0).T
 
     def predict_proba(self, X):
-        return _softmax(self.decision_function(X))
+        return softmax(self.decision_function(X), axis=1)
 
 
 def _bin_indicator(codes, n_bins):
@@ -207,9 +209,3 @@ def _children(bin_indicator, sample, parent, goes_right, bag, g, h, parent_g, pa
     hist_g = np.concatenate([small_g, parent_g - small_g], axis=2)
     hist_h = np.concatenate([small_h, parent_h - small_h], axis=2)
     return child, position, hist_g, hist_h
-
-
-def _softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)

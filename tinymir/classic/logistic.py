@@ -7,6 +7,7 @@ import numpy as np
 import scipy.optimize
 
 from tinymir import backend
+from tinymir.special import logsumexp, sigmoid, softmax
 
 from .base import Classifier, ConvergenceWarning, check_features, encode_labels
 
@@ -54,9 +55,9 @@ class LogisticRegression(Classifier):
             signs = 2 * targets - 1
             margin = signs * z
             loss = xp.logaddexp(0, -margin).sum()
-            residual = _sigmoid(xp, z) - targets
+            residual = sigmoid(z) - targets
         else:
-            log_norm = _logsumexp(xp, z)
+            log_norm = logsumexp(z, axis=1)
             loss = (log_norm - (z * targets).sum(axis=1)).sum()
             residual = xp.exp(z - log_norm[:, None]) - targets
         penalty = 1.0 / (self.C * n)
@@ -93,17 +94,7 @@ class LogisticRegression(Classifier):
 
     def predict_proba(self, X):
         z = self.decision_function(X)
-        xp = backend.array_module(z)
         if self.multi_class == "ovr":
-            p = _sigmoid(xp, z)
+            p = sigmoid(z)
             return p / p.sum(axis=1, keepdims=True)
-        return xp.exp(z - _logsumexp(xp, z)[:, None])
-
-
-def _sigmoid(xp, z):
-    return 0.5 * (1 + xp.tanh(0.5 * z))     # overflow-free 1 / (1 + exp(-z))
-
-
-def _logsumexp(xp, z):
-    top = z.max(axis=1)
-    return top + xp.log(xp.exp(z - top[:, None]).sum(axis=1))
+        return softmax(z, axis=1)

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from tinymir import backend
+from tinymir.special import sigmoid
 
 from .base import Classifier, ConvergenceWarning, check_features, encode_labels
 from .neighbors import squared_distances
@@ -160,7 +161,7 @@ class SVC(Classifier):
     def _platt_proba(self, decision):
         xp = backend.array_module(decision)
         slope, offset = (backend.to_device(v, decision.dtype) for v in self.platt_)
-        proba = 1 / (1 + xp.exp(slope * decision + offset))
+        proba = sigmoid(-(slope * decision + offset))
         return proba / proba.sum(axis=1, keepdims=True)
 
 
@@ -185,7 +186,7 @@ def _fit_platt(decision: np.ndarray, positive: np.ndarray, max_iter: int = 100):
     offset = np.log((n_neg + 1.0) / (n_pos + 1.0))
     current = loss(slope, offset)
     for _ in range(max_iter):
-        p = 0.5 * (1 - np.tanh(0.5 * (slope * f + offset)))          # 1 / (1 + exp(z))
+        p = sigmoid(-(slope * f + offset))                           # 1 / (1 + exp(z))
         residual, weight = target - p, np.maximum(p * (1 - p), 1e-12)
         grad_a, grad_b = (residual * f).sum(axis=0), residual.sum(axis=0)
         if np.max(np.abs(np.r_[grad_a, grad_b])) < 1e-5:

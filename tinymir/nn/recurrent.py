@@ -38,7 +38,7 @@ import numpy as np
 
 from tinymir import backend
 
-from .activations import sigmoid
+from tinymir.special import sigmoid
 from .chunks import batch_chunks
 from .dropout import Dropout
 from .init import check_initializer, initialize

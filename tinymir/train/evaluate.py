@@ -17,16 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import backend, metrics
+from tinymir.special import sigmoid, softmax
 
 
 def probabilities(logits, multilabel: bool) -> np.ndarray:
     """Softmax (one label) or sigmoid (tags) of ``logits``, as a host float64 array."""
     z = backend.to_host(logits).astype(np.float64)
-    if multilabel:
-        return 1.0 / (1.0 + np.exp(-z))
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return sigmoid(z) if multilabel else softmax(z, axis=1)
 
 
 def choose_thresholds(targets, probs) -> np.ndarray:
