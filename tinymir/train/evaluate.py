@@ -36,13 +36,8 @@ def choose_thresholds(targets, probs) -> np.ndarray:
         positive = targets[:, c]
         if not positive.any():
             continue
-        order = np.argsort(-probs[:, c], kind="stable")
-        scores, hits = probs[order, c], positive[order]
-        tp = np.cumsum(hits)
-        predicted = np.arange(1, len(scores) + 1)
-        last_of_tie = np.r_[scores[1:] != scores[:-1], True]
-        f1 = np.where(last_of_tie, 2 * tp / (predicted + positive.sum()), -1.0)
-        thresholds[c] = scores[int(np.argmax(f1))]
+        scores, tp, predicted = metrics.threshold_counts(positive, probs[:, c])
+        thresholds[c] = scores[int(np.argmax(2 * tp / (predicted + positive.sum())))]
     return thresholds
 
 
@@ -74,13 +69,7 @@ def multilabel_report(targets, probs, classes, thresholds) -> dict:
     targets = np.asarray(targets) > 0.5
     probs = np.asarray(probs, dtype=np.float64)
     predicted = probs >= np.asarray(thresholds)[None, :]
-    tp = (predicted & targets).sum(axis=0)
-    fp = (predicted & ~targets).sum(axis=0)
-    fn = (~predicted & targets).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    precision, recall, f1 = metrics.multilabel_precision_recall_f1(targets, predicted)
     return {
         "n": int(len(targets)),
         "roc_auc": metrics.roc_auc(targets, probs, average="macro"),
