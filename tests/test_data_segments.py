@@ -6,7 +6,7 @@ from tinymir import backend
 from tinymir.data.segments import (aggregate_by_track, make_segments, seconds_to_frames,
                                    window_starts)
 from tinymir.data.splits import Split, SplitError
-from tinymir.data.standardize import Standardizer
+from tinymir.data.standardize import Standardizer, column_statistics
 
 
 def test_window_starts_hop_discard_and_cap():
@@ -67,3 +67,14 @@ def test_standardizer_on_tables_and_constant_columns(xp):
     out = scaler.transform(xp.asarray(table))
     assert out.dtype == np.float32
     np.testing.assert_allclose(backend.to_host(out), [[-1, 0], [1, 0]])
+
+
+def test_column_statistics_are_exact_over_many_tracks_with_a_large_mean(rng):
+    # x^2 summed in float64 would lose the variance here (mean 1e6, std 0.01)
+    tracks = [1e6 + 0.01 * rng.standard_normal((3, n)) for n in (40, 1, 77)]
+    mean, std = column_statistics(tracks, feature_axis=-2)
+    everything = np.concatenate(tracks, axis=1)
+    np.testing.assert_allclose(mean, everything.mean(axis=1), rtol=1e-15)
+    np.testing.assert_allclose(std, everything.std(axis=1), rtol=1e-6)
+    _, std = column_statistics([np.full((2, 5), 3.3)])
+    assert std.tolist() == [1.0, 1.0]                    # constant: only centred
