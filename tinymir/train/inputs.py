@@ -29,17 +29,9 @@ from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
-from tinymir.features import FeatureParams
 from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
-
-
-def feature_params(front: FrontEnd) -> FeatureParams:
-    """The cache key's parameters: the front end's features of the whole file."""
-    return FeatureParams(kind=front.features, sr=front.sample_rate, n_fft=front.n_fft,
-                         hop_length=front.hop_length, n_mels=front.n_mels,
-                         n_mfcc=min(front.n_mfcc, front.n_mels))
 
 
 def frame_view(feats, front: FrontEnd):
@@ -62,7 +54,7 @@ def frame_view(feats, front: FrontEnd):
 def track_features(path, front: FrontEnd) -> np.ndarray:
     """``(bins, frames)`` float32 host features of one file, framed for the front end: the dB
     mel or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``)."""
-    feats = file_features(path, feature_params(front)).astype(np.float32, copy=False)
+    feats = file_features(path, front).astype(np.float32, copy=False)
     return frame_view(feats, front)
 
 
@@ -72,7 +64,7 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
     the list and as ``(path, reason)`` in the second list."""
     if cache_root is not None:
-        cache = FeatureCache(cache_root, feature_params(front))
+        cache = FeatureCache(cache_root, front)
         report = cache.build(tracks, jobs=jobs, progress=progress)
         feats = [frame_view(cache.load(t.id), front) if t.id in cache else None for t in tracks]
         return feats, list(report.skipped)

@@ -41,7 +41,7 @@ def markdown(report: dict) -> str:
              f"- split: {report['split']} — tracks "
              + ", ".join(f"{p} {n}" for p, n in report["tracks"].items())
              + "; slices " + ", ".join(f"{p} {n}" for p, n in report["slices"].items()),
-             f"- front end: {report['front']['features']}, {report['front']['sample_rate']} Hz, "
+             f"- front end: {report['front']['kind']}, {report['front']['sr']} Hz, "
              f"{report['front']['segment']:g} s slices; {report['params']} parameters",
              f"- best epoch {report['best_epoch']} of {report['epochs_run']}; track scores: "
              f"{report['aggregate']} of slice probabilities",

@@ -73,7 +73,7 @@ class TrainConfig:
 
     def front(self) -> models.FrontEnd:
         return models.default_front(self.arch).replace(
-            features=self.features, segment=self.segment, overlap=self.overlap)
+            kind=self.features, segment=self.segment, overlap=self.overlap)
 
     def arch_options(self) -> dict:
         return {"rnn": self.rnn} if self.rnn else {}
@@ -376,7 +376,8 @@ def resume(out, given: dict, stream=None, progress: bool = True) -> dict:
             same = Path(value).resolve() == Path(config.data).resolve()
             was = config.data
         else:
-            was = getattr(front, key) if hasattr(front, key) else getattr(config, key)
+            field = {"features": "kind"}.get(key, key)         # the option's name in the front end
+            was = getattr(front, field) if hasattr(front, field) else getattr(config, key)
             same = str(was) == str(value)
         if not same:
             raise RunError(f"{out} was trained with {key}={was}; this run asks for {value}: "
