@@ -69,8 +69,8 @@ def cache_options(command):
 @click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
 @click.option("--features", type=click.Choice(models.FEATURE_KINDS), default=None,
               help="Input features (default: the architecture's).")
-@click.option("--segment", type=float, default=None, help="Slice length in seconds.")
-@click.option("--overlap", type=float, default=None, help="Overlap of slices, 0 to <1.")
+@click.option("--segment", type=float, default=None, help="Segment length in seconds.")
+@click.option("--overlap", type=float, default=None, help="Overlap of segments, 0 to <1.")
 @click.option("--split", type=click.Choice(running.SPLITS), default="random", show_default=True,
               help="Track split: stratified random 80/10/10, group-aware (artists), GTZAN "
                    "filtered, the dataset's official one, or 5-fold (--fold).")
@@ -88,7 +88,8 @@ def cache_options(command):
 @click.option("--early-stopping/--no-early-stopping", default=True, show_default=True,
               help="Stop early, or run every epoch.")
 @click.option("--aggregate", type=click.Choice(("mean", "vote")), default="mean",
-              show_default=True, help="Track score: mean of slice probabilities or majority vote.")
+              show_default=True,
+              help="Track score: mean of segment probabilities or majority vote.")
 @click.option("--rnn", type=click.Choice(("gru", "lstm")), default=None,
               help="crnn only: the recurrent cell.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -142,7 +143,7 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
 @dataset_options
 def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
                      tags_column, min_count, top_n):
-    """Score MODEL on the tracks of DATA: slice- and track-level metrics."""
+    """Score MODEL on the tracks of DATA: segment- and track-level metrics."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
                                      cache_root=None if no_cache else cache, jobs=jobs,
@@ -160,7 +161,7 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
               help="How many labels to show per file.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, for machines.")
 def predict_command(model, files, top, as_json):
-    """Top labels of MODEL for each audio FILE, slices aggregated over the whole file."""
+    """Top labels of MODEL for each audio FILE, segments aggregated over the whole file."""
     try:
         predictor = predicting.Predictor.load(model)
     except USER_ERRORS as exc:

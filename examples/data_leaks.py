@@ -5,7 +5,7 @@ Run from the repository root (no audio needed, runs in a second)::
     python examples/data_leaks.py
 
 A toy collection of 40 tracks by 12 artists, cut into 10 segments each. Splitting the
-SEGMENTS at random puts slices of the same track on both sides, so a model is tested on
+SEGMENTS at random puts segments of the same track on both sides, so a model is tested on
 tracks it was trained on; the leak guard refuses it. Splitting tracks is right for tracks but
 still lets an artist be on both sides (the "artist effect"); a group-aware split fixes that.
 """

@@ -4,10 +4,10 @@ What happens, step by step (each step is one module of tinymir.train):
 
 1. ``audio.synth.make_dataset`` writes labelled clips in the GTZAN layout;
 2. ``train.run.train`` reads them, splits by TRACK (stratified 80/10/10), computes the
-   architecture's front end (log-mel, 128 bands), cuts 1.5 s slices with 50 % overlap,
+   architecture's front end (log-mel, 128 bands), cuts 1.5 s segments with 50 % overlap,
    standardises with training statistics, trains with Adam and keeps the best epoch;
 3. ``train.predict.Predictor`` reloads ``model.npz`` (weights + front end + class names) and
-   averages the slice probabilities of a whole file.
+   averages the segment probabilities of a whole file.
 
 Runs in well under a minute on a laptop CPU:  python examples/train_cnn3_synthetic.py
 """

@@ -18,7 +18,7 @@ def test_window_starts_hop_discard_and_cap():
 
 
 def test_seed000_multiframe_counts():
-    """Seed 000: 30 s GTZAN clips, 3 s slices -> 10 without overlap, 19 with 50 % overlap."""
+    """Seed 000: 30 s GTZAN clips, 3 s segments -> 10 without overlap, 19 with 50 % overlap."""
     frames = seconds_to_frames(3.0, 22050, 512)
     n = seconds_to_frames(30.0, 22050, 512)
     assert len(window_starts(n, frames, frames)) == 10

@@ -87,7 +87,7 @@ def test_unknown_arch_and_unusable_front_end_are_one_clear_error():
 
 def test_front_end_frames_and_round_trip():
     front = models.default_front("cnn3")
-    assert front.segment_frames == 130 and front.hop_frames == 129     # 30 s hold 10 slices
+    assert front.segment_frames == 130 and front.hop_frames == 129     # 30 s hold 10 segments
     assert front.replace(overlap=0.5).hop_frames == 65
     assert models.default_front("crnn").input_shape == (1, 96, 1172)
     assert models.FrontEnd.from_dict(front.to_dict()) == front

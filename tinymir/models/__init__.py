@@ -6,9 +6,9 @@
     >>> print(net.summary())
 
 Each :class:`Arch` carries its default :class:`FrontEnd` (sample rate, features, n_fft, hop, mels,
-slice length) and the training settings of its seed, except the batch size: 32 by default
+segment length) and the training settings of its seed, except the batch size: 32 by default
 rather than seed 000's 128, so a small set still gets several steps per epoch
-(``--batch-size 128`` reproduces the seed). Every net reads one slice as a
+(``--batch-size 128`` reproduces the seed). Every net reads one segment as a
 ``(1, bins, frames)`` image and ends in a ``Dense`` of raw scores (logits); the loss applies the
 softmax (one label per track) or the sigmoid (tags), and so does prediction.
 """

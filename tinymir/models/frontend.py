@@ -4,7 +4,7 @@ Every architecture of the zoo carries one, so ``--arch`` alone picks sensible in
 options override single fields (:meth:`FrontEnd.replace`). A trained model file stores its front
 end, and ``predict`` recomputes exactly these features for a new file.
 
-Frames of one slice (librosa's centred STFT, ``1 + floor(samples / hop)``)::
+Frames of one segment (librosa's centred STFT, ``1 + floor(samples / hop)``)::
 
     frames = 1 + floor(segment * sr / hop_length)
 

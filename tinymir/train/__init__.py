@@ -4,7 +4,7 @@
     report = run.train(run.TrainConfig(arch="cnn3", data="data/demo", out="runs/cnn3"))
 
 =============  ================================================================================
-``inputs``     features per track (through the feature cache), slices, standardised batches
+``inputs``     features per track (through the feature cache), segments, standardised batches
 ``loop``       the training loop, precise BatchNorm statistics, resumable run state
 ``callbacks``  best epoch, ReduceLROnPlateau, early stopping
 ``checkpoint`` run state as one ``.npz``, written atomically

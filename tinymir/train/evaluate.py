@@ -1,10 +1,10 @@
-"""From a model's slice scores to the numbers a report shows, per slice and per track.
+"""From a model's segment scores to the numbers a report shows, per segment and per track.
 
 Probabilities: ``softmax(z)_c = exp(z_c) / sum_k exp(z_k)`` for one label per track,
 ``sigmoid(z)_c = 1 / (1 + exp(-z_c))`` for tags.
 
-A track's scores aggregate its slices (:func:`tinymir.data.segments.aggregate_by_track`): the
-mean of the slice probabilities (default), or the share of its slices that voted for each class
+A track's scores aggregate its segments (:func:`tinymir.data.segments.aggregate_by_track`): the
+mean of the segment probabilities (default), or the share of its segments that voted for each class
 (majority vote).
 
 Tags get a threshold per tag chosen on the validation tracks (the one that maximises that tag's

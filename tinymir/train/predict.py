@@ -7,7 +7,7 @@ validation tracks, so nothing else is needed::
     predictor = Predictor.load("runs/cnn3/model.npz")
     predictor.predict_file("song.wav")     # {"file": ..., "top": [("rock", 0.91), ...]}
 
-A file is cut into slices exactly as in training and its scores are the mean of the slice
+A file is cut into segments exactly as in training and its scores are the mean of the segment
 probabilities over the whole file (``aggregate`` of the model: mean or majority vote).
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
 
 from .evaluate import probabilities
-from .inputs import extract_tracks, slice_batches, slice_tracks, track_features
+from .inputs import extract_tracks, front_end_features, segment_batches, segment_tracks
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
-from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
+from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, segment_logits)
 
 BATCH_SIZE = 64
 
@@ -46,7 +46,7 @@ class Predictor:
         self.thresholds = np.asarray(metadata.get("thresholds", [0.5] * len(self.classes)))
         expected = tuple(model.input_shape)
         if expected != self.front.input_shape:
-            raise RunError(f"{path}: the network reads {expected} slices but its front end "
+            raise RunError(f"{path}: the network reads {expected} segments but its front end "
                            f"makes {self.front.input_shape}; the file is inconsistent")
 
     @classmethod
@@ -55,15 +55,15 @@ class Predictor:
         return cls(model, metadata or {}, str(path))
 
     def file_scores(self, feats) -> np.ndarray:
-        """Class probabilities of one track's features, aggregated over its slices."""
-        s = slice_tracks([feats], self.front)
-        batches = slice_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
+        """Class probabilities of one track's features, aggregated over its segments."""
+        s = segment_tracks([feats], self.front)
+        batches = segment_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
                                 shuffle=False)
-        probs = probabilities(slice_logits(self.model, batches), self.multilabel)
+        probs = probabilities(segment_logits(self.model, batches), self.multilabel)
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 
     def predict_file(self, path, top: int = 3) -> dict:
-        scores = self.file_scores(track_features(path, self.front))
+        scores = self.file_scores(front_end_features(path, self.front))
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
         if self.multilabel:
@@ -74,7 +74,7 @@ class Predictor:
 
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
              reader_options: dict | None = None, cache_root=None, jobs: int = 1) -> dict:
-    """Slice- and track-level metrics of the model file on the tracks of ``data``.
+    """Segment- and track-level metrics of the model file on the tracks of ``data``.
 
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
     was trained with (same method and seed) and score that part only. With ``cache_root``
@@ -110,11 +110,11 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     feats = [None] * len(table)
     for t, f in zip(tracks, part_feats):
         feats[int(t)] = f
-    slices = {"eval": slice_tracks(feats, predictor.front, tracks)}
-    if len(slices["eval"]) == 0:
+    segments = {"eval": segment_tracks(feats, predictor.front, tracks)}
+    if len(segments["eval"]) == 0:
         raise RunError(f"{data}: no readable track to evaluate ({len(skipped)} skipped)")
     prepared = Prepared(table, {"eval": np.asarray(tracks)}, predictor.front, feats, targets,
-                        slices, skipped, time.perf_counter() - start, predictor.classes,
+                        segments, skipped, time.perf_counter() - start, predictor.classes,
                         predictor.multilabel)
     results, _ = evaluate_parts(predictor.model, prepared, predictor.standardize, BATCH_SIZE,
                                 predictor.aggregate, predictor.thresholds if
@@ -129,7 +129,7 @@ def describe(report: dict) -> str:
     lines = [f"{report['arch']} ({report['model']}) on {report['data']}, {report['part']} "
              f"({report['n_tracks']} tracks, {len(report['skipped'])} skipped)"]
     keys = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
-    for level in ("slices", "tracks"):
+    for level in ("segments", "tracks"):
         result = report[level]
         lines.append(f"  {level:<7} " + ", ".join(f"{name} {result[key]:.4f}"
                                                   for key, name in keys))

@@ -40,11 +40,11 @@ def markdown(report: dict) -> str:
              f"- data: `{report['data']}`; classes: {', '.join(report['classes'])}",
              f"- split: {report['split']} — tracks "
              + ", ".join(f"{p} {n}" for p, n in report["tracks"].items())
-             + "; slices " + ", ".join(f"{p} {n}" for p, n in report["slices"].items()),
+             + "; segments " + ", ".join(f"{p} {n}" for p, n in report["segments"].items()),
              f"- front end: {report['front']['kind']}, {report['front']['sr']} Hz, "
-             f"{report['front']['segment']:g} s slices; {report['params']} parameters",
+             f"{report['front']['segment']:g} s segments; {report['params']} parameters",
              f"- best epoch {report['best_epoch']} of {report['epochs_run']}; track scores: "
-             f"{report['aggregate']} of slice probabilities",
+             f"{report['aggregate']} of segment probabilities",
              f"- time: features {report['feature_seconds']:.1f} s "
              f"({'cache ' + report['feature_cache'] if report.get('feature_cache') else 'in memory'})"
              f", training "
@@ -104,7 +104,7 @@ def plot_curves(path, history: list[dict]) -> None:
         left.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
     left.set_xlabel("epoch")
     left.legend()
-    for key in ("acc", "val_acc", "val_slice_acc", "val_auc"):
+    for key in ("acc", "val_acc", "val_segment_acc", "val_auc"):
         if key in history[0]:
             right.plot(epochs, [h[key] for h in history], label=key)
     right.set_xlabel("epoch")

@@ -1,8 +1,8 @@
-"""Load a track, keep its middle, cut it into overlapping slices, and print the shapes.
+"""Load a track, keep its middle, cut it into overlapping segments, and print the shapes.
 
 Run from the repository root::
 
-    python examples/audio_slicing.py [some_song.mp3]
+    python examples/audio_segments.py [some_song.mp3]
 
 Without an argument it renders a 30 s synthetic rock clip to a temporary wav first.
 """
@@ -24,9 +24,10 @@ def main(path):
     centre = audio.middle(y, sr, 20.0)                   # 20 s from the centre
     print(f"middle    -> {centre.shape}")
 
-    slices = audio.slice_fixed(centre, sr, 3.0, overlap=0.5)   # 3 s slices, 50 % overlap
-    print(f"slices    -> {slices.shape}  (n_slices, samples)")
-    print(f"a 30 s track gives {audio.slice_count(30 * sr, sr, 3.0)} slices of 3 s at 50 % overlap")
+    segments = audio.cut_segments(centre, sr, 3.0, overlap=0.5)  # 3 s segments, 50 % overlap
+    print(f"segments  -> {segments.shape}  (n_segments, samples)")
+    count = audio.segment_count(30 * sr, sr, 3.0)
+    print(f"a 30 s track gives {count} segments of 3 s at 50 % overlap")
 
 
 if __name__ == "__main__":
