@@ -31,8 +31,10 @@ models = {
     "logistic regression": LogisticRegression(C=1.0, multi_class="ovr", max_iter=1000),
     "k-NN (k=7)": KNeighborsClassifier(n_neighbors=7),
     "RBF SVM": SVC(C=1.0, gamma="scale"),
-    "random forest": RandomForestClassifier(n_estimators=500, min_samples_split=5, seed=0),
-    "gradient boosting": GradientBoostingClassifier(n_estimators=200, max_depth=5, seed=0),
+    "random forest": RandomForestClassifier(n_estimators=500, min_samples_split=5,
+                                            random_state=0),
+    "gradient boosting": GradientBoostingClassifier(n_estimators=200, max_depth=5,
+                                                    random_state=0),
 }
 n_classes = len(table.classes)
 for name, model in models.items():

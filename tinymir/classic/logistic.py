@@ -9,7 +9,7 @@ import scipy.optimize
 from tinymir import backend
 from tinymir.special import logsumexp, sigmoid, softmax
 
-from .base import Classifier, ConvergenceWarning, check_features, encode_labels
+from .base import Classifier, ConvergenceWarning, check_features, check_positive, encode_labels
 
 MULTI_CLASS = ("ovr", "multinomial")
 
@@ -35,10 +35,6 @@ class LogisticRegression(Classifier):
 
     def __init__(self, C: float = 1.0, multi_class: str = "ovr", max_iter: int = 100,
                  tol: float = 1e-4):
-        if multi_class not in MULTI_CLASS:
-            raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {multi_class!r}")
-        if C <= 0:
-            raise ValueError(f"C must be positive, got {C}")
         self.C = C
         self.multi_class = multi_class
         self.max_iter = max_iter
@@ -67,6 +63,9 @@ class LogisticRegression(Classifier):
         return loss, backend.to_host(grad).astype(np.float64).ravel()
 
     def fit(self, X, y):
+        if self.multi_class not in MULTI_CLASS:
+            raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}")
+        check_positive(self, C=self.C, max_iter=self.max_iter, tol=self.tol)
         X = check_features(X)
         self.classes_, labels = encode_labels(y, X.shape[0])
         n_classes = self.classes_.size

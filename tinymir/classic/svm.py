@@ -8,7 +8,7 @@ import numpy as np
 from tinymir import backend
 from tinymir.special import sigmoid
 
-from .base import Classifier, ConvergenceWarning, check_features, encode_labels
+from .base import Classifier, ConvergenceWarning, check_features, check_positive, encode_labels
 from .neighbors import squared_distances
 
 
@@ -46,16 +46,15 @@ class SVC(Classifier):
     """
 
     def __init__(self, C: float = 1.0, gamma="scale", tol: float = 1e-3, max_iter: int = 100_000):
-        if C <= 0:
-            raise ValueError(f"C must be positive, got {C}")
-        if not (gamma == "scale" or (isinstance(gamma, (int, float)) and gamma > 0)):
-            raise ValueError(f"gamma must be 'scale' or a positive number, got {gamma!r}")
         self.C = C
         self.gamma = gamma
         self.tol = tol
         self.max_iter = max_iter
 
     def fit(self, X, y):
+        check_positive(self, C=self.C, tol=self.tol, max_iter=self.max_iter)
+        if not (self.gamma == "scale" or (isinstance(self.gamma, (int, float)) and self.gamma > 0)):
+            raise ValueError(f"gamma must be 'scale' or a positive number, got {self.gamma!r}")
         X = check_features(X)
         self.classes_, labels = encode_labels(y, X.shape[0])
         xp = backend.array_module(X)
