@@ -29,6 +29,11 @@ def main(path):
     count = audio.segment_count(30 * sr, sr, 3.0)
     print(f"a 30 s track gives {count} segments of 3 s at 50 % overlap")
 
+    # 1 + (n - L) // H whole segments, L = 3 s, H = 1.5 s: 12 in 20 s, 19 in 30 s
+    n, length, hop = len(centre), 3 * sr, int(1.5 * sr)
+    assert segments.shape == (1 + (n - length) // hop, length) and count == 19
+    assert (segments[1, :hop] == centre[hop:2 * hop]).all()    # the overlap is shared samples
+
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:
