@@ -98,9 +98,11 @@ def _extract_to(path: str, params_dict: dict, target: str):
 
 
 def _start_worker():
-    """Each worker process: on the CPU, one thread for its blocks and for BLAS (the pool
-    already runs one worker per job)."""
+    """Each worker process (tinymir's own, so its settings are ours to choose): on the CPU,
+    one thread for its blocks and for BLAS (the pool already runs one worker per job), freed
+    memory kept for the next track."""
     backend.set_device("cpu")
+    backend.keep_freed_memory()
     use_one_thread()
 
 
