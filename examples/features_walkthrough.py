@@ -64,5 +64,6 @@ print(f"7. MFCC: {mfcc.shape}; frame {frame_index}: c0..c3 = "
 with backend.default_dtype(np.float64):          # the same maths, so the same digits
     fast = F.mfcc(y, SR, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS)
 difference = np.abs(fast - mfcc).max()
-print(f"tinymir.features.mfcc (float64) gives the same numbers: max |difference| = {difference:.1e}")
+print(f"tinymir.features.mfcc (float64) gives the same numbers: "
+      f"max |difference| = {difference:.1e}")
 assert difference < 1e-9 * np.abs(mfcc).max()

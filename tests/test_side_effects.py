@@ -63,7 +63,9 @@ def test_features_on_threads_and_in_worker_processes_touch_nothing(tmp_path):
         from tinymir import backend
         from tinymir.data.cache import FeatureCache
         from tinymir.features import FeatureParams, frames, mfcc
-        limits_before = [(lib["prefix"], lib["num_threads"]) for lib in threadpoolctl.threadpool_info()]
+        def limits():
+            return [(lib["prefix"], lib["num_threads"]) for lib in threadpoolctl.threadpool_info()]
+        limits_before = limits()
         frames.CPU_THREADS = 2                       # threaded blocks even on one core
         frames.CPU_BLOCK_BYTES = 64 * 1024           # many blocks
         y = np.random.default_rng(0).standard_normal((2, 22050 * 3)).astype(np.float32)
@@ -73,7 +75,7 @@ def test_features_on_threads_and_in_worker_processes_touch_nothing(tmp_path):
         report = FeatureCache("cache", FeatureParams(kind="mfcc")).build(
             ["clip0.wav", "clip1.wav"], jobs=2, progress=False)
         assert report.done == 2, report.summary()
-        limits_after = [(lib["prefix"], lib["num_threads"]) for lib in threadpoolctl.threadpool_info()]
+        limits_after = limits()
         assert limits_after == limits_before, (limits_before, limits_after)
         assert not writes, writes
         assert dict(os.environ) == environ_before
