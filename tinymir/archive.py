@@ -22,12 +22,10 @@ TREE_KEY = "__tree__"
 
 
 class ArchiveError(ValueError):
-    """A file that cannot be read as a tree: missing, truncated, corrupt, or another format.
-    ``reason`` is the problem without the path."""
+    """A file that cannot be read as a tree: missing, truncated, corrupt, or another format."""
 
-    def __init__(self, path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path, self.reason = Path(path), reason
+
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _is_array(x) -> bool:
@@ -75,30 +73,43 @@ def save_tree(path, tree: dict) -> Path:
         handle, **{TREE_KEY: np.array(text)}, **arrays))
 
 
-def read_npz(path) -> dict:
-    """Every entry of the ``.npz`` at ``path`` as a host array (no pickle); ``ArchiveError``
-    for a missing, truncated or corrupt file."""
+def read_npz(path, error=ArchiveError, what: str = "tinymir file") -> dict:
+    """Every entry of the ``.npz`` at ``path`` as a host array, opened without ever unpickling.
+
+    Every failure is ``error`` with one line naming the file: missing, not an ``.npz`` at all
+    (``"not a <what>"``), or truncated / corrupt.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ArchiveError(path, "no such file")
+        raise error(f"{path}: no such {what}")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(len(ZIP_MAGIC))
+    except OSError as exc:
+        raise error(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if magic != ZIP_MAGIC:
+        raise error(f"{path}: not a {what} (not a NumPy .npz archive; "
+                    + ("it is empty)" if not magic else "wrong or garbage file)"))
     try:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ArchiveError(path, f"truncated or corrupt file ({exc})") from None
+        # np.load's own text may suggest allow_pickle, which must never be the advice
+        reason = "holds Python objects" if "pickle" in str(exc) else str(exc)
+        raise error(f"{path}: truncated or corrupt {what} ({reason})") from None
 
 
-def tree_from_entries(path, entries: dict) -> dict:
+def tree_from_entries(path, entries: dict, error=ArchiveError,
+                      what: str = "tinymir file") -> dict:
     """The tree that :func:`save_tree` stored, from :func:`read_npz`'s entries."""
     if TREE_KEY not in entries:
-        raise ArchiveError(path, f"not a tinymir file (no {TREE_KEY} entry)")
+        raise error(f"{path}: not a {what} (no {TREE_KEY} entry)")
     try:
-        skeleton = json.loads(str(entries[TREE_KEY]))
-        return _unflatten(skeleton, entries)
+        return _unflatten(json.loads(str(entries[TREE_KEY])), entries)
     except (ValueError, KeyError, TypeError) as exc:
-        raise ArchiveError(path, f"corrupt tree ({exc})") from None
+        raise error(f"{path}: truncated or corrupt {what} ({exc})") from None
 
 
-def load_tree(path) -> dict:
+def load_tree(path, error=ArchiveError, what: str = "tinymir file") -> dict:
     """Read a tree written by :func:`save_tree` (arrays come back as host NumPy arrays)."""
-    return tree_from_entries(path, read_npz(path))
+    return tree_from_entries(path, read_npz(path, error, what), error, what)

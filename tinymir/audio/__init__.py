@@ -9,16 +9,20 @@
 """
 import warnings
 
-from .errors import AudioError
-from .io import READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, write
+from .checks import content_problem
+from .errors import AudioError, skipped_line
+from .files import find_audio, is_audio_name
+from .io import (READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, not_a_file_reason,
+                 write)
 from .resample import resample, resample_ratio
 from .segments import cut_segments, segment_count, segment_geometry, segment_starts
 from .trim import discard_ends, is_silent, middle, pad_to
 
 __all__ = [
-    "AudioError", "AudioInfo", "READ_EXTENSIONS", "WRITE_EXTENSIONS", "cut_segments",
-    "discard_ends", "info", "is_silent", "load", "middle", "pad_to", "resample", "resample_ratio",
-    "segment_count", "segment_geometry", "segment_starts", "write",
+    "AudioError", "AudioInfo", "READ_EXTENSIONS", "WRITE_EXTENSIONS", "content_problem",
+    "cut_segments", "discard_ends", "find_audio", "info", "is_audio_name", "is_silent", "load",
+    "middle", "not_a_file_reason", "pad_to", "resample", "resample_ratio", "segment_count",
+    "segment_geometry", "segment_starts", "skipped_line", "write",
 ]
 
 #: Names before "segment" became the one name for a piece of a track (tinymir 0.1).

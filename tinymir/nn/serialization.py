@@ -43,12 +43,7 @@ def load(path):
     """Read a file written by :func:`save` (or by tinymir's format 1); returns
     ``(model, metadata)``."""
     path = Path(path)
-    try:
-        entries = archive.read_npz(path)
-    except archive.ArchiveError as exc:
-        reason = "no such model file" if exc.reason == "no such file" else \
-            f"truncated or corrupt model file ({exc.reason})"
-        raise ModelFileError(f"{path}: {reason}") from None
+    entries = archive.read_npz(path, ModelFileError, "tinymir model file")
     version, config, metadata, state = _contents(path, entries)
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{path}: written by a newer tinymir (format {version})")
@@ -68,10 +63,13 @@ def _contents(path, entries):
                     json.loads(str(entries["__metadata__"])),
                     {name: value for name, value in entries.items() if name not in _FORMAT_1})
         if archive.TREE_KEY in entries:
-            tree = archive.tree_from_entries(path, entries)
+            tree = archive.tree_from_entries(path, entries, ModelFileError, "tinymir model file")
             if "tinymir_model" in tree:
                 return (int(tree["tinymir_model"]), tree["config"], tree["metadata"],
                         tree["state"])
-    except (archive.ArchiveError, ValueError, KeyError, TypeError) as exc:
-        raise ModelFileError(f"{path}: truncated or corrupt model file ({exc})") from None
-    raise ModelFileError(f"{path}: not a tinymir model file (no model config in it)")
+    except ModelFileError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path}: truncated or corrupt tinymir model file ({exc})") from None
+    raise ModelFileError(f"{path}: not a tinymir model file (no __config__ entry and no model "
+                         "tree)")

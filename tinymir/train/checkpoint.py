@@ -21,15 +21,4 @@ def save_state(path, state: dict) -> None:
 
 def load_state(path) -> dict:
     """Read a tree written by :func:`save_state` (arrays come back as host NumPy arrays)."""
-    try:
-        entries = archive.read_npz(path)
-    except archive.ArchiveError as exc:
-        reason = "no checkpoint there" if exc.reason == "no such file" else \
-            f"cannot read the checkpoint ({exc.reason})"
-        raise CheckpointError(f"{path}: {reason}") from None
-    if archive.TREE_KEY not in entries:
-        raise CheckpointError(f"{path}: not a tinymir run state (no {archive.TREE_KEY} entry)")
-    try:
-        return archive.tree_from_entries(path, entries)
-    except archive.ArchiveError as exc:
-        raise CheckpointError(str(exc)) from None
+    return archive.load_tree(path, CheckpointError, "tinymir run state")

@@ -2,7 +2,7 @@
 
 For each track (``FrontEnd`` says how)::
 
-    F      = features of the whole file          (bins, n frames), see front_end_features
+    F      = features of the whole file          (bins, n frames), front_end_features
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
     F      = F repeated (wrapped) to L frames    when the track is shorter than one segment
@@ -34,9 +34,9 @@ from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
 
-def frame_view(feats, front: FrontEnd):
-    """The frames of a whole track that the front end segments (module docstring): views of
-    ``feats`` (memory maps stay lazy), a copy only for a track shorter than one segment."""
+def trimmed_view(feats, front: FrontEnd):
+    """The frames of a whole track that the front end keeps (``center``, ``discard``; module
+    docstring), as a view of ``feats`` (memory maps stay lazy)."""
     n, frames = feats.shape[1], front.segment_frames
     if front.center:
         keep = front.clip_frames(front.center)
@@ -45,37 +45,52 @@ def frame_view(feats, front: FrontEnd):
             feats, n = feats[:, start:start + keep], keep
     if front.discard:
         d = min(front.seconds_to_frames(front.discard), max(0, (n - frames) // 2))
-        feats, n = feats[:, d:n - d], n - 2 * d
-    if n < frames:
-        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - n)), mode="wrap")
+        feats = feats[:, d:n - d]
+    return feats
+
+
+def frame_view(feats, front: FrontEnd):
+    """The frames the front end cuts into segments: :func:`trimmed_view`, repeated (wrapped) to
+    one segment when shorter (a copy only then)."""
+    feats, frames = trimmed_view(feats, front), front.segment_frames
+    if feats.shape[1] < frames:
+        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - feats.shape[1])), mode="wrap")
     return feats
 
 
 def front_end_features(path, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of one file, framed for the front end: the dB
-    mel or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``)."""
-    feats = file_features(path, front).astype(np.float32, copy=False)
-    return frame_view(feats, front)
+    """``(bins, frames)`` float32 host features of a whole file for the front end: the dB mel
+    or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``), checked for
+    usable content and finite values (:func:`tinymir.features.files.file_features`);
+    :func:`frame_view` then frames them for the front end."""
+    return file_features(path, front).astype(np.float32, copy=False)
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
-                   progress: bool = True):
+                   progress: bool = True, lengths: list | None = None):
     """Features of every track (``Track`` objects), in order, through the cache at
     ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
-    the list and as ``(path, reason)`` in the second list."""
+    the list and as ``(path, reason)`` in the second list. A ``lengths`` list is filled with
+    each readable track's frames before a short one is repeated (:func:`trimmed_view`)."""
+    lengths = [] if lengths is None else lengths
+
+    def framed(feats):
+        lengths.append(trimmed_view(feats, front).shape[1])
+        return frame_view(feats, front)
+
     if cache_root is not None:
         cache = FeatureCache(cache_root, front)
         report = cache.build(tracks, jobs=jobs, progress=progress)
-        feats = [frame_view(cache.load(t.id), front) if t.id in cache else None for t in tracks]
+        feats = [framed(cache.load(t.id)) if t.id in cache else None for t in tracks]
         return feats, list(report.skipped)
     out, skipped = [], []
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(front_end_features(track.path, front))
+                out.append(framed(front_end_features(track.path, front)))
             except audio.AudioError as exc:
                 out.append(None)
-                skipped.append((str(track.path), str(exc)))
+                skipped.append((str(track.path), exc.reason))
             bar.advance()
     return out, skipped
 
@@ -89,7 +104,7 @@ def segment_tracks(feats: list, front: FrontEnd, tracks=None) -> Segments:
 
 
 def segment_batches(feats: list, segments: Segments, targets, standardize: Standardizer,
-                  batch_size: int = 128, seed: int = 0, shuffle: bool = True) -> BatchIterator:
+                    batch_size: int = 128, seed: int = 0, shuffle: bool = True) -> BatchIterator:
     """Mini-batches ``(x, y, track)`` of segments, ``x`` standardised and of shape
     ``(B, 1, bins, frames)``; epoch ``e`` is shuffled by ``(seed, e)``, so it has the same batches
     whether or not the run was interrupted before it. ``targets[t]`` is track t's label index or
