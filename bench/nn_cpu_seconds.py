@@ -26,7 +26,8 @@ def main():
     args = parser.parse_args()
     import bench_nn
     from tinymir import backend
-    backend.get_device()
+    if backend.get_device() == "cpu":
+        backend.keep_freed_memory()          # as the tinymir command (and main before) does
     model, _, shape = bench_nn.workloads()[args.workload]
     step, _ = bench_nn.tinymir_step(model(), shape)
     step()

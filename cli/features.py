@@ -201,14 +201,13 @@ def _check_plotting(kind):
 
 
 def _plot_all(folder, relative_paths, features, params):
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure      # no pyplot: the caller's backend stays as it is
 
     folder.mkdir(parents=True, exist_ok=True)
     frame_seconds = params.hop_length / params.sr
     for name, values in zip(relative_paths, features):
-        figure, axes = pyplot.subplots(figsize=(8, 3.5))
+        figure = Figure(figsize=(8, 3.5))
+        axes = figure.subplots()
         image = axes.imshow(values, origin="lower", aspect="auto", interpolation="nearest",
                             extent=(0, values.shape[-1] * frame_seconds, 0, values.shape[0]))
         figure.colorbar(image, ax=axes, label="dB" if params.kind in ("mel", "stft") else "")
@@ -217,7 +216,6 @@ def _plot_all(folder, relative_paths, features, params):
                          "chroma": "pitch class (C..B)"}[params.kind])
         figure.tight_layout()
         figure.savefig(folder / (Path(name).with_suffix("").as_posix().replace("/", "__") + ".png"))
-        pyplot.close(figure)
 
 
 COMMANDS = [features_command]

@@ -87,8 +87,8 @@ def resumed_options() -> dict:
 @click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
 @click.option("--features", type=click.Choice(models.FEATURE_KINDS), default=None,
               help="Input features (default: the architecture's).")
-@click.option("--segment", type=float, default=None, help="Slice length in seconds.")
-@click.option("--overlap", type=float, default=None, help="Overlap of slices, 0 to <1.")
+@click.option("--segment", type=float, default=None, help="Segment length in seconds.")
+@click.option("--overlap", type=float, default=None, help="Overlap of segments, 0 to <1.")
 @click.option("--split", type=click.Choice(running.SPLITS), default="random", show_default=True,
               help="Track split: stratified random 80/10/10, group-aware (artists), GTZAN "
                    "filtered, the dataset's official one, or 5-fold (--fold).")
@@ -106,7 +106,8 @@ def resumed_options() -> dict:
 @click.option("--early-stopping/--no-early-stopping", default=True, show_default=True,
               help="Stop early, or run every epoch.")
 @click.option("--aggregate", type=click.Choice(("mean", "vote")), default="mean",
-              show_default=True, help="Track score: mean of slice probabilities or majority vote.")
+              show_default=True,
+              help="Track score: mean of segment probabilities or majority vote.")
 @click.option("--rnn", type=click.Choice(("gru", "lstm")), default=None,
               help="crnn only: the recurrent cell.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -162,7 +163,7 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
 @dataset_options
 def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
                      tags_column, min_count, top_n):
-    """Score MODEL on the tracks of DATA: slice- and track-level metrics. The first line names
+    """Score MODEL on the tracks of DATA: segment- and track-level metrics. The first line names
     the tracks scored; a warning says when they include the model's training tracks."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
@@ -193,7 +194,7 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
 @click.option("--quiet", is_flag=True, help="--out: no progress lines.")
 def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, quiet):
     """Top labels of MODEL for each audio FILE (or each audio file in a folder, recursively),
-    slices aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
+    segments aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
     shorter than one analysis frame) get one line each; any such file makes the exit status 1.
 
     With --out CSV, FILES is one DATA (a folder, a text file of paths, or a dataset) and every

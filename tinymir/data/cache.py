@@ -244,7 +244,7 @@ class FeatureCache:
     """
 
     def __init__(self, root, params: FeatureParams):
-        self.params = params
+        self.params = params = params.feature_params()
         self.folder = Path(root) / params.key()
         self.manifest_path = self.folder / "manifest.jsonl"
         try:

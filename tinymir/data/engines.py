@@ -16,9 +16,9 @@ more often than an engine retries (then ``result`` is None and ``error`` says wh
 The engines (``scheduler=``):
 
 - ``"processes"`` (default): ``jobs`` worker processes of this machine (``spawn``, CPU, one
-  BLAS thread each, ended with their parent: :mod:`tinymir.data.workers`); ``jobs=1`` (or a
-  GPU device) runs in this process. A worker that dies is
-  replaced and the batches in flight are rerun (:data:`RETRIES` times at most).
+  BLAS thread each, ended with their parent: :func:`tinymir.data.workers.start_worker`);
+  ``jobs=1`` (or a GPU device) runs in this process. A worker that dies is replaced and the
+  batches in flight are rerun (:data:`RETRIES` times at most).
 - ``"dask"``: a local Dask cluster of ``jobs`` worker processes with one thread each; its
   dashboard address is printed.
 - ``"tcp://host:8786"`` or a ``distributed.Client``: a running Dask cluster. Its workers must
@@ -40,9 +40,9 @@ from multiprocessing import get_context
 
 from tinymir import backend
 
-from .workers import die_with_parent
+from .workers import start_worker
 
-#: Environment of the workers this module starts: CPU, one BLAS/OpenMP thread each.
+#: Environment of the local Dask cluster's workers: CPU, one BLAS/OpenMP thread each.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               backend.ENV_VAR: "cpu"}
 #: Most tracks in one task; fewer when there are few tracks, so every worker gets work.
@@ -96,11 +96,10 @@ class ProcessEngine:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  mp_context=get_context("spawn"),
-                                                 initializer=die_with_parent,
+                                                 initializer=start_worker,
                                                  initargs=(os.getpid(),))
-            with _environment(WORKER_ENV):  # workers are spawned by the submits and copy it
-                futures = {self._pool.submit(fn, batch, *args): index
-                           for index, batch in todo.items()}
+            futures = {self._pool.submit(fn, batch, *args): index
+                       for index, batch in todo.items()}
             broken = False
             try:
                 for future in as_completed(futures):
@@ -174,20 +173,6 @@ def _import_dask():
 
 def _is_client(scheduler) -> bool:
     return type(scheduler).__name__ == "Client" and hasattr(scheduler, "submit")
-
-
-@contextmanager
-def _environment(values: dict):
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def start_engine(scheduler="processes", jobs: int = 1):

@@ -33,13 +33,13 @@ MFCC_POOLS = (4, 4, 5, 4, 4)
 
 
 def cnn_layers(depth: int, front: FrontEnd, n_classes: int) -> list:
-    """The layers of CNN-``depth`` (3..7) for ``front.features`` in mel, stft or mfcc."""
+    """The layers of CNN-``depth`` (3..7) for ``front.kind`` in mel, stft or mfcc."""
     if not 3 <= depth <= 7:
         raise ValueError(f"CNN depth must be 3..7, got {depth}")
     n_blocks = min(depth, 5)
     n_one_by_one = depth - n_blocks
     layers = []
-    if front.features == "mfcc":
+    if front.kind == "mfcc":
         layers.append(nn.Reshape((front.n_bins, front.segment_frames)))
         for maps, pool in zip(CONV_MAPS[:n_blocks], MFCC_POOLS):
             layers += [nn.Conv1D(maps, 3), nn.ReLU(),
@@ -47,7 +47,7 @@ def cnn_layers(depth: int, front: FrontEnd, n_classes: int) -> list:
         for _ in range(n_one_by_one):
             layers += [nn.Conv1D(128, 1), nn.ReLU()]
     else:
-        strides = STFT_STRIDES if front.features == "stft" else ((2, 2),) * 5
+        strides = STFT_STRIDES if front.kind == "stft" else ((2, 2),) * 5
         for maps, pool, stride in zip(CONV_MAPS[:n_blocks], MEL_POOLS, strides):
             layers += [nn.Conv2D(maps, (3, 3)), nn.ReLU(),
                        nn.MaxPool2D(pool, stride=stride, padding="same"), nn.BatchNorm()]

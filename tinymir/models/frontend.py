@@ -1,15 +1,15 @@
-"""The front end an architecture expects: which features, computed how, cut into which slices.
+"""The front end an architecture expects: which features, computed how, cut into which segments.
 
 Every architecture of the zoo carries one, so ``--arch`` alone picks sensible inputs; command-line
 options override single fields (:meth:`FrontEnd.replace`). A trained model file stores its front
 end, and ``predict`` recomputes exactly these features for a new file.
 
-Frames of one slice (librosa's centred STFT, ``1 + floor(samples / hop)``)::
+Frames of one segment (librosa's centred STFT, ``1 + floor(samples / hop)``)::
 
-    frames = 1 + floor(segment * sample_rate / hop_length)
+    frames = 1 + floor(segment * sr / hop_length)
 
 so 3 s at 22 050 Hz with hop 512 is 130 frames (seed 000's 128 x 130 mel input) and 25 s at
-12 kHz with hop 256 is 1172 frames (seed 004's 96 x 1172). Slices start every
+12 kHz with hop 256 is 1172 frames (seed 004's 96 x 1172). Segments start every
 ``round(segment * (1 - overlap) * sr / hop)`` frames (:attr:`FrontEnd.hop_frames`).
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from tinymir.data.segments import clip_frames, seconds_to_frames
+from tinymir.features import FeatureParams
 
 FEATURE_KINDS = ("mel", "stft", "mfcc")
 
@@ -26,31 +27,34 @@ class FrontEndError(ValueError):
     """A front end that cannot work (unknown feature kind, a segment too short, ...)."""
 
 
-@dataclass(frozen=True)
-class FrontEnd:
-    """Feature parameters plus slicing, in seconds.
+#: Field names of model files written before the front end became a FeatureParams.
+_OLD_NAMES = {"features": "kind", "sample_rate": "sr"}
 
-    ``overlap`` is the fraction of a slice shared with the next one (0.5 = hop of half a slice);
-    ``discard`` seconds are dropped at each end of a track before slicing (seed 000's mood
-    model drops 20 s), ``center`` keeps only that many seconds around the middle of a track
-    (seed 004 keeps the central 25 s); ``None`` keeps the whole track.
+
+@dataclass(frozen=True)
+class FrontEnd(FeatureParams):
+    """The feature parameters (the same record as :class:`~tinymir.features.FeatureParams`:
+    ``kind``, ``sr``, ``n_fft``, ...) plus segmenting, in seconds.
+
+    ``overlap`` is the fraction of a segment shared with the next one (0.5 = hop of half a
+    segment); ``discard`` seconds are dropped at each end of a track before segmenting (seed
+    000's mood model drops 20 s), ``center`` keeps only that many seconds around the middle of
+    a track (seed 004 keeps the central 25 s); ``None`` keeps the whole track.
     """
 
-    features: str = "mel"
-    sample_rate: int = 22050
-    n_fft: int = 1024
-    hop_length: int = 512
-    n_mels: int = 128
-    n_mfcc: int = 20
     segment: float = 3.0
     overlap: float = 0.0
     discard: float = 0.0
     center: float | None = None
 
     def __post_init__(self):
-        if self.features not in FEATURE_KINDS:
-            raise FrontEndError(f"unknown feature kind {self.features!r}: choose one of "
+        if self.kind not in FEATURE_KINDS:
+            raise FrontEndError(f"unknown feature kind {self.kind!r}: choose one of "
                                 f"{', '.join(FEATURE_KINDS)}")
+        try:
+            super().__post_init__()
+        except ValueError as exc:
+            raise FrontEndError(str(exc)) from None
         if not 0.0 <= self.overlap < 1.0:
             raise FrontEndError(f"overlap must be in [0, 1), got {self.overlap}")
         if self.segment <= 0:
@@ -61,30 +65,30 @@ class FrontEnd:
     @property
     def n_bins(self) -> int:
         """Rows of the feature image: mel bands, STFT bins (n_fft/2 + 1) or MFCCs."""
-        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc}[self.features]
+        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc}[self.kind]
 
     @property
     def segment_frames(self) -> int:
-        return clip_frames(self.segment, self.sample_rate, self.hop_length)
+        return clip_frames(self.segment, self.sr, self.hop_length)
 
     @property
     def hop_frames(self) -> int:
-        """Frames between the starts of two neighbouring slices, ``round(segment * (1 -
-        overlap) * sr / hop)``: counted in seconds like the audio slices of seed 000, so a
-        6 s clip holds two 3 s slices (259 frames, starts 0 and 129)."""
-        step = self.segment * (1.0 - self.overlap) * self.sample_rate / self.hop_length
+        """Frames between the starts of two neighbouring segments, ``round(segment * (1 -
+        overlap) * sr / hop)``: counted in seconds like the audio segments of seed 000, so a
+        6 s clip holds two 3 s segments (259 frames, starts 0 and 129)."""
+        step = self.segment * (1.0 - self.overlap) * self.sr / self.hop_length
         return max(1, int(round(step)))
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
-        """One slice as the model sees it, without the batch axis: ``(1, bins, frames)``."""
+        """One segment as the model sees it, without the batch axis: ``(1, bins, frames)``."""
         return (1, self.n_bins, self.segment_frames)
 
     def seconds_to_frames(self, seconds: float) -> int:
-        return seconds_to_frames(seconds, self.sample_rate, self.hop_length)
+        return seconds_to_frames(seconds, self.sr, self.hop_length)
 
     def clip_frames(self, seconds: float) -> int:
-        return clip_frames(seconds, self.sample_rate, self.hop_length)
+        return clip_frames(seconds, self.sr, self.hop_length)
 
     def replace(self, **overrides) -> "FrontEnd":
         """A copy with some fields changed; ``None`` values are ignored (unset CLI options)."""
@@ -94,22 +98,22 @@ class FrontEnd:
             raise FrontEndError(f"unknown front-end option(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_dict(cls, d: dict) -> "FrontEnd":
+        """Inverse of :meth:`to_dict`; also reads the ``features`` / ``sample_rate`` names of
+        older model files."""
+        d = {_OLD_NAMES.get(k, k): v for k, v in d.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
     def describe(self) -> str:
         extra = {"mel": f", {self.n_mels} mels", "stft": "",
-                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}[self.features]
+                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}[self.kind]
         trims = ""
         if self.discard:
             trims += f", {self.discard:g} s dropped at each end"
         if self.center:
             trims += f", central {self.center:g} s"
-        return (f"{self.features} {self.sample_rate} Hz, n_fft {self.n_fft}, hop {self.hop_length}"
-                f"{extra}; {self.segment:g} s slices ({self.segment_frames} frames), "
+        return (f"{self.kind} {self.sr} Hz, n_fft {self.n_fft}, hop {self.hop_length}"
+                f"{extra}; {self.segment:g} s segments ({self.segment_frames} frames), "
                 f"overlap {self.overlap:g}{trims}")
