@@ -39,12 +39,22 @@ def _features_from_audio(data, cache_root, jobs):
                            "per track")
     cache = FeatureCache(cache_root, TRACK_PARAMS)
     report = cache.build(table, jobs=jobs, progress=True)
-    if report.skipped:
+    kept, rows = [], []
+    for track in table.tracks:
+        if track.id not in cache:
+            continue
+        row = np.asarray(cache.load(track.id), dtype=np.float64)
+        if np.isfinite(row).all():          # always, unless the cache was edited by hand
+            kept.append(track)
+            rows.append(row)
+        else:
+            report.skipped.append((track.path, "cached features hold NaN or infinite values"))
+    if report.skipped or table.skipped:
+        report.skipped[:0] = table.skipped
         click.echo(report.summary())
-    kept = [track for track in table.tracks if track.id in cache]
     if not kept:
         raise DatasetError(f"{data}: no track could be read")
-    features = np.stack([np.asarray(cache.load(track.id), dtype=np.float64) for track in kept])
+    features = np.stack(rows)
     labels = np.array([track.labels[0] for track in kept])
     return features, labels, f"{table.name}: {len(kept)} tracks, track features"
 

@@ -30,12 +30,12 @@ def test_truncated_or_foreign_state_is_one_clear_error(tmp_path):
     save_state(tmp_path / "s.npz", {"w": np.zeros(1000)})
     data = (tmp_path / "s.npz").read_bytes()
     (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
-    with pytest.raises(CheckpointError, match="cut.npz: cannot read"):
+    with pytest.raises(CheckpointError, match="cut.npz: truncated or corrupt tinymir run state"):
         load_state(tmp_path / "cut.npz")
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
     with pytest.raises(CheckpointError, match="not a tinymir run state"):
         load_state(tmp_path / "other.npz")
-    with pytest.raises(CheckpointError, match="no checkpoint"):
+    with pytest.raises(CheckpointError, match="missing.npz: no such tinymir run state"):
         load_state(tmp_path / "missing.npz")
 
 
@@ -138,3 +138,11 @@ def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data):
     split = make_split(table, "random", seed=0)
     assert table.multilabel and "not stratified" in split.name
     assert min(split.sizes().values()) >= 5
+
+
+def test_macro_f1_of_tags_leaves_out_a_tag_nobody_has():
+    targets = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]], np.float32)    # tag 2: no one
+    report = multilabel_report(targets, targets * 0.9, ["a", "b", "c"], [0.5, 0.5, 0.5])
+    assert report["macro_f1"] == 1.0 and report["per_class"]["c"]["f1"] == 0.0
+    report = single_label_report([0, 1, 1], np.eye(3)[[0, 1, 1]], ["a", "b", "c"])
+    assert report["accuracy"] == 1.0 and report["macro_f1"] == 1.0

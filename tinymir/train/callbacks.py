@@ -43,6 +43,9 @@ class Callback:
     def load_state_dict(self, state: dict) -> None:
         pass
 
+    def restart(self) -> None:
+        """A stopped run is continued for more epochs (counters that stopped it start anew)."""
+
 
 class _Improvement:
     """Remembers the best :func:`score` so far."""
@@ -129,3 +132,6 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state):
         self.tracker.load_state_dict(state)
         self.waited = int(state["waited"])
+
+    def restart(self):
+        self.waited = 0

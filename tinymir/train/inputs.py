@@ -42,9 +42,9 @@ def feature_params(front: FrontEnd) -> FeatureParams:
                          n_mfcc=min(front.n_mfcc, front.n_mels))
 
 
-def frame_view(feats, front: FrontEnd):
-    """The frames of a whole track that the front end slices (module docstring): views of
-    ``feats`` (memory maps stay lazy), a copy only for a track shorter than one slice."""
+def trimmed_view(feats, front: FrontEnd):
+    """The frames of a whole track that the front end keeps (``center``, ``discard``; module
+    docstring), as a view of ``feats`` (memory maps stay lazy)."""
     n, frames = feats.shape[1], front.segment_frames
     if front.center:
         keep = front.clip_frames(front.center)
@@ -53,37 +53,52 @@ def frame_view(feats, front: FrontEnd):
             feats, n = feats[:, start:start + keep], keep
     if front.discard:
         d = min(front.seconds_to_frames(front.discard), max(0, (n - frames) // 2))
-        feats, n = feats[:, d:n - d], n - 2 * d
-    if n < frames:
-        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - n)), mode="wrap")
+        feats = feats[:, d:n - d]
+    return feats
+
+
+def frame_view(feats, front: FrontEnd):
+    """The frames the front end slices: :func:`trimmed_view`, repeated (wrapped) to one slice
+    when shorter (a copy only then)."""
+    feats, frames = trimmed_view(feats, front), front.segment_frames
+    if feats.shape[1] < frames:
+        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - feats.shape[1])), mode="wrap")
     return feats
 
 
 def track_features(path, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of one file, framed for the front end: the dB
-    mel or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``)."""
-    feats = file_features(path, feature_params(front)).astype(np.float32, copy=False)
-    return frame_view(feats, front)
+    """``(bins, frames)`` float32 host features of a whole file: the dB mel or STFT power, or
+    the MFCCs of the dB mel (``tinymir.features.extract``), checked for usable content and
+    finite values (:func:`tinymir.features.files.file_features`); :func:`frame_view` then
+    frames them for the front end."""
+    return file_features(path, feature_params(front)).astype(np.float32, copy=False)
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
-                   progress: bool = True):
+                   progress: bool = True, lengths: list | None = None):
     """Features of every track (``Track`` objects), in order, through the cache at
     ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
-    the list and as ``(path, reason)`` in the second list."""
+    the list and as ``(path, reason)`` in the second list. A ``lengths`` list is filled with
+    each readable track's frames before a short one is repeated (:func:`trimmed_view`)."""
+    lengths = [] if lengths is None else lengths
+
+    def framed(feats):
+        lengths.append(trimmed_view(feats, front).shape[1])
+        return frame_view(feats, front)
+
     if cache_root is not None:
         cache = FeatureCache(cache_root, feature_params(front))
         report = cache.build(tracks, jobs=jobs, progress=progress)
-        feats = [frame_view(cache.load(t.id), front) if t.id in cache else None for t in tracks]
+        feats = [framed(cache.load(t.id)) if t.id in cache else None for t in tracks]
         return feats, list(report.skipped)
     out, skipped = [], []
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(track_features(track.path, front))
+                out.append(framed(track_features(track.path, front)))
             except audio.AudioError as exc:
                 out.append(None)
-                skipped.append((str(track.path), str(exc)))
+                skipped.append((str(track.path), exc.reason))
             bar.advance()
     return out, skipped
 
