@@ -58,7 +58,7 @@ def track_scores(predictor: Predictor, tracks, objective: str, cache_root=None,
     if len(slices) == 0:
         return out, skipped
     batches = segment_batches(feats, slices, np.zeros(len(tracks)), predictor.standardize, 64,
-                            shuffle=False)
+                              shuffle=False)
     scores = all_class_scores(segment_logits(predictor.model, batches), objective,
                               predictor.multilabel)
     counts = np.bincount(slices.track, minlength=len(tracks))
