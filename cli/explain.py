@@ -41,7 +41,7 @@ def explain_group():
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="logit", show_default=True,
               help="Maximise the class logit or its log-probability.")
 @click.option("--start", default="noise", show_default=True,
-              help=f"Start from {' or '.join(STARTS)}, or from an audio file's first slice.")
+              help=f"Start from {' or '.join(STARTS)}, or from an audio file's first segment.")
 @click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--lr", type=float, default=0.05, show_default=True, help="Adam step size.")
 @click.option("--l2", type=float, default=Settings.l2, show_default=True,
@@ -106,11 +106,11 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="logit", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("saliency"),
               show_default=True, help="Folder for saliency.npz and the pictures.")
-@click.option("--max-slices", type=click.IntRange(min=0), default=8, show_default=True,
-              help="Pictures of at most this many slices (the track's is always drawn).")
-def saliency_command(model, file, class_name, objective, out, max_slices):
+@click.option("--max-segments", type=click.IntRange(min=0), default=8, show_default=True,
+              help="Pictures of at most this many segments (the track's is always drawn).")
+def saliency_command(model, file, class_name, objective, out, max_segments):
     """Which parts of FILE made MODEL say --class: gradient, gradient x input and Grad-CAM,
-    per slice and over the whole track."""
+    per segment and over the whole track."""
     try:
         predictor = Predictor.load(model)
         features = front_end_features(file, predictor.front)
@@ -125,7 +125,7 @@ def saliency_command(model, file, class_name, objective, out, max_slices):
         np.savez(out / "saliency.npz", features=result.features, starts=result.starts,
                  scores=result.scores, label=np.array(class_name),
                  **{f"track_{k.replace(' ', '_')}": v for k, v in result.track.items()},
-                 **{f"slices_{k.replace(' ', '_')}": v for k, v in result.slices.items()})
+                 **{f"segments_{k.replace(' ', '_')}": v for k, v in result.per_segment.items()})
         drawing = pictures.available()
         if drawing:
             params = predictor.front.feature_params()
@@ -133,11 +133,11 @@ def saliency_command(model, file, class_name, objective, out, max_slices):
             pictures.saliency(out / "track.png", result.features, result.track, params,
                               f"{name}, {class_name}")
             frames = predictor.front.segment_frames
-            for k, start in enumerate(result.starts[:max_slices]):
-                pictures.saliency(out / f"slice_{k:03d}.png",
+            for k, start in enumerate(result.starts[:max_segments]):
+                pictures.saliency(out / f"segment_{k:03d}.png",
                                   result.features[:, start:start + frames],
-                                  {m: v[k] for m, v in result.slices.items()}, params,
-                                  f"{name} slice {k} ({start * params.hop_length / params.sr:.1f}"
+                                  {m: v[k] for m, v in result.per_segment.items()}, params,
+                                  f"{name} segment {k} ({start * params.hop_length / params.sr:.1f}"
                                   f" s), {class_name}")
     except ERRORS as exc:
         raise click.ClickException(str(exc))
@@ -145,7 +145,7 @@ def saliency_command(model, file, class_name, objective, out, max_slices):
                                                      "convolution)"]
     drawn = "" if drawing else "; pictures skipped: matplotlib is not installed"
     click.echo(f"{file}: {class_name} score {float(np.mean(result.scores)):.3f} (mean of "
-               f"{len(result.starts)} slices); maps {', '.join(result.track)}"
+               f"{len(result.starts)} segments); maps {', '.join(result.track)}"
                f"{''.join(missing)} in {out}{drawn}")
 
 

@@ -31,7 +31,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(demo, tmp_path_factory):
-    """A small cnn3 (1 s slices, three epochs) that tells the three classes apart."""
+    """A small cnn3 (1 s segments, three epochs) that tells the three classes apart."""
     out = tmp_path_factory.mktemp("run")
     report = run.train(run.TrainConfig(arch="cnn3", data=str(demo), out=str(out), segment=1.0,
                                        epochs=3, batch_size=8, cache=str(out / "cache")),
@@ -96,12 +96,12 @@ def test_features_invert_turns_stored_features_back_into_audio(demo, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_saliency_writes_track_and_slice_pictures(model, demo, tmp_path):
+def test_saliency_writes_track_and_segment_pictures(model, demo, tmp_path):
     clip = sorted((demo / "classical").glob("*.wav"))[0]
     result = invoke("explain", "saliency", model, clip, "--class", "classical", "--out", tmp_path)
     assert result.exit_code == 0, result.output + result.stderr
     assert "grad-cam" in result.output
-    for name in ("track.png", "slice_000.png", "slice_001.png", "saliency.npz"):
+    for name in ("track.png", "segment_000.png", "segment_001.png", "saliency.npz"):
         assert (tmp_path / name).is_file()
     maps = np.load(tmp_path / "saliency.npz")
     for key in ("track_gradient", "track_gradient_x_input", "track_grad-cam"):

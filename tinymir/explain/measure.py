@@ -2,7 +2,7 @@
 score of the most representative input found by :mod:`tinymir.explain.represent`) against the
 *best real track's score*, and their difference; per period when the tracks carry years.
 
-A real track's score for class c is the mean over its slices of the same score the optimisation
+A real track's score for class c is the mean over its segments of the same score the optimisation
 maximises (logit or log-probability), computed exactly as ``tinymir predict`` reads the track.
 The best real track of class c is the highest-scoring track labelled c. Periods: boundaries
 ``b_0 < b_1 < ... < b_k`` make the periods ``[b_0, b_1), ..., [b_k, ...)``; tracks without a
@@ -50,20 +50,20 @@ def all_class_scores(logits, objective: str, multilabel: bool) -> np.ndarray:
 
 def track_scores(predictor: Predictor, tracks, objective: str, cache_root=None,
                  progress: bool = True):
-    """Scores ``(n_tracks, classes)`` of ``tracks`` (mean over each track's slices); rows of
+    """Scores ``(n_tracks, classes)`` of ``tracks`` (mean over each track's segments); rows of
     unreadable tracks are NaN, and the ``(path, reason)`` of each is returned too."""
     feats, skipped = extract_tracks(tracks, predictor.front, cache_root, progress=progress)
-    slices = segment_tracks(feats, predictor.front)
+    segments = segment_tracks(feats, predictor.front)
     out = np.full((len(tracks), len(predictor.classes)), np.nan)
-    if len(slices) == 0:
+    if len(segments) == 0:
         return out, skipped
-    batches = segment_batches(feats, slices, np.zeros(len(tracks)), predictor.standardize, 64,
+    batches = segment_batches(feats, segments, np.zeros(len(tracks)), predictor.standardize, 64,
                               shuffle=False)
     scores = all_class_scores(segment_logits(predictor.model, batches), objective,
                               predictor.multilabel)
-    counts = np.bincount(slices.track, minlength=len(tracks))
+    counts = np.bincount(segments.track, minlength=len(tracks))
     sums = np.zeros_like(out)
-    np.add.at(sums, slices.track, scores)
+    np.add.at(sums, segments.track, scores)
     has = counts > 0
     out[has] = sums[has] / counts[has, None]
     return out, skipped
@@ -104,7 +104,7 @@ def file_stem(name: str) -> str:
 
 
 def silence_slice(predictor: Predictor) -> np.ndarray:
-    """Standardised features of one silent slice ``(1, bins, frames)``."""
+    """Standardised features of one silent segment ``(1, bins, frames)``."""
     front = predictor.front
     samples = int(round(front.segment * front.sr)) + front.hop_length
     feats = backend.to_host(compute(np.zeros(samples, np.float32), front.feature_params()))
@@ -113,7 +113,7 @@ def silence_slice(predictor: Predictor) -> np.ndarray:
 
 
 def track_slice(predictor: Predictor, path) -> np.ndarray:
-    """Standardised first slice ``(1, bins, frames)`` of the audio file ``path``."""
+    """Standardised first segment ``(1, bins, frames)`` of the audio file ``path``."""
     feats = front_end_features(path, predictor.front)[:, :predictor.front.segment_frames]
     return predictor.standardize.transform(feats)[None]
 

@@ -18,7 +18,7 @@ All classes are optimised together, one batch row per class (the model runs in i
 so rows do not interact). ``dJ/dx`` comes from the model's own backward pass with
 ``input_grad=True``. The start is seeded noise (standard normal in the standardised space,
 i.e. the training mean and spread of each row), silence (the features of a silent clip) or a
-given track's first slice ("what would make this track more jazz?").
+given track's first segment ("what would make this track more jazz?").
 """
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def optimise(model, classes, start, settings: Settings = Settings(), multilabel:
 def starting_inputs(kind, n_classes: int, shape, silence=None, track=None, seed: int = 0):
     """``(n_classes, 1, bins, frames)`` starts on the device: ``"noise"`` (seeded standard
     normal), ``"silence"`` (``silence``, standardised features of a silent clip) or
-    ``"track"`` (``track``, a standardised slice), repeated for every class."""
+    ``"track"`` (``track``, a standardised segment), repeated for every class."""
     if kind == "noise":
         start = np.random.default_rng(seed).standard_normal((n_classes,) + tuple(shape))
     elif kind == "silence":

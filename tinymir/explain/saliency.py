@@ -1,6 +1,6 @@
 """Why did the model say jazz? Saliency of one track for one class.
 
-For every slice ``x`` (standardised, as the model reads it) and the class score ``s_c`` (logit
+For every segment ``x`` (standardised, as the model reads it) and the class score ``s_c`` (logit
 or log-probability, as in :mod:`tinymir.explain.represent`):
 
     gradient          |ds_c / dx|                       how much each cell can move the score
@@ -10,8 +10,9 @@ or log-probability, as in :mod:`tinymir.explain.represent`):
                       to the input's size by nearest-neighbour upsampling; only for
                       architectures that have a 2-D convolution
 
-Each map is scaled to [0, 1] per slice (its maximum; an all-zero map stays zero). Over the
-whole track the slices' maps are averaged where slices overlap (frames no slice covers are 0).
+Each map is scaled to [0, 1] per segment (its maximum; an all-zero map stays zero). Over the
+whole track the segments' maps are averaged where segments overlap (frames no segment covers
+are 0).
 """
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ METHODS = ("gradient", "gradient x input", "grad-cam")
 
 @dataclass
 class Saliency:
-    """``slices[method]`` ``(n_slices, bins, frames)``, ``track[method]`` ``(bins, n_frames)``,
-    the slice starts (frames), the per-slice class scores and the track's features."""
-    slices: dict
+    """``per_segment[method]`` ``(n_segments, bins, frames)``, ``track[method]``
+    ``(bins, n_frames)``, the segment starts (frames), the per-segment class scores and the track's features."""
+    per_segment: dict
     track: dict
     starts: np.ndarray
     scores: np.ndarray
@@ -73,7 +74,7 @@ def _unit_scale(maps):
 
 
 def grad_cam(activation, activation_grad, shape):
-    """``relu(sum_k a_k A_k)`` upsampled (nearest) to ``shape`` = (bins, frames), per slice."""
+    """``relu(sum_k a_k A_k)`` upsampled (nearest) to ``shape`` = (bins, frames), per segment."""
     weights = activation_grad.mean(axis=(2, 3), keepdims=True)
     cam = np.maximum((weights * activation).sum(axis=1), 0)
     rows = np.arange(shape[0]) * cam.shape[1] // shape[0]
@@ -86,7 +87,7 @@ def saliency(model, features, front: FrontEnd, standardize: Standardizer, class_
     """The maps of the module docstring for one track's ``features`` ``(bins, n_frames)``."""
     segments = segment_tracks([features], front)
     if len(segments) == 0:
-        raise ValueError("the track has no slice")
+        raise ValueError("the track has no segment")
     frames = front.segment_frames
     x = np.stack([standardize.transform(features[:, s:s + frames]) for s in segments.start])
     layer = last_conv2d(model)
@@ -106,8 +107,8 @@ def saliency(model, features, front: FrontEnd, standardize: Standardizer, class_
         coverage[s:s + frames] += 1
     for name, values in maps.items():
         total = np.zeros(features.shape)
-        for start, values_of_slice in zip(segments.start, values):
-            total[:, start:start + frames] += values_of_slice
+        for start, values_of_segment in zip(segments.start, values):
+            total[:, start:start + frames] += values_of_segment
         track[name] = total / np.maximum(coverage, 1)
     return Saliency(maps, track, np.asarray(segments.start), backend.to_host(score),
                     np.asarray(features))
