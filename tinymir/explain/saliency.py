@@ -33,7 +33,8 @@ METHODS = ("gradient", "gradient x input", "grad-cam")
 @dataclass
 class Saliency:
     """``per_segment[method]`` ``(n_segments, bins, frames)``, ``track[method]``
-    ``(bins, n_frames)``, the segment starts (frames), the per-segment class scores and the track's features."""
+    ``(bins, n_frames)``, the segment starts (frames), the per-segment class scores and the
+    track's features."""
     per_segment: dict
     track: dict
     starts: np.ndarray
