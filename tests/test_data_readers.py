@@ -161,6 +161,19 @@ def test_tag_csv_path_or_name_columns_single_and_multi_label(tmp_path):
     assert two.multilabel and [t.labels for t in two] == [("Rock",), ("Rock", "Pop")]
 
 
+def test_tag_csv_year_column_gives_each_track_its_year(tmp_path):
+    for name in ("a1", "b1", "c1"):
+        tone(tmp_path / f"{name}.wav")
+    (tmp_path / "meta.csv").write_text(
+        "Song,Quadrant,Released\na1,Q1,1994-05-01\nb1,Q2,2003\nc1,Q1,unknown\n")
+    table = read_dataset(tmp_path / "meta.csv", label_columns="Quadrant",
+                         year_column="Released")
+    assert [t.year for t in table] == [1994, 2003, None]
+    assert read_dataset(tmp_path / "meta.csv", label_columns="Quadrant").tracks[0].year is None
+    with pytest.raises(DatasetError, match="no column 'Date' for the year"):
+        read_dataset(tmp_path / "meta.csv", label_columns="Quadrant", year_column="Date")
+
+
 def test_tag_csv_errors_name_the_file_and_the_columns(tmp_path):
     (tmp_path / "meta.csv").write_text("path,mood\nx.wav,happy\n")
     with pytest.raises(DatasetError,

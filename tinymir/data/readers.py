@@ -435,7 +435,7 @@ def _pick_column(columns, wanted, given, path, what):
 
 def read_tag_csv(path, path_column: str | None = None, label_columns=None,
                  tags_column: str | None = None, sep: str = ";", group_column: str | None = None,
-                 audio_dir=None) -> TrackTable:
+                 audio_dir=None, year_column: str | None = None) -> TrackTable:
     """A CSV (or TSV) of tracks and labels (seed 003; 4Q MER ``metadata.csv``).
 
     - ``path_column`` (default: the first of path, file, filename, song, track, id ...): a path
@@ -445,6 +445,9 @@ def read_tag_csv(path, path_column: str | None = None, label_columns=None,
       per column, empty cells ignored; or ``tags_column``: one column of ``sep``-separated tags.
       A list of several columns or a tag column makes the table multi-label.
     - ``group_column`` (default: artist if present).
+    - ``year_column`` (optional): a column whose cells start with a year (``1994``,
+      ``1994-05-01``), for the per-period tables of :mod:`tinymir.explain`; other cells give no
+      year.
     """
     path = Path(path)
     if path.is_dir():
@@ -470,6 +473,8 @@ def read_tag_csv(path, path_column: str | None = None, label_columns=None,
     for column in (label_columns or []) + ([tags_column] if tags_column else []):
         _pick_column(columns, (), column, path, "labels")
     group_column = _pick_column(columns, GROUP_COLUMNS, group_column, path, "group")
+    if year_column is not None:
+        _pick_column(columns, (), year_column, path, "year")
     audio_root = Path(audio_dir) if audio_dir is not None else path.parent
     by_stem = None
     tracks, skipped = [], []
@@ -492,7 +497,9 @@ def read_tag_csv(path, path_column: str | None = None, label_columns=None,
         elif not file.is_file():
             skipped.append((str(file), "audio file missing"))
         else:
+            year = (row[year_column] or "").strip()[:4] if year_column else ""
             tracks.append(Track(name, str(file), labels,
-                                (row[group_column] or None) if group_column else None))
+                                (row[group_column] or None) if group_column else None,
+                                year=int(year) if year.isdigit() else None))
     multilabel = bool(tags_column) or len(label_columns or []) > 1
     return TrackTable(tracks, f"tag CSV {path.name}", skipped, multilabel_hint=multilabel)
