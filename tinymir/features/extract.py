@@ -11,6 +11,8 @@ Kinds and what they return for ``y`` of shape ``(..., n_samples)``:
     mel     power_to_db(W_mel |X|^2)        (..., n_mels, n_frames)
     mfcc    DCT-II of the log-mel           (..., n_mfcc, n_frames)
     chroma  chroma_stft (tuning 0)          (..., 12, n_frames)
+    contrast  spectral_contrast (dB)        (..., 7, n_frames)
+    centroid  spectral_centroid (Hz)        (..., 1, n_frames)
     track   track_features values           (..., len(feature_names(n_mfcc)))
 
 ``log=False`` keeps stft and mel as power. dB floors (top_db 80) are per clip.
@@ -26,11 +28,11 @@ from tinymir.features.cepstral import mfcc
 from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
 from tinymir.features.mel import log_mel_frames, mel_frames
-from tinymir.features.spectral import contrast_bands
+from tinymir.features.spectral import contrast_bands, spectral_centroid, spectral_contrast
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import feature_names, track_features
 
-KINDS = ("mel", "stft", "mfcc", "chroma", "track")
+KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid", "track")
 
 #: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
 #: :meth:`FeatureParams.key` are never reused across such a change.
@@ -70,7 +72,7 @@ class FeatureParams:
         if not 0 <= self.fmin < fmax <= self.sr / 2:
             raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, "
                              f"fmax={self.fmax}, sr={self.sr}")
-        if self.kind == "track":       # its spectral contrast needs octave bands up to 12.8 kHz
+        if self.kind in ("track", "contrast"):   # spectral contrast: octave bands to 12.8 kHz
             contrast_bands(self.sr, 1 + self.n_fft // 2)
 
     def to_dict(self) -> dict:
@@ -103,6 +105,10 @@ def compute(y, params: FeatureParams):
                                    hop_length=params.hop_length, n_mfcc=params.n_mfcc,
                                    n_mels=params.n_mels)
         return values
+    if params.kind == "contrast":
+        return spectral_contrast(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
+    if params.kind == "centroid":
+        return spectral_centroid(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
     if params.kind == "chroma":
         return chroma_stft(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
     if params.kind == "stft":

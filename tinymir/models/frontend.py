@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from tinymir.data.segments import clip_frames, seconds_to_frames
 
 FEATURE_KINDS = ("mel", "stft", "mfcc")
+#: Frame-wise features a stack (``mfcc+chroma+contrast+centroid``) can hold, with their rows.
+STACK_KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid")
+CHROMA_ROWS, CONTRAST_ROWS = 12, 7
 
 
 class FrontEndError(ValueError):
@@ -34,6 +37,11 @@ class FrontEnd:
     ``discard`` seconds are dropped at each end of a track before slicing (seed 000's mood
     model drops 20 s), ``center`` keeps only that many seconds around the middle of a track
     (seed 004 keeps the central 25 s); ``None`` keeps the whole track.
+
+    ``features`` is one kind of :data:`FEATURE_KINDS` or a feature stack, kinds of
+    :data:`STACK_KINDS` joined by ``+`` (seed 002's ``mfcc+chroma+contrast+centroid``): each
+    computed on the same frame grid (same sample rate, n_fft and hop, centred frames) and
+    stacked along the feature axis, rows in the order given.
     """
 
     features: str = "mel"
@@ -48,9 +56,13 @@ class FrontEnd:
     center: float | None = None
 
     def __post_init__(self):
-        if self.features not in FEATURE_KINDS:
-            raise FrontEndError(f"unknown feature kind {self.features!r}: choose one of "
-                                f"{', '.join(FEATURE_KINDS)}")
+        parts = self.parts
+        if self.features not in FEATURE_KINDS and (
+                len(parts) < 2 or len(set(parts)) != len(parts)
+                or any(p not in STACK_KINDS for p in parts)):
+            raise FrontEndError(f"unknown features {self.features!r}: choose one of "
+                                f"{', '.join(FEATURE_KINDS)}, or a stack of different kinds of "
+                                f"{', '.join(STACK_KINDS)} joined by + (mfcc+chroma+contrast)")
         if not 0.0 <= self.overlap < 1.0:
             raise FrontEndError(f"overlap must be in [0, 1), got {self.overlap}")
         if self.segment <= 0:
@@ -59,9 +71,24 @@ class FrontEnd:
             raise FrontEndError(f"discard must not be negative, got {self.discard} s")
 
     @property
+    def parts(self) -> tuple[str, ...]:
+        """The kinds of features, one for a single kind, several for a stack."""
+        return tuple(self.features.split("+"))
+
+    @property
+    def is_stack(self) -> bool:
+        return len(self.parts) > 1
+
+    def part_rows(self, kind: str) -> int:
+        """Rows of one kind: mel bands, STFT bins (n_fft/2 + 1), MFCCs, 12 chroma bins,
+        7 contrast bands or 1 centroid."""
+        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc,
+                "chroma": CHROMA_ROWS, "contrast": CONTRAST_ROWS, "centroid": 1}[kind]
+
+    @property
     def n_bins(self) -> int:
-        """Rows of the feature image: mel bands, STFT bins (n_fft/2 + 1) or MFCCs."""
-        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc}[self.features]
+        """Rows of the feature image: the rows of every part."""
+        return sum(self.part_rows(kind) for kind in self.parts)
 
     @property
     def segment_frames(self) -> int:
@@ -104,7 +131,8 @@ class FrontEnd:
 
     def describe(self) -> str:
         extra = {"mel": f", {self.n_mels} mels", "stft": "",
-                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}[self.features]
+                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}.get(
+                     self.features, f", {self.n_bins} rows")
         trims = ""
         if self.discard:
             trims += f", {self.discard:g} s dropped at each end"

@@ -3,6 +3,7 @@
 For each track (``FrontEnd`` says how)::
 
     F      = features of the whole file          (bins, n frames), see track_features
+             (a feature stack: its kinds' rows one under the other, same frames)
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
     F      = F repeated (wrapped) to L frames    when the track is shorter than one slice
@@ -24,22 +25,49 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import audio
+from tinymir import audio, backend
 from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
+from tinymir.features.cepstral import dct_matrix
 from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
 
-def feature_params(front: FrontEnd) -> FeatureParams:
-    """The cache key's parameters: the front end's features of the whole file."""
-    return FeatureParams(kind=front.features, sr=front.sample_rate, n_fft=front.n_fft,
+def feature_params(front: FrontEnd, kind: str | None = None) -> FeatureParams:
+    """The cache key's parameters: the front end's features (``kind``: one part of a feature
+    stack) of the whole file."""
+    return FeatureParams(kind=kind or front.features, sr=front.sample_rate, n_fft=front.n_fft,
                          hop_length=front.hop_length, n_mels=front.n_mels,
                          n_mfcc=min(front.n_mfcc, front.n_mels))
+
+
+def stack(parts: list) -> np.ndarray:
+    """The parts of a feature stack, ``(rows_k, frames)`` each on the same frame grid, as one
+    ``(sum rows_k, frames)`` float32 array (None when any part is missing)."""
+    if any(part is None for part in parts):
+        return None
+    return np.concatenate([np.asarray(part, np.float32) for part in parts], axis=0)
+
+
+def db_response(front: FrontEnd) -> np.ndarray:
+    """``d_f``: how much feature row f changes when the clip is played 1 dB louder (the
+    ``gain`` augmentation): 1 for dB mel and STFT rows, ``sum_m D[q, m]`` for MFCC q (D the
+    orthonormal DCT-II, so only c0 moves, by ``sqrt(n_mels)``), 0 for chroma (normalised per
+    frame), spectral contrast (a difference of dB values) and centroid (a ratio of spectra)."""
+    rows = []
+    for kind in front.parts:
+        if kind in ("mel", "stft"):
+            rows.append(np.ones(front.part_rows(kind)))
+        elif kind == "mfcc":
+            rows.append(backend.to_host(dct_matrix(front.n_mfcc, front.n_mels, xp=np,
+                                                   dtype=np.float64)).sum(axis=1))
+        else:
+            rows.append(np.zeros(front.part_rows(kind)))
+    return np.concatenate(rows)
 
 
 def frame_view(feats, front: FrontEnd):
@@ -61,8 +89,8 @@ def frame_view(feats, front: FrontEnd):
 
 def track_features(path, front: FrontEnd) -> np.ndarray:
     """``(bins, frames)`` float32 host features of one file, framed for the front end: the dB
-    mel or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``)."""
-    feats = file_features(path, feature_params(front)).astype(np.float32, copy=False)
+    mel or STFT power, the MFCCs of the dB mel (``tinymir.features.extract``), or a stack."""
+    feats = stack([file_features(path, feature_params(front, kind)) for kind in front.parts])
     return frame_view(feats, front)
 
 
@@ -72,10 +100,16 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
     the list and as ``(path, reason)`` in the second list."""
     if cache_root is not None:
-        cache = FeatureCache(cache_root, feature_params(front))
-        report = cache.build(tracks, jobs=jobs, progress=progress)
-        feats = [frame_view(cache.load(t.id), front) if t.id in cache else None for t in tracks]
-        return feats, list(report.skipped)
+        caches = [FeatureCache(cache_root, feature_params(front, kind)) for kind in front.parts]
+        skipped = {}
+        for cache in caches:
+            skipped.update(dict(cache.build(tracks, jobs=jobs, progress=progress).skipped))
+        if len(caches) == 1:          # a single kind stays memory-mapped
+            feats = [caches[0].load(t.id) if t.id in caches[0] else None for t in tracks]
+        else:
+            feats = [stack([c.load(t.id) if t.id in c else None for c in caches])
+                     for t in tracks]
+        return [None if f is None else frame_view(f, front) for f in feats], list(skipped.items())
     out, skipped = [], []
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:

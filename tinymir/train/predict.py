@@ -94,7 +94,8 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     if part == "all":
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:
-        split = make_split(table, meta.get("split_method", "random"), meta.get("seed", 0),
+        split = make_split(table, meta.get("split_method", "random"),
+                           meta.get("split_seed", meta.get("seed", 0)),
                            meta.get("fold", 0))
         tracks, split_name = split[part], f"{split.name}, {part} part"
     index = {name: i for i, name in enumerate(predictor.classes)}

@@ -22,6 +22,7 @@ import numpy as np
 from tinymir import backend, models, nn
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
+from tinymir.data import balance
 from tinymir.data.balance import class_weights
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
@@ -29,8 +30,11 @@ from tinymir.data.standardize import Standardizer
 from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
+from .augment import Augmenter, AugmentError
+from .augment import describe as describe_augment
+from .augment import parse as parse_augment
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
-from .inputs import extract_tracks, slice_batches, slice_tracks
+from .inputs import db_response, extract_tracks, slice_batches, slice_tracks
 from .loop import Trainer
 
 SPLITS = ("random", "group", "filtered", "official", "kfold")
@@ -55,7 +59,12 @@ class TrainConfig:
     features: str | None = None
     segment: float | None = None
     overlap: float | None = None
+    n_fft: int | None = None
+    hop_length: int | None = None
+    n_mels: int | None = None
+    n_mfcc: int | None = None
     split: str = "random"
+    split_seed: int | None = None
     fold: int = 0
     epochs: int | None = None
     batch_size: int | None = None
@@ -71,10 +80,19 @@ class TrainConfig:
     reader_options: dict = field(default_factory=dict)
     cache: str | None = None
     jobs: int = 1
+    augment: str | None = None
+    resample: str = "none"
 
     def front(self) -> models.FrontEnd:
         return models.default_front(self.arch).replace(
-            features=self.features, segment=self.segment, overlap=self.overlap)
+            features=self.features, segment=self.segment, overlap=self.overlap,
+            n_fft=self.n_fft, hop_length=self.hop_length, n_mels=self.n_mels,
+            n_mfcc=self.n_mfcc)
+
+    def split_seed_or_seed(self) -> int:
+        """The split's seed: ``split_seed``, or the run's seed when that is not given (an
+        experiment grid fixes the split and varies the seed)."""
+        return self.seed if self.split_seed is None else self.split_seed
 
     def arch_options(self) -> dict:
         return {"rnn": self.rnn} if self.rnn else {}
@@ -111,6 +129,29 @@ def make_split(table, method: str, seed: int, fold: int = 0):
     raise RunError(f"unknown split {method!r}: choose one of {', '.join(SPLITS)}")
 
 
+RESAMPLING = ("none", "oversample", "undersample")
+UPSAMPLING_SIZE = 0.5      # seed 000: rare tags copied up to half the most frequent tag's count
+DOWNSAMPLING_SIZE = 0.5    # seed 000: frequent tags lose half of their excess over the rarest
+
+
+def resample_train(split, table, method: str, seed: int):
+    """``split`` with its training part resampled by seed 000's multi-label rules
+    (:mod:`tinymir.data.balance`): ``oversample`` repeats tracks of rare tags, ``undersample``
+    drops tracks of frequent ones; validation and test are never touched."""
+    if method == "none":
+        return split
+    if method not in RESAMPLING:
+        raise RunError(f"unknown resampling {method!r}: choose one of {', '.join(RESAMPLING)}")
+    train = split["train"]
+    targets = table.label_matrix()[train]
+    if method == "oversample":
+        keep = balance.upsample_multilabel(targets, UPSAMPLING_SIZE, seed=seed)
+    else:
+        keep = balance.downsample_multilabel(targets, DOWNSAMPLING_SIZE, seed=seed)
+    return splitting.Split(f"{split.name}; training part {method}d to {len(keep)} tracks",
+                           {**split, "train": train[keep]})
+
+
 @dataclass
 class Prepared:
     """A dataset ready for training: tracks, targets, split, features and slices."""
@@ -140,8 +181,9 @@ def prepare(config: TrainConfig, stream=None) -> Prepared:
     if len(table.classes) < 2:
         raise RunError(f"{config.data}: only one class ({', '.join(table.classes) or 'none'}) "
                        "in the dataset; a classifier needs at least two")
-    split = make_split(table, config.split, config.seed, config.fold)
+    split = make_split(table, config.split, config.split_seed_or_seed(), config.fold)
     splitting.check_no_leak(split, table.ids, table.groups if config.split == "group" else None)
+    split = resample_train(split, table, config.resample, config.seed)
     for part in ("train", "val", "test"):
         if part not in split or len(split[part]) == 0:
             raise RunError(f"{config.data}: the {split.name} split leaves no {part} tracks "
@@ -297,7 +339,8 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
                       callbacks, multilabel=prepared.multilabel, state_path=out / STATE_FILE,
-                      stream=stream, progress=progress)
+                      stream=stream, progress=progress,
+                      augment=make_augmenter(config, prepared, standardize))
     stream.write(f"{config.arch}: {model.num_params()} parameters, input {front.input_shape} "
                  f"({front.describe()})\n{prepared.split.name}: "
                  + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.slices[p])} "
@@ -316,8 +359,19 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     return report
 
 
+def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
+    """The training batches' :class:`Augmenter` for ``config.augment`` (None when off)."""
+    augmentations = parse_augment(config.augment)
+    if not augmentations:
+        return None
+    direction = db_response(prepared.front) / standardize.std.astype(np.float64)
+    return Augmenter(augmentations, seed=config.seed, gain_direction=direction,
+                     n_classes=None if prepared.multilabel else len(prepared.classes))
+
+
 def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
-    """Fill defaults from the architecture and, on resume, insist on the saved config."""
+    """Fill defaults from the architecture and, on resume, insist on the saved config.
+    Refuses bad front-end and augmentation options before any work."""
     saved = out / "config.json"
     if resume:
         if not (out / STATE_FILE).is_file() or not saved.is_file():
@@ -330,7 +384,12 @@ def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
         batch_size=config.batch_size or arch.batch_size,
         optimizer=config.optimizer or arch.optimizer["name"],
         lr=config.lr or arch.optimizer["lr"])
-    config.front()   # refuses bad front-end options before any work
+    models.check_stack(arch, config.front())   # refuses bad front-end and augmentation
+    try:
+        config = dataclasses.replace(config, augment=describe_augment(
+            parse_augment(config.augment)))
+    except AugmentError as exc:
+        raise RunError(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(dataclasses.asdict(config), indent=2))
     return config
@@ -342,11 +401,13 @@ def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict
             "multilabel": prepared.multilabel, "standardize": standardize.to_dict(),
             "aggregate": config.aggregate, "split": prepared.split.name,
             "split_method": config.split, "fold": config.fold,
-            "data": str(config.data), "seed": config.seed}
+            "data": str(config.data), "seed": config.seed,
+            "split_seed": config.split_seed_or_seed()}
 
 
 def build_report(config, prepared, model, history, results, best_epoch) -> dict:
     shares = [h["data_share"] for h in history]
+    augmenting = [h["augment_share"] for h in history if "augment_share" in h]
     return {
         "arch": config.arch, "data": str(config.data), "dataset": prepared.table.name,
         "split": prepared.split.name,
@@ -360,6 +421,8 @@ def build_report(config, prepared, model, history, results, best_epoch) -> dict:
         "feature_seconds": prepared.feature_seconds, "feature_cache": config.cache,
         "train_seconds": float(sum(h["epoch_time"] for h in history)),
         "data_loading_share": float(np.mean(shares)) if shares else None,
+        "augment": config.augment,
+        "augment_share": float(np.mean(augmenting)) if augmenting else None,
         "device": backend.get_device(),
         "results": results,
     }
