@@ -28,8 +28,8 @@ def info():
 
 
 def _register_commands():
-    from . import baselines, dataset, features, gradcheck, synth, train
-    for module in (synth, features, dataset, gradcheck, baselines, train):
+    from . import baselines, dataset, experiment, features, gradcheck, synth, train
+    for module in (synth, features, dataset, gradcheck, baselines, train, experiment):
         for command in module.COMMANDS:
             main.add_command(command)
 
