@@ -138,3 +138,11 @@ def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data):
     split = make_split(table, "random", seed=0)
     assert table.multilabel and "not stratified" in split.name
     assert min(split.sizes().values()) >= 5
+
+
+def test_a_saturated_validation_accuracy_still_ranks_epochs_by_a_halved_loss():
+    saved = []
+    best = BestEpoch("val_acc", saved.append)
+    for epoch, loss in enumerate([0.0025, 0.0011, 0.0019, 0.00108, 4e-5], start=1):
+        best.on_epoch_end(epoch, {"val_acc": 1.0, "val_loss": loss})
+    assert saved == [1, 2, 5]          # 0.0011 -> 0.00108 is under 5 %: a tie
