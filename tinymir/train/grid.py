@@ -15,7 +15,11 @@ A grid file (TOML; JSON with the same keys works too, and is the only choice bef
     arch = ["cnn3"]
     features = ["mel", "stft", "mfcc"]
 
-A cell is one combination of the ``[grid]`` values; it is trained once per seed on the SAME
+    [[cells]]                                  # optional: listed combinations (a table that is
+    n_fft = 2048                               # not a full product), each crossed with [grid]
+    hop_length = 1024
+
+A cell is one combination of the ``[grid]`` values (and one ``[[cells]]`` entry); it is trained once per seed on the SAME
 split (``split_seed``, 0 unless ``[fixed]`` says otherwise), so the seeds measure how much a
 result moves with initialisation, batch order and augmentation alone. Each run has its folder
 ``OUT/<cell>/seed-<s>``; a run whose ``report.json`` is there is finished and kept, a run with
@@ -63,11 +67,21 @@ class Grid:
     seeds: list
     fixed: dict
     axes: dict
+    listed: list = dataclasses.field(default_factory=lambda: [{}])
 
     def cells(self) -> list[dict]:
-        """Every combination of the varied options, the first one varying slowest."""
+        """Every combination of the varied options (the first one varying slowest), each with
+        every listed cell."""
         keys = list(self.axes)
-        return [dict(zip(keys, values)) for values in itertools.product(*self.axes.values())]
+        return [{**dict(zip(keys, values)), **listed}
+                for values in itertools.product(*self.axes.values()) for listed in self.listed]
+
+    def varied(self) -> list[str]:
+        """The options that differ between cells, in order."""
+        keys = list(self.axes)
+        for listed in self.listed:
+            keys += [k for k in listed if k not in keys]
+        return keys
 
 
 def read_grid(path, data: str | None = None) -> Grid:
@@ -94,13 +108,17 @@ def read_grid(path, data: str | None = None) -> Grid:
             raise GridError(f"{path}: not valid TOML ({exc})") from None
     if not isinstance(raw, dict):
         raise GridError(f"{path}: the grid must be a table of keys")
-    unknown = set(raw) - {"name", "data", "seeds", "fixed", "grid"}
+    unknown = set(raw) - {"name", "data", "seeds", "fixed", "grid", "cells"}
     if unknown:
         raise GridError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; a grid has name, "
-                        "data, seeds, [fixed] and [grid]")
+                        "data, seeds, [fixed], [grid] and [[cells]]")
     fields = {f.name for f in dataclasses.fields(running.TrainConfig)} - set(RESERVED)
     fixed, axes = dict(raw.get("fixed", {})), dict(raw.get("grid", {}))
-    for table, keys in (("fixed", fixed), ("grid", axes)):
+    listed = raw.get("cells", [{}])
+    if not isinstance(listed, list) or not all(isinstance(c, dict) for c in listed) or not listed:
+        raise GridError(f"{path}: cells must be a list of tables ([[cells]])")
+    for table, keys in (("fixed", fixed), ("grid", axes),
+                        *(("cells", cell) for cell in listed)):
         bad = sorted(set(keys) - fields)
         if bad:
             raise GridError(f"{path}: [{table}] sets {', '.join(bad)}, which is not a training "
@@ -108,7 +126,7 @@ def read_grid(path, data: str | None = None) -> Grid:
     for key, values in axes.items():
         if not isinstance(values, list) or not values:
             raise GridError(f"{path}: [grid] {key} must be a non-empty list")
-    both = sorted(set(fixed) & set(axes))
+    both = sorted(set(fixed) & (set(axes) | {k for cell in listed for k in cell}))
     if both:
         raise GridError(f"{path}: {', '.join(both)} is both fixed and varied")
     seeds = raw.get("seeds", [0])
@@ -118,7 +136,24 @@ def read_grid(path, data: str | None = None) -> Grid:
     if not data:
         raise GridError(f"{path}: no data: give `data = \"...\"` in the file or --data")
     fixed.setdefault("split_seed", 0)
-    return Grid(path, str(raw.get("name", path.stem)), str(data), list(seeds), fixed, axes)
+    return Grid(path, str(raw.get("name", path.stem)), str(data), list(seeds), fixed, axes,
+                [dict(cell) for cell in listed])
+
+
+def configs(grid: Grid, out) -> list:
+    """``(cell, seed, TrainConfig)`` of every run, each checked (one clear error naming the
+    cell before any run starts)."""
+    runs = []
+    for cell in grid.cells():
+        for seed in grid.seeds:
+            folder = Path(out) / cell_name(cell) / f"seed-{seed}"
+            try:
+                config = running.check_config(running.TrainConfig(
+                    data=grid.data, out=str(folder), seed=seed, **{**grid.fixed, **cell}))
+            except (TypeError, ValueError, KeyError) as exc:
+                raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
+            runs.append((cell, seed, config))
+    return runs
 
 
 def cell_name(cell: dict) -> str:
@@ -134,16 +169,14 @@ def cell_label(cell: dict) -> str:
     return ", ".join(f"{key} {value}" for key, value in cell.items()) or "all runs"
 
 
-def run_cell(grid: Grid, cell: dict, seed: int, out: Path, stream, progress: bool) -> dict:
+def run_one(config, stream, progress: bool) -> dict:
     """One run of the grid: finished -> its report; interrupted -> resumed; else trained."""
-    folder = out / cell_name(cell) / f"seed-{seed}"
+    folder = Path(config.out)
     if (folder / REPORT_FILE).is_file():
         return json.loads((folder / REPORT_FILE).read_text())
     if (folder / running.STATE_FILE).is_file() and (folder / "config.json").is_file():
         stream.write(f"resuming {folder}\n")
         return running.resume(folder, {}, stream=stream, progress=progress)
-    config = running.TrainConfig(data=grid.data, out=str(folder), seed=seed,
-                                 **{**grid.fixed, **cell})
     return running.train(config, stream=stream, progress=progress)
 
 
@@ -153,13 +186,12 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True) -> dict:
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = [(cell, seed) for cell in grid.cells() for seed in grid.seeds]
+    runs = configs(grid, out)
     reports = []
-    for i, (cell, seed) in enumerate(runs, 1):
+    for i, (cell, seed, config) in enumerate(runs, 1):
         stream.write(f"[{i}/{len(runs)}] {cell_label(cell)}, seed {seed}\n")
         stream.flush()
-        report = run_cell(grid, cell, seed, out, stream if epochs_shown else io.StringIO(),
-                          progress=False)
+        report = run_one(config, stream if epochs_shown else io.StringIO(), progress=False)
         stream.write(running.headline(report) + "\n")
         reports.append((cell, seed, report))
     results = summarise(grid, reports)
@@ -174,7 +206,8 @@ def summarise(grid: Grid, reports) -> dict:
     rows = []
     for cell in grid.cells():
         mine = [r for c, _, r in reports if c == cell]
-        varied = {k: v for k, v in cell.items() if len(grid.axes[k]) > 1}
+        varied = {k: v for k, v in cell.items()
+                  if len({str(c.get(k)) for c in grid.cells()}) > 1}
         row = {"cell": cell_label(varied or cell), **{k: str(v) for k, v in cell.items()},
                "seeds": len(mine), "test_tracks": mine[0]["results"]["test"]["tracks"]["n"]}
         for key, _ in metrics:
@@ -188,7 +221,7 @@ def summarise(grid: Grid, reports) -> dict:
     first = reports[0][2] if reports else {}
     return {"name": grid.name, "grid": str(grid.path), "data": grid.data,
             "split": first.get("split"), "seeds": grid.seeds, "fixed": grid.fixed,
-            "varied": list(grid.axes), "multilabel": multilabel,
+            "varied": grid.varied(), "multilabel": multilabel,
             "metrics": [key for key, _ in metrics], "cells": rows}
 
 
@@ -208,7 +241,7 @@ def markdown(results: dict) -> str:
                           if k not in ("cache", "jobs")) or "none"), "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in results["cells"]:
-        cells = [row[k] for k in results["varied"]]
+        cells = [row.get(k, "") for k in results["varied"]]
         cells += [f"{row[key + '_mean']:.3f} ± {row[key + '_std']:.3f}" for key, _ in metrics]
         cells += [f"{row['epochs_mean']:.1f}", f"{row['train_seconds_mean']:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")

@@ -140,8 +140,6 @@ def resample_train(split, table, method: str, seed: int):
     drops tracks of frequent ones; validation and test are never touched."""
     if method == "none":
         return split
-    if method not in RESAMPLING:
-        raise RunError(f"unknown resampling {method!r}: choose one of {', '.join(RESAMPLING)}")
     train = split["train"]
     targets = table.label_matrix()[train]
     if method == "oversample":
@@ -369,9 +367,21 @@ def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
                      n_classes=None if prepared.multilabel else len(prepared.classes))
 
 
+def check_config(config: TrainConfig) -> TrainConfig:
+    """Refuse an unknown architecture, bad front-end, resampling or augmentation options before
+    any work; returns ``config`` with its augmentation spelled canonically."""
+    models.check_stack(models.get_arch(config.arch), config.front())
+    if config.resample not in RESAMPLING:
+        raise RunError(f"unknown resampling {config.resample!r}: choose one of "
+                       f"{', '.join(RESAMPLING)}")
+    try:
+        return dataclasses.replace(config, augment=describe_augment(parse_augment(config.augment)))
+    except AugmentError as exc:
+        raise RunError(str(exc)) from None
+
+
 def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
-    """Fill defaults from the architecture and, on resume, insist on the saved config.
-    Refuses bad front-end and augmentation options before any work."""
+    """Fill defaults from the architecture and, on resume, insist on the saved config."""
     saved = out / "config.json"
     if resume:
         if not (out / STATE_FILE).is_file() or not saved.is_file():
@@ -384,12 +394,7 @@ def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
         batch_size=config.batch_size or arch.batch_size,
         optimizer=config.optimizer or arch.optimizer["name"],
         lr=config.lr or arch.optimizer["lr"])
-    models.check_stack(arch, config.front())   # refuses bad front-end and augmentation
-    try:
-        config = dataclasses.replace(config, augment=describe_augment(
-            parse_augment(config.augment)))
-    except AugmentError as exc:
-        raise RunError(str(exc)) from None
+    config = check_config(config)
     out.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(dataclasses.asdict(config), indent=2))
     return config
