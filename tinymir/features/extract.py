@@ -14,6 +14,7 @@ Kinds and what they return for ``y`` of shape ``(..., n_samples)``:
     contrast  spectral_contrast (dB)        (..., 7, n_frames)
     centroid  spectral_centroid (Hz)        (..., 1, n_frames)
     track   track_features values           (..., len(feature_names(n_mfcc)))
+    track_rich  rich_track_features values  (..., len(rich_feature_names(n_mfcc)))
 
 ``log=False`` keeps stft and mel as power. dB floors (top_db 80) are per clip.
 """
@@ -30,9 +31,11 @@ from tinymir.features.db import power_to_db
 from tinymir.features.mel import log_mel_frames, mel_frames
 from tinymir.features.spectral import contrast_bands, spectral_centroid, spectral_contrast
 from tinymir.features.spectrum import spectrogram_frames
-from tinymir.features.track import feature_names, track_features
+from tinymir.features.track import (feature_names, rich_feature_names, rich_track_features,
+                                   track_features)
 
-KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid", "track")
+KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid", "track", "track_rich")
+TRACK_KINDS = ("track", "track_rich")       # one row per clip, not a spectrogram
 
 #: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
 #: :meth:`FeatureParams.key` are never reused across such a change.
@@ -72,7 +75,7 @@ class FeatureParams:
         if not 0 <= self.fmin < fmax <= self.sr / 2:
             raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, "
                              f"fmax={self.fmax}, sr={self.sr}")
-        if self.kind in ("track", "contrast"):   # spectral contrast: octave bands to 12.8 kHz
+        if self.kind in ("track", "track_rich", "contrast"):   # spectral contrast: octave bands to 12.8 kHz
             contrast_bands(self.sr, 1 + self.n_fft // 2)
 
     def to_dict(self) -> dict:
@@ -93,17 +96,18 @@ class FeatureParams:
         return f"{self.kind}-{hashlib.sha1(canonical.encode()).hexdigest()[:16]}"
 
     def names(self) -> tuple[str, ...] | None:
-        """Column names for ``kind="track"``, else None."""
-        return feature_names(self.n_mfcc) if self.kind == "track" else None
+        """Column names for the track kinds, else None."""
+        return {"track": feature_names, "track_rich": rich_feature_names}.get(
+            self.kind, lambda n: None)(self.n_mfcc)
 
 
 def compute(y, params: FeatureParams):
     """Features of ``y`` (``(..., n_samples)`` at ``params.sr``) as described in the module
     docstring, on the array's device."""
-    if params.kind == "track":
-        values, _ = track_features(y, params.sr, n_fft=params.n_fft,
-                                   hop_length=params.hop_length, n_mfcc=params.n_mfcc,
-                                   n_mels=params.n_mels)
+    if params.kind in TRACK_KINDS:
+        summarise = track_features if params.kind == "track" else rich_track_features
+        values, _ = summarise(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length,
+                              n_mfcc=params.n_mfcc, n_mels=params.n_mels)
         return values
     if params.kind == "contrast":
         return spectral_contrast(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
