@@ -19,6 +19,10 @@ Pinning the process to one core compares the two on equal terms. Run from the re
     python bench/bench_features.py --clips 8 --repeats 1 --only mel,mfcc
     taskset -c 1 python bench/bench_features.py --output bench/results/features_cpu_1core.json
     TINYMIR_DEVICE=gpu python bench/bench_features.py
+    TINYMIR_DEVICE=gpu python bench/bench_features.py --clips 256 --distinct 16 --only mel,mfcc
+
+``--distinct N`` synthesises N clips and repeats them up to ``--clips`` (the timing does not
+depend on the content; synthesising 256 clips of 30 s would take longer than the benchmark).
 """
 from __future__ import annotations
 
@@ -42,11 +46,14 @@ TARGETS = {"mel": 3.0, "mfcc": 3.0}     # x librosa; 2.0 for the rest
 GENRES = ("rock", "jazz", "electronic", "classical")
 
 
-def make_clips(count: int, seconds: float, seed: int = 0) -> np.ndarray:
-    """``(count, seconds * SR)`` float32 synthetic music, the same for a given seed."""
-    genres = [GENRES[i % len(GENRES)] for i in range(count)]
-    return np.stack([synth.render_clip(genre, synth.clip_rng(seed, genre, i), seconds, SR)
-                     for i, genre in enumerate(genres)])
+def make_clips(count: int, seconds: float, seed: int = 0, distinct: int | None = None) -> np.ndarray:
+    """``(count, seconds * SR)`` float32 synthetic music, the same for a given seed: ``distinct``
+    different clips (default ``count``) repeated in turn."""
+    distinct = min(count, distinct or count)
+    genres = [GENRES[i % len(GENRES)] for i in range(distinct)]
+    clips = np.stack([synth.render_clip(genre, synth.clip_rng(seed, genre, i), seconds, SR)
+                      for i, genre in enumerate(genres)])
+    return clips[np.arange(count) % distinct]
 
 
 def tinymir_cases():
@@ -161,6 +168,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clips", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--distinct", type=int, default=None,
+                        help="synthesise this many clips and repeat them up to --clips")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--runs", type=int, default=1,
                         help="repeat the whole comparison; the JSON keeps every run's ratio and "
@@ -171,7 +180,7 @@ def main():
     args = parser.parse_args()
 
     device = backend.get_device()
-    y_host = make_clips(args.clips, args.seconds)
+    y_host = make_clips(args.clips, args.seconds, distinct=args.distinct)
     y_device = backend.to_device(y_host)
     ours, theirs = tinymir_cases(), librosa_cases()
     names = [n for n in ours if not args.only or n in args.only.split(",")]
@@ -211,7 +220,8 @@ def main():
                     "load_average_after": os.getloadavg()},
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__,
                      "librosa": librosa.__version__},
-        "setup": {"clips": args.clips, "seconds": args.seconds, "sr": SR, "n_fft": N_FFT,
+        "setup": {"clips": args.clips, "distinct_clips": args.distinct or args.clips,
+                  "seconds": args.seconds, "sr": SR, "n_fft": N_FFT,
                   "hop_length": HOP, "n_mels": N_MELS, "n_mfcc": N_MFCC,
                   "repeats": args.repeats, "runs": args.runs,
                   "timing": "best of repeats, each timed run straight after an untimed run "

@@ -189,6 +189,8 @@ def main():
     from tinymir import backend
     device = backend.get_device()
     torch_device = "cuda" if device == "gpu" else "cpu"
+    if torch_device == "cuda":          # PyTorch at its best on the GPU: cuDNN autotuned
+        torch.backends.cudnn.benchmark = True
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
@@ -196,7 +198,8 @@ def main():
                "cpu_count": os.cpu_count(), "torch_threads": args.threads,
                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default (all cores)"),
                "load_average_at_start": os.getloadavg()[0],
-               "torch": torch.__version__, "batch": BATCH, "steps": args.steps, "rounds": args.rounds,
+               "torch": torch.__version__, "batch": BATCH,
+               "cudnn": torch.backends.cudnn.version() if torch_device == "cuda" else None, "steps": args.steps, "rounds": args.rounds,
                "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
                "malloc_keeps_freed_memory": device == "cpu" and backend.keep_freed_memory(),
                "workloads": {}}

@@ -68,6 +68,11 @@ def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_
         files = find_audio_files(path)
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc))
+    empty = params.empty_mel_filters()
+    if empty:
+        click.echo(f"warning: {empty} of the {n_mels} mel bands hold no frequency bin of "
+                   f"n_fft={n_fft} at {sr} Hz and will be constant; use fewer mels or a "
+                   "larger n_fft", err=True)
     if plot is not None:
         _check_plotting(kind)
 

@@ -12,10 +12,11 @@ from tinymir import backend
 @click.version_option(tinymir.__version__, prog_name="tinymir")
 @click.option("--device", type=click.Choice(backend.DEVICES), default=None,
               help="cpu, gpu or auto (default: $TINYMIR_DEVICE, else auto).")
-def main(device):
+@click.pass_context
+def main(ctx, device):
     """tinymir: music classification from scratch on NumPy / CuPy."""
-    try:
-        backend.set_device(device)
+    try:   # the device holds for this command only: the process's own comes back after it
+        ctx.with_resource(backend.using_device(device))
     except backend.DeviceError as exc:
         raise click.ClickException(str(exc))
 

@@ -5,8 +5,9 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from tinymir import models, nn
+from tinymir import backend, models, nn
 from tinymir.audio import AudioError
 from tinymir.data import DatasetError
 from tinymir.train import predict as predicting
@@ -16,7 +17,8 @@ from tinymir.train.checkpoint import CheckpointError
 DEFAULT_CACHE = os.environ.get("TINYMIR_CACHE") or str(Path.home() / ".cache" / "tinymir")
 
 USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
-               models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError)
+               models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError,
+               backend.DeviceError)
 
 
 def reader_options(label_column, tags_column, min_count, top_n) -> dict:
@@ -62,6 +64,19 @@ def cache_options(command):
                          help="Processes computing features for the cache."))):
         command = option(command)
     return command
+
+
+# Options a resumed run must share with the run it continues (checked against config.json).
+RUN_OPTIONS = ("arch", "data", "features", "segment", "overlap", "split", "fold", "batch_size",
+               "lr", "optimizer", "seed", "class_weights", "patience", "early_stopping",
+               "aggregate", "rnn", "dataset")
+
+
+def resumed_options() -> dict:
+    """The RUN_OPTIONS typed on this command line (defaults are not the user's request)."""
+    ctx = click.get_current_context()
+    return {name: ctx.params[name] for name in RUN_OPTIONS
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
 
 
 @click.command("train")
@@ -110,22 +125,23 @@ def cache_options(command):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="RUN_DIR (default: runs/<arch>).")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
-              help="Continue the run in this RUN_DIR after its last completed epoch.")
+              help="Continue the run in this RUN_DIR after its last completed epoch; with a "
+                   "larger --epochs, also a finished run.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace a run of another architecture already in --out.")
 @cache_options
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
 def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_mels, n_mfcc,
                   augment, resample, split, fold, split_seed, epochs, batch_size, lr,
                   optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
-                  resume, cache, no_cache, jobs, quiet, dataset, label_column, tags_column,
-                  min_count, top_n):
+                  resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
+                  tags_column, min_count, top_n):
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
         if resume:
-            given = {k: v for k, v in dict(arch=arch, data=data, features=features,
-                                           segment=segment, overlap=overlap).items()
-                     if v is not None}
-            report = running.resume(resume, given, stream=sys.stderr, progress=not quiet)
+            report = running.resume(resume, resumed_options(), stream=sys.stderr,
+                                    progress=not quiet, epochs=epochs)
             out = resume
         else:
             if not data or not arch:
@@ -141,7 +157,8 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
                 dataset=dataset, cache=None if no_cache else cache, jobs=jobs,
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
-            report = running.train(config, stream=sys.stderr, progress=not quiet)
+            report = running.train(config, stream=sys.stderr, progress=not quiet,
+                                   overwrite=overwrite)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     click.echo(running.headline(report))
@@ -160,7 +177,8 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
 @dataset_options
 def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
                      tags_column, min_count, top_n):
-    """Score MODEL on the tracks of DATA: slice- and track-level metrics."""
+    """Score MODEL on the tracks of DATA: slice- and track-level metrics. The first line names
+    the tracks scored; a warning says when they include the model's training tracks."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
                                      cache_root=None if no_cache else cache, jobs=jobs,
@@ -169,36 +187,43 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     click.echo(json.dumps(report, indent=2) if as_json else predicting.describe(report))
+    warning = predicting.training_warning(report)
+    if warning:
+        click.echo(warning, err=True)
 
 
 @click.command("predict")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.argument("files", type=click.Path(dir_okay=False), nargs=-1, required=True)
+@click.argument("files", type=click.Path(), nargs=-1, required=True)
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many labels to show per file.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, for machines.")
 def predict_command(model, files, top, as_json):
-    """Top labels of MODEL for each audio FILE, slices aggregated over the whole file."""
+    """Top labels of MODEL for each audio FILE (or each audio file in a folder, recursively),
+    slices aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
+    shorter than one analysis frame) get one line each; any such file makes the exit status 1."""
     try:
         predictor = predicting.Predictor.load(model)
+        paths = predicting.audio_inputs(files)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     failed = 0
-    for path in files:
-        try:
-            result = predictor.predict_file(path, top)
-        except (AudioError, OSError) as exc:
+    for path, result, problem in predicting.predict_files(predictor, paths, top):
+        if problem is not None:
             failed += 1
-            click.echo(f"{path}: {exc}", err=True)
+            click.echo(f"skipped {problem}", err=True)
             continue
+        if "warning" in result:
+            click.echo(f"warning: {path}: {result['warning']}", err=True)
         if as_json:
             click.echo(json.dumps(result))
         else:
             labels = ", ".join(f"{label} {p:.3f}" for label, p in result["top"])
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
-    if failed == len(files):
-        raise click.ClickException(f"none of the {len(files)} files could be read")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths)} files could not be labelled "
+                                   "(named above)")
 
 
 @click.command("archs")

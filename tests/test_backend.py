@@ -1,5 +1,6 @@
 """The backend: device choice, transfers, dtype policy, seeding, and the cupy import rule."""
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,8 @@ CLI = PACKAGE.parent / "cli"
 
 @pytest.fixture
 def restore_device():
-    saved = backend.get_device()
-    yield
-    backend.set_device(saved)
+    with backend.using_device(None):
+        yield
 
 
 def test_nothing_but_the_backend_imports_cupy():
@@ -97,3 +97,33 @@ def test_cli_gpu_request_without_gpu_is_one_line(restore_device):
     result = CliRunner().invoke(main, ["--device", "gpu", "info"])
     assert result.exit_code != 0
     assert "Error:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("other", ["cpu", "auto"])
+def test_the_cli_leaves_the_process_on_the_device_it_found(other):
+    """tests run the CLI in-process: a ``--device`` given to one command must not outlive it
+    (the autouse fixture ``device_under_test`` checks the same after every test)."""
+    asked = backend.get_device()
+    result = CliRunner().invoke(main, ["--device", other, "info"])
+    assert result.exit_code == 0, result.output
+    assert backend.get_device() == asked
+    failed = CliRunner().invoke(main, ["--device", other, "train", "/nonexistent/folder"])
+    assert failed.exit_code != 0 and backend.get_device() == asked
+
+
+def test_using_device_restores_the_request_even_on_error():
+    asked = backend.get_device()
+    with pytest.raises(RuntimeError):
+        with backend.using_device("cpu"):
+            assert backend.xp() is np
+            raise RuntimeError("inside")
+    assert backend.get_device() == asked
+
+
+def test_a_too_old_cupy_is_one_clear_error(monkeypatch):
+    fake = type(sys)("cupy")
+    fake.__version__ = "12.3.0"
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    with pytest.raises(backend.DeviceError, match=r"CuPy 12.3.0 is too old: tinymir needs CuPy 13"):
+        backend.set_device("gpu")
+    assert not backend.gpu_available()

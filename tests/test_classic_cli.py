@@ -61,7 +61,7 @@ def test_baselines_command_on_a_table(tmp_path, rng):
     csv_path = _write_table(tmp_path / "features.csv", rng)
     out = tmp_path / "result.json"
     result = CliRunner().invoke(main, [
-        "--device", "cpu", "baselines", "--table", str(csv_path), "--kfold", "3",
+        "baselines", "--table", str(csv_path), "--kfold", "3",
         "--models", "lr,knn,svm,rf", "--json", str(out)])
     assert result.exit_code == 0, result.output
     assert "stratified 3-fold by track" in result.output
@@ -92,7 +92,7 @@ def test_baselines_command_on_audio(tmp_path):
     make_dataset(data, classes=2, per_class=8, seconds=1.0, sr=11025)
     (data / "rock" / "rock.00099.wav").write_bytes(b"RIFF not really audio")
     result = CliRunner().invoke(main, [
-        "--device", "cpu", "baselines", str(data), "--models", "LR,KNN", "--kfold", "2",
+        "baselines", str(data), "--models", "LR,KNN", "--kfold", "2",
         "--cache", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     assert "rock.00099.wav" in result.output and "1 skipped" in result.output

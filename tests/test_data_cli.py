@@ -46,7 +46,7 @@ def test_dataset_info_errors_are_one_clear_line(tmp_path):
 
 
 def _features_cli(*args):
-    return CliRunner().invoke(main, ["--device", "cpu", "features", *map(str, args)])
+    return CliRunner().invoke(main, ["features", *map(str, args)])
 
 
 def test_features_cache_jobs_then_rerun_reuses_and_npz_matches(tmp_path):

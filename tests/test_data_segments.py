@@ -43,6 +43,19 @@ def test_aggregate_mean_and_vote(xp):
     np.testing.assert_allclose(backend.to_host(vote), [[0, 1], [2 / 3, 1 / 3]], rtol=1e-6)
 
 
+def test_a_nan_track_spoils_its_own_score_and_no_other():
+    track = np.array([2, 0, 1, 0, 2, 1, 2])
+    scores = np.full((7, 2), 0.5)
+    scores[:, 0] = [0.2, 0.1, 0.3, 0.3, 0.4, 0.5, 0.6]
+    scores[:, 1] = 1 - scores[:, 0]
+    _, clean = aggregate_by_track(scores, track)
+    scores[[1, 3], 0] = np.nan                                       # track 0 only
+    tracks, mean = aggregate_by_track(scores, track)
+    assert tracks.tolist() == [0, 1, 2] and np.isnan(mean[0, 0])
+    np.testing.assert_array_equal(mean[1:], clean[1:])               # later tracks untouched
+    np.testing.assert_allclose(mean[2], [0.4, 0.6])
+
+
 def test_standardizer_uses_only_the_training_tracks(rng):
     features = [rng.normal(loc=k, scale=1 + k, size=(3, 50)).astype(np.float32) for k in range(4)]
     features[3][:] = 1000.0                                          # a test track, far away

@@ -32,7 +32,15 @@ def test_accuracy_confusion_and_f1_match_sklearn(rng):
     for ours, theirs in zip((precision, recall, f1), ref[:3]):
         np.testing.assert_allclose(ours, theirs)
     assert metrics.macro_f1(y_true, y_pred, N_CLASSES) == pytest.approx(
-        skm.f1_score(y_true, y_pred, average="macro", labels=range(N_CLASSES), zero_division=0))
+        skm.f1_score(y_true, y_pred, average="macro", zero_division=0))
+
+
+def test_macro_f1_leaves_out_classes_absent_from_truth_and_predictions():
+    y = np.array([0, 1, 1, 0])                           # class 2 of 3 is not in the data
+    assert metrics.macro_f1(y, y, 3) == 1.0
+    y_pred = np.array([0, 1, 2, 0])                      # predicted but absent: counted, F1 0
+    assert metrics.macro_f1(y, y_pred, 3) == pytest.approx(
+        skm.f1_score(y, y_pred, average="macro", zero_division=0))
 
 
 @pytest.mark.parametrize("tied", [False, True])

@@ -162,6 +162,26 @@ def test_load_rejects_truncated_corrupt_and_foreign_files(tmp_path):
         nn.load(tmp_path / "missing.npz")
 
 
+@pytest.mark.parametrize("content", [b"garbage" * 100, b"", b"a wav? RIFF....WAVEfmt ",
+                                     "npy", "object npz"],
+                         ids=["garbage", "empty", "wav-like", "npy", "object-npz"])
+def test_a_wrong_file_is_not_a_model_and_unsafe_loading_is_never_suggested(tmp_path, content):
+    path = tmp_path / "model.npz"
+    if content == "npy":
+        with open(path, "wb") as handle:
+            np.save(handle, np.arange(3))
+    elif content == "object npz":
+        np.savez(path, __config__=np.array([{"a": 1}], dtype=object))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(nn.ModelFileError) as error:
+        nn.load(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    assert "tinymir model file" in message
+    assert "pickle" not in message and "unsafe" not in message
+
+
 def test_load_rejects_weights_of_another_architecture(tmp_path):
     model = small_cnn().build((1, 8, 12))
     path = nn.save(tmp_path / "model.npz", model)

@@ -30,12 +30,12 @@ def test_truncated_or_foreign_state_is_one_clear_error(tmp_path):
     save_state(tmp_path / "s.npz", {"w": np.zeros(1000)})
     data = (tmp_path / "s.npz").read_bytes()
     (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
-    with pytest.raises(CheckpointError, match="cut.npz: cannot read"):
+    with pytest.raises(CheckpointError, match="cut.npz: truncated or corrupt tinymir run state"):
         load_state(tmp_path / "cut.npz")
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
     with pytest.raises(CheckpointError, match="not a tinymir run state"):
         load_state(tmp_path / "other.npz")
-    with pytest.raises(CheckpointError, match="no checkpoint"):
+    with pytest.raises(CheckpointError, match="missing.npz: no such tinymir run state"):
         load_state(tmp_path / "missing.npz")
 
 
@@ -146,3 +146,11 @@ def test_a_saturated_validation_accuracy_still_ranks_epochs_by_a_halved_loss():
     for epoch, loss in enumerate([0.0025, 0.0011, 0.0019, 0.00108, 4e-5], start=1):
         best.on_epoch_end(epoch, {"val_acc": 1.0, "val_loss": loss})
     assert saved == [1, 2, 5]          # 0.0011 -> 0.00108 is under 5 %: a tie
+
+
+def test_macro_f1_of_tags_leaves_out_a_tag_nobody_has():
+    targets = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]], np.float32)    # tag 2: no one
+    report = multilabel_report(targets, targets * 0.9, ["a", "b", "c"], [0.5, 0.5, 0.5])
+    assert report["macro_f1"] == 1.0 and report["per_class"]["c"]["f1"] == 0.0
+    report = single_label_report([0, 1, 1], np.eye(3)[[0, 1, 1]], ["a", "b", "c"])
+    assert report["accuracy"] == 1.0 and report["macro_f1"] == 1.0

@@ -24,7 +24,7 @@ def demo(tmp_path_factory):
 
 
 def invoke(*args):
-    return CliRunner().invoke(main, ["--device", "cpu", *map(str, args)])
+    return CliRunner().invoke(main, [*map(str, args)])
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def test_sigkill_mid_epoch_then_resume_matches_the_uninterrupted_run(tiny, tmp_p
     import sys
 
     def command(out):
-        return [sys.executable, "-m", "tinymir.cli.main", "--device", "cpu", "train", str(tiny),
+        return [sys.executable, "-m", "tinymir.cli.main", "train", str(tiny),
                 "--arch", "cnn3", "--segment", "0.5", "--overlap", "0.5", "--epochs", "4",
                 "--batch-size", "2", "--seed", "3", "--no-early-stopping", "--out", str(out),
                 "--cache", str(tmp_path / "cache")]

@@ -21,3 +21,9 @@ def write_atomically(path, save) -> Path:
         if temp.exists():
             temp.unlink()
     return path
+
+
+def write_text(path, text: str) -> Path:
+    """:func:`write_atomically` for UTF-8 text."""
+    data = text.encode()
+    return write_atomically(path, lambda handle: handle.write(data))

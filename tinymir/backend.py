@@ -19,12 +19,16 @@ use so that finite differences are meaningful.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
 
 import numpy as np
 
 DEVICES = ("cpu", "gpu", "auto")
 ENV_VAR = "TINYMIR_DEVICE"
+MIN_CUPY = (13, 0)   # cupyx.scipy.signal.resample_poly and savgol_filter came with CuPy 13
 
 
 class DeviceError(RuntimeError):
@@ -40,6 +44,12 @@ def _import_cupy():
     """Return the cupy module, or raise ImportError / DeviceError with the reason."""
     import cupy  # noqa: the one place in tinymir that imports cupy
 
+    version = tuple(int(part) for part in re.findall(r"\d+", cupy.__version__)[:2])
+    if version < MIN_CUPY:
+        raise DeviceError(
+            f"CuPy {cupy.__version__} is too old: tinymir needs CuPy "
+            f"{'.'.join(map(str, MIN_CUPY))} or later (pip install 'tinymir[gpu-cuda12]', "
+            "or gpu-cuda11 for CUDA 11)")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CUDA driver missing or broken
@@ -76,7 +86,7 @@ def set_device(name: str | None) -> str:
         except ImportError:
             raise DeviceError(
                 "device 'gpu' was requested but CuPy is not installed "
-                "(pip install 'tinymir[gpu]' or cupy-cudaXXx matching your CUDA)") from None
+                "(pip install 'tinymir[gpu-cuda12]', or gpu-cuda11 for CUDA 11)") from None
         resolved = "gpu"
     elif name == "auto":
         resolved = "gpu" if gpu_available() else "cpu"
@@ -86,6 +96,18 @@ def set_device(name: str | None) -> str:
         keep_freed_memory()
     _requested, _resolved = name, resolved
     return resolved
+
+
+@contextlib.contextmanager
+def using_device(name: str | None):
+    """``with backend.using_device("cpu"): ...`` runs the block on that device and then puts
+    back the device (and the request) that was in force, whatever happens in the block."""
+    global _requested, _resolved
+    saved = _requested, _resolved
+    try:
+        yield set_device(name)
+    finally:
+        _requested, _resolved = saved
 
 
 # glibc mallopt parameters (malloc.h)
@@ -195,6 +217,14 @@ def to_host(x):
     return np.asarray(x)
 
 
+def as_array_like(value, like):
+    """``value`` (host or device data) as an array on ``like``'s device with ``like``'s dtype,
+    e.g. to copy a saved state (host or device arrays) into a model on either device."""
+    if is_gpu_array(like):
+        return array_module(like).asarray(value, dtype=like.dtype)
+    return to_host(value).astype(like.dtype, copy=False)
+
+
 def float_dtype():
     """The floating dtype in force: float32 unless :func:`set_default_dtype` said float64."""
     return _default_dtype
@@ -240,8 +270,73 @@ def cpu_runs(count: int, bytes_per_item: int, budget_bytes: int, mod) -> list[sl
     (cache-sized pieces of a memory-bound loop), one run of everything on a GPU."""
     if mod is not np:
         return [slice(0, count)]
+    return runs(count, bytes_per_item, budget_bytes)
+
+
+def runs(count: int, bytes_per_item: int, budget_bytes: int) -> list[slice]:
+    """``count`` items split into consecutive runs of at most ``budget_bytes`` (at least one
+    item per run)."""
     step = max(1, budget_bytes // max(1, bytes_per_item))
-    return [slice(start, start + step) for start in range(0, count, step)]
+    return [slice(start, min(start + step, count)) for start in range(0, count, step)]
+
+
+def free_device_bytes() -> int:
+    """Bytes the GPU can still give: its free memory plus the free blocks CuPy's pool holds."""
+    cupy = xp()
+    free, _ = cupy.cuda.Device().mem_info
+    return int(free) + int(cupy.get_default_memory_pool().free_bytes())
+
+
+#: A GPU run gives back what CuPy keeps for reuse once its memory pool holds more than this
+#: share of the device's memory (see :func:`trim_device_memory`).
+POOL_HELD_SHARE = 0.5
+
+
+def release_device_memory() -> None:
+    """Give back what CuPy keeps between calls: the cached cuFFT plans (each holds a work area)
+    and the free blocks of the memory pool. A no-op on the CPU."""
+    if get_device() != "gpu":
+        return
+    cupy = xp()
+    cupy.fft.config.get_plan_cache().clear()
+    cupy.get_default_memory_pool().free_all_blocks()
+
+
+def trim_device_memory(max_held_bytes: int | None = None) -> bool:
+    """:func:`release_device_memory` when CuPy's pool holds more than ``max_held_bytes``
+    (default ``POOL_HELD_SHARE`` of the device). CuPy keeps freed blocks binned by size and a
+    cuFFT plan per signal length, so a run over thousands of tracks of different lengths
+    would hold ever more of the GPU; calling this after each batch bounds it, while runs of
+    equal lengths keep reusing their blocks. Returns True when memory was released."""
+    if get_device() != "gpu":
+        return False
+    cupy = xp()
+    if max_held_bytes is None:
+        max_held_bytes = POOL_HELD_SHARE * cupy.cuda.Device().mem_info[1]
+    if cupy.get_default_memory_pool().total_bytes() <= max_held_bytes:
+        return False
+    release_device_memory()
+    return True
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for CuPy's ``OutOfMemoryError`` (the GPU could not allocate)."""
+    cupy = sys.modules.get("cupy")
+    return cupy is not None and isinstance(exc, cupy.cuda.memory.OutOfMemoryError)
+
+
+@contextlib.contextmanager
+def batch_fits(batch_size: int, what: str = "batch size"):
+    """Turn CuPy's out-of-memory error inside the block into one :class:`DeviceError` that
+    names the batch size (instead of a CUDA traceback); memory is released first."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_out_of_memory(exc):
+            raise
+        release_device_memory()
+        raise DeviceError(f"{what} {batch_size} does not fit in GPU memory ({exc}); "
+                          f"try a smaller {what}") from None
 
 
 def synchronize() -> None:

@@ -7,6 +7,7 @@
     y = audio.middle(y, sr, 40.0)                      # 40 s from the centre (seed 003)
     slices = audio.slice_fixed(y, sr, 3.0, overlap=0.5)   # (n_slices, 3 * sr)
 """
+from .checks import content_problem
 from .errors import AudioError
 from .io import READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, write
 from .resample import resample, resample_ratio
@@ -14,7 +15,8 @@ from .slicing import slice_count, slice_fixed, slice_geometry, slice_starts
 from .trim import discard_ends, is_silent, middle, pad_to
 
 __all__ = [
-    "AudioError", "AudioInfo", "READ_EXTENSIONS", "WRITE_EXTENSIONS", "discard_ends", "info",
+    "AudioError", "AudioInfo", "READ_EXTENSIONS", "WRITE_EXTENSIONS", "content_problem",
+    "discard_ends", "info",
     "is_silent", "load", "middle", "pad_to", "resample", "resample_ratio", "slice_count",
     "slice_fixed", "slice_geometry", "slice_starts", "write",
 ]

@@ -404,6 +404,10 @@ def resolve_classes(classes) -> tuple[str, ...]:
     unknown = [name for name in names if name not in RECIPES]
     if unknown or not names:
         raise ValueError(f"unknown genre(s) {unknown or names}: choose from {', '.join(GENRES)}")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} given more than once in the classes: name each "
+                         "class once")
     return names
 
 

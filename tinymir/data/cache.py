@@ -252,17 +252,32 @@ class FeatureCache:
                 if record["id"] in clips:
                     by_length.setdefault(len(clips[record["id"]]), []).append((record, target))
             for group in by_length.values():
-                try:
-                    features = batch_features([clips[record["id"]] for record, _ in group],
-                                              self.params)
-                except ValueError as exc:
-                    for record, _ in group:
-                        yield record, None, f"feature extraction failed ({exc})"
-                    continue
-                for (record, target), array in zip(group, features):
-                    array = array.astype(np.float32, copy=False)
-                    write_atomically(target, lambda handle: np.save(handle, array))
-                    yield record, list(array.shape), None
+                yield from self._compute_group(group, clips)
+
+    def _compute_group(self, group, clips):
+        """Features of equal-length clips in one call; a group too big for the GPU's memory
+        is computed clip by clip, and a clip that alone does not fit is skipped by name."""
+        try:
+            features = batch_features([clips[record["id"]] for record, _ in group], self.params)
+        except ValueError as exc:
+            for record, _ in group:
+                yield record, None, f"feature extraction failed ({exc})"
+            return
+        except Exception as exc:
+            if not backend.is_out_of_memory(exc):
+                raise
+            backend.release_device_memory()
+            if len(group) == 1:
+                yield group[0][0], None, "its features do not fit in GPU memory"
+                return
+            for item in group:
+                yield from self._compute_group([item], clips)
+            return
+        backend.trim_device_memory()      # many lengths: bounded plans and pool
+        for (record, target), array in zip(group, features):
+            array = array.astype(np.float32, copy=False)
+            write_atomically(target, lambda handle: np.save(handle, array))
+            yield record, list(array.shape), None
 
     # -------------------------------------------------------------------------------- read --
     def __contains__(self, track_id) -> bool:

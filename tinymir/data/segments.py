@@ -92,19 +92,23 @@ def aggregate_by_track(scores, track, how: str = "mean"):
 
     ``mean``: ``P[t] = (1 / |S_t|) sum_{i in S_t} scores[i]``; ``vote``: the fraction of the
     track's segments whose arg-max is each class. Returns ``(tracks, P)`` with the sorted
-    distinct track indices. Works on NumPy or CuPy ``scores``.
+    distinct track indices. Each track's sum runs over its own segments only
+    (``np.add.reduceat`` over the segments sorted by track), so a non-finite score spoils its
+    own track and no other. NumPy or CuPy ``scores``; ``P`` is summed on the host and comes
+    back on the device of ``scores``.
     """
     xp = backend.array_module(scores)
+    values = backend.to_host(scores)
     track = np.asarray(backend.to_host(track), dtype=np.int64)
     tracks, inverse = np.unique(track, return_inverse=True)
     if how == "vote":
-        scores = xp.eye(scores.shape[1], dtype=scores.dtype)[xp.argmax(scores, axis=1)]
+        values = np.eye(values.shape[1], dtype=values.dtype)[np.argmax(values, axis=1)]
     elif how != "mean":
         raise ValueError(f"how must be 'mean' or 'vote', got {how!r}")
+    if not len(tracks):
+        return tracks, xp.zeros((0, values.shape[1]), dtype=values.dtype)
     order = np.argsort(inverse, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(tracks)))])
-    running = xp.cumsum(scores[xp.asarray(order)], axis=0, dtype=xp.float64)
-    running = xp.concatenate([xp.zeros((1, scores.shape[1]), dtype=xp.float64), running])
-    totals = running[xp.asarray(bounds[1:])] - running[xp.asarray(bounds[:-1])]
-    counts = xp.asarray(np.diff(bounds), dtype=xp.float64)
-    return tracks, (totals / counts[:, None]).astype(scores.dtype)
+    starts = np.searchsorted(inverse[order], np.arange(len(tracks)))
+    totals = np.add.reduceat(values[order].astype(np.float64), starts, axis=0)
+    counts = np.diff(np.append(starts, len(order)))
+    return tracks, xp.asarray((totals / counts[:, None]).astype(values.dtype))

@@ -28,7 +28,7 @@ import numbers
 from tinymir.features.cepstral import mfcc
 from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
-from tinymir.features.mel import log_mel_frames, mel_frames
+from tinymir.features.mel import empty_mel_filters, log_mel_frames, mel_frames
 from tinymir.features.spectral import contrast_bands, spectral_centroid, spectral_contrast
 from tinymir.features.spectrum import spectrogram_frames
 from tinymir.features.track import (feature_names, rich_feature_names, rich_track_features,
@@ -36,6 +36,8 @@ from tinymir.features.track import (feature_names, rich_feature_names, rich_trac
 
 KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid", "track", "track_rich")
 TRACK_KINDS = ("track", "track_rich")       # one row per clip, not a spectrogram
+MEL_KINDS = ("mel", "mfcc", "track", "track_rich")   # the kinds computed from a mel spectrogram
+MIN_N_FFT = 16
 
 #: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
 #: :meth:`FeatureParams.key` are never reused across such a change.
@@ -67,8 +69,13 @@ class FeatureParams:
         object.__setattr__(self, "fmin", float(self.fmin))
         if self.fmax is not None:
             object.__setattr__(self, "fmax", float(self.fmax))
-        if self.n_fft < 2:
-            raise ValueError(f"n_fft must be at least 2, got {self.n_fft}")
+        if self.n_fft < MIN_N_FFT:
+            raise ValueError(f"n_fft must be at least {MIN_N_FFT} samples, got {self.n_fft}: "
+                             "shorter frames have next to no frequency resolution")
+        if self.kind in MEL_KINDS and self.n_mels > self.n_fft // 2 + 1:
+            raise ValueError(f"n_mels={self.n_mels} is more mel bands than the "
+                             f"{self.n_fft // 2 + 1} frequency bins of n_fft={self.n_fft}: "
+                             "use fewer mels or a larger n_fft")
         if self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc} cannot exceed n_mels={self.n_mels}")
         fmax = self.sr / 2 if self.fmax is None else self.fmax
@@ -94,6 +101,12 @@ class FeatureParams:
         :data:`FEATURES_VERSION` (same parameters -> same key, in any process)."""
         canonical = json.dumps({"version": FEATURES_VERSION, **self.to_dict()}, sort_keys=True)
         return f"{self.kind}-{hashlib.sha1(canonical.encode()).hexdigest()[:16]}"
+
+    def empty_mel_filters(self) -> int:
+        """Mel bands that hold no frequency bin (constant bands), 0 for kinds without mels."""
+        if self.kind not in MEL_KINDS:
+            return 0
+        return empty_mel_filters(self.sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
 
     def names(self) -> tuple[str, ...] | None:
         """Column names for the track kinds, else None."""

@@ -84,6 +84,17 @@ def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
                            bool(htk), norm, xp, dtype)
 
 
+def empty_mel_filters(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
+                      fmax: float | None = None, htk: bool = False) -> int:
+    """How many mel filters hold no STFT bin (an all-zero row of :func:`mel_filterbank`):
+    their band is a constant, which librosa warns about. Narrow low filters get empty when
+    ``n_mels`` is large for ``n_fft``."""
+    fmax = sr / 2.0 if fmax is None else fmax
+    bank = _mel_filterbank(float(sr), int(n_fft), int(n_mels), float(fmin), float(fmax),
+                           bool(htk), None, np, "float64")
+    return int((bank.max(axis=1) <= 0).sum())
+
+
 @functools.lru_cache(maxsize=32)
 def _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp, dtype):
     bins = fft_frequencies(sr, n_fft)

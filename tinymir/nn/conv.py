@@ -19,6 +19,10 @@ Per-sample products read and write (N, F, Ho·Wo) directly: no transposing copy 
 
 Backward needs X̂ for dK̂, so the layer keeps the columns (k_h·k_w times the input's size)
 rather than rebuilding them. Conv1D on (N, C, T) is the same with kh = 1.
+
+On a GPU the same products run as single large GEMMs over the whole batch
+(:func:`conv2d_forward_gemm`, :func:`conv2d_backward_gemm`): the per-sample schedule above suits
+a CPU's caches, but CuPy would copy the transposed per-sample view of the columns it reads.
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     (backward's full correlation) they are built and used a run of samples at a time, so that
     the product reads them from cache and the whole array never exists; None is returned."""
     xp = backend.array_module(xpad)
+    if xp is not np:
+        return conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns)
     f = kernel4d.shape[0]
     n, _, h, w = xpad.shape
     kh, kw = kernel4d.shape[2:]
@@ -60,19 +66,77 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`, given its columns;
     dbias is None without a bias (no ones row), dx_padded None when ``input_grad`` is false."""
     xp = backend.array_module(grad_out)
+    if xp is not np:
+        return conv2d_backward_gemm(cols, padded_shape, kernel4d, grad_out, stride, input_grad)
     f, c, kh, kw = kernel4d.shape
     n = grad_out.shape[0]
     g = grad_out.reshape(n, f, -1)                                   # dY_n: (F, Ho·Wo)
     per_sample_t = cols.reshape(cols.shape[0], n, -1).transpose(1, 2, 0)   # X̂_nᵀ
     dweights = xp.matmul(g, per_sample_t).sum(axis=0)                # (F, C·kh·kw [+ 1])
-    dkernel = dweights[:, :c * kh * kw].reshape(kernel4d.shape)
-    dbias = dweights[:, c * kh * kw] if dweights.shape[1] > c * kh * kw else None
+    dkernel, dbias = split_kernel_bias(dweights, kernel4d.shape)
     if not input_grad:
         return None, dkernel, dbias
     if stride == (1, 1) and f <= c:
         return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
     dcols = xp.matmul(kernel4d.reshape(f, -1).T, g)                 # (N, C·kh·kw, Ho·Wo)
     return col2im(dcols, padded_shape, (kh, kw), stride), dkernel, dbias
+
+
+def split_kernel_bias(dweights, kernel_shape):
+    """[dK | db] -> (dK shaped as the kernel, db or None when there is no bias column)."""
+    rows = int(np.prod(kernel_shape[1:]))
+    dbias = dweights[:, rows] if dweights.shape[1] > rows else None
+    return dweights[:, :rows].reshape(kernel_shape), dbias
+
+
+#: Share of the GPU's free memory the columns of one run of backward's full correlation may
+#: take (the forward's columns are kept for backward, so they are built whole).
+GPU_COLUMNS_SHARE = 0.25
+
+
+def conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns: bool = True):
+    """:func:`conv2d_forward` as one GEMM over the batch, the GPU's schedule:
+
+        Y = K̂ X̂   (F, N·Ho·Wo) on the contiguous columns, then one copy to (N, F, Ho, Wo).
+
+    With ``keep_columns=False`` (backward's full correlation) the batch goes in runs whose
+    columns take at most ``GPU_COLUMNS_SHARE`` of the free device memory (one run when it
+    fits). Works on NumPy arrays too (the tests compare both schedules there)."""
+    xp = backend.array_module(xpad)
+    f = kernel4d.shape[0]
+    n, _, h, w = xpad.shape
+    kh, kw = kernel4d.shape[2:]
+    ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
+    weights = kernel4d.reshape(f, -1)
+    if bias is not None:
+        weights = xp.concatenate([weights, bias[:, None]], axis=1)
+    runs = [slice(0, n)]
+    if not keep_columns and xp is not np:
+        budget = int(GPU_COLUMNS_SHARE * backend.free_device_bytes())
+        runs = backend.runs(n, weights.shape[1] * ho * wo * xpad.itemsize, budget)
+    y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
+    for run in runs:
+        cols = im2col(xpad[run], (kh, kw), stride, ones_row=bias is not None)
+        y[run] = (weights @ cols).reshape(f, -1, ho * wo).transpose(1, 0, 2)
+    return y.reshape(n, f, ho, wo), cols if keep_columns else None
+
+
+def conv2d_backward_gemm(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
+    """:func:`conv2d_backward` as single GEMMs over the batch, the GPU's schedule, with dY as
+    one (F, N·Ho·Wo) matrix G (one transposing copy):
+
+        [dK | db] = G X̂ᵀ,    dX̂ = K̂ᵀ G  (C·kh·kw, N·Ho·Wo)  then  dx = col2im(dX̂)"""
+    f, c, kh, kw = kernel4d.shape
+    n, _, ho, wo = grad_out.shape
+    g = grad_out.reshape(n, f, -1).transpose(1, 0, 2).reshape(f, -1)
+    dkernel, dbias = split_kernel_bias(g @ cols.T, kernel4d.shape)
+    if not input_grad:
+        return None, dkernel, dbias
+    if stride == (1, 1) and f <= c:
+        return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
+    dcols = kernel4d.reshape(f, -1).T @ g
+    per_sample = dcols.reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)   # a view
+    return col2im(per_sample, padded_shape, (kh, kw), stride), dkernel, dbias
 
 
 def full_correlation_grad(grad_out, kernel4d):

@@ -19,6 +19,8 @@ Class weights divide by N (Keras' convention), not by the summed weights (PyTorc
 """
 from __future__ import annotations
 
+import numpy as np
+
 from tinymir import backend
 
 from .activations import sigmoid
@@ -27,6 +29,17 @@ from .activations import sigmoid
 def _softplus(x):
     xp = backend.array_module(x)
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _check_labels(labels, k: int) -> None:
+    """Integer labels must lie in 0..k-1 (CuPy would not catch an index out of range). Host
+    labels are checked on the host; labels already on the device cost one transfer, so a
+    training loop passes its host labels."""
+    if labels.size:
+        low, high = (int(v) for v in backend.to_host(backend.array_module(labels).stack(
+            [labels.min(), labels.max()])))
+        if low < 0 or high >= k:
+            raise ValueError(f"SoftmaxCrossEntropy: labels must be in 0..{k - 1}, got {low}..{high}")
 
 
 class SoftmaxCrossEntropy:
@@ -40,20 +53,19 @@ class SoftmaxCrossEntropy:
         if logits.ndim != 2:
             raise ValueError(f"SoftmaxCrossEntropy expects logits (N, K), got {logits.shape}")
         n, k = logits.shape
-        targets = xp.asarray(targets)
+        if not backend.is_gpu_array(targets):
+            targets = np.asarray(targets)
         if targets.ndim == 1:
             if targets.shape[0] != n:
                 raise ValueError(f"SoftmaxCrossEntropy: {n} logits rows but {targets.shape[0]} labels")
-            labels = targets.astype(xp.int64)
-            if n and (int(labels.min()) < 0 or int(labels.max()) >= k):
-                raise ValueError(f"SoftmaxCrossEntropy: labels must be in 0..{k - 1}, got "
-                                 f"{int(labels.min())}..{int(labels.max())}")
+            _check_labels(targets, k)
+            labels = xp.asarray(targets).astype(xp.int64)
             targets = xp.zeros_like(logits)
             targets[xp.arange(n), labels] = 1.0
         elif targets.shape != logits.shape:
             raise ValueError(f"SoftmaxCrossEntropy: targets {targets.shape} do not match "
                              f"logits {logits.shape}")
-        targets = targets.astype(logits.dtype)
+        targets = xp.asarray(targets).astype(logits.dtype)
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         if self.class_weights is None:

@@ -8,8 +8,8 @@ Adam (Keras' ε-hat form):   t ← t + 1
     w ← w − lr · √(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε)
 AdamW: Adam plus decoupled weight decay  w ← w − lr · weight_decay · w  (before the Adam step)
 
-``clip_grad_norm(params, max_norm)``: if ‖g‖₂ over all gradients exceeds max_norm, scale
-every gradient by max_norm / ‖g‖₂; returns ‖g‖₂ before clipping.
+``clip_grad_norm(params, max_norm)``: scale every gradient by min(1, max_norm / ‖g‖₂), ‖g‖₂
+over all gradients (a no-op when ‖g‖₂ <= max_norm); returns ‖g‖₂ before clipping.
 
 ``state_dict()`` holds the step count, lr and every moment (host arrays, by parameter name),
 which is all a resumed run needs to continue bit-for-bit.
@@ -67,8 +67,7 @@ class Optimizer:
             for name, target in arrays.items():
                 if name not in state["slots"][slot]:
                     raise ValueError(f"optimizer state has no {slot!r} for parameter {name!r}")
-                target[...] = backend.array_module(target).asarray(state["slots"][slot][name],
-                                                                    dtype=target.dtype)
+                target[...] = backend.as_array_like(state["slots"][slot][name], target)
 
 
 class SGD(Optimizer):
@@ -141,12 +140,16 @@ class AdamW(Adam):
         super().update(name, p)
 
 
-def clip_grad_norm(params, max_norm: float) -> float:
-    """Scale all gradients so their global L2 norm is at most ``max_norm``; returns the norm."""
+def clip_grad_norm(params, max_norm: float):
+    """Scale all gradients so their global L2 norm is at most ``max_norm``; returns the norm
+    before clipping as a 0-d array on the gradients' device. Nothing goes to the host: the
+    scale ``min(1, max_norm / norm)`` is applied on the device whatever the norm (``float()``
+    of the result, to log it, is one transfer)."""
     params = _named(params)
-    total = math.sqrt(sum(float((p.grad * p.grad).sum()) for _, p in params))
-    if total > max_norm:
-        scale = max_norm / (total + 1e-12)
-        for _, p in params:
-            p.grad *= scale
+    grads = [p.grad for _, p in params]
+    xp = backend.array_module(*grads)
+    total = xp.sqrt(sum((g * g).sum(dtype=xp.float64) for g in grads))
+    scale = xp.minimum(1.0, max_norm / (total + 1e-12))
+    for g in grads:
+        g *= scale.astype(g.dtype)
     return total

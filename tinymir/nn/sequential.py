@@ -180,11 +180,11 @@ class Sequential:
             raise StateDictError(f"state does not fit model {self.name!r}: "
                                  f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
         for name, target in targets.items():
-            value = np.asarray(state[name])
+            value = backend.as_array_like(state[name], target)     # host or device state
             if value.shape != target.shape:
                 raise StateDictError(f"{name}: the model has shape {tuple(target.shape)}, "
                                      f"the state has {value.shape}")
-            target[...] = backend.array_module(target).asarray(value, dtype=target.dtype)
+            target[...] = value
 
     # -- config ---------------------------------------------------------------------------
     def get_config(self) -> dict:

@@ -43,23 +43,50 @@ def save(path, model: Sequential, metadata: dict | None = None) -> Path:
     return write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def read_npz(path, read, error=None, what: str = "tinymir model file"):
+    """``read(archive)`` on the ``.npz`` at ``path``, opened without ever unpickling.
+
+    Every failure is ``error`` (default :class:`ModelFileError`) with one line naming the
+    file: missing, not an ``.npz`` at all (``"not a <what>"``), or truncated / corrupt.
+    """
+    error = error or ModelFileError
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: no such {what}")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(len(ZIP_MAGIC))
+    except OSError as exc:
+        raise error(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if magic != ZIP_MAGIC:
+        raise error(f"{path}: not a {what} (not a NumPy .npz archive; "
+                    + ("it is empty)" if not magic else "wrong or garbage file)"))
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return read(archive)
+    except error:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        # np.load's own text may suggest allow_pickle, which must never be the advice
+        reason = "holds Python objects" if "pickle" in str(exc) else str(exc)
+        raise error(f"{path}: truncated or corrupt {what} ({reason})") from None
+
+
 def load(path):
     """Read a file written by :func:`save`; returns ``(model, metadata)``."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if "__config__" not in archive.files:
-                raise ModelFileError(f"{path}: not a tinymir model file (no __config__ entry)")
-            version = int(archive["__tinymir__"])
-            config = json.loads(str(archive["__config__"]))
-            metadata = json.loads(str(archive["__metadata__"]))
-            state = {name: archive[name] for name in archive.files if name not in _RESERVED}
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{path}: truncated or corrupt model file ({exc})") from None
+
+    def read(archive):
+        if "__config__" not in archive.files:
+            raise ModelFileError(f"{path}: not a tinymir model file (no __config__ entry)")
+        state = {name: archive[name] for name in archive.files if name not in _RESERVED}
+        return (int(archive["__tinymir__"]), json.loads(str(archive["__config__"])),
+                json.loads(str(archive["__metadata__"])), state)
+
+    version, config, metadata, state = read_npz(path, read)
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{path}: written by a newer tinymir (format {version})")
     try:

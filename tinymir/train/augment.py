@@ -35,14 +35,13 @@ targets y (labels, or a 0/1 tag matrix). The augmentations, in the order they ru
 
 Random numbers: one host generator, seeded with ``(seed, AUGMENT_STREAM)``, drawn in a fixed
 order (crop starts at the start of an epoch, then per batch each augmentation in order); only
-small parameter arrays travel to the device, so augmenting adds no device-to-host
-synchronisation. The generator's state is part of the run state (``Trainer.state_dict``), so a
+small parameter arrays travel to the device and the targets are mixed on the host, so
+augmenting adds no device-to-host synchronisation. The generator's state is part of the run state (``Trainer.state_dict``), so a
 resumed run augments exactly as the uninterrupted one would.
 """
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,11 +150,10 @@ def mask(x, time_starts, time_widths, freq_starts, freq_widths):
                     xp.zeros((), x.dtype), x)
 
 
-def mix(x, y, lam: float, order):
-    """``mixup``: ``(lam x + (1 - lam) x[pi], lam y + (1 - lam) y[pi])`` for soft targets y."""
-    xp = backend.array_module(x)
-    pi = xp.asarray(order)
-    return lam * x + (1.0 - lam) * x[pi], lam * y + (1.0 - lam) * y[pi]
+def mix(a, lam: float, order):
+    """``mixup`` of a batch (inputs, or soft targets): ``lam a + (1 - lam) a[pi]``."""
+    xp = backend.array_module(a)
+    return lam * a + (1.0 - lam) * a[xp.asarray(order)]
 
 
 def _draw_bands(rng, n: int, masks: int, width: int, size: int):
@@ -179,7 +177,6 @@ class Augmenter:
         self.gain_direction = gain_direction
         self.n_classes = n_classes
         self.rng = np.random.default_rng([int(seed), AUGMENT_STREAM])
-        self.seconds = 0.0        # time spent augmenting since the last read_seconds()
 
     @property
     def spec(self) -> str:
@@ -189,16 +186,14 @@ class Augmenter:
         """The batches of epoch ``epoch``, with ``crop``'s fresh slice starts when it is on."""
         if "crop" not in self.augmentations:
             return batches.epoch(epoch)
-        start = time.perf_counter()
         counts = [0 if f is None else f.shape[-1] for f in batches.features]
         cropped = copy.copy(batches)
         cropped.segments = crop_starts(batches.segments, counts, self.rng)
-        self.seconds += time.perf_counter() - start
         return cropped.epoch(epoch)
 
     def __call__(self, x, y):
-        """The augmented training batch ``(x', y')``."""
-        start = time.perf_counter()
+        """The augmented training batch ``(x', y')``: ``x`` on the device, the targets ``y``
+        (labels or tag rows) on the host, where they stay."""
         n = x.shape[0]
         if "shift" in self.augmentations:
             most = self.augmentations["shift"]["max"]
@@ -215,17 +210,11 @@ class Augmenter:
             alpha = self.augmentations["mixup"]["alpha"]
             lam = float(self.rng.beta(alpha, alpha))
             order = self.rng.permutation(n)
+            y = np.asarray(y)
             if self.n_classes is not None:
-                xp = backend.array_module(x)
-                y = xp.eye(self.n_classes, dtype=x.dtype)[y]
-            x, y = mix(x, y, lam, order)
-        self.seconds += time.perf_counter() - start
+                y = np.eye(self.n_classes, dtype=np.float32)[y]
+            x, y = mix(x, lam, order), mix(y.astype(np.float32), lam, order)
         return x, y
-
-    def read_seconds(self) -> float:
-        """Seconds spent augmenting since the last call (and restart the count)."""
-        seconds, self.seconds = self.seconds, 0.0
-        return seconds
 
     def state_dict(self) -> dict:
         return {"spec": self.spec, "rng": self.rng.bit_generator.state}

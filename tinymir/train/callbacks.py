@@ -49,6 +49,9 @@ class Callback:
     def load_state_dict(self, state: dict) -> None:
         pass
 
+    def restart(self) -> None:
+        """A stopped run is continued for more epochs (counters that stopped it start anew)."""
+
 
 class _Improvement:
     """Remembers the best :func:`score` so far."""
@@ -135,3 +138,6 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state):
         self.tracker.load_state_dict(state)
         self.waited = int(state["waited"])
+
+    def restart(self):
+        self.waited = 0

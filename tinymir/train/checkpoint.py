@@ -16,6 +16,7 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.atomic import write_atomically
+from tinymir.nn.serialization import read_npz
 
 TREE_KEY = "__tree__"
 
@@ -67,16 +68,12 @@ def save_state(path, state: dict) -> None:
 def load_state(path) -> dict:
     """Read a tree written by :func:`save_state` (arrays come back as host NumPy arrays)."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no checkpoint there")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if TREE_KEY not in data.files:
-                raise CheckpointError(f"{path}: not a tinymir run state (no {TREE_KEY} entry)")
-            tree = json.loads(str(data[TREE_KEY]))
-            arrays = {name: data[name] for name in data.files if name != TREE_KEY}
-    except CheckpointError:
-        raise
-    except Exception as exc:  # zip / npy format errors of a truncated or foreign file
-        raise CheckpointError(f"{path}: cannot read the checkpoint ({exc})") from None
+
+    def read(data):
+        if TREE_KEY not in data.files:
+            raise CheckpointError(f"{path}: not a tinymir run state (no {TREE_KEY} entry)")
+        return (json.loads(str(data[TREE_KEY])),
+                {name: data[name] for name in data.files if name != TREE_KEY})
+
+    tree, arrays = read_npz(path, read, CheckpointError, "tinymir run state")
     return _unflatten(tree, arrays)

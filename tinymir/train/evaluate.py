@@ -51,7 +51,7 @@ def choose_thresholds(targets, probs) -> np.ndarray:
 
 
 def single_label_report(y_true, probs, classes) -> dict:
-    """Accuracy, macro F1, per-class precision/recall/F1, ROC-AUC (one-vs-rest macro), PR-AUC
+    """Accuracy, macro F1 (over the classes in the truth or predicted), per-class precision/recall/F1, ROC-AUC (one-vs-rest macro), PR-AUC
     (macro average precision) and the confusion matrix (rows: truth, columns: prediction)."""
     y_true = np.asarray(y_true, dtype=np.int64)
     probs = np.asarray(probs, dtype=np.float64)
@@ -74,7 +74,9 @@ def single_label_report(y_true, probs, classes) -> dict:
 
 def multilabel_report(targets, probs, classes, thresholds) -> dict:
     """ROC-AUC and PR-AUC (macro over tags, and per sample), F1 per tag and macro at the given
-    thresholds, and binary accuracy next to the all-zeros answer's binary accuracy."""
+    thresholds, and binary accuracy next to the all-zeros answer's binary accuracy. Macro F1
+    averages the tags that are in the truth or predicted (as :func:`metrics.macro_f1` does for
+    classes): a tag absent from both has no F1."""
     targets = np.asarray(targets) > 0.5
     probs = np.asarray(probs, dtype=np.float64)
     predicted = probs >= np.asarray(thresholds)[None, :]
@@ -91,7 +93,7 @@ def multilabel_report(targets, probs, classes, thresholds) -> dict:
         "roc_auc_samples": metrics.roc_auc(targets, probs, average="samples"),
         "pr_auc": metrics.average_precision(targets, probs, average="macro"),
         "pr_auc_samples": metrics.average_precision(targets, probs, average="samples"),
-        "macro_f1": float(f1.mean()),
+        "macro_f1": float(f1[tp + fp + fn > 0].mean()) if (tp + fp + fn).any() else 0.0,
         "binary_accuracy": float((predicted == targets).mean()),
         "all_zeros_binary_accuracy": float((~targets).mean()),
         "per_class": {name: {"precision": float(precision[c]), "recall": float(recall[c]),

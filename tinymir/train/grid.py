@@ -148,8 +148,9 @@ def configs(grid: Grid, out) -> list:
         for seed in grid.seeds:
             folder = Path(out) / cell_name(cell) / f"seed-{seed}"
             try:
-                config = running.check_config(running.TrainConfig(
-                    data=grid.data, out=str(folder), seed=seed, **{**grid.fixed, **cell}))
+                config = running.TrainConfig(data=grid.data, out=str(folder), seed=seed,
+                                             **{**grid.fixed, **cell})
+                running.check_config(running.with_defaults(config))
             except (TypeError, ValueError, KeyError) as exc:
                 raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
             runs.append((cell, seed, config))

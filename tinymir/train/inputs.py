@@ -2,7 +2,7 @@
 
 For each track (``FrontEnd`` says how)::
 
-    F      = features of the whole file          (bins, n frames), see track_features
+    F      = features of the whole file          (bins, n frames), see clip_features
              (a feature stack: its kinds' rows one under the other, same frames)
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
@@ -32,7 +32,8 @@ from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
 from tinymir.features.cepstral import dct_matrix
-from tinymir.features.files import file_features
+from tinymir.features.extract import compute
+from tinymir.features.files import load_clip
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
@@ -43,6 +44,11 @@ def feature_params(front: FrontEnd, kind: str | None = None) -> FeatureParams:
     return FeatureParams(kind=kind or front.features, sr=front.sample_rate, n_fft=front.n_fft,
                          hop_length=front.hop_length, n_mels=front.n_mels,
                          n_mfcc=min(front.n_mfcc, front.n_mels))
+
+
+def audio_params(front: FrontEnd) -> FeatureParams:
+    """Parameters saying how to read a file's samples (its rate) for the front end."""
+    return feature_params(front, front.parts[0])
 
 
 def stack(parts: list) -> np.ndarray:
@@ -70,9 +76,9 @@ def db_response(front: FrontEnd) -> np.ndarray:
     return np.concatenate(rows)
 
 
-def frame_view(feats, front: FrontEnd):
-    """The frames of a whole track that the front end slices (module docstring): views of
-    ``feats`` (memory maps stay lazy), a copy only for a track shorter than one slice."""
+def trimmed_view(feats, front: FrontEnd):
+    """The frames of a whole track that the front end keeps (``center``, ``discard``; module
+    docstring), as a view of ``feats`` (memory maps stay lazy)."""
     n, frames = feats.shape[1], front.segment_frames
     if front.center:
         keep = front.clip_frames(front.center)
@@ -81,24 +87,41 @@ def frame_view(feats, front: FrontEnd):
             feats, n = feats[:, start:start + keep], keep
     if front.discard:
         d = min(front.seconds_to_frames(front.discard), max(0, (n - frames) // 2))
-        feats, n = feats[:, d:n - d], n - 2 * d
-    if n < frames:
-        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - n)), mode="wrap")
+        feats = feats[:, d:n - d]
     return feats
 
 
-def track_features(path, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of one file, framed for the front end: the dB
-    mel or STFT power, the MFCCs of the dB mel (``tinymir.features.extract``), or a stack."""
-    feats = stack([file_features(path, feature_params(front, kind)) for kind in front.parts])
-    return frame_view(feats, front)
+def frame_view(feats, front: FrontEnd):
+    """The frames the front end slices: :func:`trimmed_view`, repeated (wrapped) to one slice
+    when shorter (a copy only then)."""
+    feats, frames = trimmed_view(feats, front), front.segment_frames
+    if feats.shape[1] < frames:
+        feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - feats.shape[1])), mode="wrap")
+    return feats
+
+
+def clip_features(y, front: FrontEnd) -> np.ndarray:
+    """``(bins, frames)`` float32 host features of the mono samples ``y`` (at the front end's
+    rate) of a whole file: the dB mel or STFT power, the MFCCs of the dB mel
+    (``tinymir.features.extract``), or a feature stack; :func:`frame_view` then frames them
+    for the front end."""
+    y = backend.to_device(y)
+    return stack([backend.to_host(compute(y, feature_params(front, kind)))
+                  for kind in front.parts])
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
-                   progress: bool = True):
+                   progress: bool = True, lengths: list | None = None):
     """Features of every track (``Track`` objects), in order, through the cache at
     ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
-    the list and as ``(path, reason)`` in the second list."""
+    the list and as ``(path, reason)`` in the second list. A ``lengths`` list is filled with
+    each readable track's frames before a short one is repeated (:func:`trimmed_view`)."""
+    lengths = [] if lengths is None else lengths
+
+    def framed(feats):
+        lengths.append(trimmed_view(feats, front).shape[1])
+        return frame_view(feats, front)
+
     if cache_root is not None:
         caches = [FeatureCache(cache_root, feature_params(front, kind)) for kind in front.parts]
         skipped = {}
@@ -109,12 +132,13 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
         else:
             feats = [stack([c.load(t.id) if t.id in c else None for c in caches])
                      for t in tracks]
-        return [None if f is None else frame_view(f, front) for f in feats], list(skipped.items())
+        return [None if f is None else framed(f) for f in feats], list(skipped.items())
     out, skipped = [], []
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(track_features(track.path, front))
+                out.append(framed(clip_features(load_clip(track.path, audio_params(front)),
+                                                front)))
             except audio.AudioError as exc:
                 out.append(None)
                 skipped.append((str(track.path), str(exc)))

@@ -15,9 +15,16 @@ every training batch and nothing else. :meth:`Trainer.fit`
 with ``resume=True`` restores that state and carries on with the next epoch; batches are
 shuffled from ``(seed, epoch)`` and Dropout's generators are part of the weights' state, so on
 the CPU a resumed run is bit-for-bit the run that was not interrupted.
+
+A non-finite loss or gradient stops the run at once (Keras' ``TerminateOnNaN``) with
+:class:`Diverged` naming the epoch and batch; nothing of that epoch is saved, so the state on
+disk stays the one after the last good epoch. The check costs no extra device-to-host
+transfer: each step brings its loss terms, hits and gradient-finiteness flag over as one array.
 """
 from __future__ import annotations
 
+import functools
+import operator
 import sys
 import time
 from pathlib import Path
@@ -31,6 +38,16 @@ from .checkpoint import load_state, save_state
 
 
 RECALIBRATION_BATCHES = 32
+
+
+class Diverged(RuntimeError):
+    """Training met a non-finite loss or gradient; ``epoch`` and ``batch`` count from 1."""
+
+    def __init__(self, epoch: int, batch: int, loss: float):
+        self.epoch, self.batch = epoch, batch
+        what = (f"non-finite loss ({loss})" if not np.isfinite(loss)
+                else "non-finite gradient or weights")
+        super().__init__(f"{what} at epoch {epoch}, batch {batch}: training stopped")
 
 
 def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIBRATION_BATCHES):
@@ -60,6 +77,12 @@ def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIB
     finally:
         for layer, momentum in zip(norms, saved):
             layer.momentum = momentum
+
+
+def all_finite(xp, arrays):
+    """A device boolean: every element of every array is finite (no transfer to the host)."""
+    return functools.reduce(operator.and_, (xp.isfinite(a).all() for a in arrays),
+                            xp.asarray(True))
 
 
 class Trainer:
@@ -95,24 +118,42 @@ class Trainer:
         bar = Progress(batches.n_samples, unit="samples", label=label, stream=self.stream,
                        enabled=self.progress)
         start = tick = time.perf_counter()
-        epoch_batches = self.augment.epoch_batches(batches, epoch) if self.augment else \
-            batches.epoch(epoch)
-        for x, y, _ in epoch_batches:
-            y = backend.to_device(y, dtype if self.multilabel else None)
-            got_batch = time.perf_counter()
-            if self.augment:
+        if self.augment:
+            epoch_batches = self.augment.epoch_batches(batches, epoch)
+            augmenting = time.perf_counter() - start
+        else:
+            epoch_batches, augmenting = batches.epoch(epoch), 0.0
+        tick = time.perf_counter()
+        for index, (x, y, _) in enumerate(epoch_batches):
+            fetched = time.perf_counter()
+            if self.augment:         # labels stay on the host (mixup mixes them there)
                 x, y = self.augment(x, y)
+            augmented = time.perf_counter()
+            targets = backend.to_device(y, dtype if self.multilabel else None)
+            got_batch = time.perf_counter()
             logits = self.model.forward(x, training=True)
-            batch_loss = float(self.loss.forward(logits, y)) + float(self.model.penalty())
+            # host labels: the loss checks their range on the host, with no transfer back
+            data_loss, penalty = self.loss.forward(logits, y), self.model.penalty()
             self.model.backward(self.loss.backward(), input_grad=False)
+            params = [p for _, p in self.model.parameters()]
+            finite = all_finite(xp, [p.grad for p in params])
             self.optimizer.step()
+            finite = finite & all_finite(xp, [p.value for p in params])
+            # one device -> host transfer per step (it also waits for the step to finish, so
+            # the timing below is right): loss, penalty, hits, all finite
+            step = backend.to_host(xp.stack([xp.asarray(v, dtype=xp.float64) for v in
+                                             (data_loss, penalty,
+                                              self._hits(xp, logits, targets), finite)]))
+            batch_loss = float(step[0] + step[1])
+            if not (np.isfinite(batch_loss) and step[3]):
+                raise Diverged(epoch + 1, index + 1, batch_loss)
             n = int(x.shape[0])
             total_loss += batch_loss * n
-            total_hits += float(self._hits(xp, logits, y))
+            total_hits += float(step[2])
             seen += n
-            backend.synchronize()
             now = time.perf_counter()
-            wait += got_batch - tick
+            wait += (fetched - tick) + (got_batch - augmented)
+            augmenting += augmented - fetched
             compute += now - got_batch
             tick = now
             bar.advance(n)
@@ -125,7 +166,7 @@ class Trainer:
                 "data_share": wait / (wait + compute) if wait + compute else 0.0,
                 "epoch_time": elapsed}
         if self.augment:
-            logs["augment_share"] = self.augment.read_seconds() / elapsed if elapsed else 0.0
+            logs["augment_share"] = augmenting / elapsed if elapsed else 0.0
         return logs
 
     def _hits(self, xp, logits, y):
@@ -143,8 +184,12 @@ class Trainer:
         """Train until ``epochs`` epochs are done or a callback stops; returns the history."""
         start_epoch = self.load() + 1 if resume else 0
         if resume and self.history and self.history[-1].get("stopped"):
-            self._say(f"run already finished at epoch {self.history[-1]['epoch']} (early stopping)")
-            return self.history
+            if start_epoch >= epochs:
+                self._say(f"run already finished at epoch {start_epoch} (early stopping); "
+                          "a larger --epochs continues it")
+                return self.history
+            for callback in self.callbacks.values():    # asked for more: patience anew
+                callback.restart()
         for epoch in range(start_epoch, epochs):
             logs = {"epoch": epoch + 1, "lr": float(self.optimizer.lr)}
             logs.update(self.train_epoch(batches, epoch, label=f"epoch {epoch + 1}/{epochs}"))

@@ -73,8 +73,12 @@ def _ratio(numerator, denominator):
 
 
 def macro_f1(y_true, y_pred, n_classes: int) -> float:
-    """Unweighted mean of the per-class F1 over all ``n_classes`` classes."""
-    return float(np.mean(precision_recall_f1(y_true, y_pred, n_classes)[2]))
+    """Unweighted mean of the per-class F1 over the classes that occur in ``y_true`` or
+    ``y_pred`` (scikit-learn's ``f1_score(average="macro")`` without ``labels``): a class absent
+    from the data and never predicted has no F1 and is left out, so a perfect answer on a test
+    set holding 2 of 3 classes scores 1, not 0.667."""
+    present = np.union1d(_labels(y_true), _labels(y_pred))
+    return float(np.mean(precision_recall_f1(y_true, y_pred, n_classes)[2][present]))
 
 
 def binary_roc_auc(positive, scores) -> float:

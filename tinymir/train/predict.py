@@ -13,19 +13,24 @@ probabilities over the whole file (``aggregate`` of the model: mean or majority 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
 from tinymir import models, nn
+from tinymir.audio import AudioError, content_problem
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
+from tinymir.features.files import find_audio_files, load_clip
 
 from .evaluate import probabilities
-from .inputs import extract_tracks, slice_batches, slice_tracks, track_features
+from .inputs import (audio_params, clip_features, extract_tracks, frame_view, slice_batches,
+                     slice_tracks)
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
 from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
 
 BATCH_SIZE = 64
+SHORT_SHARE = 0.5       # a file shorter than this share of a slice gets a warning
 
 
 class Predictor:
@@ -38,21 +43,42 @@ class Predictor:
         self.model = model
         self.path = path
         self.metadata = metadata
-        self.front = models.FrontEnd.from_dict(metadata["front"])
-        self.classes = list(metadata["classes"])
-        self.multilabel = bool(metadata["multilabel"])
-        self.standardize = Standardizer.from_dict(metadata["standardize"])
-        self.aggregate = metadata.get("aggregate", "mean")
-        self.thresholds = np.asarray(metadata.get("thresholds", [0.5] * len(self.classes)))
-        expected = tuple(model.input_shape)
+        try:
+            self.front = models.FrontEnd.from_dict(metadata["front"])
+            self.classes = list(metadata["classes"])
+            self.multilabel = bool(metadata["multilabel"])
+            self.standardize = Standardizer.from_dict(metadata["standardize"])
+            self.aggregate = metadata.get("aggregate", "mean")
+            self.thresholds = np.asarray(metadata.get("thresholds", [0.5] * len(self.classes)),
+                                         dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RunError(f"{path}: the model file's description of its inputs is damaged "
+                           f"({type(exc).__name__}: {exc})") from None
+        self._check(tuple(model.input_shape), int(model.output_shape()[-1]))
+
+    def _check(self, expected: tuple, outputs: int) -> None:
+        """Refuse a file whose parts disagree (one clear line instead of a broadcast error)."""
+        bins = self.front.n_bins
+        problems = []
         if expected != self.front.input_shape:
-            raise RunError(f"{path}: the network reads {expected} slices but its front end "
-                           f"makes {self.front.input_shape}; the file is inconsistent")
+            problems.append(f"the network reads {expected} slices but its front end makes "
+                            f"{self.front.input_shape}")
+        if len(self.classes) != outputs:
+            problems.append(f"the network has {outputs} outputs but the file names "
+                            f"{len(self.classes)} classes")
+        if not self.standardize.mean.shape == self.standardize.std.shape == (bins,):
+            problems.append(f"its standardisation has {self.standardize.mean.size} means and "
+                            f"{self.standardize.std.size} deviations for {bins} bins")
+        if self.thresholds.shape != (len(self.classes),):
+            problems.append(f"it has {self.thresholds.size} tag thresholds for "
+                            f"{len(self.classes)} classes")
+        if problems:
+            raise RunError(f"{self.path}: inconsistent model file: {'; '.join(problems)}")
 
     @classmethod
     def load(cls, path) -> "Predictor":
         model, metadata = nn.load(path)
-        return cls(model, metadata or {}, str(path))
+        return cls(model, metadata if isinstance(metadata, dict) else {}, str(path))
 
     def file_scores(self, feats) -> np.ndarray:
         """Class probabilities of one track's features, aggregated over its slices."""
@@ -63,13 +89,53 @@ class Predictor:
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 
     def predict_file(self, path, top: int = 3) -> dict:
-        scores = self.file_scores(track_features(path, self.front))
+        """The ``top`` labels of one audio file. A file with no usable content (silent,
+        shorter than one analysis frame: :func:`tinymir.audio.content_problem`) raises
+        :class:`AudioError`; one shorter than half a slice gets a ``warning`` (its features
+        are repeated to fill the slice)."""
+        y = load_clip(path, audio_params(self.front))
+        problem = content_problem(y, self.front.sample_rate, self.front.n_fft)
+        if problem:
+            raise AudioError(path, problem)
+        scores = self.file_scores(frame_view(clip_features(y, self.front), self.front))
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
         if self.multilabel:
             result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
                               if p >= t]
+        seconds = len(y) / self.front.sample_rate
+        if seconds < SHORT_SHARE * self.front.segment:
+            result["warning"] = (f"{seconds:.3g} s long, much shorter than the model's "
+                                 f"{self.front.segment:g} s slice: it is repeated to fill the "
+                                 "slice, so the labels say little")
         return result
+
+
+def audio_inputs(paths) -> list[str]:
+    """The files to label: each path as given, and for a folder its audio files (searched
+    recursively, sorted)."""
+    files = []
+    for path in paths:
+        if Path(path).is_dir():
+            try:
+                files += [str(f) for f in find_audio_files(path)]
+            except ValueError as exc:
+                raise RunError(str(exc)) from None
+        else:
+            files.append(str(path))
+    return files
+
+
+def predict_files(predictor: Predictor, paths, top: int = 3):
+    """``(path, result, None)`` for each file labelled, ``(path, None, reason)`` for each one
+    that could not be (one line naming the file), in order."""
+    for path in paths:
+        try:
+            yield path, predictor.predict_file(path, top), None
+        except AudioError as exc:
+            yield path, None, str(exc)
+        except OSError as exc:
+            yield path, None, f"{path}: {exc.strerror or exc}"
 
 
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
@@ -77,8 +143,10 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     """Slice- and track-level metrics of the model file on the tracks of ``data``.
 
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
-    was trained with (same method and seed) and score that part only. With ``cache_root``
-    the features come from (and go to) the feature cache that training uses.
+    was trained with (same method and seed) and score that part only. ``training_tracks`` in
+    the report counts the scored tracks the model was trained on, when ``data`` is its
+    training set (see :func:`training_warning`).
+    With ``cache_root`` the features come from (and go to) the feature cache that training uses.
     """
     predictor = Predictor.load(model_path)
     meta = predictor.metadata
@@ -91,13 +159,16 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
         kind = "tags (multi-label)" if predictor.multilabel else "one label per track"
         raise RunError(f"{model_path} predicts {kind} but {data} is "
                        f"{'multi-label' if table.multilabel else 'single-label'}")
+    same = trained_on(meta, data)
+    split = None
+    if part != "all" or same:
+        split = make_split(table, meta.get("split_method", "random"),
+                           meta.get("split_seed", meta.get("seed", 0)), meta.get("fold", 0))
     if part == "all":
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:
-        split = make_split(table, meta.get("split_method", "random"),
-                           meta.get("split_seed", meta.get("seed", 0)),
-                           meta.get("fold", 0))
         tracks, split_name = split[part], f"{split.name}, {part} part"
+    seen = int(np.isin(tracks, split["train"]).sum()) if same else 0
     index = {name: i for i, name in enumerate(predictor.classes)}
     if predictor.multilabel:
         targets = np.zeros((len(table), len(index)), np.float32)
@@ -121,14 +192,34 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.aggregate, predictor.thresholds if
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
-            "part": split_name, "n_tracks": int(len(tracks)), "skipped": skipped,
+            "part": split_name, "n_tracks": int(len(tracks)), "training_tracks": seen,
+            "skipped": skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 
+def trained_on(meta: dict, data) -> bool:
+    """Whether ``data`` is the dataset the model was trained on (the same folder)."""
+    try:
+        return Path(meta["data"]).resolve() == Path(data).resolve()
+    except (KeyError, TypeError, OSError):
+        return False
+
+
+def training_warning(report: dict) -> str | None:
+    """A line saying that the score includes tracks the model was trained on, if it does."""
+    seen = report.get("training_tracks", 0)
+    if not seen:
+        return None
+    return (f"warning: {seen} of the {report['n_tracks']} tracks scored are training tracks of "
+            "this model, so the figures flatter it; --part test scores unseen tracks only")
+
+
 def describe(report: dict) -> str:
-    """The evaluation as a few lines of text."""
-    lines = [f"{report['arch']} ({report['model']}) on {report['data']}, {report['part']} "
-             f"({report['n_tracks']} tracks, {len(report['skipped'])} skipped)"]
+    """The evaluation as a few lines of text; the first names what was scored."""
+    seen = report.get("training_tracks", 0)
+    lines = [f"scored {report['n_tracks']} tracks of {report['data']} ({report['part']}"
+             f"{f', {seen} of them training tracks' if seen else ''}; "
+             f"{len(report['skipped'])} skipped) with {report['arch']} model {report['model']}"]
     keys = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
     for level in ("slices", "tracks"):
         result = report[level]

@@ -1,13 +1,16 @@
-"""The files a run leaves for people: ``history.csv``, ``report.json``, ``report.md`` and, when
-matplotlib is installed, ``confusion.png`` (test tracks) and ``curves.png`` (loss and the
-monitored metric per epoch)."""
+"""The files a run leaves for people: ``history.csv``, ``report.json``, ``report.md`` (each
+written atomically) and, when matplotlib is installed, ``confusion.png`` (test tracks) and
+``curves.png`` (loss and the monitored metric per epoch)."""
 from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import json
 import math
 from pathlib import Path
+
+from tinymir.atomic import write_text
 
 HEADLINE_SINGLE = (("accuracy", "accuracy"), ("macro_f1", "macro F1"), ("roc_auc", "ROC-AUC"),
                    ("pr_auc", "PR-AUC"))
@@ -17,14 +20,16 @@ HEADLINE_TAGS = (("roc_auc", "ROC-AUC macro"), ("roc_auc_samples", "ROC-AUC samp
                  ("all_zeros_binary_accuracy", "all-zeros binary accuracy"))
 
 
-def write_history(path, history: list[dict]) -> None:
+def history_csv(history: list[dict]) -> str:
+    """The per-epoch logs as CSV text, one column per key seen in any epoch."""
     keys = []
     for row in history:
         keys += [k for k in row if k not in keys]
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(history)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=keys)
+    writer.writeheader()
+    writer.writerows(history)
+    return text.getvalue()
 
 
 def _fmt(value) -> str:
@@ -123,9 +128,9 @@ def matplotlib_available() -> bool:
 
 def write_run(out, report: dict, history: list[dict], classes) -> None:
     out = Path(out)
-    write_history(out / "history.csv", history)
-    (out / "report.json").write_text(json.dumps(report, indent=2))
-    (out / "report.md").write_text(markdown(report))
+    write_text(out / "history.csv", history_csv(history))
+    write_text(out / "report.json", json.dumps(report, indent=2))
+    write_text(out / "report.md", markdown(report))
     if matplotlib_available():
         plot_curves(out / "curves.png", history)
         test = report["results"].get("test", {}).get("tracks", {})

@@ -11,7 +11,9 @@ tag thresholds: everything ``predict`` needs), ``state.npz`` (the run state ``--
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import backend, models, nn
+from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
 from tinymir.data import balance
@@ -30,18 +33,22 @@ from tinymir.data.standardize import Standardizer
 from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
+from .checkpoint import load_state
 from .augment import Augmenter, AugmentError
 from .augment import describe as describe_augment
 from .augment import parse as parse_augment
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .inputs import db_response, extract_tracks, slice_batches, slice_tracks
-from .loop import Trainer
+from .loop import Diverged, Trainer
 
 SPLITS = ("random", "group", "filtered", "official", "kfold")
 OPTIMIZERS = ("adam", "sgd")
 STATE_FILE = "state.npz"
 BEST_FILE = "best.npz"
 MODEL_FILE = "model.npz"
+CONFIG_FILE = "config.json"
+RUN_FILES = (STATE_FILE, BEST_FILE, MODEL_FILE, "history.csv", "report.json", "report.md",
+             "curves.png", "confusion.png")     # what a fresh run in an old RUN_DIR removes
 PLATEAU_PATIENCE = 5     # epochs without a better validation accuracy before lr /= 10
 DEFAULT_PATIENCE = 3     # epochs without a better validation score before stopping
 
@@ -174,7 +181,7 @@ def read_table(data, dataset: str = "auto", **options):
         raise RunError(f"{data}: cannot read the dataset ({exc})") from None
 
 
-def prepare(config: TrainConfig, stream=None) -> Prepared:
+def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepared:
     table = read_table(config.data, config.dataset, **config.reader_options)
     if len(table.classes) < 2:
         raise RunError(f"{config.data}: only one class ({', '.join(table.classes) or 'none'}) "
@@ -188,9 +195,11 @@ def prepare(config: TrainConfig, stream=None) -> Prepared:
                            f"({len(table)} tracks in all); use more tracks or another --split")
     front = config.front()
     start = time.perf_counter()
+    lengths: list = []
     feats, skipped = extract_tracks(table.tracks, front, config.cache, config.jobs,
-                                    progress=stream is not None)
+                                    progress=progress, lengths=lengths)
     seconds = time.perf_counter() - start
+    check_segment(front, lengths, config.data, stream)
     targets = table.label_matrix() if table.multilabel else table.label_indices()
     slices = {part: slice_tracks(feats, front, split[part]) for part in ("train", "val", "test")}
     for part, s in slices.items():
@@ -203,6 +212,22 @@ def prepare(config: TrainConfig, stream=None) -> Prepared:
         raise RunError(f"{config.data}: the training part holds one class only")
     return Prepared(table, split, front, feats, targets, slices, skipped + table.skipped, seconds,
                     table.classes, table.multilabel)
+
+
+def check_segment(front: models.FrontEnd, lengths: list, data, stream=None) -> None:
+    """Refuse a slice longer than every track (each slice would be one track repeated);
+    warn when some tracks are shorter than a slice. ``lengths`` are the tracks' frames."""
+    short = sum(n < front.segment_frames for n in lengths)
+    if not short:
+        return
+    if short == len(lengths):
+        longest = (max(lengths) - 1) * front.hop_length / front.sample_rate
+        raise RunError(f"{data}: --segment {front.segment:g} s is longer than every track (the "
+                       f"longest is about {longest:.3g} s after trimming): each slice would be "
+                       "one track repeated; choose a shorter --segment")
+    if stream is not None:
+        stream.write(f"warning: {short} of {len(lengths)} tracks are shorter than one "
+                     f"{front.segment:g} s slice; each is repeated to fill its slice\n")
 
 
 def report_skipped(skipped: list, stream, named: int = 10) -> None:
@@ -307,13 +332,20 @@ def evaluate_parts(model, prepared: Prepared, standardize, batch_size, aggregate
 
 
 # -- the run ------------------------------------------------------------------------------
-def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool = True) -> dict:
-    """Run (or resume) training as configured; writes RUN_DIR and returns the report."""
+def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool = True,
+          overwrite: bool = False) -> dict:
+    """Run (or resume) training as configured; writes RUN_DIR and returns the report.
+
+    A fresh run refuses a RUN_DIR holding a run of another architecture unless ``overwrite``.
+    A non-finite loss or gradient stops training (:class:`~tinymir.train.loop.Diverged`):
+    the model file and reports are still written from the best epoch before it, when there
+    is one, and a :class:`RunError` then says what happened.
+    """
     stream = stream if stream is not None else sys.stderr
     out = Path(config.out)
-    config = _settle(config, out, resume)
+    config = _settle(config, out, resume, overwrite, stream)
     arch = models.get_arch(config.arch)
-    prepared = prepare(config, stream if progress else None)
+    prepared = prepare(config, stream, progress)
     front = prepared.front
     n_out = len(prepared.classes)
     standardize = Standardizer.fit_split(prepared.split, prepared.feats)
@@ -344,16 +376,32 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                  + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.slices[p])} "
                              f"slices" for p in ("train", "val", "test")) + "\n")
     report_skipped(prepared.skipped, stream)
-    history = trainer.fit(batches, config.epochs, resume=resume)
+    diverged = None
+    try:
+        with backend.batch_fits(config.batch_size, "--batch-size"):
+            history = trainer.fit(batches, config.epochs, resume=resume)
+    except Diverged as exc:
+        diverged, history = exc, trainer.history
+        if not (out / BEST_FILE).is_file():
+            raise RunError(f"{out}: {exc}, before any epoch finished, so no model was "
+                           "written; try a lower --lr or check the input files") from None
 
     best, metadata = nn.load(out / BEST_FILE)
-    results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
-                                         config.aggregate)
+    with backend.batch_fits(config.batch_size, "--batch-size"):
+        results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
+                                             config.aggregate)
     if prepared.multilabel:
         metadata["thresholds"] = [float(t) for t in thresholds]
     nn.save(out / MODEL_FILE, best, metadata)
     report = build_report(config, prepared, best, history, results, metadata["epoch"])
+    if diverged is not None:
+        report["stopped"] = str(diverged)
     reporting.write_run(out, report, history, prepared.classes)
+    if diverged is not None:
+        raise RunError(f"{out}: {diverged}; {MODEL_FILE} and the reports hold epoch "
+                       f"{metadata['epoch']}, the best before it, and {STATE_FILE} the state "
+                       f"after epoch {len(history) and history[-1]['epoch']}; try a lower --lr "
+                       "or check the input files")
     return report
 
 
@@ -368,9 +416,21 @@ def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
 
 
 def check_config(config: TrainConfig) -> TrainConfig:
-    """Refuse an unknown architecture, bad front-end, resampling or augmentation options before
-    any work; returns ``config`` with its augmentation spelled canonically."""
-    models.check_stack(models.get_arch(config.arch), config.front())
+    """Refuse options that cannot work, before any data is read; returns ``config`` with its
+    augmentation spelled canonically."""
+    if not (isinstance(config.lr, (int, float)) and math.isfinite(config.lr) and config.lr > 0):
+        raise RunError(f"--lr must be a positive number, got {config.lr}")
+    if config.seed < 0:
+        raise RunError(f"--seed must be 0 or more, got {config.seed}")
+    arch = models.get_arch(config.arch)
+    accepted = set(inspect.signature(arch.layers).parameters)
+    for option in config.arch_options():
+        if option not in accepted:
+            takers = [a.name for a in models.ARCHS.values()
+                      if option in inspect.signature(a.layers).parameters]
+            raise RunError(f"--{option} does not apply to {config.arch} (only "
+                           f"{', '.join(takers) or 'no architecture'} takes it)")
+    models.check_stack(arch, config.front())   # refuses bad front-end options
     if config.resample not in RESAMPLING:
         raise RunError(f"unknown resampling {config.resample!r}: choose one of "
                        f"{', '.join(RESAMPLING)}")
@@ -380,24 +440,49 @@ def check_config(config: TrainConfig) -> TrainConfig:
         raise RunError(str(exc)) from None
 
 
-def _settle(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
-    """Fill defaults from the architecture and, on resume, insist on the saved config."""
-    saved = out / "config.json"
-    if resume:
-        if not (out / STATE_FILE).is_file() or not saved.is_file():
-            raise RunError(f"{out}: nothing to resume (no {STATE_FILE} / config.json there)")
-        return TrainConfig(**json.loads(saved.read_text()))
+def with_defaults(config: TrainConfig) -> TrainConfig:
+    """``config`` with the architecture's epochs, batch size, optimiser and learning rate
+    where it leaves them unset."""
     arch = models.get_arch(config.arch)
-    config = dataclasses.replace(
+    return dataclasses.replace(
         config,
-        epochs=config.epochs or arch.epochs,
-        batch_size=config.batch_size or arch.batch_size,
+        epochs=config.epochs if config.epochs is not None else arch.epochs,
+        batch_size=config.batch_size if config.batch_size is not None else arch.batch_size,
         optimizer=config.optimizer or arch.optimizer["name"],
-        lr=config.lr or arch.optimizer["lr"])
-    config = check_config(config)
+        lr=config.lr if config.lr is not None else arch.optimizer["lr"])
+
+
+def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
+            stream) -> TrainConfig:
+    """Fill defaults from the architecture and check them; a fresh run claims RUN_DIR
+    (refusing one that holds another architecture's run unless ``overwrite``)."""
+    if resume:
+        if not (out / STATE_FILE).is_file():
+            raise RunError(f"{out}: nothing to resume (no {STATE_FILE} there)")
+        return config
+    config = check_config(with_defaults(config))
+    saved = out / CONFIG_FILE
+    if saved.is_file():
+        try:
+            old = json.loads(saved.read_text()).get("arch")
+        except (OSError, ValueError, AttributeError):
+            old = None
+        if old != config.arch and not overwrite:
+            raise RunError(f"{out} holds a {old or 'unreadable'} run and this one is "
+                           f"{config.arch}: choose another --out, or add --overwrite to "
+                           "replace it")
+        stream.write(f"note: replacing the earlier {old or ''} run in {out} "
+                     f"(`tinymir train --resume {out}` continues a run instead)\n")
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(dataclasses.asdict(config), indent=2))
+    write_config(out, config)
     return config
+
+
+def write_config(out: Path, config: TrainConfig) -> None:
+    """RUN_DIR/config.json, written atomically (resume reads it)."""
+    write_text(Path(out) / CONFIG_FILE, json.dumps(dataclasses.asdict(config), indent=2))
 
 
 def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict:
@@ -433,12 +518,21 @@ def build_report(config, prepared, model, history, results, best_epoch) -> dict:
     }
 
 
-def resume(out, given: dict, stream=None, progress: bool = True) -> dict:
-    """Continue the run in ``out``; options in ``given`` must agree with the saved config."""
-    saved = Path(out) / "config.json"
+def resume(out, given: dict, stream=None, progress: bool = True,
+           epochs: int | None = None) -> dict:
+    """Continue the run in ``out``; options in ``given`` must agree with the saved config.
+
+    ``epochs`` larger than the run's own continues it up to that many epochs, also after it
+    finished or stopped early (Keras' ``initial_epoch``); the new total goes to config.json.
+    """
+    out = Path(out)
+    saved = out / CONFIG_FILE
     if not saved.is_file():
-        raise RunError(f"{out}: nothing to resume (no config.json there)")
-    config = TrainConfig(**json.loads(saved.read_text()))
+        raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
+    try:
+        config = TrainConfig(**{**json.loads(saved.read_text()), "out": str(out)})
+    except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
+        raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
     front = config.front()
     for key, value in given.items():
         if key == "data":
@@ -450,6 +544,13 @@ def resume(out, given: dict, stream=None, progress: bool = True) -> dict:
         if not same:
             raise RunError(f"{out} was trained with {key}={was}; this run asks for {value}: "
                            "start a new run with --out instead")
+    if epochs is not None and epochs != config.epochs:
+        done = int(load_state(out / STATE_FILE)["epoch"])
+        if epochs < done:
+            raise RunError(f"{out} has already run {done} epochs; --epochs {epochs} asks for "
+                           "fewer (a finished run is not shortened)")
+        config = dataclasses.replace(config, epochs=epochs)
+        write_config(out, config)
     return train(config, resume=True, stream=stream, progress=progress)
 
 

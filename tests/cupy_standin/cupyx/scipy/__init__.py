@@ -1,0 +1,1 @@
+"""``cupyx.scipy``: SciPy's functions on stand-in device arrays, with CuPy's signatures."""
