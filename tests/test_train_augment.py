@@ -179,3 +179,31 @@ def test_a_feature_stack_trains_where_the_net_reads_it_and_is_refused_elsewhere(
     with pytest.raises(run.RunError, match="unknown augmentation"):
         run.train(config(tiny, tmp_path / "bad", "flip"), progress=False)
     assert FeatureParams(kind="contrast").kind == "contrast"
+
+
+class _DeviceBatches:
+    """Two batches of 8 random (1, 20, 22) MFCC-like slices with labels 0..2, on the device."""
+
+    n_samples = 16
+
+    def epoch(self, epoch):
+        rng = np.random.default_rng(epoch)
+        for _ in range(2):
+            yield (backend.to_device(rng.standard_normal((8, 1, 20, 22)), np.float32),
+                   rng.integers(0, 3, 8), None)
+
+
+def test_augmenting_adds_no_synchronisation_to_a_training_step(device_syncs):
+    """shift, gain, specaugment and mixup on the device (the CuPy stand-in counts
+    device-to-host transfers): a step stays within the loop's budget of two."""
+    front = models.default_front("cnn3").replace(features="mfcc", segment=0.5)
+    model = models.build("cnn3", 3, front=front)
+    augmenter = Augmenter(augment.parse("shift+gain+specaugment+mixup"),
+                          gain_direction=db_response(front), n_classes=3)
+    trainer = run.Trainer(model, nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters()),
+                          validate=lambda m: {}, progress=False, augment=augmenter)
+    trainer.train_epoch(_DeviceBatches(), 0)               # warm: lazily built things
+    before = device_syncs.syncs
+    logs = trainer.train_epoch(_DeviceBatches(), 1)
+    assert (device_syncs.syncs - before) / 2 <= 2, device_syncs.causes
+    assert np.isfinite(logs["loss"]) and 0 < logs["augment_share"] < 1
