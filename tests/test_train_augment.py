@@ -5,7 +5,6 @@ import pytest
 
 from tinymir import backend, models, nn
 from tinymir.audio import synth
-from tinymir.data.batches import BatchIterator
 from tinymir.data.segments import Segments
 from tinymir.features import FeatureParams, compute
 from tinymir.train import augment, run
@@ -143,19 +142,22 @@ def test_only_training_batches_are_augmented_and_a_seeded_run_repeats_bit_for_bi
 
 
 def test_resume_after_a_kill_augments_as_the_uninterrupted_run(tiny, tmp_path, monkeypatch):
-    run.train(config(tiny, tmp_path / "whole", epochs=3), progress=False)
-    original = BatchIterator.epoch
+    whole = run.train(config(tiny, tmp_path / "whole", epochs=3), progress=False)
+    per_epoch = -(-whole["slices"]["train"] // 4)
+    calls = []
+    original = Augmenter.__call__
 
-    def killed_in_epoch_2(self, epoch=0):
-        for i, batch in enumerate(original(self, epoch)):
-            if self.shuffle and epoch == 1 and i == 2:
-                raise KeyboardInterrupt("killed mid-epoch")
-            yield batch
+    def killed_while_augmenting_epoch_2(self, x, y):
+        calls.append(1)
+        if len(calls) == per_epoch + 3:
+            raise KeyboardInterrupt("killed mid-epoch")
+        return original(self, x, y)
 
-    monkeypatch.setattr(BatchIterator, "epoch", killed_in_epoch_2)
+    monkeypatch.setattr(Augmenter, "__call__", killed_while_augmenting_epoch_2)
     with pytest.raises(KeyboardInterrupt):
         run.train(config(tiny, tmp_path / "cut", epochs=3), progress=False)
-    monkeypatch.setattr(BatchIterator, "epoch", original)
+    monkeypatch.setattr(Augmenter, "__call__", original)
+    assert load_state(tmp_path / "cut" / "state.npz")["epoch"] == 1
     run.resume(tmp_path / "cut", {}, progress=False)
     a, b = load_state(tmp_path / "whole" / "state.npz"), load_state(tmp_path / "cut" / "state.npz")
     assert a["epoch"] == b["epoch"] == 3 and a["augment"] == b["augment"]
