@@ -1,10 +1,10 @@
 """MaxPool routes the gradient to the first maximum of a window on ties, for every window
 size (the fast paths for offsets 0 and 1, and windows split into blocks of the stride, must
-agree with a direct loop)."""
+agree with a direct loop). The layers run on the device under test; the loops on the host."""
 import numpy as np
 import pytest
 
-from tinymir import nn
+from tinymir import backend, nn
 
 
 @pytest.mark.parametrize("pool, stride", [((1, 2), (1, 2)), ((1, 3), (1, 2)), ((1, 4), (1, 1)),
@@ -12,8 +12,8 @@ from tinymir import nn
 def test_max_pool_gradient_goes_to_the_first_tied_maximum(pool, stride):
     x = np.zeros((1, 1, 1, 8), dtype=np.float32)      # every window is one big tie
     layer = nn.MaxPool2D(pool, stride=stride)
-    y = layer.forward(x, training=True)
-    dx = layer.backward(np.ones_like(y))[0, 0, 0]
+    y = layer.forward(backend.to_device(x), training=True)
+    dx = backend.to_host(layer.backward(backend.xp().ones_like(y)))[0, 0, 0]
     starts = stride[1] * np.arange(y.shape[-1])
     expected = np.zeros(8, dtype=np.float32)
     np.add.at(expected, starts, 1.0)
@@ -26,9 +26,9 @@ def test_max_pool_matches_a_direct_loop_with_gaps_and_overlaps():
     for pool, stride in (((2, 4), (2, 2)), ((2, 2), (3, 3)), ((3, 5), (1, 2)), ((4, 4), (2, 2)),
                          ((6, 2), (3, 1))):
         layer = nn.MaxPool2D(pool, stride=stride)
-        y = layer.forward(x, training=True)
+        y = backend.to_host(layer.forward(backend.to_device(x), training=True))
         g = rng.standard_normal(y.shape).astype(np.float32)
-        dx = layer.backward(g)
+        dx = backend.to_host(layer.backward(backend.to_device(g)))
         expected_y, expected_dx = np.empty_like(y), np.zeros_like(x)
         for a in range(y.shape[2]):
             for b in range(y.shape[3]):

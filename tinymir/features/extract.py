@@ -72,18 +72,18 @@ class FeatureParams:
         if self.n_fft < MIN_N_FFT:
             raise ValueError(f"n_fft must be at least {MIN_N_FFT} samples, got {self.n_fft}: "
                              "shorter frames have next to no frequency resolution")
-        if self.kind in MEL_KINDS and self.n_mels > self.n_fft // 2 + 1:
-            raise ValueError(f"n_mels={self.n_mels} is more mel bands than the "
-                             f"{self.n_fft // 2 + 1} frequency bins of n_fft={self.n_fft}: "
-                             "use fewer mels or a larger n_fft")
         if self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc} cannot exceed n_mels={self.n_mels}")
         fmax = self.sr / 2 if self.fmax is None else self.fmax
         if not 0 <= self.fmin < fmax <= self.sr / 2:
             raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, "
                              f"fmax={self.fmax}, sr={self.sr}")
-        if self.kind in ("track", "track_rich", "contrast"):   # spectral contrast: octave bands to 12.8 kHz
+        if self.kind in TRACK_KINDS + ("contrast",):   # contrast: octave bands up to 12.8 kHz
             contrast_bands(self.sr, 1 + self.n_fft // 2)
+        if self.kind in MEL_KINDS and self.n_mels > self.n_fft // 2 + 1:
+            raise ValueError(f"n_mels={self.n_mels} is more mel bands than the "
+                             f"{self.n_fft // 2 + 1} frequency bins of n_fft={self.n_fft}: "
+                             "use fewer mels or a larger n_fft")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

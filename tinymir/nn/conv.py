@@ -103,13 +103,10 @@ def conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns: bool = True)
     columns take at most ``GPU_COLUMNS_SHARE`` of the free device memory (one run when it
     fits). Works on NumPy arrays too (the tests compare both schedules there)."""
     xp = backend.array_module(xpad)
-    f = kernel4d.shape[0]
-    n, _, h, w = xpad.shape
-    kh, kw = kernel4d.shape[2:]
-    ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
-    weights = kernel4d.reshape(f, -1)
-    if bias is not None:
-        weights = xp.concatenate([weights, bias[:, None]], axis=1)
+    (f, _, kh, kw), n = kernel4d.shape, xpad.shape[0]
+    ho, wo = (output_size(size, k, s, (0, 0)) for size, k, s in zip(xpad.shape[2:], (kh, kw), stride))
+    weights = kernel4d.reshape(f, -1)                                   # K̂ = [K | b]
+    weights = weights if bias is None else xp.concatenate([weights, bias[:, None]], axis=1)
     runs = [slice(0, n)]
     if not keep_columns and xp is not np:
         budget = int(GPU_COLUMNS_SHARE * backend.free_device_bytes())

@@ -16,10 +16,11 @@ with ``resume=True`` restores that state and carries on with the next epoch; bat
 shuffled from ``(seed, epoch)`` and Dropout's generators are part of the weights' state, so on
 the CPU a resumed run is bit-for-bit the run that was not interrupted.
 
-A non-finite loss or gradient stops the run at once (Keras' ``TerminateOnNaN``) with
-:class:`Diverged` naming the epoch and batch; nothing of that epoch is saved, so the state on
-disk stays the one after the last good epoch. The check costs no extra device-to-host
-transfer: each step brings its loss terms, hits and gradient-finiteness flag over as one array.
+A non-finite loss, gradient or updated weight stops the run at once (Keras'
+``TerminateOnNaN``) with :class:`Diverged` naming the epoch and batch; nothing of that epoch is
+saved, so the state on disk stays the one after the last good epoch. The check adds no
+device-to-host transfer: each step brings its loss terms, hits and one finiteness flag (all
+gradients and weights, reduced on the device) over as one array.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ RECALIBRATION_BATCHES = 32
 
 
 class Diverged(RuntimeError):
-    """Training met a non-finite loss or gradient; ``epoch`` and ``batch`` count from 1."""
+    """Training met a non-finite loss, gradient or weight; ``epoch`` and ``batch`` count
+    from 1."""
 
     def __init__(self, epoch: int, batch: int, loss: float):
         self.epoch, self.batch = epoch, batch

@@ -263,43 +263,13 @@ class ndarray:
     def T(self):
         return ndarray(self._a.T)
 
-    @property
-    def shape(self):
-        return self._a.shape
-
-    @property
-    def dtype(self):
-        return self._a.dtype
-
-    @property
-    def ndim(self):
-        return self._a.ndim
-
-    @property
-    def size(self):
-        return self._a.size
-
-    @property
-    def nbytes(self):
-        return self._a.nbytes
-
-    @property
-    def itemsize(self):
-        return self._a.itemsize
-
-    @property
-    def strides(self):
-        return self._a.strides
-
-    @property
-    def flags(self):
-        return self._a.flags
-
     def nonzero(self):
         counter.add("nonzero")
         return wrap(self._a.nonzero())
 
 
+for _name in ("shape", "dtype", "ndim", "size", "nbytes", "itemsize", "strides", "flags"):
+    setattr(ndarray, _name, property(lambda self, name=_name: getattr(self._a, name)))
 for _name, _ufunc in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                       ("truediv", np.true_divide), ("floordiv", np.floor_divide),
                       ("mod", np.remainder), ("pow", np.power), ("matmul", np.matmul),
