@@ -36,8 +36,8 @@ targets y (labels, or a 0/1 tag matrix). The augmentations, in the order they ru
 Random numbers: one host generator, seeded with ``(seed, AUGMENT_STREAM)``, drawn in a fixed
 order (crop starts at the start of an epoch, then per batch each augmentation in order); only
 small parameter arrays travel to the device and the targets are mixed on the host, so
-augmenting adds no device-to-host synchronisation. The generator's state is part of the run state (``Trainer.state_dict``), so a
-resumed run augments exactly as the uninterrupted one would.
+augmenting adds no device-to-host synchronisation. The generator's state is part of the run
+state (``Trainer.state_dict``), so a resumed run augments exactly as the uninterrupted one would.
 """
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def time_shift(x, shifts):
 
 
 def add_gain(x, gains_db, direction):
-    """``gain``: ``x'[b, :, f, :] = x[b, :, f, :] + g_b direction_f`` (direction = d_f / sigma_f)."""
+    """``gain``: ``x'[b, :, f, :] = x[b, :, f, :] + g_b direction_f`` (``d_f / sigma_f``)."""
     xp = backend.array_module(x)
     g = xp.asarray(gains_db, dtype=x.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
     d = xp.asarray(direction, dtype=x.dtype).reshape((-1, 1))
@@ -166,7 +166,8 @@ class Augmenter:
     """Applies ``augmentations`` to training batches; see the module docstring.
 
     ``gain_direction`` is ``d_f / sigma_f`` per feature row
-    (:func:`tinymir.train.inputs.db_response` over the standardiser's sigma), needed by ``gain``; ``n_classes`` turns labels into one-hot rows for ``mixup`` (None for tags).
+    (:func:`tinymir.train.inputs.db_response` over the standardiser's sigma), needed by
+    ``gain``; ``n_classes`` turns labels into one-hot rows for ``mixup`` (None for tags).
     """
 
     def __init__(self, augmentations: list[Augmentation], seed: int = 0, gain_direction=None,

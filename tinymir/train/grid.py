@@ -19,9 +19,10 @@ A grid file (TOML; JSON with the same keys works too, and is the only choice bef
     n_fft = 2048                               # not a full product), each crossed with [grid]
     hop_length = 1024
 
-A cell is one combination of the ``[grid]`` values (and one ``[[cells]]`` entry); it is trained once per seed on the SAME
-split (``split_seed``, 0 unless ``[fixed]`` says otherwise), so the seeds measure how much a
-result moves with initialisation, batch order and augmentation alone. Each run has its folder
+A cell is one combination of the ``[grid]`` values (and one ``[[cells]]`` entry); it is
+trained once per seed on the SAME split (``split_seed``, 0 unless ``[fixed]`` says otherwise),
+so the seeds measure how much a result moves with initialisation, batch order and
+augmentation alone. Each run has its folder
 ``OUT/<cell>/seed-<s>``; a run whose ``report.json`` is there is finished and kept, a run with
 a run state is resumed, so a killed grid continues where it stopped.
 
