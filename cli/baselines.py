@@ -44,12 +44,22 @@ def _features_from_audio(data, cache_root, jobs, feature_set, dataset, label_col
     cache = FeatureCache(cache_root, FeatureParams(kind=FEATURE_SETS[feature_set], n_fft=2048,
                                                    hop_length=512))
     report = cache.build(table, jobs=jobs, progress=True)
-    if report.skipped:
+    kept, rows = [], []
+    for track in table.tracks:
+        if track.id not in cache:
+            continue
+        row = np.asarray(cache.load(track.id), dtype=np.float64)
+        if np.isfinite(row).all():          # always, unless the cache was edited by hand
+            kept.append(track)
+            rows.append(row)
+        else:
+            report.skipped.append((track.path, "cached features hold NaN or infinite values"))
+    if report.skipped or table.skipped:
+        report.skipped[:0] = table.skipped
         click.echo(report.summary())
-    kept = [track for track in table.tracks if track.id in cache]
     if not kept:
         raise DatasetError(f"{data}: no track could be read")
-    features = np.stack([np.asarray(cache.load(track.id), dtype=np.float64) for track in kept])
+    features = np.stack(rows)
     labels = np.array([track.labels[0] for track in kept])
     groups = [track.group for track in kept]
     return (features, labels, groups,

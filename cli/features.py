@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 import numpy as np
 
-from tinymir.audio import AudioError
+from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
 from tinymir.data.cache import FeatureCache
 from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
-from tinymir.features.files import batch_features, find_audio_files, load_clip
+from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
 from tinymir.progress import Progress
 
 BATCH_SIZE = 16     # clips of one length computed together
@@ -65,9 +65,11 @@ def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_
     try:
         params = FeatureParams(kind=kind, sr=sr, n_fft=n_fft, hop_length=hop_length,
                                n_mels=n_mels, n_mfcc=n_mfcc)
-        files = find_audio_files(path)
+        files, not_files = find_audio_files(path)
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc))
+    for entry, reason in not_files:
+        click.echo(skipped_line(entry, reason), err=True)
     empty = params.empty_mel_filters()
     if empty:
         click.echo(f"warning: {empty} of the {n_mels} mel bands hold no frequency bin of "
@@ -82,6 +84,7 @@ def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_
     else:
         results, skipped = _compute_cached(files, root, params, cache_dir, jobs)
     done = sorted(results)
+    skipped += len(not_files)
     if not done:
         raise click.ClickException(f"none of the {len(files)} audio files could be read")
     relative = [files[i].relative_to(root).as_posix() for i in done]
@@ -124,18 +127,27 @@ def _compute_all(files, params):
         for length in list(pending):
             indices, clips = zip(*pending.pop(length))
             try:
-                results.update(zip(indices, batch_features(list(clips), params)))
+                features = batch_features(list(clips), params)
             except ValueError as exc:
                 for index in indices:
-                    click.echo(f"skipped {files[index]}: {exc}", err=True)
+                    click.echo(skipped_line(files[index], f"feature extraction failed ({exc})"),
+                               err=True)
                 skipped += len(indices)
+                continue
+            for index, clip, values in zip(indices, clips, features):
+                try:
+                    check_finite(files[index], clip, values)
+                    results[index] = values
+                except AudioError as exc:
+                    click.echo(skipped_line(exc.path, exc.reason), err=True)
+                    skipped += 1
 
     with Progress(total=len(files), unit="tracks", label=f"features {params.kind}") as bar:
         for index, file in enumerate(files):
             try:
                 clip = load_clip(file, params)
             except AudioError as exc:
-                click.echo(f"skipped {exc}", err=True)
+                click.echo(skipped_line(exc.path, exc.reason), err=True)
                 skipped += 1
             else:
                 pending[clip.shape[-1]].append((index, clip))
@@ -155,10 +167,12 @@ def _compute_cached(files, root, params, cache_dir, jobs):
         report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)], jobs=jobs)
     except (DatasetError, OSError) as exc:
         raise click.ClickException(str(exc))
-    for path, reason in report.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+    for file, reason in report.skipped:
+        click.echo(skipped_line(file, reason), err=True)
     click.echo(f"cache: {report.done} computed, {report.reused} reused, "
-               f"{len(report.skipped)} skipped")
+               f"{len(report.skipped)} skipped"
+               + (f", {len(report.repaired)} corrupt entries recomputed" if report.repaired
+                  else ""))
     results = {i: cache.load(track_id) for i, track_id in enumerate(ids) if track_id in cache}
     return results, len(report.skipped)
 

@@ -29,8 +29,8 @@ def info():
 
 
 def _register_commands():
-    from . import baselines, dataset, experiment, features, gradcheck, synth, train
-    for module in (synth, features, dataset, gradcheck, baselines, train, experiment):
+    from . import baselines, dataset, experiment, explain, gradcheck, synth, train
+    for module in (synth, explain, dataset, gradcheck, baselines, train, experiment):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from tinymir import backend, models, nn
-from tinymir.audio import AudioError
+from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
 from tinymir.train import predict as predicting
 from tinymir.train import run as running
@@ -204,14 +204,16 @@ def predict_command(model, files, top, as_json):
     shorter than one analysis frame) get one line each; any such file makes the exit status 1."""
     try:
         predictor = predicting.Predictor.load(model)
-        paths = predicting.audio_inputs(files)
+        paths, not_files = predicting.audio_inputs(files)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
-    failed = 0
+    for path, reason in not_files:
+        click.echo(skipped_line(path, reason), err=True)
+    failed = len(not_files)
     for path, result, problem in predicting.predict_files(predictor, paths, top):
         if problem is not None:
             failed += 1
-            click.echo(f"skipped {problem}", err=True)
+            click.echo(skipped_line(path, problem), err=True)
             continue
         if "warning" in result:
             click.echo(f"warning: {path}: {result['warning']}", err=True)
@@ -222,8 +224,8 @@ def predict_command(model, files, top, as_json):
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
     if failed:
-        raise click.ClickException(f"{failed} of {len(paths)} files could not be labelled "
-                                   "(named above)")
+        raise click.ClickException(f"{failed} of {len(paths) + len(not_files)} files could not "
+                                   "be labelled (named above)")
 
 
 @click.command("archs")

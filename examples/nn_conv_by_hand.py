@@ -9,13 +9,15 @@ Backward, given dL/dy:
 
 tinymir's Conv2D computes the same sums without loops over pixels: im2col copies every
 window into a column, and one matrix product per sample (a batched matmul) does all of them,
-the bias riding along as a row of ones (see tinymir/nn/conv.py).
+the bias riding along as a row of ones (see tinymir/nn/conv.py). The plain twin
+(tinymir/nn/reference/conv.py) is the loop below over output positions, on whole batches.
 
 Run:  python examples/nn_conv_by_hand.py
 """
 import numpy as np
 
 from tinymir import backend, nn
+from tinymir.nn import gradcheck, reference
 
 np.set_printoptions(precision=2, suppress=True)
 
@@ -43,10 +45,23 @@ with backend.default_dtype(np.float64):
     conv.build((1, 4, 4))
 conv.params["kernel"].value[...] = backend.to_device(K.reshape(1, 1, 2, 2))
 conv.params["bias"].value[...] = bias
-y_layer = conv.forward(backend.to_device(x.reshape(1, 1, 4, 4)))
-dx_layer = conv.backward(backend.to_device(dy.reshape(1, 1, 3, 3)))
-print("\ntinymir Conv2D agrees:",
-      np.allclose(backend.to_host(y_layer)[0, 0], y),
-      np.allclose(backend.to_host(conv.params["kernel"].grad)[0, 0], dK),
-      np.allclose(backend.to_host(conv.params["bias"].grad)[0], dbias),
-      np.allclose(backend.to_host(dx_layer)[0, 0], dx))
+differences = []
+for label, layer in (("plain twin", reference.twin(conv)), ("fast layer", conv)):
+    y_layer = backend.to_host(layer.forward(backend.to_device(x.reshape(1, 1, 4, 4))))[0, 0]
+    dx_layer = backend.to_host(layer.backward(backend.to_device(dy.reshape(1, 1, 3, 3))))[0, 0]
+    got = (y_layer, backend.to_host(layer.params["kernel"].grad)[0, 0],
+           backend.to_host(layer.params["bias"].grad)[0], dx_layer)
+    differences += [float(np.abs(a - e).max()) for a, e in zip(got, (y, dK, dbias, dx))]
+    print(f"\n{label}: y\n", y_layer)
+print(f"\nby hand vs tinymir, largest difference: {max(differences):.1e}")
+
+rng = np.random.default_rng(0)
+images = backend.to_device(rng.standard_normal((2, 3, 6, 7)), np.float64)
+for title, layer in (("3×3, 4 filters, 'same'", nn.Conv2D(4, 3, padding="same")),
+                     ("3×2, stride (2, 1)", nn.Conv2D(2, (3, 2), stride=(2, 1))),
+                     ("3×3, 2 filters <= 3 channels: dx by full correlation",
+                      nn.Conv2D(2, 3, padding=1))):
+    with backend.default_dtype(np.float64):
+        layer.build(images.shape[1:])
+    print("\n" + gradcheck.format_report(f"Conv2D {title}: fast vs reference twin",
+                                         gradcheck.compare_twins(layer, images)))

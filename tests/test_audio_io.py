@@ -1,5 +1,6 @@
 """Reading and writing audio: round trips, resampling on load, windows, and every AudioError."""
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -135,6 +136,27 @@ def _bad_file(tmp_path, kind):
         return good, {"offset": 0.5, "duration": 2.0}, "shorter than asked"
     if kind == "offset_past_end":
         return good, {"offset": 5.0}, "shorter than asked"
+    if kind == "corrupt_mp3":
+        path = tmp_path / "corrupt.mp3"
+        path.write_bytes(_mp3_bytes(tmp_path)[:200] + np.random.default_rng(1).bytes(5000))
+        return path, {}, "corrupt or undecodable mp3"
+    if kind == "truncated_mp3":
+        path = tmp_path / "cut.mp3"
+        data = _mp3_bytes(tmp_path)
+        path.write_bytes(data[:len(data) * 3 // 10])
+        return path, {}, "truncated or corrupt: decoded"
+    if kind == "directory":
+        path = tmp_path / "folder.wav"
+        path.mkdir()
+        return path, {}, "a directory, not an audio file"
+    if kind == "dangling_link":
+        path = tmp_path / "dangling.wav"
+        path.symlink_to(tmp_path / "gone.wav")
+        return path, {}, "broken symbolic link"
+    if kind == "link_loop":
+        path = tmp_path / "loop.wav"
+        path.symlink_to(path)
+        return path, {}, "symbolic link loop"
     if kind == "silence":
         path = tmp_path / "silent.wav"
         audio.write(path, np.zeros(8000, np.float32), 8000)
@@ -143,7 +165,15 @@ def _bad_file(tmp_path, kind):
 
 
 BAD_KINDS = ["missing", "empty", "zero_frames", "truncated_header", "random_bytes",
-             "text_as_mp3", "unsupported_extension", "too_short", "offset_past_end", "silence"]
+             "text_as_mp3", "unsupported_extension", "too_short", "offset_past_end", "silence",
+             "corrupt_mp3", "truncated_mp3", "directory", "dangling_link", "link_loop"]
+
+
+def _mp3_bytes(tmp_path) -> bytes:
+    """A 2 s mp3 written by libsndfile (libmpg123 / LAME inside)."""
+    path = tmp_path / "whole.mp3"
+    soundfile.write(path, tone(2.0, 22050), 22050)
+    return path.read_bytes()
 
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
@@ -155,6 +185,16 @@ def test_bad_input_raises_one_audio_error_naming_file_and_reason(tmp_path, kind)
     assert err.path == os.fspath(path)
     assert reason in err.reason
     assert str(err) == f"{path}: {err.reason}"
+
+
+@pytest.mark.parametrize("kind", ["corrupt_mp3", "truncated_mp3", "text_as_mp3"])
+def test_the_mp3_decoder_says_nothing_on_the_terminal(tmp_path, capfd, kind):
+    path, _, reason = _bad_file(tmp_path, kind)
+    with pytest.raises(AudioError, match=reason):
+        audio.load(path)
+    print("after", file=sys.stderr)             # fd 2 is restored
+    out, err = capfd.readouterr()
+    assert out == "" and err == "after\n"       # no "Note: Illegal Audio-MPEG-Header ..."
 
 
 def test_silence_is_allowed_unless_checked(tmp_path):

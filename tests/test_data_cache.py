@@ -99,7 +99,8 @@ SLOW_BUILD = textwrap.dedent("""
     from tinymir.features import FeatureParams
 
     def slow_batch_features(clips, params, _batch_features=cache_module.batch_features):
-        time.sleep(0.05)                      # slow enough to be killed in the middle
+        time.sleep(0.05 * len(clips))         # slow enough to be killed in the middle, also
+                                              # when a GPU run computes 16 clips per call
         return _batch_features(clips, params)
 
     cache_module.batch_features = slow_batch_features

@@ -185,6 +185,60 @@ def test_wrong_layouts_get_one_clear_message(tmp_path):
         read_dataset(tmp_path / "tracks.csv")
 
 
+def test_fma_without_tracks_csv_is_one_line(tmp_path):
+    tone(tmp_path / "fma_small" / "000" / "000002.mp3")
+    with pytest.raises(DatasetError, match=r"tracks.csv: not found; an FMA dataset is a folder"):
+        read_dataset(tmp_path, dataset="fma")
+
+
+@pytest.mark.parametrize("reader", ["folders", "gtzan"])
+def test_entries_named_like_audio_that_are_not_files_are_listed_with_the_reason(tmp_path, reader):
+    make_gtzan(tmp_path, ("blues", "rock"), per_genre=2)
+    rock = tmp_path / "genres" / "rock"
+    (rock / "rock.00007.wav").mkdir()
+    (rock / "rock.00008.wav").symlink_to(rock / "gone.wav")
+    (rock / "rock.00009.wav").symlink_to(rock / "rock.00009.wav")
+    (rock / "rock.00010.wav").symlink_to(rock / "rock.00000.wav")      # a good link is read
+    table = read_dataset(tmp_path / "genres" if reader == "folders" else tmp_path, reader)
+    assert len(table) == 5
+    reasons = {path.rsplit("/", 1)[1]: reason for path, reason in table.skipped}
+    assert reasons == {"rock.00007.wav": "a directory, not an audio file",
+                       "rock.00008.wav": f"broken symbolic link (its target "
+                                         f"'{rock / 'gone.wav'}' does not exist)",
+                       "rock.00009.wav": "symbolic link loop"}
+
+
+def test_one_track_in_two_encodings_keeps_the_lossless_one_and_names_the_other(tmp_path):
+    make_gtzan(tmp_path, ("blues", "rock"), per_genre=2)
+    tone(tmp_path / "genres" / "rock" / "rock.00001.mp3")
+    tone(tmp_path / "genres" / "rock" / "rock.00001.au")
+    for reader, root in (("gtzan", tmp_path), ("folders", tmp_path / "genres")):
+        table = read_dataset(root, reader)
+        assert len(table) == 4
+        kept = next(t for t in table if t.id.endswith("rock.00001"))
+        assert kept.path.endswith("rock.00001.wav")
+        twin = f"another encoding of {kept.path} (kept that one)"
+        assert sorted((p.rsplit("/", 1)[1], r) for p, r in table.skipped) == [
+            ("rock.00001.au", twin),
+            ("rock.00001.mp3", twin if reader == "folders"
+             else "not a GTZAN clip name (<genre>/<genre>.NNNNN.wav)")]
+
+
+def test_tag_csv_quoted_fields_keep_line_breaks_and_u2028(tmp_path):
+    tone(tmp_path / "a1.wav")
+    tone(tmp_path / "b1.wav")
+    (tmp_path / "meta.csv").write_text('path,label,note\na1.wav,Q1,"two\nlines"\n'
+                                       'b1.wav,Q\u20282,x\n', encoding="utf-8")
+    table = read_dataset(tmp_path / "meta.csv")
+    assert [t.labels for t in table] == [("Q1",), ("Q\u20282",)]
+
+
+def test_mtg_tsv_tags_keep_u2028(tmp_path):
+    make_mtg_jamendo(tmp_path, [(1, 1, 1, ["mood/theme---calm\u2028x"], True)], {1: "train"})
+    table = read_dataset(tmp_path)
+    assert table.tracks[0].labels == ("mood/theme---calm\u2028x",)
+
+
 @pytest.mark.shared_data
 def test_real_gtzan_excerpts_and_filtered_split(shared_data):
     table = read_dataset(shared_data / "gtzan_excerpts")

@@ -15,7 +15,7 @@ from tinymir.cli.main import main
 from tinymir.data.batches import BatchIterator
 from tinymir.models import FrontEnd
 from tinymir.train import run
-from tinymir.train.checkpoint import load_state
+from tinymir.train.checkpoint import load_state, save_state
 
 SR = 22050
 
@@ -122,16 +122,18 @@ def test_resume_with_more_epochs_continues_a_finished_run(trained, tmp_path):
             "was trained with lr=0.001; this run asks for 0.5")
 
 
-def test_resume_continues_a_run_stopped_early_when_asked_for_more_epochs(data, tmp_path):
-    config = run.TrainConfig(arch="cnn3", data=str(data), out=str(tmp_path / "run"),
-                             segment=0.5, overlap=0.5, batch_size=4, epochs=2, seed=1)
-    run.train(config, progress=False)
-    state = load_state(tmp_path / "run" / "state.npz")
+def test_resume_continues_a_run_stopped_early_when_asked_for_more_epochs(trained, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(trained, out)
+    state = load_state(out / "state.npz")
     state["history"][-1]["stopped"] = True                 # as if early stopping had fired
-    from tinymir.train.checkpoint import save_state
-    save_state(tmp_path / "run" / "state.npz", state)
-    run.resume(tmp_path / "run", {}, progress=False, epochs=3)
-    assert load_state(tmp_path / "run" / "state.npz")["epoch"] == 3
+    save_state(out / "state.npz", state)
+    result = invoke("train", "--resume", out)
+    assert result.exit_code == 0 and "run already finished at epoch 2 (early stopping)" \
+        in result.stderr
+    assert load_state(out / "state.npz")["epoch"] == 2
+    run.resume(out, {}, progress=False, epochs=3)
+    assert load_state(out / "state.npz")["epoch"] == 3
 
 
 # -- train: a NaN in one batch -------------------------------------------------------------
@@ -194,15 +196,15 @@ def hopeless(tmp_path_factory, data):
 def test_predict_refuses_files_with_nothing_to_classify_and_counts_them(trained, hopeless):
     result = refused(invoke("predict", trained / "model.npz", hopeless),
                      "5 of 7 files could not be labelled")
-    for name in ("silence.wav", "tiny.wav"):
-        assert f"skipped {hopeless / name}: silent (peak " in result.stderr
-    for name in ("one_sample.wav", "1ms.wav", "10ms.wav"):
-        assert f"skipped {hopeless / name}: " in result.stderr
-        assert "shorter than one analysis frame" in result.stderr
+    assert f"skipped {hopeless / 'silence.wav'}: silent (peak all zeros" in result.stderr
+    assert f"skipped {hopeless / 'tiny.wav'}: silent (peak -600 dBFS" in result.stderr
+    for name, n in (("one_sample.wav", 1), ("1ms.wav", 22), ("10ms.wav", 220)):
+        assert (f"skipped {hopeless / name}: {n} samples ({n / SR:.3g} s), shorter than one "
+                "analysis frame (1024 samples)") in result.stderr
     labelled = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert sorted(labelled) == [str(hopeless / "deeper" / "good.wav"), str(hopeless / "short.wav")]
-    assert f"warning: {hopeless / 'short.wav'}: 0.1 s long, much shorter than the model's " \
-           "0.5 s slice" in result.stderr
+    assert f"warning: {hopeless / 'short.wav'}: about 0.093 s long, much shorter than the " \
+           "model's 0.5 s slice" in result.stderr
     assert str(hopeless / "short.wav") not in result.stderr.replace(
         f"warning: {hopeless / 'short.wav'}", "")             # named once
     ok = invoke("predict", trained / "model.npz", hopeless / "deeper")

@@ -288,7 +288,7 @@ def free_device_bytes() -> int:
 
 
 #: A GPU run gives back what CuPy keeps for reuse once its memory pool holds more than this
-#: share of the device's memory (see :func:`trim_device_memory`).
+#: share of the device's memory in free blocks (see :func:`trim_device_memory`).
 POOL_HELD_SHARE = 0.5
 
 
@@ -303,8 +303,8 @@ def release_device_memory() -> None:
 
 
 def trim_device_memory(max_held_bytes: int | None = None) -> bool:
-    """:func:`release_device_memory` when CuPy's pool holds more than ``max_held_bytes``
-    (default ``POOL_HELD_SHARE`` of the device). CuPy keeps freed blocks binned by size and a
+    """:func:`release_device_memory` when CuPy's pool keeps more than ``max_held_bytes`` in
+    free blocks (default ``POOL_HELD_SHARE`` of the device). CuPy keeps freed blocks binned by size and a
     cuFFT plan per signal length, so a run over thousands of tracks of different lengths
     would hold ever more of the GPU; calling this after each batch bounds it, while runs of
     equal lengths keep reusing their blocks. Returns True when memory was released."""
@@ -313,7 +313,7 @@ def trim_device_memory(max_held_bytes: int | None = None) -> bool:
     cupy = xp()
     if max_held_bytes is None:
         max_held_bytes = POOL_HELD_SHARE * cupy.cuda.Device().mem_info[1]
-    if cupy.get_default_memory_pool().total_bytes() <= max_held_bytes:
+    if cupy.get_default_memory_pool().free_bytes() <= max_held_bytes:
         return False
     release_device_memory()
     return True

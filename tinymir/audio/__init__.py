@@ -8,15 +8,17 @@
     slices = audio.slice_fixed(y, sr, 3.0, overlap=0.5)   # (n_slices, 3 * sr)
 """
 from .checks import content_problem
-from .errors import AudioError
-from .io import READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, write
+from .errors import AudioError, skipped_line
+from .files import find_audio, is_audio_name
+from .io import (READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, not_a_file_reason,
+                 write)
 from .resample import resample, resample_ratio
 from .slicing import slice_count, slice_fixed, slice_geometry, slice_starts
 from .trim import discard_ends, is_silent, middle, pad_to
 
 __all__ = [
     "AudioError", "AudioInfo", "READ_EXTENSIONS", "WRITE_EXTENSIONS", "content_problem",
-    "discard_ends", "info",
-    "is_silent", "load", "middle", "pad_to", "resample", "resample_ratio", "slice_count",
+    "discard_ends", "find_audio", "info", "is_audio_name", "is_silent", "load", "middle",
+    "not_a_file_reason", "pad_to", "resample", "resample_ratio", "skipped_line", "slice_count",
     "slice_fixed", "slice_geometry", "slice_starts", "write",
 ]

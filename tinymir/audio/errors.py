@@ -1,4 +1,5 @@
-"""The one exception audio reading and writing raise: :class:`AudioError`."""
+"""The one exception audio reading and writing raise, :class:`AudioError`, and the one line that
+names a skipped file, :func:`skipped_line`."""
 from __future__ import annotations
 
 import os
@@ -16,3 +17,9 @@ class AudioError(Exception):
         self.path = os.fspath(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+def skipped_line(path, reason: str) -> str:
+    """``"skipped <path>: <reason>"``: how every command names a file it passed over (the path
+    once: ``reason`` is :attr:`AudioError.reason`, never ``str(err)``)."""
+    return f"skipped {os.fspath(path)}: {reason}"

@@ -6,12 +6,23 @@ read through ``soundfile``; only the requested ``offset``/``duration`` window is
 Arrays come back on the host as NumPy (callers move them to the device).
 
 Every problem with a file raises :class:`~tinymir.audio.errors.AudioError` naming the file and
-the reason: not found, unsupported extension, empty (0 bytes or 0 frames), unreadable or
-corrupt, shorter than asked, all silence (when ``check_silence=True``).
+the reason: not found, not a regular file (a folder, a broken or looping link, a pipe),
+unsupported extension, empty (0 bytes or 0 frames), unreadable or corrupt ("corrupt or
+undecodable mp3"), truncated (a whole-file read that decodes under half the frames the header
+announces), shorter than asked, all silence (when ``check_silence=True``).
+
+What a decoder prints on its own (libmpg123, inside libsndfile, writes "Illegal
+Audio-MPEG-Header ..." to the process's stderr) is kept out of the user's terminal: see
+:func:`_quiet_stderr`.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +37,9 @@ from .trim import is_silent
 #: Extensions :func:`load` accepts (lower case, without the dot).
 READ_EXTENSIONS = frozenset({"wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "au", "snd",
                              "aif", "aiff", "aifc", "caf", "w64", "rf64"})
+#: A whole-file read that decodes fewer than this fraction of the frames the header announces
+#: is a truncated file, not a short one (an mp3 cut at 5 kB announces 2 s and decodes 0.1 s).
+MIN_DECODED_FRACTION = 0.5
 MAX_CHANNELS = 32   # more "channels" than this is a (n, channels) array passed the wrong way
 _WRITE_CONTAINERS = {"wav": "WAV", "flac": "FLAC", "au": "AU", "aiff": "AIFF", "caf": "CAF",
                      "w64": "W64", "rf64": "RF64"}
@@ -86,13 +100,17 @@ def load(path, sr: int | None = 22050, mono: bool = True, offset: float = 0.0,
             raise _too_short(path, total / native_sr, offset, duration)
         count = available if wanted is None else min(wanted, available)
         try:
-            sound.seek(start)
-            frames = sound.read(count, dtype="float64" if dtype == np.float64 else "float32",
-                                always_2d=True)
+            with _quiet_stderr():
+                sound.seek(start)
+                frames = sound.read(count, dtype="float64" if dtype == np.float64 else "float32",
+                                    always_2d=True)
         except (soundfile.SoundFileError, RuntimeError) as exc:
-            raise AudioError(path, f"unreadable or corrupt ({_libsndfile_reason(exc)})") from None
+            raise _unreadable(path, exc) from None
     if frames.shape[0] == 0:
-        raise AudioError(path, "unreadable or corrupt (no frames could be decoded)")
+        raise AudioError(path, f"{_corrupt(path)} (no frames could be decoded)")
+    if wanted is None and start == 0 and frames.shape[0] < MIN_DECODED_FRACTION * total:
+        raise AudioError(path, f"truncated or corrupt: decoded {frames.shape[0] / native_sr:.3f} s "
+                               f"of the {total / native_sr:.3f} s its header announces")
     if wanted is not None and frames.shape[0] < wanted and not allow_short:
         # compressed formats can announce more frames than they decode
         raise _too_short(path, (start + frames.shape[0]) / native_sr, offset, duration)
@@ -136,12 +154,31 @@ def write(path, y, sr: int, subtype: str = "PCM_16") -> None:
         raise AudioError(path, f"cannot write ({exc})") from None
 
 
+def not_a_file_reason(path) -> str | None:
+    """Why ``path`` cannot be opened as a file (missing, a folder, a broken or looping link,
+    not a regular file), or ``None`` when it is a regular file or a link to one."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if os.path.islink(path):
+            return f"broken symbolic link (its target {os.readlink(path)!r} does not exist)"
+        if exc.errno == errno.ENOENT:
+            return "file not found"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return "a directory, not an audio file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device)"
+    return None
+
+
 def _open(path) -> soundfile.SoundFile:
     """Open ``path`` for reading, turning every way it can fail into one AudioError."""
-    if not os.path.exists(path):
-        raise AudioError(path, "file not found")
-    if os.path.isdir(path):
-        raise AudioError(path, "is a directory, not an audio file")
+    reason = not_a_file_reason(path)
+    if reason is not None:
+        raise AudioError(path, reason)
     ext = _extension(path)
     if ext not in READ_EXTENSIONS:
         raise AudioError(path, f"unsupported format '.{ext}' "
@@ -149,9 +186,10 @@ def _open(path) -> soundfile.SoundFile:
     if os.path.getsize(path) == 0:
         raise AudioError(path, "empty file (0 bytes)")
     try:
-        sound = soundfile.SoundFile(os.fspath(path))
+        with _quiet_stderr():
+            sound = soundfile.SoundFile(os.fspath(path))
     except (soundfile.SoundFileError, RuntimeError) as exc:
-        raise AudioError(path, f"unreadable or corrupt ({_libsndfile_reason(exc)})") from None
+        raise _unreadable(path, exc) from None
     if sound.frames <= 0 or sound.samplerate <= 0:
         sound.close()
         raise AudioError(path, "empty audio (0 frames)")
@@ -167,7 +205,54 @@ def _extension(path) -> str:
     return os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
 
 
-def _libsndfile_reason(exc: Exception) -> str:
-    """libsndfile's own words without soundfile's "Error opening '<path>': " prefix."""
-    message = str(exc)
-    return "libsndfile: " + message.split("': ", 1)[-1].strip()
+def _corrupt(path) -> str:
+    return "corrupt or undecodable mp3" if _extension(path) == "mp3" else "unreadable or corrupt"
+
+
+def _unreadable(path, exc: Exception) -> AudioError:
+    """The AudioError for a libsndfile failure, in libsndfile's words, except its "File does
+    not exist or is not a regular file (possibly a pipe?)", which is what it says about an mp3
+    that mpg123 cannot decode (the file itself was checked by :func:`not_a_file_reason`)."""
+    message = str(exc).split("': ", 1)[-1].strip()
+    if "not a regular file" in message:
+        return AudioError(path, _corrupt(path) + " (no audio stream found)")
+    return AudioError(path, f"{_corrupt(path)} (libsndfile: {message})")
+
+
+_stderr_lock = threading.Lock()
+_stderr_users = 0
+_saved_stderr = None
+
+
+@contextmanager
+def _quiet_stderr():
+    """Send file descriptor 2 to ``/dev/null`` while a decoder runs.
+
+    libmpg123 prints "Note: Illegal Audio-MPEG-Header ..." straight to fd 2, below Python; the
+    reason of any failure reaches the user through :class:`AudioError` instead. Threads that
+    decode at once share one redirection (a counter under a lock: the first in redirects, the
+    last out restores), so fd 2 is always put back. Python's own ``sys.stderr`` writes from
+    other threads during a decode are lost too; a decode lasts milliseconds to a few seconds.
+    """
+    global _stderr_users, _saved_stderr
+    with _stderr_lock:
+        if _stderr_users == 0:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                _saved_stderr = os.dup(2)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            except OSError:             # no fd 2 to save, or no /dev/null: leave fd 2 alone
+                _saved_stderr = None
+        _stderr_users += 1
+    try:
+        yield
+    finally:
+        with _stderr_lock:
+            _stderr_users -= 1
+            if _stderr_users == 0 and _saved_stderr is not None:
+                os.dup2(_saved_stderr, 2)
+                os.close(_saved_stderr)
+                _saved_stderr = None

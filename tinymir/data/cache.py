@@ -16,17 +16,31 @@ final folder and then ``os.replace``d, so an entry exists whole or not at all; t
 line is appended by the parent process only after the rename. On the next :meth:`build`, files
 present but missing from the manifest (killed between rename and append) are adopted,
 temporaries of dead processes are removed, and only the tracks not finished are computed.
+An entry damaged afterwards (a truncated ``.npy``: its header promises more bytes than the
+file holds, or another shape than the manifest's) is found by :meth:`build`, named on stderr
+and computed again.
+
+Every entry is finite: features with NaN or infinity are refused before anything is written
+(the track is skipped with the reason, see :mod:`tinymir.features.files`). A full disk stops
+the build with one line naming the entry that could not be written.
 
 Parallelism: ``jobs > 1`` extracts in ``jobs`` worker processes (``spawn``-safe
-``ProcessPoolExecutor``; each worker on the CPU, single-threaded). On a GPU the parent instead loads
+``ProcessPoolExecutor``; each worker on the CPU, single-threaded, and ended by the kernel if
+the parent dies, see :mod:`tinymir.data.workers`). On a GPU the parent instead loads
 ``batch_size`` clips, stacks those of equal length and computes each stack in one call.
+Two builds of one cache at once (two terminals, two jobs of a cluster) share the work: each
+entry is claimed before it is computed (:mod:`tinymir.data.claims`), and an entry another
+build is computing is waited for, not computed again.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import sys
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -39,12 +53,15 @@ import numpy as np
 from tinymir import audio, backend
 from tinymir.atomic import write_atomically
 from tinymir.features import FeatureParams
-from tinymir.features.files import batch_features, file_features, load_clip
+from tinymir.features.files import batch_features, check_finite, file_features, load_clip
 from tinymir.progress import Progress
 
+from . import claims
 from .table import DatasetError, Track
+from .workers import die_with_parent
 
 GPU_BATCH = 16
+WAIT_SECONDS = 0.1      # how often a build looks at an entry another build is computing
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               backend.ENV_VAR: "cpu"}
@@ -56,10 +73,12 @@ class CacheError(DatasetError):
 
 @dataclass
 class BuildReport:
-    """What :meth:`FeatureCache.build` did: computed, reused, and skipped ``(path, reason)``."""
+    """What :meth:`FeatureCache.build` did: computed, reused (also those another build computed
+    meanwhile), skipped ``(path, reason)``, and corrupt entries recomputed ``(path, problem)``."""
     done: int = 0
     reused: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """A few lines for the end of a run: counts, then each skipped file and its reason."""
@@ -67,7 +86,9 @@ class BuildReport:
                  f"{len(self.skipped)} skipped"]
         for reason, n in Counter(reason for _, reason in self.skipped).most_common():
             lines.append(f"  {n} x {reason}")
-        lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
+        lines += ["  " + audio.skipped_line(path, reason) for path, reason in self.skipped]
+        lines += [f"  recomputed the corrupt cache entry of {path}: {problem}"
+                  for path, problem in self.repaired]
         return "\n".join(lines)
 
 
@@ -85,18 +106,83 @@ def entry_name(identity: dict) -> str:
     return f"{digest[:2]}/{digest}.npy"
 
 
-def _extract_to(path: str, params_dict: dict, target: str):
-    """Worker: features of ``path`` saved atomically at ``target``; ``(shape, None)`` or
-    ``(None, reason)``."""
+def entry_problem(path, shape=None) -> str | None:
+    """What is wrong with the ``.npy`` entry at ``path`` (``None`` when it is whole): an
+    unreadable header, another shape than ``shape``, or fewer bytes than its header promises
+    (a truncated file). Only the header is read."""
     try:
-        features = file_features(path, FeatureParams.from_dict(params_dict))
-        features = features.astype(np.float32, copy=False)
-    except audio.AudioError as exc:
-        return None, exc.reason
-    except ValueError as exc:
-        return None, f"feature extraction failed ({exc})"
-    write_atomically(Path(target), lambda handle: np.save(handle, features))
-    return list(features.shape), None
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            found, _, dtype = read_header(handle)
+            expected = handle.tell() + int(np.prod(found, dtype=np.int64)) * dtype.itemsize
+            size = os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError, EOFError) as exc:
+        return f"unreadable ({exc})"
+    if shape is not None and list(found) != list(shape):
+        return f"shape {list(found)} where the manifest says {list(shape)}"
+    if size < expected:
+        return f"truncated ({size} of {expected} bytes)"
+    return None
+
+
+def save_entry(target, features: np.ndarray, source) -> None:
+    """Write ``features`` (of the audio file ``source``) atomically at ``target``.
+
+    Non-finite features are refused (a programming error: they are checked, with the reason,
+    before this). Any failure to write is a :class:`CacheError` naming the entry; a full disk
+    says so.
+    """
+    if not np.isfinite(features).all():
+        raise ValueError(f"refusing to cache non-finite features of {source} at {target}")
+    try:
+        write_atomically(Path(target), lambda handle: np.save(handle, features))
+    except OSError as exc:
+        raise CacheError(_write_failure(target, f"the features of {source}", exc)) from None
+
+
+def _write_failure(path, what: str, exc: OSError) -> str:
+    """One line for a failed write of ``what`` to ``path``; a full disk is named as such (numpy
+    reports it as "N requested and M written", without an errno)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "requested and" in str(exc):
+        return (f"{path}: the disk is full: cannot write {what} (free some space, or "
+                "give another cache folder)")
+    return f"{path}: cannot write {what} ({exc.strerror or exc})"
+
+
+def _claim(target):
+    """Claim ``target``: ``None`` when this process is to compute it, ``("busy", pid)`` when
+    another process holds it, ``("reused", shape)`` when another build has written it since
+    this build looked (the claim is then given back)."""
+    holder = claims.claim(target)
+    if holder is not None:
+        return "busy", holder
+    if os.path.exists(target):
+        claims.release(target)
+        return "reused", list(np.load(target, mmap_mode="r").shape)
+    return None
+
+
+def _extract_to(path: str, params_dict: dict, target: str):
+    """Worker (or the parent): claim the entry ``target``, then save the features of ``path``
+    there; returns ``("done", shape)``, ``("skipped", reason)``, ``("reused", shape)`` when
+    the entry appeared meanwhile, or ``("busy", pid)`` when another process holds it."""
+    taken = _claim(target)
+    if taken is not None:
+        return taken
+    try:
+        try:
+            features = file_features(path, FeatureParams.from_dict(params_dict))
+            features = features.astype(np.float32, copy=False)
+        except audio.AudioError as exc:
+            return "skipped", exc.reason
+        except ValueError as exc:
+            return "skipped", f"feature extraction failed ({exc})"
+        save_entry(target, features, path)
+        return "done", list(features.shape)
+    finally:
+        claims.release(target)
 
 
 @contextmanager
@@ -139,7 +225,11 @@ class FeatureCache:
         params_path = self.folder / "params.json"
         if not params_path.exists():
             text = json.dumps(params.to_dict(), indent=1, sort_keys=True).encode()
-            write_atomically(params_path, lambda handle: handle.write(text))
+            try:
+                write_atomically(params_path, lambda handle: handle.write(text))
+            except OSError as exc:
+                raise CacheError(_write_failure(params_path, "the cache parameters", exc)) \
+                    from None
         self._entries = self._read_manifest()
 
     # ---------------------------------------------------------------------------- manifest --
@@ -156,20 +246,20 @@ class FeatureCache:
         return entries
 
     def _record(self, record: dict) -> None:
-        """Append one manifest line (a single small write, so it lands whole or not at all)."""
-        with open(self.manifest_path, "a") as handle:
-            handle.write(json.dumps(record) + "\n")
+        """Append one manifest line (a single small write, so it lands whole or not at all;
+        concurrent builds append to one manifest)."""
+        try:
+            with open(self.manifest_path, "a") as handle:
+                handle.write(json.dumps(record) + "\n")
+        except OSError as exc:
+            raise CacheError(_write_failure(self.manifest_path, "the cache manifest", exc)) \
+                from None
         self._entries[record["id"]] = record
 
     def _remove_dead_temporaries(self) -> None:
         for temp in self.folder.rglob(".tmp-*"):
-            pid = int(TEMP_NAME.match(temp.name)["pid"])
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not claims.process_alive(int(TEMP_NAME.match(temp.name)["pid"])):
                 temp.unlink(missing_ok=True)
-            except PermissionError:
-                pass                            # alive, owned by someone else
 
     # ------------------------------------------------------------------------------- build --
     def build(self, tracks, jobs: int = 1, progress: bool = True,
@@ -184,26 +274,34 @@ class FeatureCache:
         self._remove_dead_temporaries()
         report = BuildReport()
         todo = []                       # (record without shape, target path)
+        given = {}                      # track id -> its path as the caller wrote it
         for track in map(_as_track, tracks):
             try:
                 identity = file_identity(track.path)
-            except OSError as exc:
-                report.skipped.append((track.path, f"cannot read ({exc.strerror})"))
+            except OSError:
+                report.skipped.append((track.path, audio.not_a_file_reason(track.path)
+                                       or "cannot be read"))
                 continue
             record = {"id": track.id, **identity, "file": entry_name(identity)}
             known = self._entries.get(track.id)
             same_file = known is not None and all(known[k] == record[k] for k in identity)
+            target = self.folder / "features" / record["file"]
             if same_file and "skipped" in known:
                 report.skipped.append((track.path, known["skipped"]))
-            elif (self.folder / "features" / record["file"]).exists():
-                if not (same_file and "shape" in known):            # adopt an orphan entry
-                    shape = np.load(self.folder / "features" / record["file"], mmap_mode="r").shape
-                    self._record({**record, "shape": list(shape)})
-                report.reused += 1
-            else:
-                target = self.folder / "features" / record["file"]
-                target.parent.mkdir(exist_ok=True)
-                todo.append((record, target))
+                continue
+            if target.exists():
+                shape = known["shape"] if same_file and "shape" in known else None
+                problem = entry_problem(target, shape)
+                if problem is None:
+                    if shape is None:                                # adopt an orphan entry
+                        self._record({**record, "shape": list(np.load(target, mmap_mode="r")
+                                                              .shape)})
+                    report.reused += 1
+                    continue
+                self._repair(target, track.path, problem, report)
+            target.parent.mkdir(exist_ok=True)
+            todo.append((record, target))
+            given[track.id] = track.path
         if batch_size is None:
             batch_size = GPU_BATCH if backend.get_device() == "gpu" else 1
         with Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
@@ -212,72 +310,123 @@ class FeatureCache:
                 results = self._run_in_processes(todo, jobs)
             else:
                 results = self._run_in_batches(todo, batch_size)
-            for record, shape, reason in results:
-                if reason is None:
-                    self._record({**record, "shape": shape})
-                    report.done += 1
-                else:
-                    self._record({**record, "skipped": reason})
-                    report.skipped.append((record["path"], reason))
+            busy = []
+            for record, target, (outcome, value) in results:
+                if outcome == "busy":
+                    busy.append((record, target))
+                    continue
+                self._count(record, outcome, value, report, given[record["id"]])
+                bar.advance()
+            for record, target in busy:             # computed by another build: wait for it
+                self._count(record, *self._wait_for(record, target), report,
+                            given[record["id"]])
                 bar.advance()
         return report
+
+    def _count(self, record: dict, outcome: str, value, report: BuildReport, path: str) -> None:
+        """Record one finished entry (of the audio file ``path``) in the manifest and report."""
+        if outcome == "skipped":
+            self._record({**record, "skipped": value})
+            report.skipped.append((path, value))
+        else:
+            self._record({**record, "shape": value})
+            if outcome == "done":
+                report.done += 1
+            else:
+                report.reused += 1
+
+    def _repair(self, target: Path, source: str, problem: str, report: BuildReport) -> None:
+        """Remove a damaged entry so that it is computed again, and say so on stderr."""
+        target.unlink(missing_ok=True)
+        report.repaired.append((source, problem))
+        print(f"cache entry {target} of {source} is corrupt: {problem}; computing it again",
+              file=sys.stderr)
+
+    def _wait_for(self, record: dict, target: Path):
+        """Outcome of an entry another process claimed: its result once its lock is released,
+        or computed here when that process died or skipped it without a trace."""
+        while claims.holder_of(target) is not None and not target.exists():
+            time.sleep(WAIT_SECONDS)
+        if target.exists():
+            return "reused", list(np.load(target, mmap_mode="r").shape)
+        theirs = self._read_manifest().get(record["id"], {})
+        if "skipped" in theirs and all(theirs[k] == record[k] for k in ("path", "size",
+                                                                         "mtime_ns")):
+            return "skipped", theirs["skipped"]
+        outcome = _extract_to(record["path"], self.params.to_dict(), str(target))
+        return outcome if outcome[0] != "busy" else self._wait_for(record, target)
 
     def _run_in_processes(self, todo, jobs):
         """Extract in worker processes; on an interruption (Ctrl-C) the queued tracks are
         cancelled and only the ones in flight finish."""
         params = self.params.to_dict()
         with _worker_environment():                 # the workers start at the first submits
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-            futures = {pool.submit(_extract_to, record["path"], params, str(target)): record
-                       for record, target in todo}
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                                       initializer=die_with_parent, initargs=(os.getpid(),))
+            futures = {pool.submit(_extract_to, record["path"], params, str(target)):
+                       (record, target) for record, target in todo}
         try:
             for future in as_completed(futures):
-                shape, reason = future.result()
-                yield futures[future], shape, reason
+                yield *futures[future], future.result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _run_in_batches(self, todo, batch_size):
-        """Load ``batch_size`` clips, compute each group of equal-length clips in one call."""
+        """Load ``batch_size`` clips, compute each group of equal-length clips in one call.
+        Yields ``(record, target, (outcome, value))`` as :func:`_extract_to` does."""
         for start in range(0, len(todo), batch_size):
-            chunk = todo[start:start + batch_size]
-            clips = {}
-            for record, target in chunk:
+            chunk, clips = [], {}
+            for record, target in todo[start:start + batch_size]:
+                taken = _claim(target)
+                if taken is not None:
+                    yield record, target, taken
+                    continue
                 try:
                     clips[record["id"]] = load_clip(record["path"], self.params)
+                    chunk.append((record, target))
                 except audio.AudioError as exc:
-                    yield record, None, exc.reason
+                    claims.release(target)
+                    yield record, target, ("skipped", exc.reason)
             by_length = {}
             for record, target in chunk:
-                if record["id"] in clips:
-                    by_length.setdefault(len(clips[record["id"]]), []).append((record, target))
+                by_length.setdefault(len(clips[record["id"]]), []).append((record, target))
             for group in by_length.values():
-                yield from self._compute_group(group, clips)
+                try:
+                    yield from self._save_group(group, clips)
+                finally:
+                    for _, target in group:
+                        claims.release(target)
 
-    def _compute_group(self, group, clips):
-        """Features of equal-length clips in one call; a group too big for the GPU's memory
-        is computed clip by clip, and a clip that alone does not fit is skipped by name."""
+    def _save_group(self, group, clips):
+        """Features of one group of equal-length clips, each checked and saved. A group too big
+        for the GPU's memory is computed clip by clip; a clip that alone does not fit is skipped
+        by name."""
         try:
             features = batch_features([clips[record["id"]] for record, _ in group], self.params)
         except ValueError as exc:
-            for record, _ in group:
-                yield record, None, f"feature extraction failed ({exc})"
+            for record, target in group:
+                yield record, target, ("skipped", f"feature extraction failed ({exc})")
             return
         except Exception as exc:
             if not backend.is_out_of_memory(exc):
                 raise
             backend.release_device_memory()
             if len(group) == 1:
-                yield group[0][0], None, "its features do not fit in GPU memory"
+                yield *group[0], ("skipped", "its features do not fit in GPU memory")
                 return
             for item in group:
-                yield from self._compute_group([item], clips)
+                yield from self._save_group([item], clips)
             return
         backend.trim_device_memory()      # many lengths: bounded plans and pool
         for (record, target), array in zip(group, features):
+            try:
+                check_finite(record["path"], clips[record["id"]], array)
+            except audio.AudioError as exc:
+                yield record, target, ("skipped", exc.reason)
+                continue
             array = array.astype(np.float32, copy=False)
-            write_atomically(target, lambda handle: np.save(handle, array))
-            yield record, list(array.shape), None
+            save_entry(target, array, record["path"])
+            yield record, target, ("done", list(array.shape))
 
     # -------------------------------------------------------------------------------- read --
     def __contains__(self, track_id) -> bool:
@@ -301,9 +450,10 @@ class FeatureCache:
         path = self.folder / "features" / self._entry(track_id)["file"]
         try:
             return np.load(path, mmap_mode="r")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise CacheError(f"{path}: cache entry of track {track_id!r} cannot be read "
-                             f"({exc.strerror or exc}); rebuild the cache") from None
+                             f"({getattr(exc, 'strerror', None) or exc}); run the build again "
+                             "to compute it anew") from None
 
     def tracks(self, track_ids) -> "CachedTracks":
         """A list-like view ``view[i] = load(track_ids[i])`` (for segments, batches, scalers)."""

@@ -21,7 +21,13 @@
 :func:`read_dataset` picks the reader (``dataset="auto"`` looks at the layout), then applies the
 common options: ``check_audio`` (read every header, skip undecodable files), ``min_duration``,
 and the tag processing of :mod:`tinymir.data.tags` (``prefix``, ``synonyms``, ``min_count``,
-``top_n``, ``others``). Files that cannot be used are kept in ``table.skipped`` with the reason.
+``top_n``, ``others``). Files that cannot be used are kept in ``table.skipped`` with the reason,
+and so are entries with an audio name that are not files (a folder ``x.wav``, a broken or
+looping symbolic link). Two files of one name in one folder (``song.mp3`` beside ``song.wav``)
+are one track in two encodings: the folder and GTZAN readers keep one, the lossless one first
+(order of :data:`PREFERRED_SUFFIXES`), and skip the other naming the one kept, so a track never
+sits on both sides of a split. The choice is by extension alone, before any file is opened: if
+the kept file turns out unreadable, the track is skipped rather than replaced by the other.
 """
 from __future__ import annotations
 
@@ -39,7 +45,9 @@ from .table import DatasetError, Track, TrackTable
 from .tags import process_tags
 
 DATASETS = ("gtzan", "folders", "fma", "mtg-jamendo", "tags")
-AUDIO_SUFFIXES = frozenset("." + ext for ext in audio.READ_EXTENSIONS)
+#: Which of two files with one name is kept: lossless encodings first, then by this order.
+PREFERRED_SUFFIXES = (".wav", ".wave", ".flac", ".aiff", ".aif", ".aifc", ".w64", ".rf64",
+                      ".caf", ".au", ".snd", ".ogg", ".oga", ".opus", ".mp3")
 GTZAN_GENRES = frozenset({"blues", "classical", "country", "disco", "hiphop", "jazz", "metal",
                           "pop", "reggae", "rock"})
 GTZAN_CLIP = re.compile(r"^(?P<genre>[a-z]+)\.(?P<number>\d{5})\.(wav|au)$")
@@ -122,8 +130,23 @@ def _first_line(path: Path) -> str:
         return handle.readline()
 
 
-def _audio_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+def _one_per_name(tracks: list[Track]) -> tuple[list[Track], list[tuple[str, str]]]:
+    """Keep one track per id (see the module docstring); ``(kept, skipped)``."""
+    by_id = {}
+    for track in tracks:
+        by_id.setdefault(track.id, []).append(track)
+    kept, skipped = [], []
+    for same in by_id.values():
+        same.sort(key=lambda t: _preference(Path(t.path).suffix.lower()))
+        kept.append(same[0])
+        skipped += [(t.path, f"another encoding of {same[0].path} (kept that one)")
+                    for t in same[1:]]
+    return kept, skipped
+
+
+def _preference(suffix: str) -> tuple:
+    return (PREFERRED_SUFFIXES.index(suffix) if suffix in PREFERRED_SUFFIXES
+            else len(PREFERRED_SUFFIXES), suffix)
 
 
 def check_audio_files(table: TrackTable, min_duration: float | None = None) -> TrackTable:
@@ -180,16 +203,18 @@ def read_gtzan(path, artists="shipped") -> TrackTable:
         artist_of = read_gtzan_artists() if is_gtzan else {}
     else:
         artist_of = {} if artists is None else read_gtzan_artists(artists)
-    tracks, skipped = [], []
-    for file in _audio_files(root):
+    files, skipped = audio.find_audio(root)
+    tracks = []
+    for file in files:
         match = GTZAN_CLIP.match(file.name)
         if match is None or match["genre"] != file.parent.name:
             skipped.append((str(file), "not a GTZAN clip name (<genre>/<genre>.NNNNN.wav)"))
             continue
         clip = f"{match['genre']}.{match['number']}"
         tracks.append(Track(clip, str(file), (match["genre"],), artist_of.get(clip)))
+    tracks, twins = _one_per_name(tracks)
     name = "GTZAN" if is_gtzan else "GTZAN layout"
-    return TrackTable(tracks, f"{name} ({root})", skipped)
+    return TrackTable(tracks, f"{name} ({root})", skipped + twins)
 
 
 # --------------------------------------------------------------------------------- folders --
@@ -199,8 +224,9 @@ def read_folders(path) -> TrackTable:
     root = Path(path)
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder")
-    tracks, skipped = [], []
-    for file in _audio_files(root):
+    files, skipped = audio.find_audio(root)
+    tracks = []
+    for file in files:
         parts = file.relative_to(root).parts
         if len(parts) < 2:
             skipped.append((str(file), "not inside a class folder"))
@@ -210,7 +236,8 @@ def read_folders(path) -> TrackTable:
         tracks.append(Track(track_id, str(file), (parts[0],), group))
     if not tracks:
         raise DatasetError(f"{root}: no audio files inside class folders (<class>/<file>)")
-    return TrackTable(tracks, f"folders ({root})", skipped)
+    tracks, twins = _one_per_name(tracks)
+    return TrackTable(tracks, f"folders ({root})", skipped + twins)
 
 
 # ------------------------------------------------------------------------------------- FMA --
@@ -221,6 +248,9 @@ def read_fma_tracks_csv(path: Path) -> list[dict]:
     The file has three header rows: top-level names (``track``, ``album``, ``set`` ...), sub
     names (``genre_top``, ``split`` ...) and ``track_id`` alone.
     """
+    if not path.is_file():
+        raise DatasetError(f"{path}: not found; an FMA dataset is a folder holding "
+                           "fma_metadata/tracks.csv (or tracks.csv itself)")
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         try:
@@ -311,9 +341,12 @@ def read_fma(path, subset: str = "small", labels: str = "genre_top",
 # ----------------------------------------------------------------------------- MTG-Jamendo --
 
 def read_mtg_tsv(path: Path) -> list[dict]:
-    """Rows of an MTG-Jamendo TSV; ``row["TAGS"]`` is the list of every tag on the line."""
+    """Rows of an MTG-Jamendo TSV; ``row["TAGS"]`` is the list of every tag on the line.
+
+    Lines end at ``\\n`` / ``\\r\\n`` only (not at U+2028 and the other breaks
+    ``str.splitlines`` knows), so a tag holding such a character stays whole."""
     with open(path, newline="", encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
+        lines = [line.rstrip("\r\n") for line in handle]
     header = lines[0].split("\t") if lines else []
     if header[:6] != ["TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION", "TAGS"]:
         raise DatasetError(f"{path}: not an MTG-Jamendo TSV (header should be TRACK_ID, "
@@ -377,14 +410,17 @@ def _mtg_official_split(tsv: Path, split: int) -> dict[str, str]:
 # -------------------------------------------------------------------------------- tag CSV --
 
 def _read_rows(path: Path, delimiter: str | None = None) -> list[dict]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+    """Rows of a CSV/TSV as dicts; the csv module reads the file itself (``newline=""``), so a
+    quoted field keeps its line breaks and U+2028 characters."""
     if delimiter is None:
         delimiter = "\t" if path.suffix == ".tsv" else ","
-    return list(csv.DictReader(text.splitlines(), delimiter=delimiter))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return list(csv.DictReader(handle, delimiter=delimiter))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: not a readable CSV ({exc})") from None
 
 
 def _pick_column(columns, wanted, given, path, what):
@@ -442,7 +478,7 @@ def read_tag_csv(path, path_column: str | None = None, label_columns=None,
         file = audio_root / name
         if not file.is_file():
             if by_stem is None:
-                by_stem = {f.stem: f for f in _audio_files(audio_root)}
+                by_stem = {f.stem: f for f in audio.find_audio(audio_root)[0]}
             file = by_stem.get(Path(name).stem, file)
         if tags_column:
             labels = [tag.strip() for tag in (row[tags_column] or "").split(sep)]

@@ -62,13 +62,17 @@ class Standardizer:
         present = (features[int(t)] for t in split[part])
         return cls.fit((f for f in present if f is not None), feature_axis, eps, name)
 
-    def transform(self, x):
-        """``(x - mean) / std`` on NumPy or CuPy ``x``, in ``x``'s floating dtype."""
+    def _statistics_for(self, x):
+        """``mean`` and ``std`` shaped to broadcast against ``x``, on its device and dtype."""
         xp = backend.array_module(x)
         shape = [1] * x.ndim
         shape[self.feature_axis] = -1
-        mean = xp.asarray(self.mean, dtype=x.dtype).reshape(shape)
-        std = xp.asarray(self.std, dtype=x.dtype).reshape(shape)
+        return (xp.asarray(self.mean, dtype=x.dtype).reshape(shape),
+                xp.asarray(self.std, dtype=x.dtype).reshape(shape))
+
+    def transform(self, x):
+        """``(x - mean) / std`` on NumPy or CuPy ``x``, in ``x``'s floating dtype."""
+        mean, std = self._statistics_for(x)
         return (x - mean) / std
 
     def to_dict(self) -> dict:
@@ -80,3 +84,8 @@ class Standardizer:
     def from_dict(cls, values) -> "Standardizer":
         return cls(np.asarray(values["mean"], np.float32), np.asarray(values["std"], np.float32),
                    int(values.get("feature_axis", -2)), str(values.get("fitted_on", "")))
+
+    def inverse_transform(self, x):
+        """``x * std + mean``: standardised values back to features (NumPy or CuPy ``x``)."""
+        mean, std = self._statistics_for(x)
+        return x * std + mean

@@ -41,7 +41,7 @@ MIN_N_FFT = 16
 
 #: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
 #: :meth:`FeatureParams.key` are never reused across such a change.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2     # 2: clips without usable content and non-finite features are refused
 
 
 @dataclasses.dataclass(frozen=True)

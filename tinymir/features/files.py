@@ -3,6 +3,10 @@
 :func:`file_features` is the unit of work a cache or a worker pool calls per file;
 :func:`batch_features` is the fast path when several clips share one length (one batched call
 on the device instead of one per clip). Both return host NumPy arrays.
+
+A clip is refused, with an :class:`~tinymir.audio.AudioError` naming the file, when it has no
+usable content (:func:`check_content`) or when its features are not finite
+(:func:`check_finite`): a feature array that leaves this module is always finite.
 """
 from __future__ import annotations
 
@@ -11,46 +15,82 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import backend
-from tinymir.audio import READ_EXTENSIONS, AudioError, load
+from tinymir.audio import READ_EXTENSIONS, AudioError, content_problem, find_audio, load
 from tinymir.features.extract import FeatureParams, compute
 
 
-def find_audio_files(path) -> list[Path]:
-    """``[path]`` for a file; for a folder, every audio file below it (recursive, sorted).
+def find_audio_files(path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """``([path], [])`` for a file; for a folder, every audio file below it (recursive, sorted)
+    and ``(path, reason)`` for the audio-named entries that are not files (see
+    :func:`tinymir.audio.find_audio`).
 
     Raises ``FileNotFoundError`` / ``ValueError`` naming the path when there is nothing to read.
     """
     path = Path(path)
     if path.is_file():
-        return [path]
+        return [path], []
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    files = sorted(p for p in path.rglob("*")
-                   if p.is_file() and p.suffix.lower().lstrip(".") in READ_EXTENSIONS)
+    files, skipped = find_audio(path)
     if not files:
         raise ValueError(f"{path}: no audio files in this folder or below "
-                         f"(looked for .{', .'.join(sorted(READ_EXTENSIONS))})")
-    return files
+                         f"(looked for .{', .'.join(sorted(READ_EXTENSIONS))})"
+                         + (f"; {len(skipped)} entries skipped, e.g. {skipped[0][0]}: "
+                            f"{skipped[0][1]}" if skipped else ""))
+    return files, skipped
+
+
+def check_content(path, y, params: FeatureParams) -> None:
+    """Raise ``AudioError`` naming ``path`` when the mono clip ``y`` (at ``params.sr``) cannot
+    give meaningful features: NaN or infinite samples, or no usable content (fewer samples than
+    one analysis frame, ``n_fft``, or silent: :func:`tinymir.audio.content_problem`)."""
+    if not np.isfinite(y).all():
+        raise AudioError(path, "contains NaN or infinite samples")
+    problem = content_problem(y, params.sr, params.n_fft)
+    if problem is not None:
+        raise AudioError(path, problem)
+
+
+def check_finite(path, y, features) -> None:
+    """Raise ``AudioError`` naming ``path`` when ``features`` (of the clip ``y``) hold NaN or
+    infinity; for samples far outside [-1, 1] the reason says that the power spectrum
+    overflowed (``|X|^2`` of samples near 1e19 or more exceeds float32's 3.4e38)."""
+    if np.isfinite(features).all():
+        return
+    peak = float(np.max(np.abs(y)))
+    if peak > 1.0:
+        raise AudioError(path, f"samples up to {peak:.0e}".replace("e+", "e")
+                               + ": overflow in the power spectrum")
+    raise AudioError(path, "features hold NaN or infinite values")
 
 
 def load_clip(path, params: FeatureParams) -> np.ndarray:
-    """Mono samples of ``path`` at ``params.sr`` (raises ``AudioError`` naming the file,
-    also for NaN or infinite samples, which a float WAV can hold)."""
+    """Mono samples of ``path`` at ``params.sr``, checked by :func:`check_content` (raises
+    ``AudioError`` naming the file)."""
     y, _ = load(path, sr=params.sr, mono=True)
-    if not np.isfinite(y).all():
-        raise AudioError(path, "contains NaN or infinite samples")
+    check_content(path, y, params)
     return y
 
 
 def file_features(path, params: FeatureParams) -> np.ndarray:
-    """Features of one file (see :func:`tinymir.features.extract.compute`), on the host."""
-    return backend.to_host(compute(backend.to_device(load_clip(path, params)), params))
+    """Finite features of one file (see :func:`tinymir.features.extract.compute`), on the host."""
+    y = load_clip(path, params)
+    features = _compute(y, params)
+    check_finite(path, y, features)
+    return features
 
 
 def batch_features(clips: list[np.ndarray], params: FeatureParams) -> list[np.ndarray]:
-    """Features of clips that all have the same length, computed in one batched call."""
+    """Features of clips that all have the same length, computed in one batched call (the
+    caller checks each with :func:`check_finite`)."""
     lengths = {clip.shape[-1] for clip in clips}
     if len(lengths) != 1:
         raise ValueError(f"batch_features needs clips of one length, got lengths {sorted(lengths)}")
-    features = backend.to_host(compute(backend.to_device(np.stack(clips)), params))
-    return list(features)
+    return list(_compute(np.stack(clips), params))
+
+
+def _compute(y, params: FeatureParams) -> np.ndarray:
+    """``compute`` on the device, back on the host; overflow is not warned about here because
+    :func:`check_finite` turns it into one line naming the file."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return backend.to_host(compute(backend.to_device(y), params))

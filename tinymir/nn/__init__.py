@@ -1,7 +1,9 @@
 """Neural-network core with hand-written backward passes (NumPy / CuPy).
 
 Every layer is readable in one sitting and proven by finite differences
-(:mod:`tinymir.nn.gradcheck`). Data layout: (N, C, H, W) images, (N, C, T) channels over time,
+(:mod:`tinymir.nn.gradcheck`); :mod:`tinymir.nn.reference` holds a plain twin of every layer,
+loss and optimiser (the formula written out, loops and all), tested equal to the fast code,
+whose tuned parts live in :mod:`tinymir.nn.kernels`. Data layout: (N, C, H, W) images, (N, C, T) channels over time,
 (N, T, F) sequences, (N, F) vectors. See :mod:`tinymir.nn.layer` for the contract.
 
     from tinymir import nn
@@ -15,7 +17,7 @@ Every layer is readable in one sitting and proven by finite differences
     optimizer.step()
     nn.save("model.npz", model, {"classes": names})
 """
-from . import gradcheck
+from . import gradcheck, reference
 from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .batchnorm import BatchNorm
 from .conv import Conv1D, Conv2D
@@ -46,5 +48,5 @@ __all__ = [
     "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "Adam", "AdamW", "clip_grad_norm",
     "ReduceLROnPlateau", "StepDecay", "CosineDecay",
-    "save", "load", "ModelFileError", "gradcheck",
+    "save", "load", "ModelFileError", "gradcheck", "reference",
 ]

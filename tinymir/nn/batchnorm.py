@@ -19,12 +19,18 @@ import numpy as np
 from tinymir import backend
 
 from .chunks import batch_chunks
+from .kernels import batchnorm as bn_kernels
 from .layer import Layer, register
 
 
 @register
 class BatchNorm(Layer):
-    """Normalise each channel (axis 1) with batch statistics in training, running ones after."""
+    """Normalise each channel (axis 1) with batch statistics in training, running ones after.
+
+        x̂ = (x − μ) / √(σ² + ε),   y = γ x̂ + β            (formulas: module docstring)
+
+    The passes over the batch run in cache-sized runs (:mod:`tinymir.nn.kernels.batchnorm`);
+    the plain twin is :class:`tinymir.nn.reference.BatchNorm`."""
 
     input_ndim = (1, 2, 3)
 
@@ -49,55 +55,32 @@ class BatchNorm(Layer):
         gamma, beta = self.params["gamma"].value[:, None], self.params["beta"].value[:, None]
         self.shape, self.training = x.shape, training
         x = x.reshape(n, c, -1)            # (N, C, positions): every statistic is per row c
-        self.chunks = batch_chunks(n, x[0].nbytes, xp)
+        self.runs = batch_chunks(n, x[0].nbytes, xp)
         if training:
-            count = x.shape[0] * x.shape[2]
-            mean = x.sum(axis=(0, 2)) / count
-            self.xhat = xp.empty_like(x)
-            var = 0.0
-            for chunk in self.chunks:      # x − μ, and Σ (x − μ)² while it is in cache
-                centered = xp.subtract(x[chunk], mean[:, None], out=self.xhat[chunk])
-                var = var + xp.einsum("nck,nck->c", centered, centered)
-            var = var / count
-            running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
-            running_mean *= self.momentum
-            running_mean += (1.0 - self.momentum) * mean
-            running_var *= self.momentum
-            running_var += (1.0 - self.momentum) * var
-            self.inv_std = (1.0 / xp.sqrt(var + self.eps))[:, None]
+            mean, var, centred = bn_kernels.centre(x, self.runs)      # μ, σ², x − μ
+            for name, batch in (("running_mean", mean), ("running_var", var)):
+                running = self.buffers[name]
+                running *= self.momentum
+                running += (1.0 - self.momentum) * batch
         else:
-            self.inv_std = (1.0 / xp.sqrt(self.buffers["running_var"] + self.eps))[:, None]
-            self.xhat = xp.subtract(x, self.buffers["running_mean"][:, None])
-        y = xp.empty_like(self.xhat)
-        for chunk in self.chunks:          # x̂ = (x − μ)/σ and y = γ x̂ + β, run by run
-            xhat = self.xhat[chunk]
-            xhat *= self.inv_std
-            xp.multiply(xhat, gamma, out=y[chunk])
-            y[chunk] += beta
+            var = self.buffers["running_var"]
+            centred = xp.subtract(x, self.buffers["running_mean"][:, None])
+        self.inv_std = (1.0 / xp.sqrt(var + self.eps))[:, None]
+        # x̂ = (x − μ) / √(σ² + ε),  y = γ x̂ + β
+        self.xhat, y = bn_kernels.normalise(centred, self.inv_std, gamma, beta, self.runs)
         return y.reshape(self.shape)
 
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
-        gamma = self.params["gamma"].value[:, None]
         g = grad_out.reshape(self.xhat.shape)
-        sum_dy = g.sum(axis=(0, 2))
-        sum_dy_xhat = xp.einsum("nck,nck->c", g, self.xhat)
-        self.params["beta"].grad = sum_dy
-        self.params["gamma"].grad = sum_dy_xhat
-        grad_in = self.xhat                # x̂'s buffer, no longer needed
-        scale = gamma * self.inv_std
-        if self.training:
-            # γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M), run by run
-            count = g.shape[0] * g.shape[2]
-            mean_dy, mean_dy_xhat = (sum_dy / count)[:, None], (sum_dy_xhat / count)[:, None]
-            for chunk in self.chunks:
-                part = grad_in[chunk]
-                part *= mean_dy_xhat
-                xp.subtract(g[chunk], part, out=part)
-                part -= mean_dy
-                part *= scale
-        else:
-            xp.multiply(g, scale, out=grad_in)
+        sum_dy = g.sum(axis=(0, 2))                              # dβ = Σ dy
+        sum_dy_xhat = xp.einsum("nck,nck->c", g, self.xhat)      # dγ = Σ dy x̂
+        self.params["beta"].grad, self.params["gamma"].grad = sum_dy, sum_dy_xhat
+        scale = self.params["gamma"].value[:, None] * self.inv_std
+        if self.training:      # dx = γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M)
+            grad_in = bn_kernels.input_grad(g, self.xhat, sum_dy, sum_dy_xhat, scale, self.runs)
+        else:                  # the running statistics are constants: dx = γ dy/√(σ²_run + ε)
+            grad_in = xp.multiply(g, scale, out=self.xhat)
         self.xhat = None
         return grad_in.reshape(self.shape)
 

@@ -13,6 +13,11 @@ forward, so a training-mode forward sees the same batch statistics and the same 
 each time. Losses are checked the same way with L = loss(z, targets).
 
 :data:`CASES` are small ready-made checks (used by ``tinymir gradcheck`` and the tests).
+
+:func:`compare_twins` runs a fast layer (or model, or loss) and its plain twin from
+:mod:`tinymir.nn.reference` on the same input, weights and output gradient, and reports per
+tensor (output, dL/dx, every parameter gradient, every buffer after the pass) how far apart
+they are (``tinymir gradcheck --reference``).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import numpy as np
 
 from tinymir import backend
 
+from . import reference
 from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .batchnorm import BatchNorm
 from .conv import Conv1D, Conv2D
@@ -251,17 +257,45 @@ LOSS_CASES: dict[str, LossCase] = {
 }
 
 
-def run_case(name: str, seed: int = 0):
-    """Build check ``name`` (from CASES or LOSS_CASES) in float64 on the device and run it."""
+def compare_twins(model, x, training: bool = False, seed: int = 0):
+    """Fast ``model`` (built) against ``reference.twin(model)`` on ``x``: TensorChecks of
+    the output, dL/dx, each dL/dθ and each buffer after the pass (the twin gets a copy of the
+    buffers as they are before the pass)."""
+    xp = backend.array_module(x)
+    slow = reference.twin(model)
+    fast_y = model.forward(x, training)
+    slow_y = slow.forward(x, training)
+    projection = xp.asarray(np.random.default_rng(seed + 1).standard_normal(fast_y.shape),
+                            dtype=fast_y.dtype)
+    pairs = [("output", fast_y, slow_y),
+             ("input", model.backward(projection), slow.backward(projection))]
+    slow_params = dict(_named_params(slow))
+    pairs += [(name, p.grad, slow_params[name].grad) for name, p in _named_params(model)]
+    slow_buffers = _buffers(slow)
+    pairs += [(name, b, slow_buffers[name]) for name, b in _buffers(model).items()]
+    return _differences(pairs)
+
+
+def compare_loss_twins(loss, logits, targets):
+    """A fast loss against its reference twin: the loss value and dL/dz."""
+    slow = reference.twin(loss)
+    return _differences([("loss", loss.forward(logits, targets), slow.forward(logits, targets)),
+                         ("logits", loss.backward(), slow.backward())])
+
+
+def _differences(pairs) -> list:
+    """TensorChecks of ``(name, fast, twin)`` triples (arrays on the device or the host)."""
+    report = []
+    for name, a, b in pairs:
+        a, b = np.asarray(backend.to_host(a), np.float64), np.asarray(backend.to_host(b), np.float64)
+        rel, max_abs = _relative(a, b)
+        report.append(TensorCheck(name, tuple(a.shape), rel, max_abs))
+    return report
+
+
+def build_case(name: str, seed: int = 0):
+    """Case ``name`` of CASES built in float64 on the device: (model, x, training)."""
     rng = np.random.default_rng(seed)
-    if name in LOSS_CASES:
-        case = LOSS_CASES[name]
-        logits = backend.to_device(3 * rng.standard_normal(case.shape), np.float64)
-        targets = backend.to_device(np.asarray(case.targets(rng, case.shape)))
-        return check_loss(case.build(), logits, targets)
-    if name not in CASES:
-        raise KeyError(f"no gradient check named {name!r}; known: "
-                       f"{', '.join(list(CASES) + list(LOSS_CASES))}")
     case = CASES[name]
     with backend.default_dtype(np.float64):
         model = case.build()
@@ -270,4 +304,31 @@ def run_case(name: str, seed: int = 0):
             model.build(case.input_shape[1:], seed=seed)
         else:
             model.build(case.input_shape[1:], rng)
-        return check_model(model, x, training=case.training, seed=seed)
+    return model, x, case.training
+
+
+def build_loss_case(name: str, seed: int = 0):
+    """Loss case ``name`` of LOSS_CASES: (loss, logits, targets) in float64 on the device."""
+    rng = np.random.default_rng(seed)
+    case = LOSS_CASES[name]
+    logits = backend.to_device(3 * rng.standard_normal(case.shape), np.float64)
+    targets = backend.to_device(np.asarray(case.targets(rng, case.shape)))
+    return case.build(), logits, targets
+
+
+def run_reference_case(name: str, seed: int = 0):
+    """Case ``name`` (from CASES or LOSS_CASES): fast against reference twin."""
+    if name in LOSS_CASES:
+        return compare_loss_twins(*build_loss_case(name, seed))
+    return compare_twins(*build_case(name, seed), seed=seed)
+
+
+def run_case(name: str, seed: int = 0):
+    """Build check ``name`` (from CASES or LOSS_CASES) in float64 on the device and run it."""
+    if name in LOSS_CASES:
+        return check_loss(*build_loss_case(name, seed))
+    if name not in CASES:
+        raise KeyError(f"no gradient check named {name!r}; known: "
+                       f"{', '.join(list(CASES) + list(LOSS_CASES))}")
+    model, x, training = build_case(name, seed)
+    return check_model(model, x, training=training, seed=seed)

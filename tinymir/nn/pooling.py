@@ -2,8 +2,9 @@
 (MaxPool (2, 4) with stride 2, as in the CNN-3 of seed 000) or leave gaps.
 
 MaxPool2D:  y[n,c,a,b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]
-            backward routes dy to the arg-max of each window (the first one on ties);
-            overlapping windows add up. Computed as 1-D max pools along each axis.
+            backward routes dy to the arg-max of each window (the first one in reading
+            order on ties); overlapping windows add up. Computed as 1-D max pools along W,
+            then H (:mod:`tinymir.nn.kernels.pool`).
 AvgPool2D:  y = (1 / count) Σ_{i,j} xpad[...]  (count = real, unpadded cells in the window)
             backward spreads dy / count evenly over the window.
 GlobalAvgPool2D: y[n,c] = mean_{h,w} x;  dx = dy / (H·W).
@@ -18,7 +19,7 @@ import numpy as np
 
 from tinymir import backend
 
-from .chunks import batch_chunks
+from .kernels import pool as pool_kernels
 from .layer import Layer, ShapeError, pair, register, time_layer_shape
 from .windows import offset_slice, output_size, pad2d, resolve_padding, unpad2d
 
@@ -60,130 +61,27 @@ class _Pool2D(Layer):
                 "padding": self.padding, **super().get_config()}
 
 
-def _axis_slice(x, axis: int, offset: int, count: int, stride: int):
-    """``x[..., offset + stride·a, ...]`` along ``axis`` for a = 0..count−1 (a view)."""
-    index = [slice(None)] * x.ndim
-    index[axis] = slice(offset, offset + stride * (count - 1) + 1, stride)
-    return x[tuple(index)]
-
-
-def max_along(x, axis: int, size: int, stride: int):
-    """1-D max pool along one axis: (maxima, arg-max offset in the window as uint8/int32)."""
-    xp = backend.array_module(x)
-    count = (x.shape[axis] - size) // stride + 1
-    first = _axis_slice(x, axis, 0, count, stride)
-    arg_dtype = xp.uint8 if size < 256 else xp.int32
-    if size == 1:
-        return first.copy(), xp.zeros(first.shape, dtype=arg_dtype)
-    # offsets 0 and 1 in two passes: the max, and the arg-max as the comparison itself
-    second = _axis_slice(x, axis, 1, count, stride)
-    out = xp.maximum(first, second)
-    arg = xp.greater(second, first).view(xp.uint8).astype(arg_dtype, copy=False)
-    better = xp.empty(out.shape, dtype=bool)        # work buffers, reused for every offset
-    jump = xp.empty_like(arg)
-    for k in range(2, size):
-        window = _axis_slice(x, axis, k, count, stride)
-        xp.greater(window, out, out=better)
-        xp.maximum(out, window, out=out)
-        # arg = k where better, as arg += better·(k − arg) (modulo 2⁸ for uint8): arithmetic
-        # is many times faster than a masked assignment on a random mask
-        xp.subtract(arg.dtype.type(k), arg, out=jump)
-        jump *= better
-        arg += jump
-    return out, arg
-
-
-def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shape):
-    """Route ``grad_out`` back to the arg-max of every window (windows may overlap)."""
-    xp = backend.array_module(grad_out)
-    count = grad_out.shape[axis]
-    last_axis = grad_out.ndim - 1
-    if size == stride and axis < last_axis and in_shape[axis] == count * size:
-        # windows tile the axis exactly: write all offsets in one contiguous pass through a
-        # (count, size) view of it (several times faster than one strided pass per offset)
-        grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
-        tiles = grad_in.reshape(in_shape[:axis] + (count, size) + in_shape[axis + 1:])
-        offsets = xp.arange(size, dtype=arg.dtype).reshape((size,) + (1,) * (last_axis - axis))
-        xp.multiply(xp.expand_dims(grad_out, axis + 1), xp.expand_dims(arg, axis + 1) == offsets,
-                    out=tiles)
-        return grad_in
-    if size >= stride:
-        # offsets 0..stride−1 write every cell up to stride·count; only the rest needs zeros
-        grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
-        _axis_slice(grad_in, axis, stride * count, in_shape[axis] - stride * count, 1)[...] = 0
-    else:
-        grad_in = xp.zeros(in_shape, dtype=grad_out.dtype)
-    hit = xp.empty(arg.shape, dtype=bool)            # work buffers, reused for every offset
-    routed = xp.empty_like(grad_out)
-    for k in range(size):
-        xp.equal(arg, arg.dtype.type(k), out=hit)
-        target = _axis_slice(grad_in, axis, k, count, stride)
-        if k < stride:      # offsets below the stride hit disjoint cells: write, no add pass
-            xp.multiply(grad_out, hit, out=target)
-        else:
-            xp.multiply(grad_out, hit, out=routed)
-            target += routed
-    return grad_in
-
-
-def separable_stages(pool_size: tuple, stride: tuple) -> list:
-    """The 1-D max pools, as (axis, window, stride), whose composition is the 2-D max pool.
-
-    One per axis, except that a window of m > 1 times its stride s splits into blocks (window
-    s, stride s) and then a max over m consecutive blocks (window m, stride 1): each window
-    is m whole blocks, and overlapping windows share block maxima, so (4, stride 2) takes
-    2 + 2 comparisons instead of 4 on every output. The smaller window first (it shrinks the
-    array the next stage reads), H before W on ties (slices along H are whole contiguous
-    rows); the block maxima of an axis come after all that."""
-    stages, block_maxima = [], []
-    for axis, size, step in ((2, pool_size[0], stride[0]), (3, pool_size[1], stride[1])):
-        if size > step > 1 and size % step == 0:
-            stages.append((axis, step, step))
-            block_maxima.append((axis, size // step, 1))
-        else:
-            stages.append((axis, size, step))
-    return sorted(stages, key=lambda stage: stage[1]) + block_maxima
-
-
 @register
 class MaxPool2D(_Pool2D):
     """Max over ``pool_size`` windows moved by ``stride`` (default: the pool size).
 
-    The max over a kh × kw window is the max along one axis of the max along the other, so it
-    runs as 1-D pools (kh + kw passes instead of kh·kw; see :func:`separable_stages`), the
-    smaller window first (on the larger array); backward routes dy through them in reverse."""
+        y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]      (padding: −∞)
+        dxpad[n, c, s_h·a + i*, s_w·b + j*] += dy[n, c, a, b]
+
+    where (i*, j*) is the window's arg-max, the first one in reading order on ties. Runs as
+    1-D pools along W then H (:mod:`tinymir.nn.kernels.pool`); the plain loop over windows is
+    :class:`tinymir.nn.reference.MaxPool2D`."""
 
     def _forward(self, x, training):
-        xp = backend.array_module(x)
-        self.pads, out_hw = self._geometry(x.shape[2:])
+        self.pads, _ = self._geometry(x.shape[2:])
         xpad = pad2d(x, self.pads, value=-np.inf)
-        self.padded_shape = xpad.shape
-        self.stages = separable_stages(self.pool_size, self.stride)
-        self.chunks = batch_chunks(xpad.shape[0], xpad[0].nbytes, xp)
-        self.stage_inputs, self.stage_args = [], []      # per chunk: per stage
-        y = xp.empty(x.shape[:2] + out_hw, dtype=x.dtype)
-        for chunk in self.chunks:
-            out, shapes, args = xpad[chunk], [], []
-            for axis, size, stride in self.stages:
-                shapes.append(out.shape)
-                out, arg = max_along(out, axis, size, stride)
-                args.append(arg)
-            y[chunk] = out
-            self.stage_inputs.append(shapes)
-            self.stage_args.append(args)
+        y, self.argmax = pool_kernels.max_pool2d(xpad, self.pool_size, self.stride)
         return y
 
     def _backward(self, grad_out):
-        xp = backend.array_module(grad_out)
-        grad_in = xp.empty(self.padded_shape, dtype=grad_out.dtype)
-        for chunk, shapes, args in zip(self.chunks, self.stage_inputs, self.stage_args):
-            grad = grad_out[chunk]
-            for (axis, size, stride), in_shape, arg in reversed(
-                    list(zip(self.stages, shapes, args))):
-                grad = max_along_backward(grad, arg, axis, size, stride, in_shape)
-            grad_in[chunk] = grad
-        self.stage_args = None
-        return unpad2d(grad_in, self.pads)
+        dxpad = pool_kernels.max_pool2d_backward(grad_out, self.argmax)
+        self.argmax = None
+        return unpad2d(dxpad, self.pads)
 
 
 @register

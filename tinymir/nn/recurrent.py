@@ -39,9 +39,9 @@ import numpy as np
 from tinymir import backend
 
 from .activations import sigmoid
-from .chunks import batch_chunks
 from .dropout import Dropout
 from .init import check_initializer, initialize
+from .kernels import lstm as lstm_kernels
 from .layer import Layer, register
 
 
@@ -132,7 +132,13 @@ class _Recurrent(Layer):
 
 @register
 class LSTM(_Recurrent):
-    """Long short-term memory over (N, T, F); gates [i, f, g, o]; see the module docstring."""
+    """Long short-term memory over (N, T, F), gates [i, f, g, o] (backward: module docstring).
+
+        z_t = x_t W + h_{t−1} R + b,   i, f, o = σ(z_i), σ(z_f), σ(z_o),   g = tanh(z_g)
+        c_t = f ⊙ c_{t−1} + i ⊙ g,     h_t = o ⊙ tanh(c_t)
+
+    The tuned parts are in :mod:`tinymir.nn.kernels.lstm`; the plain step-by-step twin is
+    :class:`tinymir.nn.reference.LSTM`."""
 
     gates = 4
 
@@ -144,82 +150,46 @@ class LSTM(_Recurrent):
 
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        u = self.units
-        # σ(z) = (1 + tanh(z/2)) / 2, so all four gates are one tanh of the scaled
-        # pre-activations followed by one affine map (g keeps scale 1, shift 0)
-        scale = xp.full(4 * u, 0.5, dtype=x.dtype)
-        scale[2 * u:3 * u] = 1.0
-        shift = scale.copy()
-        shift[2 * u:3 * u] = 0.0
-        proj = self._project_inputs(x, training, scale)
+        # the gates through one tanh: z is scaled by 1/2 for i, f, o (see kernels.lstm)
+        scale, shift = lstm_kernels.gate_affine(self.units, x.dtype, xp)
+        proj = self._project_inputs(x, training, scale)        # (x_t W + b) for every t
         recurrent = self.params["recurrent_kernel"].value * scale
         t, n, _ = proj.shape
-        self.gate_values = gates = xp.empty((t, n, 4 * u), dtype=x.dtype)   # i, f, g, o
-        self.cells = xp.empty((t, n, u), dtype=x.dtype)
-        self.tanh_cells = xp.empty((t, n, u), dtype=x.dtype)
-        self.hidden = xp.empty((t, n, u), dtype=x.dtype)
+        self.gate_values = xp.empty((t, n, 4 * self.units), dtype=x.dtype)   # i, f, g, o
+        self.cells, self.tanh_cells, self.hidden = (
+            xp.empty((t, n, self.units), dtype=x.dtype) for _ in range(3))
         for step in range(t):
             z = proj[step]
             if step > 0:
-                z += self.hidden[step - 1] @ recurrent
-            xp.tanh(z, out=gates[step])
-            gates[step] *= scale
-            gates[step] += shift
-            i, f, g, o = (gates[step, :, k * u:(k + 1) * u] for k in range(4))
-            c = self.cells[step]
-            xp.multiply(i, g, out=c)
+                z += self.hidden[step - 1] @ recurrent         # z_t = x_t W + h_{t−1} R + b
+            i, f, g, o = lstm_kernels.activate_gates(z, scale, shift, out=self.gate_values[step])
+            c = xp.multiply(i, g, out=self.cells[step])        # c_t = f ⊙ c_{t−1} + i ⊙ g
             if step > 0:
                 c += f * self.cells[step - 1]
             xp.tanh(c, out=self.tanh_cells[step])
-            xp.multiply(o, self.tanh_cells[step], out=self.hidden[step])
+            xp.multiply(o, self.tanh_cells[step], out=self.hidden[step])   # h_t = o ⊙ tanh c_t
         return self._output()
 
     def _backward(self, grad_out):
-        xp = backend.array_module(grad_out)
-        t, n, u = self.hidden.shape
-        gates = self.gate_values
-        i, f, g, o = (gates[:, :, k * u:(k + 1) * u] for k in range(4))
-        # the per-step local derivatives, outside the time loop, a cache-sized run of steps
-        # at a time:
-        #   dz_i = dc·g·i(1−i), dz_f = dc·c_{t−1}·f(1−f), dz_g = dc·i·(1−g²), dz_o = dh·tanh c·o(1−o)
-        coef = xp.empty_like(gates)
-        dc_from_dh = xp.empty_like(self.tanh_cells)                    # o (1 − tanh² c)
-        for run in batch_chunks(t, gates[0].nbytes, xp):
-            part = coef[run]
-            xp.subtract(1.0, gates[run], out=part)
-            part *= gates[run]                  # s(1 − s) for i, f, o; g's slot is redone
-            coef_i, coef_f, coef_g, coef_o = (part[:, :, k * u:(k + 1) * u] for k in range(4))
-            coef_i *= g[run]
-            previous = self.cells[max(run.start - 1, 0):min(run.stop, t) - 1]
-            if run.start == 0:
-                coef_f[0] = 0.0
-                coef_f = coef_f[1:]
-            coef_f *= previous
-            xp.multiply(g[run], g[run], out=coef_g)
-            xp.subtract(1.0, coef_g, out=coef_g)
-            coef_g *= i[run]
-            coef_o *= self.tanh_cells[run]
-            from_dh = dc_from_dh[run]
-            xp.multiply(self.tanh_cells[run], self.tanh_cells[run], out=from_dh)
-            xp.subtract(1.0, from_dh, out=from_dh)
-            from_dh *= o[run]
-        forget = f                              # a view: keeps the gate array until the end
+        t = self.hidden.shape[0]
+        # dz_t = coef_t ⊙ [dc, dc, dc, dh] and dc_t = dc_{t+1} ⊙ f_{t+1} + dh ⊙ dc_from_dh_t
+        coef, dc_from_dh = lstm_kernels.local_derivatives(self.gate_values, self.cells,
+                                                          self.tanh_cells)
+        forget = lstm_kernels.split_gates(self.gate_values)[1]   # a view: keeps the gates
         self.gate_values = self.cells = self.tanh_cells = None
         recurrent_t = self.params["recurrent_kernel"].value.T
         dh_out = self._hidden_grad(grad_out)
-        dz = coef                                          # overwritten step by step
+        dz = coef                                              # turned into dz step by step
         dh = grad_out if dh_out is None else dh_out[t - 1].copy()
         dc = dh * dc_from_dh[t - 1]
         for step in range(t - 1, -1, -1):
             if step < t - 1:
-                dh = dz[step + 1] @ recurrent_t
+                dh = dz[step + 1] @ recurrent_t                # dh_t = dz_{t+1} Rᵀ (+ output's)
                 if dh_out is not None:
                     dh += dh_out[step]
                 dc *= forget[step + 1]
                 dc += dh * dc_from_dh[step]
-            d = dz[step].reshape(n, 4, u)
-            d[:, :3] *= dc[:, None, :]
-            d[:, 3] *= dh
+            lstm_kernels.chain_gates(dz[step], dc, dh)
         self.params["recurrent_kernel"].grad = self._recurrent_grad(self.hidden, dz)
         self.hidden = None
         return self._input_grads(dz)
@@ -227,7 +197,12 @@ class LSTM(_Recurrent):
 
 @register
 class GRU(_Recurrent):
-    """Gated recurrent unit over (N, T, F), PyTorch's "reset after" variant; gates [r, z, n]."""
+    """Gated recurrent unit over (N, T, F), PyTorch's "reset after" variant; gates [r, z, n].
+
+        r = σ(a_r + u_r),  z = σ(a_z + u_z),  n = tanh(a_n + r ⊙ u_n)   (a = x_t W + b,
+        h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}                                 u = h_{t−1} R + b_R)
+
+    Backward: module docstring; the plain twin is :class:`tinymir.nn.reference.GRU`."""
 
     gates = 3
 

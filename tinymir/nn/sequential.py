@@ -9,6 +9,14 @@
 
 Forward is ``y = f_L(… f_2(f_1(x)))``; backward applies the chain rule in reverse,
 ``dx = J_1ᵀ(… J_Lᵀ dy)``, each layer filling its own parameter gradients on the way.
+
+One reorder, for speed: a ReLU directly followed by a max pool runs *after* the pool
+(:meth:`Sequential.run_order`). max is monotone, so ``pool(relu(x)) = relu(pool(x))``,
+gradients included, and the ReLU then works on the pooled map: on CNN-3's first block (batch
+128, the 2-core development machine) its forward and backward take 0.05-0.09 CPU-seconds on
+the pooled (128, 32, 64, 64) map instead of 0.25-0.43 on the (128, 32, 128, 130) one.
+``summary()`` shows the declared order; :class:`tinymir.nn.reference.Sequential` runs it, and
+the tests find the same numbers both ways.
 """
 from __future__ import annotations
 
@@ -26,7 +34,8 @@ class StateDictError(ValueError):
 
 
 class Sequential:
-    """Layers in order; ``build(input_shape, seed)`` names them and creates their weights."""
+    """Layers in order (a ReLU before a max pool runs after it: see :meth:`run_order`);
+    ``build(input_shape, seed)`` names them and creates their weights."""
 
     def __init__(self, layers, name: str | None = None):
         self.layers = list(layers)

@@ -2,7 +2,7 @@
 
 For each track (``FrontEnd`` says how)::
 
-    F      = features of the whole file          (bins, n frames), see clip_features
+    F      = features of the whole file          (bins, n frames), see track_features
              (a feature stack: its kinds' rows one under the other, same frames)
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
@@ -32,8 +32,7 @@ from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
 from tinymir.features import FeatureParams
 from tinymir.features.cepstral import dct_matrix
-from tinymir.features.extract import compute
-from tinymir.features.files import load_clip
+from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
@@ -44,11 +43,6 @@ def feature_params(front: FrontEnd, kind: str | None = None) -> FeatureParams:
     return FeatureParams(kind=kind or front.features, sr=front.sample_rate, n_fft=front.n_fft,
                          hop_length=front.hop_length, n_mels=front.n_mels,
                          n_mfcc=min(front.n_mfcc, front.n_mels))
-
-
-def audio_params(front: FrontEnd) -> FeatureParams:
-    """Parameters saying how to read a file's samples (its rate) for the front end."""
-    return feature_params(front, front.parts[0])
 
 
 def stack(parts: list) -> np.ndarray:
@@ -100,14 +94,13 @@ def frame_view(feats, front: FrontEnd):
     return feats
 
 
-def clip_features(y, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of the mono samples ``y`` (at the front end's
-    rate) of a whole file: the dB mel or STFT power, the MFCCs of the dB mel
-    (``tinymir.features.extract``), or a feature stack; :func:`frame_view` then frames them
-    for the front end."""
-    y = backend.to_device(y)
-    return stack([backend.to_host(compute(y, feature_params(front, kind)))
-                  for kind in front.parts])
+def track_features(path, front: FrontEnd) -> np.ndarray:
+    """``(bins, frames)`` float32 host features of a whole file: the dB mel or STFT power, the
+    MFCCs of the dB mel (``tinymir.features.extract``), or a feature stack (each kind computed
+    from the file), checked for usable content and finite values
+    (:func:`tinymir.features.files.file_features`); :func:`frame_view` then frames them for
+    the front end."""
+    return stack([file_features(path, feature_params(front, kind)) for kind in front.parts])
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
@@ -137,11 +130,10 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(framed(clip_features(load_clip(track.path, audio_params(front)),
-                                                front)))
+                out.append(framed(track_features(track.path, front)))
             except audio.AudioError as exc:
                 out.append(None)
-                skipped.append((str(track.path), str(exc)))
+                skipped.append((str(track.path), exc.reason))
             bar.advance()
     return out, skipped
 

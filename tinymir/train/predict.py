@@ -18,14 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import models, nn
-from tinymir.audio import AudioError, content_problem
+from tinymir.audio import AudioError
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
-from tinymir.features.files import find_audio_files, load_clip
+from tinymir.features.files import find_audio_files
 
 from .evaluate import probabilities
-from .inputs import (audio_params, clip_features, extract_tracks, frame_view, slice_batches,
-                     slice_tracks)
+from .inputs import extract_tracks, frame_view, slice_batches, slice_tracks, track_features
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
 from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
 
@@ -89,53 +88,53 @@ class Predictor:
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 
     def predict_file(self, path, top: int = 3) -> dict:
-        """The ``top`` labels of one audio file. A file with no usable content (silent,
-        shorter than one analysis frame: :func:`tinymir.audio.content_problem`) raises
-        :class:`AudioError`; one shorter than half a slice gets a ``warning`` (its features
-        are repeated to fill the slice)."""
-        y = load_clip(path, audio_params(self.front))
-        problem = content_problem(y, self.front.sample_rate, self.front.n_fft)
-        if problem:
-            raise AudioError(path, problem)
-        scores = self.file_scores(frame_view(clip_features(y, self.front), self.front))
+        """The ``top`` labels of one audio file. A file without usable content (silent,
+        shorter than one analysis frame, see :func:`tinymir.features.files.check_content`)
+        raises :class:`AudioError`; one shorter than half a slice gets a ``warning`` (its
+        features are repeated to fill the slice)."""
+        feats = track_features(path, self.front)
+        scores = self.file_scores(frame_view(feats, self.front))
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
         if self.multilabel:
             result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
                               if p >= t]
-        seconds = len(y) / self.front.sample_rate
-        if seconds < SHORT_SHARE * self.front.segment:
-            result["warning"] = (f"{seconds:.3g} s long, much shorter than the model's "
+        if feats.shape[1] < SHORT_SHARE * self.front.segment_frames:
+            seconds = (feats.shape[1] - 1) * self.front.hop_length / self.front.sample_rate
+            result["warning"] = (f"about {seconds:.2g} s long, much shorter than the model's "
                                  f"{self.front.segment:g} s slice: it is repeated to fill the "
                                  "slice, so the labels say little")
         return result
 
 
-def audio_inputs(paths) -> list[str]:
+def audio_inputs(paths) -> tuple[list[str], list[tuple[str, str]]]:
     """The files to label: each path as given, and for a folder its audio files (searched
-    recursively, sorted)."""
-    files = []
+    recursively, sorted); then ``(path, reason)`` for the folders' audio-named entries that
+    are not files (directories, broken links)."""
+    files, not_files = [], []
     for path in paths:
         if Path(path).is_dir():
             try:
-                files += [str(f) for f in find_audio_files(path)]
+                found, skipped = find_audio_files(path)
             except ValueError as exc:
                 raise RunError(str(exc)) from None
+            files += [str(f) for f in found]
+            not_files += skipped
         else:
             files.append(str(path))
-    return files
+    return files, not_files
 
 
 def predict_files(predictor: Predictor, paths, top: int = 3):
     """``(path, result, None)`` for each file labelled, ``(path, None, reason)`` for each one
-    that could not be (one line naming the file), in order."""
+    that could not be, in order."""
     for path in paths:
         try:
             yield path, predictor.predict_file(path, top), None
         except AudioError as exc:
-            yield path, None, str(exc)
+            yield path, None, exc.reason
         except OSError as exc:
-            yield path, None, f"{path}: {exc.strerror or exc}"
+            yield path, None, str(exc.strerror or exc)
 
 
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
@@ -193,7 +192,7 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
             "part": split_name, "n_tracks": int(len(tracks)), "training_tracks": seen,
-            "skipped": skipped,
+            "skipped": skipped + table.skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 

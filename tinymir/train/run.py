@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import backend, models, nn
+from tinymir import audio, backend, models, nn
 from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
@@ -233,7 +233,7 @@ def check_segment(front: models.FrontEnd, lengths: list, data, stream=None) -> N
 def report_skipped(skipped: list, stream, named: int = 10) -> None:
     """One line per skipped file (the first ``named``) and the count; all are in report.json."""
     for path, reason in skipped[:named]:
-        stream.write(f"skipped {path}: {reason}\n")
+        stream.write(audio.skipped_line(path, reason) + "\n")
     if len(skipped) > named:
         stream.write(f"... and {len(skipped) - named} more skipped files (see report.json)\n")
     if skipped:
@@ -468,9 +468,9 @@ def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
         except (OSError, ValueError, AttributeError):
             old = None
         if old != config.arch and not overwrite:
-            raise RunError(f"{out} holds a {old or 'unreadable'} run and this one is "
-                           f"{config.arch}: choose another --out, or add --overwrite to "
-                           "replace it")
+            held = f"a {old}" if old else "an unreadable"
+            raise RunError(f"{out} holds {held} run and this one is {config.arch}: choose "
+                           "another --out, or add --overwrite to replace it")
         stream.write(f"note: replacing the earlier {old or ''} run in {out} "
                      f"(`tinymir train --resume {out}` continues a run instead)\n")
         for name in RUN_FILES:

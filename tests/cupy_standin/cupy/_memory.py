@@ -4,8 +4,9 @@ A CuPy ``MemoryPool`` keeps freed blocks for reuse, binned by size, so arrays of
 sizes (tracks of many lengths) leave it holding more and more device memory until
 ``free_all_blocks()``. The stand-in models that: every array an operation creates reserves a
 block of its (rounded) size, one per distinct size, and the pool's ``total_bytes()`` is their
-sum; ``set_limit(size=...)`` makes an allocation that would pass the limit raise
-:class:`OutOfMemoryError`, as CuPy does.
+sum. It cannot see when an array dies, so it counts every block as free between calls
+(``free_bytes() == total_bytes()``, ``used_bytes() == 0``). ``set_limit(size=...)`` makes an
+allocation that would pass the limit raise :class:`OutOfMemoryError`, as CuPy does.
 """
 from __future__ import annotations
 
@@ -36,13 +37,13 @@ class MemoryPool:
         self._blocks.add(size)
 
     def used_bytes(self) -> int:
-        return self.total_bytes()
+        return 0
 
     def total_bytes(self) -> int:
         return sum(self._blocks)
 
     def free_bytes(self) -> int:
-        return 0
+        return self.total_bytes()
 
     def free_all_blocks(self, stream=None) -> None:
         self._blocks.clear()

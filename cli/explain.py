@@ -1,0 +1,235 @@
+"""`tinymir explain represent / saliency`, `tinymir dataset profile` and `tinymir features
+invert`: explaining a trained model and its data (tinymir.explain), features back to audio."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from tinymir import audio
+from tinymir.data import DatasetError, read_dataset
+from tinymir.explain import measure, pictures
+from tinymir.explain.profile import profile
+from tinymir.explain.represent import OBJECTIVES, STARTS, Settings
+from tinymir.explain.saliency import saliency
+from tinymir.features import FeatureParams
+from tinymir.nn.serialization import ModelFileError
+from tinymir.train.inputs import feature_params, track_features
+from tinymir.train.predict import Predictor
+from tinymir.train.run import RunError
+
+from .dataset import dataset_group, dataset_option, reader_option, reader_options
+from .features import features_command
+
+ERRORS = (RunError, DatasetError, ModelFileError, audio.AudioError, ValueError, OSError)
+
+
+@click.group("explain")
+def explain_group():
+    """Explain a trained model: most representative inputs, saliency."""
+
+
+@explain_group.command("represent")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("represent"),
+              show_default=True, help="Folder for the npz, png and tables.")
+@click.option("--data", type=click.Path(exists=True), default=None,
+              help="Dataset to compare with: the best real track of each class.")
+@click.option("--class", "classes", multiple=True, help="Only this class (repeatable).")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default="logit", show_default=True,
+              help="Maximise the class logit or its log-probability.")
+@click.option("--start", default="noise", show_default=True,
+              help=f"Start from {' or '.join(STARTS)}, or from an audio file's first slice.")
+@click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--lr", type=float, default=0.05, show_default=True, help="Adam step size.")
+@click.option("--l2", type=float, default=Settings.l2, show_default=True,
+              help="Weight of sum(x^2).")
+@click.option("--tv-time", type=float, default=Settings.tv_time, show_default=True,
+              help="Weight of the total variation along time.")
+@click.option("--tv-freq", type=float, default=Settings.tv_freq, show_default=True,
+              help="Weight of the total variation along frequency.")
+@click.option("--jitter", type=click.IntRange(min=0), default=Settings.jitter,
+              show_default=True, help="Largest random time shift per step (frames).")
+@click.option("--bound", type=float, default=Settings.bound, show_default=True,
+              help="Keep every value within this many training standard deviations.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--audio", "audio_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Also write each class's input as a wav (Griffin-Lim).")
+@click.option("--by", type=click.Choice(["year"]), default=None,
+              help="Also compare per period of this track field.")
+@click.option("--periods", default=None, help="Period boundaries, e.g. 1990,2000,2010.")
+@click.option("--cache", type=click.Path(file_okay=False), default=None,
+              help="Feature cache for the --data tracks.")
+@dataset_option
+@reader_option
+def represent_command(model, out, data, classes, objective, start, steps, lr, l2, tv_time,
+                      tv_freq, jitter, bound, seed, audio_dir, by, periods, cache, dataset,
+                      options):
+    """Find the most representative input of each class of MODEL by gradient ascent on the
+    input (weights fixed), and compare its score with the best real track of --data."""
+    bounds = None
+    if by or periods:
+        if not (by and periods and data):
+            raise click.ClickException("--by year needs --periods B1,B2,... and --data")
+        try:
+            bounds = [int(p) for p in periods.split(",") if p.strip()]
+        except ValueError:
+            raise click.ClickException(f"--periods {periods!r}: expected years like "
+                                       "1990,2000,2010") from None
+    try:
+        settings = Settings(objective=objective, steps=steps, lr=lr, l2=l2, tv_time=tv_time,
+                            tv_freq=tv_freq, jitter=jitter, bound=bound, seed=seed)
+        summary = measure.represent_model(
+            model, out, settings, data, classes, start, audio_dir, bounds, dataset,
+            reader_options(options), cache)
+    except ERRORS as exc:
+        raise click.ClickException(str(exc))
+    for row in summary["classes"]:
+        best = (f"; best real track {row['best_track']} {row['best_score']:.3f}, difference "
+                f"{row['difference']:.3f}" if "best_track" in row else "")
+        click.echo(f"{row['class']}: max achievable {objective} {row['max_score']:.3f} "
+                   f"(start {row['start_score']:.3f}){best}")
+    if summary["skipped"]:
+        click.echo(f"skipped {len(summary['skipped'])} unreadable tracks, e.g. "
+                   f"{summary['skipped'][0][0]}: {summary['skipped'][0][1]}")
+    drawn = "" if summary["pictures"] else " (pictures skipped: matplotlib is not installed)"
+    click.echo(f"wrote {out}{drawn}" + (f" and {audio_dir}" if audio_dir else ""))
+
+
+@explain_group.command("saliency")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--class", "class_name", default=None,
+              help="Class to explain (default: the model's top class for FILE).")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default="logit", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("saliency"),
+              show_default=True, help="Folder for saliency.npz and the pictures.")
+@click.option("--max-slices", type=click.IntRange(min=0), default=8, show_default=True,
+              help="Pictures of at most this many slices (the track's is always drawn).")
+def saliency_command(model, file, class_name, objective, out, max_slices):
+    """Which parts of FILE made MODEL say --class: gradient, gradient x input and Grad-CAM,
+    per slice and over the whole track."""
+    try:
+        predictor = Predictor.load(model)
+        features = track_features(file, predictor.front)
+        if class_name is None:
+            class_name = predictor.predict_file(file, top=1)["top"][0][0]
+        if class_name not in predictor.classes:
+            raise RunError(f"{model}: no class {class_name!r} (it has "
+                           f"{', '.join(predictor.classes)})")
+        result = saliency(predictor.model, features, predictor.front, predictor.standardize,
+                          predictor.classes.index(class_name), objective, predictor.multilabel)
+        out.mkdir(parents=True, exist_ok=True)
+        np.savez(out / "saliency.npz", features=result.features, starts=result.starts,
+                 scores=result.scores, label=np.array(class_name),
+                 **{f"track_{k.replace(' ', '_')}": v for k, v in result.track.items()},
+                 **{f"slices_{k.replace(' ', '_')}": v for k, v in result.slices.items()})
+        drawing = pictures.available()
+        if drawing:
+            params = feature_params(predictor.front)
+            name = Path(file).name
+            pictures.saliency(out / "track.png", result.features, result.track, params,
+                              f"{name}, {class_name}")
+            frames = predictor.front.segment_frames
+            for k, start in enumerate(result.starts[:max_slices]):
+                pictures.saliency(out / f"slice_{k:03d}.png",
+                                  result.features[:, start:start + frames],
+                                  {m: v[k] for m, v in result.slices.items()}, params,
+                                  f"{name} slice {k} ({start * params.hop_length / params.sr:.1f}"
+                                  f" s), {class_name}")
+    except ERRORS as exc:
+        raise click.ClickException(str(exc))
+    missing = [] if "grad-cam" in result.track else [" (no Grad-CAM: the model has no 2-D "
+                                                     "convolution)"]
+    drawn = "" if drawing else "; pictures skipped: matplotlib is not installed"
+    click.echo(f"{file}: {class_name} score {float(np.mean(result.scores)):.3f} (mean of "
+               f"{len(result.starts)} slices); maps {', '.join(result.track)}"
+               f"{''.join(missing)} in {out}{drawn}")
+
+
+@dataset_group.command("profile")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the pictures and profile.json.")
+@click.option("--base", default=None, help="Base class of the difference images "
+                                           "(default: the most frequent class).")
+@click.option("--seconds", type=float, default=None,
+              help="Common length of the class averages (default: the shortest track).")
+@dataset_option
+@reader_option
+def profile_command(path, plot, base, seconds, dataset, options):
+    """Class-average log-mel spectrograms and their differences from --base; label
+    co-occurrence and labels per track (multi-label), class counts and durations."""
+    try:
+        table = read_dataset(path, dataset, **reader_options(options))
+        numbers = profile(table, plot, base, seconds)
+    except ERRORS as exc:
+        raise click.ClickException(str(exc))
+    if numbers["skipped"]:
+        click.echo(f"skipped {len(numbers['skipped'])} unreadable tracks, e.g. "
+                   f"{numbers['skipped'][0][0]}: {numbers['skipped'][0][1]}")
+    drawn = "" if numbers["pictures"] else " (pictures skipped: matplotlib is not installed)"
+    click.echo(f"profiled {numbers['tracks']} tracks of {len(numbers['class_counts'])} classes "
+               f"(base {numbers['base']}, {numbers['seconds']:.1f} s averages) in {plot}{drawn}")
+
+
+class FeaturesGroup(click.Group):
+    """``tinymir features PATH ...`` computes (as before); ``tinymir features invert ...``
+    inverts: a first argument that is not a sub-command goes to ``compute``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["compute", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.command("invert")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The wav to write (several clips: OUT_000.wav, OUT_001.wav, ...).")
+@click.option("--iterations", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Griffin-Lim iterations.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of Griffin-Lim's initial phases.")
+def invert_command(file, out, iterations, seed):
+    """Turn the mel / STFT / MFCC features of FILE (an .npz from `tinymir features` or
+    `tinymir explain represent`) back into audio."""
+    try:
+        with np.load(file) as stored:
+            if "features" not in stored or "params" not in stored:
+                raise ValueError(f"{file}: no 'features' and 'params' in it (not written by "
+                                 "`tinymir features` or `tinymir explain represent`)")
+            params = FeatureParams.from_dict(json.loads(str(stored["params"])))
+            values = stored["features"]
+            lengths = stored["n_frames"] if "n_frames" in stored else None
+        clips = _clips(values, lengths)
+        if not all(np.isfinite(c).all() for c in clips):
+            raise ValueError(f"{file}: the features are not all finite")
+        paths = [out] if len(clips) == 1 else [
+            out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
+        for path, clip in zip(paths, clips):
+            measure.write_audio(path, clip, params, iterations, seed)
+    except ERRORS as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"wrote {len(paths)} wav file{'s' * (len(paths) > 1)} from {params.kind} "
+               f"features ({params.sr} Hz): {paths[0]}" + (" ..." if len(paths) > 1 else ""))
+
+
+def _clips(values, lengths):
+    """The ``(bins, frames)`` clips of a features array: one, stacked, or concatenated along
+    frames with ``n_frames`` per clip."""
+    if values.ndim == 2 and lengths is not None and len(lengths) > 1:
+        return np.split(values, np.cumsum(lengths)[:-1], axis=-1)
+    if values.ndim == 2:
+        return [values]
+    return list(values.reshape((-1,) + values.shape[-2:]))
+
+
+features_group = FeaturesGroup("features", help=features_command.help,
+                               short_help="Compute features (or invert them: features invert).")
+features_group.add_command(features_command, "compute")
+features_group.add_command(invert_command)
+
+COMMANDS = [explain_group, features_group]

@@ -1,0 +1,44 @@
+"""Worker processes that never outlive the process that started them.
+
+``kill -9`` of a parent gives its children no chance to be told: a ``ProcessPoolExecutor``'s
+workers then wait forever on a queue nobody writes to, and keep the multiprocessing resource
+tracker alive with them. :func:`die_with_parent`, run as the pool's ``initializer``, ends a
+worker as soon as its parent is gone, two ways:
+
+* Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, so the kernel kills the worker when the parent
+  dies (immediately, whatever the worker is doing);
+* everywhere: a daemon thread that checks every ``POLL_SECONDS`` whether the parent process id
+  changed (the worker was re-parented), and exits the worker then.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1
+POLL_SECONDS = 0.5
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this process exit when ``parent_pid`` is no longer its parent (see module doc)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass                                # the watchdog below still ends the worker
+    if os.getppid() != parent_pid:              # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="tinymir-parent-watchdog").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(POLL_SECONDS)
+    os._exit(1)

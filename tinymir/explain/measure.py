@@ -1,0 +1,271 @@
+"""Seed 001's measure for a trained model file: per class, the *maximum achievable score* (the
+score of the most representative input found by :mod:`tinymir.explain.represent`) against the
+*best real track's score*, and their difference; per period when the tracks carry years.
+
+A real track's score for class c is the mean over its slices of the same score the optimisation
+maximises (logit or log-probability), computed exactly as ``tinymir predict`` reads the track.
+The best real track of class c is the highest-scoring track labelled c. Periods: boundaries
+``b_0 < b_1 < ... < b_k`` make the periods ``[b_0, b_1), ..., [b_k, ...)``; tracks without a
+year or from before ``b_0`` are left out of the per-period table (and counted).
+
+``represent_model`` writes, per class: ``<class>.npz`` (the optimised input as features,
+standardised values, the feature parameters to invert it, the score trajectory), ``<class>.png``
+and, with ``audio_dir``, ``<class>.wav``; then ``scores.csv`` / ``scores.md`` (and
+``scores.png``), and ``periods.csv`` (and ``periods.png``) when periods are asked for.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from tinymir import audio, backend
+from tinymir.features import FeatureParams, compute
+from tinymir.features.inverse import features_to_audio
+from tinymir.progress import Progress
+from tinymir.train.inputs import (extract_tracks, feature_params, frame_view, slice_batches,
+                                  slice_tracks, track_features)
+from tinymir.train.predict import Predictor
+from tinymir.train.run import RunError, read_table, slice_logits
+
+from . import pictures
+from .represent import Settings, optimise, starting_inputs
+
+
+def all_class_scores(logits, objective: str, multilabel: bool) -> np.ndarray:
+    """Host ``(n, classes)`` scores: the logits, or the log-probabilities (log softmax for one
+    label per track, log sigmoid for tags)."""
+    z = backend.to_host(logits).astype(np.float64)
+    if objective == "logit":
+        return z
+    if multilabel:
+        return -np.logaddexp(0, -z)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def track_scores(predictor: Predictor, tracks, objective: str, cache_root=None,
+                 progress: bool = True):
+    """Scores ``(n_tracks, classes)`` of ``tracks`` (mean over each track's slices); rows of
+    unreadable tracks are NaN, and the ``(path, reason)`` of each is returned too."""
+    feats, skipped = extract_tracks(tracks, predictor.front, cache_root, progress=progress)
+    slices = slice_tracks(feats, predictor.front)
+    out = np.full((len(tracks), len(predictor.classes)), np.nan)
+    if len(slices) == 0:
+        return out, skipped
+    batches = slice_batches(feats, slices, np.zeros(len(tracks)), predictor.standardize, 64,
+                            shuffle=False)
+    scores = all_class_scores(slice_logits(predictor.model, batches), objective,
+                              predictor.multilabel)
+    counts = np.bincount(slices.track, minlength=len(tracks))
+    sums = np.zeros_like(out)
+    np.add.at(sums, slices.track, scores)
+    has = counts > 0
+    out[has] = sums[has] / counts[has, None]
+    return out, skipped
+
+
+def best_tracks(table, scores, classes, members=None) -> list:
+    """For each class: ``(track id, score)`` of the highest-scoring track labelled with it
+    among ``members`` (indices; default all), or ``None`` when there is none."""
+    members = range(len(table)) if members is None else members
+    best = []
+    for c, name in enumerate(classes):
+        rows = [i for i in members if name in table.tracks[i].labels and
+                np.isfinite(scores[i, c])]
+        if not rows:
+            best.append(None)
+            continue
+        top = max(rows, key=lambda i: scores[i, c])
+        best.append((table.tracks[top].id, float(scores[top, c])))
+    return best
+
+
+def period_names(bounds) -> list[str]:
+    bounds = sorted(int(b) for b in bounds)
+    return [f"{a}-{b - 1}" for a, b in zip(bounds, bounds[1:])] + [f"{bounds[-1]}-"]
+
+
+def period_of(year, bounds) -> int | None:
+    """Index of the period holding ``year`` (module docstring), or None."""
+    bounds = sorted(int(b) for b in bounds)
+    if year is None or year < bounds[0]:
+        return None
+    return int(np.searchsorted(bounds, year, side="right")) - 1
+
+
+def file_stem(name: str) -> str:
+    """A class name as a safe file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "class"
+
+
+def silence_slice(predictor: Predictor) -> np.ndarray:
+    """Standardised features of one silent slice ``(1, bins, frames)``."""
+    front = predictor.front
+    samples = int(round(front.segment * front.sample_rate)) + front.hop_length
+    feats = backend.to_host(compute(np.zeros(samples, np.float32), feature_params(front)))
+    feats = frame_view(feats.astype(np.float32), front)[:, :front.segment_frames]
+    return predictor.standardize.transform(feats)[None]
+
+
+def track_slice(predictor: Predictor, path) -> np.ndarray:
+    """Standardised first slice ``(1, bins, frames)`` of the audio file ``path``."""
+    feats = track_features(path, predictor.front)[:, :predictor.front.segment_frames]
+    return predictor.standardize.transform(feats)[None]
+
+
+def represent_model(model_path, out, settings: Settings = Settings(), data=None,
+                    classes=None, start: str = "noise", audio_dir=None, periods=None,
+                    dataset: str = "auto", reader_options=None, cache_root=None,
+                    griffinlim_iterations: int = 32, progress: bool = True) -> dict:
+    """Optimise the input of every class (or of ``classes``) of the model file and write the
+    files of the module docstring to ``out``; returns the summary (also ``summary.json``).
+
+    ``start`` is ``"noise"``, ``"silence"`` or the path of an audio file."""
+    predictor = Predictor.load(model_path)
+    names = list(predictor.classes)
+    chosen = names if not classes else list(classes)
+    unknown = [c for c in chosen if c not in names]
+    if unknown:
+        raise RunError(f"{model_path}: no class {', '.join(unknown)} (it has {', '.join(names)})")
+    indices = np.array([names.index(c) for c in chosen])
+    shape = predictor.front.input_shape
+    if start in ("noise", "silence"):
+        x0 = starting_inputs(start, len(chosen), shape,
+                             silence=silence_slice(predictor) if start == "silence" else None,
+                             seed=settings.seed)
+    else:
+        try:
+            x0 = starting_inputs("track", len(chosen), shape,
+                                 track=track_slice(predictor, start))
+        except audio.AudioError as exc:
+            raise RunError(str(exc)) from None
+
+    with Progress(settings.steps, unit="steps", label="optimising inputs",
+                  enabled=progress) as bar:
+        result = optimise(predictor.model, backend.to_device(indices), x0, settings,
+                          predictor.multilabel, on_step=lambda _: bar.advance())
+    if not np.isfinite(result.x).all() or not np.isfinite(result.scores).all():
+        raise RunError(f"{model_path}: the optimisation diverged (non-finite input or score); "
+                       "try a smaller --lr")
+
+    best = [None] * len(chosen)
+    table = scores = None
+    skipped = []
+    if data is not None:
+        table = read_table(data, dataset, **(reader_options or {}))
+        scores, skipped = track_scores(predictor, table.tracks, settings.objective, cache_root,
+                                       progress)
+        best_all = best_tracks(table, scores, names)
+        best = [best_all[i] for i in indices]
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    params = feature_params(predictor.front)
+    drawing = pictures.available()
+    unit = "dB" if params.kind in ("mel", "stft") else "MFCC value"
+    rows = []
+    for row, name in enumerate(chosen):
+        standardised = result.x[row, 0]
+        values = predictor.standardize.inverse_transform(standardised)
+        stem = file_stem(name)
+        np.savez(out / f"{stem}.npz", features=values, standardised=standardised,
+                 params=np.array(json.dumps(params.to_dict(), sort_keys=True)),
+                 front=np.array(json.dumps(predictor.front.to_dict())),
+                 trajectory=result.trajectory[:, row], score=result.scores[row],
+                 label=np.array(name), objective=np.array(settings.objective),
+                 settings=np.array(json.dumps(asdict(settings))))
+        if drawing:
+            pictures.representative(out / f"{stem}.png", values, params,
+                                    result.trajectory[:, row], name,
+                                    float(result.scores[row]), best[row], unit)
+        if audio_dir is not None:
+            write_audio(Path(audio_dir) / f"{stem}.wav", values, params, griffinlim_iterations,
+                        settings.seed)
+        entry = {"class": name, "max_score": float(result.scores[row]),
+                 "start_score": float(result.trajectory[0, row])}
+        if best[row] is not None:
+            entry.update(best_track=best[row][0], best_score=best[row][1],
+                         difference=float(result.scores[row]) - best[row][1])
+        rows.append(entry)
+
+    summary = {"model": str(model_path), "objective": settings.objective, "start": str(start),
+               "settings": asdict(settings), "classes": rows, "pictures": drawing,
+               "skipped": skipped}
+    write_table(out / "scores", rows, ("class", "max_score", "best_track", "best_score",
+                                       "difference", "start_score"))
+    if drawing and table is not None:
+        kept = [r for r in rows if "best_score" in r]
+        pictures.score_bars(out / "scores.png", [r["class"] for r in kept],
+                            [r["max_score"] for r in kept], [r["best_score"] for r in kept],
+                            "max achievable score vs best real track",
+                            f"class score ({settings.objective})")
+    if periods and table is not None:
+        summary["periods"] = per_period(out, table, scores, names, chosen, result.scores,
+                                        periods, settings.objective, drawing)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def per_period(out, table, scores, names, chosen, achievable, bounds, objective, drawing):
+    """The per-period table (``periods.csv``, ``periods.png``); returns its rows."""
+    labels = period_names(bounds)
+    members = [[] for _ in labels]
+    left_out = 0
+    for i, track in enumerate(table.tracks):
+        period = period_of(track.year, bounds)
+        if period is None:
+            left_out += 1
+        else:
+            members[period].append(i)
+    rows, differences = [], []
+    for row, name in enumerate(chosen):
+        line = []
+        for period, member in zip(labels, members):
+            best = best_tracks(table, scores, names, member)[names.index(name)]
+            entry = {"class": name, "period": period, "tracks": sum(
+                name in table.tracks[i].labels for i in member),
+                "max_score": float(achievable[row])}
+            if best is not None:
+                entry.update(best_track=best[0], best_score=best[1],
+                             difference=float(achievable[row]) - best[1])
+            rows.append(entry)
+            line.append(entry.get("difference", np.nan))
+        differences.append(line)
+    write_table(out / "periods", rows, ("class", "period", "tracks", "max_score", "best_track",
+                                        "best_score", "difference"))
+    if drawing:
+        pictures.period_lines(out / "periods.png", chosen, labels, differences,
+                              f"max achievable - best real track ({objective})")
+    return {"rows": rows, "left_out": left_out}
+
+
+def write_table(stem: Path, rows: list[dict], columns) -> None:
+    """``stem.csv`` and ``stem.md`` with ``columns`` (empty cells for missing values)."""
+    def cell(value):
+        return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    with open(stem.with_suffix(".csv"), "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([[cell(r[c]) if c in r else "" for c in columns] for r in rows])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r[c]) if c in r else "" for c in columns) + " |"
+              for r in rows]
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+
+
+def write_audio(path: Path, values, params: FeatureParams, n_iter: int = 32, seed: int = 0):
+    """Features back to audio (:func:`features_to_audio`), peak-normalised to 0.9, as a wav."""
+    y = backend.to_host(features_to_audio(backend.to_device(values, np.float32), params,
+                                          n_iter, seed))
+    peak = float(np.abs(y).max()) if y.size else 0.0
+    if not np.isfinite(peak):
+        raise RunError(f"{path}: the inverted audio is not finite")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    audio.write(path, y * (0.9 / peak) if peak > 0 else y, params.sr)
+    return y

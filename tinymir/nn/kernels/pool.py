@@ -1,0 +1,146 @@
+"""MaxPool2D as a chain of 1-D max pools (the kernel behind :class:`tinymir.nn.MaxPool2D`).
+
+The max over a kh × kw window is the max along H of the max along W, so the pool runs as
+1-D pools: kh + kw comparisons per output instead of kh·kw. A window of m > 1 times its
+stride s along an axis splits further into blocks (window s, stride s) and a max over m
+consecutive blocks (window m, stride 1): overlapping windows then share block maxima, so
+(4, stride 2) takes 2 + 2 comparisons instead of 4. All of W's stages run before H's, which
+makes the arg-max on ties the first maximum of the window in reading order (row by row, the
+leftmost in the first row that holds the maximum), as ``argmax`` of the flattened window.
+
+Each 1-D stage keeps the arg-max as an offset inside its window, in uint8 (int32 from 256 on),
+and backward routes the gradient through the stages in reverse. The batch runs in cache-sized
+runs of samples (:mod:`tinymir.nn.chunks`), so the arrays passed between stages stay in cache.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinymir import backend
+
+from ..chunks import batch_chunks
+
+
+def axis_slice(x, axis: int, offset: int, count: int, stride: int):
+    """``x[..., offset + stride·a, ...]`` along ``axis`` for a = 0..count−1 (a view)."""
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(offset, offset + stride * (count - 1) + 1, stride)
+    return x[tuple(index)]
+
+
+def separable_stages(pool_size: tuple, stride: tuple) -> list:
+    """The 1-D max pools ``(axis, window, stride)`` whose composition is the 2-D max pool of
+    (N, C, H, W): W's stages, then H's; an axis whose window is m > 1 whole strides is a pool
+    of (window s, stride s) blocks followed by a max over m consecutive blocks."""
+    stages = []
+    for axis, size, step in ((3, pool_size[1], stride[1]), (2, pool_size[0], stride[0])):
+        if size > step > 1 and size % step == 0:
+            stages += [(axis, step, step), (axis, size // step, 1)]
+        else:
+            stages.append((axis, size, step))
+    return stages
+
+
+def max_along(x, axis: int, size: int, stride: int):
+    """1-D max pool along one axis: (maxima, offset of the first maximum in each window).
+
+    The offsets are uint8 (int32 for windows of 256 and more)."""
+    xp = backend.array_module(x)
+    count = (x.shape[axis] - size) // stride + 1
+    first = axis_slice(x, axis, 0, count, stride)
+    arg_dtype = xp.uint8 if size < 256 else xp.int32
+    if size == 1:
+        return first.copy(), xp.zeros(first.shape, dtype=arg_dtype)
+    # offsets 0 and 1 in two passes: the max, and the arg-max as the comparison itself
+    second = axis_slice(x, axis, 1, count, stride)
+    out = xp.maximum(first, second)
+    arg = xp.greater(second, first).view(xp.uint8).astype(arg_dtype, copy=False)
+    better = xp.empty(out.shape, dtype=bool)        # work buffers, reused for every offset
+    jump = xp.empty_like(arg)
+    for k in range(2, size):
+        window = axis_slice(x, axis, k, count, stride)
+        xp.greater(window, out, out=better)
+        xp.maximum(out, window, out=out)
+        # arg = k where better, as arg += better·(k − arg) (modulo 2⁸ for uint8): arithmetic
+        # is many times faster than a masked assignment on a random mask
+        xp.subtract(arg.dtype.type(k), arg, out=jump)
+        jump *= better
+        arg += jump
+    return out, arg
+
+
+def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shape):
+    """Route ``grad_out`` back to the arg-max of every window (windows may overlap)."""
+    xp = backend.array_module(grad_out)
+    count = grad_out.shape[axis]
+    last_axis = grad_out.ndim - 1
+    if size == stride and axis < last_axis and in_shape[axis] == count * size:
+        # windows tile the axis exactly: write all offsets in one contiguous pass through a
+        # (count, size) view of it (several times faster than one strided pass per offset)
+        grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
+        tiles = grad_in.reshape(in_shape[:axis] + (count, size) + in_shape[axis + 1:])
+        offsets = xp.arange(size, dtype=arg.dtype).reshape((size,) + (1,) * (last_axis - axis))
+        xp.multiply(xp.expand_dims(grad_out, axis + 1), xp.expand_dims(arg, axis + 1) == offsets,
+                    out=tiles)
+        return grad_in
+    if size >= stride:
+        # offsets 0..stride−1 write every cell up to stride·count; only the rest needs zeros
+        grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
+        axis_slice(grad_in, axis, stride * count, in_shape[axis] - stride * count, 1)[...] = 0
+    else:
+        grad_in = xp.zeros(in_shape, dtype=grad_out.dtype)
+    hit = xp.empty(arg.shape, dtype=bool)            # work buffers, reused for every offset
+    routed = xp.empty_like(grad_out)
+    for k in range(size):
+        xp.equal(arg, arg.dtype.type(k), out=hit)
+        target = axis_slice(grad_in, axis, k, count, stride)
+        if k < stride:      # offsets below the stride hit disjoint cells: write, no add pass
+            xp.multiply(grad_out, hit, out=target)
+        else:
+            xp.multiply(grad_out, hit, out=routed)
+            target += routed
+    return grad_in
+
+
+@dataclass
+class ArgMax:
+    """Where each maximum came from: per run of samples, each stage's input shape and
+    arg-max offsets (what :func:`max_pool2d_backward` needs)."""
+    padded_shape: tuple
+    stages: list
+    runs: list
+    stage_shapes: list
+    stage_args: list
+
+
+def max_pool2d(xpad, pool_size: tuple, stride: tuple):
+    """``y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]`` on an already padded
+    (N, C, Hp, Wp) input, run by run through :func:`separable_stages`; returns (y, ArgMax)."""
+    xp = backend.array_module(xpad)
+    stages = separable_stages(pool_size, stride)
+    runs = batch_chunks(xpad.shape[0], xpad[0].nbytes, xp)
+    argmax = ArgMax(xpad.shape, stages, runs, [], [])
+    ho, wo = ((n - k) // s + 1 for n, k, s in zip(xpad.shape[2:], pool_size, stride))
+    y = xp.empty(xpad.shape[:2] + (ho, wo), dtype=xpad.dtype)
+    for run in runs:
+        out, shapes, args = xpad[run], [], []
+        for axis, size, step in stages:
+            shapes.append(out.shape)
+            out, arg = max_along(out, axis, size, step)
+            args.append(arg)
+        y[run] = out
+        argmax.stage_shapes.append(shapes)
+        argmax.stage_args.append(args)
+    return y, argmax
+
+
+def max_pool2d_backward(grad_out, argmax: ArgMax):
+    """dL/dxpad: every dy[n, c, a, b] added to the cell its maximum came from."""
+    xp = backend.array_module(grad_out)
+    grad_in = xp.empty(argmax.padded_shape, dtype=grad_out.dtype)
+    for run, shapes, args in zip(argmax.runs, argmax.stage_shapes, argmax.stage_args):
+        grad = grad_out[run]
+        for (axis, size, step), in_shape, arg in reversed(list(zip(argmax.stages, shapes, args))):
+            grad = max_along_backward(grad, arg, axis, size, step, in_shape)
+        grad_in[run] = grad
+    return grad_in
