@@ -172,7 +172,7 @@ def test_a_feature_stack_trains_where_the_net_reads_it_and_is_refused_elsewhere(
         models.build("dieleman", 3, front=models.default_front("dieleman").replace(
             features="mfcc+chroma"))
     for bad in ("mfcc+mfcc", "mfcc+tempo", "chroma"):
-        with pytest.raises(models.FrontEndError, match="unknown features"):
+        with pytest.raises(models.FrontEndError, match="unknown feature kind"):
             models.FrontEnd(features=bad)
     report = run.train(config(tiny, tmp_path / "stack", "gain", epochs=3,
                               features="mfcc+chroma+contrast+centroid"), progress=False)

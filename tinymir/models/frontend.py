@@ -60,7 +60,7 @@ class FrontEnd:
         if self.features not in FEATURE_KINDS and (
                 len(parts) < 2 or len(set(parts)) != len(parts)
                 or any(p not in STACK_KINDS for p in parts)):
-            raise FrontEndError(f"unknown features {self.features!r}: choose one of "
+            raise FrontEndError(f"unknown feature kind {self.features!r}: choose one of "
                                 f"{', '.join(FEATURE_KINDS)}, or a stack of different kinds of "
                                 f"{', '.join(STACK_KINDS)} joined by + (mfcc+chroma+contrast)")
         if not 0.0 <= self.overlap < 1.0:
