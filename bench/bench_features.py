@@ -12,7 +12,10 @@ comparison K times: on a shared machine one run says little, so the JSON then ke
 ratio and reports the median run. On a GPU it also times mel against
 torchaudio when torchaudio imports. On the CPU tinymir shares each call's blocks of frames among
 the cores the process may use (``frames.CPU_THREADS``, recorded in the JSON); librosa uses one.
-Pinning the process to one core compares the two on equal terms. Run from the repository root::
+Pinning the process to one core compares the two on equal terms. Like the ``tinymir`` command,
+the script lets glibc keep freed memory (:func:`tinymir.backend.keep_freed_memory`, recorded in
+the JSON; both sides profit); ``--glibc-defaults`` leaves malloc as a library user gets it. Run
+from the repository root::
 
     python bench/bench_features.py                    # 32 x 30 s, 5 repeats
     python bench/bench_features.py --runs 6           # six whole comparisons: the spread
@@ -177,9 +180,12 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated subset of the cases")
     parser.add_argument("--output", type=Path, default=None,
                         help="JSON to write (default bench/results/features_<device>.json)")
+    parser.add_argument("--glibc-defaults", action="store_true",
+                        help="do not call backend.keep_freed_memory (the tinymir command does)")
     args = parser.parse_args()
 
     device = backend.get_device()
+    malloc_tuned = device == "cpu" and not args.glibc_defaults and backend.keep_freed_memory()
     y_host = make_clips(args.clips, args.seconds, distinct=args.distinct)
     y_device = backend.to_device(y_host)
     ours, theirs = tinymir_cases(), librosa_cases()
@@ -217,6 +223,7 @@ def main():
         "machine": {"platform": platform.platform(), "processor": platform.processor(),
                     "cpu_count": os.cpu_count(), "tinymir_threads": frames.CPU_THREADS,
                     "load_average_before": load_before,
+                    "malloc_keeps_freed_memory": malloc_tuned,
                     "load_average_after": os.getloadavg()},
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__,
                      "librosa": librosa.__version__},

@@ -153,7 +153,8 @@ def in_own_process(library: str, name: str, threads: int, steps: int) -> float:
 
 def tinymir_worker(name: str, steps: int) -> None:
     from tinymir import backend
-    backend.get_device()
+    if backend.get_device() == "cpu":
+        backend.keep_freed_memory()          # as the tinymir command does
     model, _, shape = workloads()[name]
     step, sync = tinymir_step(model(), shape)
     step()
@@ -188,6 +189,8 @@ def main():
     import torch
     from tinymir import backend
     device = backend.get_device()
+    if device == "cpu":
+        backend.keep_freed_memory()          # as the tinymir command does
     torch_device = "cuda" if device == "gpu" else "cpu"
     if torch_device == "cuda":          # PyTorch at its best on the GPU: cuDNN autotuned
         torch.backends.cudnn.benchmark = True

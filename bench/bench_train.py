@@ -1,7 +1,7 @@
 """Training speed: tinymir's cnn3 against the same network in PyTorch (CPU), same batches.
 
 One training step is forward, loss, backward and an Adam update on a batch of 128x130 mel
-slices. Both sides run in this process, one after the other, on the same random data and with
+segments. Both sides run in this process, one after the other, on the same random data and with
 the same thread count; the script prints samples/s for each and the ratio, then (``--run``)
 trains cnn3 end to end on a synthetic set and reports the share of training time spent waiting
 for data (acceptance item 5). Results go to ``bench/results/bench_train.json``.
@@ -97,7 +97,7 @@ def end_to_end(seconds_per_clip=6.0):
     return {"wall_seconds": wall, "feature_seconds": report["feature_seconds"],
             "train_seconds": report["train_seconds"],
             "data_loading_share": report["data_loading_share"],
-            "samples_per_s": report["slices"]["train"] * report["epochs_run"]
+            "samples_per_s": report["segments"]["train"] * report["epochs_run"]
             / report["train_seconds"]}
 
 

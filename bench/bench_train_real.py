@@ -1,7 +1,7 @@
 """The model zoo on real audio (issue 5, acceptance items 2 and 3), from ``../shared/data``.
 
 GTZAN excerpts (10 genres, 2-3 s each), group-aware split on Sturm's artist ids (the GTZAN
-reader attaches them), 2 s slices so every excerpt is one slice:
+reader attaches them), 2 s segments so every excerpt is one segment:
 
 * seed 000 Experiment I: cnn3 on mel, stft and mfcc;
 * seed 000 Experiment II: cnn3 ... cnn7 and ffnn on mel;

@@ -41,7 +41,9 @@ def main():
     parser.add_argument("--cache", default=None)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--restarts", type=int, default=2)
-    parser.add_argument("--out", default=None, help="Keep the files here (default: a temp dir).")
+    parser.add_argument("--out", default=None,
+                        help="Keep the files here (default: a temp dir); a restart whose "
+                             "summary.json is already there is reused, not recomputed.")
     args = parser.parse_args()
 
     out = Path(args.out or tempfile.mkdtemp(prefix="explain_real_"))
@@ -51,9 +53,12 @@ def main():
     for seed in range(args.restarts):
         start = time.perf_counter()
         folder = out / f"seed{seed}"
-        summary = represent_model(args.model_a, folder, Settings(steps=args.steps, seed=seed),
-                                  data=args.data, audio_dir=folder / "wav",
-                                  cache_root=args.cache, progress=False)
+        if (folder / "summary.json").is_file():            # done by an earlier run: reuse
+            summary = json.loads((folder / "summary.json").read_text())
+        else:
+            summary = represent_model(args.model_a, folder, Settings(steps=args.steps, seed=seed),
+                                      data=args.data, audio_dir=folder / "wav",
+                                      cache_root=args.cache, progress=True)
         for row in summary["classes"]:
             wav = folder / "wav" / f"{row['class']}.wav"
             row["predicted"] = {name: judge.predict_file(wav, top=1)["top"][0][0]

@@ -16,7 +16,7 @@ from tinymir.explain.represent import OBJECTIVES, STARTS, Settings
 from tinymir.explain.saliency import saliency
 from tinymir.features import FeatureParams
 from tinymir.nn.serialization import ModelFileError
-from tinymir.train.inputs import feature_params, track_features
+from tinymir.train.inputs import front_end_features
 from tinymir.train.predict import Predictor
 from tinymir.train.run import RunError
 
@@ -113,7 +113,7 @@ def saliency_command(model, file, class_name, objective, out, max_slices):
     per slice and over the whole track."""
     try:
         predictor = Predictor.load(model)
-        features = track_features(file, predictor.front)
+        features = front_end_features(file, predictor.front)
         if class_name is None:
             class_name = predictor.predict_file(file, top=1)["top"][0][0]
         if class_name not in predictor.classes:
@@ -128,7 +128,7 @@ def saliency_command(model, file, class_name, objective, out, max_slices):
                  **{f"slices_{k.replace(' ', '_')}": v for k, v in result.slices.items()})
         drawing = pictures.available()
         if drawing:
-            params = feature_params(predictor.front)
+            params = predictor.front.feature_params()
             name = Path(file).name
             pictures.saliency(out / "track.png", result.features, result.track, params,
                               f"{name}, {class_name}")

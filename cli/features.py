@@ -1,5 +1,6 @@
 """`tinymir features`: features of one audio file or of every audio file in a folder, to .npz
-and/or into a resumable feature cache (``--cache DIR --jobs N``, see tinymir.data.cache)."""
+and/or into a resumable feature cache (``--cache DIR --jobs N --scheduler ...``, see
+tinymir.data.cache and tinymir.data.engines)."""
 from __future__ import annotations
 
 import importlib.util
@@ -18,6 +19,8 @@ from tinymir.features.extract import TRACK_KINDS
 from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
 from tinymir.progress import Progress
 
+from .engines import engine_for, scheduler_option
+
 BATCH_SIZE = 16     # clips of one length computed together
 
 
@@ -34,8 +37,7 @@ BATCH_SIZE = 16     # clips of one length computed together
               default=None,
               help="Keep each file's features in this cache: computed once per (file, "
                    "parameters), resumable after an interruption, reused by later runs.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes computing into --cache (CPU; on a GPU clips are batched).")
+@scheduler_option
 @click.option("--sr", type=int, default=22050, show_default=True, help="Sample rate (Hz).")
 @click.option("--n-fft", type=int, default=1024, show_default=True,
               help="FFT size (samples per frame).")
@@ -46,8 +48,8 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write a PNG picture of each file's features to this folder "
                    "(needs matplotlib).")
-def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_mels, n_mfcc,
-                     plot):
+def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop_length, n_mels,
+                     n_mfcc, plot):
     """Compute features of PATH (an audio file, or a folder searched recursively).
 
     The .npz holds `features` (stacked when every file gives the same shape, else concatenated
@@ -55,13 +57,15 @@ def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_
     file's parent folder name), `params` (JSON) and `key`; for --kind track also `names`.
     Unreadable files are skipped with one line each. With --cache DIR each file's features
     are kept in DIR (see tinymir.data.cache): a rerun, after Ctrl-C or kill -9, computes only
-    what is missing, and --jobs N extracts in N processes.
+    what is missing, and --jobs N extracts in N processes (--scheduler dask: N local Dask
+    workers; --scheduler tcp://host:8786: a running Dask cluster).
     """
     if out is None and cache_dir is None:
         raise click.ClickException("say where the features go: --out FILE.npz, --cache DIR, "
                                    "or both")
-    if jobs > 1 and cache_dir is None:
-        raise click.ClickException("--jobs needs --cache DIR (the workers write into the cache)")
+    if (jobs > 1 or scheduler != "processes") and cache_dir is None:
+        raise click.ClickException("--jobs and --scheduler need --cache DIR (the workers write "
+                                   "into the cache)")
     try:
         params = FeatureParams(kind=kind, sr=sr, n_fft=n_fft, hop_length=hop_length,
                                n_mels=n_mels, n_mfcc=n_mfcc)
@@ -82,7 +86,7 @@ def features_command(path, kind, out, cache_dir, jobs, sr, n_fft, hop_length, n_
     if cache_dir is None:
         results, skipped = _compute_all(files, params)
     else:
-        results, skipped = _compute_cached(files, root, params, cache_dir, jobs)
+        results, skipped = _compute_cached(files, root, params, cache_dir, scheduler, jobs)
     done = sorted(results)
     skipped += len(not_files)
     if not done:
@@ -158,13 +162,15 @@ def _compute_all(files, params):
     return results, skipped
 
 
-def _compute_cached(files, root, params, cache_dir, jobs):
+def _compute_cached(files, root, params, cache_dir, scheduler, jobs):
     """``{file index: memory-mapped features}`` through the feature cache, and the number of
     skipped files. Track ids are the paths relative to ``root``."""
     ids = [file.relative_to(root).as_posix() for file in files]
     try:
         cache = FeatureCache(cache_dir, params)
-        report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)], jobs=jobs)
+        with engine_for(scheduler, jobs) as engine:
+            report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)],
+                                 scheduler=engine)
     except (DatasetError, OSError) as exc:
         raise click.ClickException(str(exc))
     for file, reason in report.skipped:
@@ -198,14 +204,13 @@ def _check_plotting(kind):
 
 
 def _plot_all(folder, relative_paths, features, params):
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure      # no pyplot: the caller's backend stays as it is
 
     folder.mkdir(parents=True, exist_ok=True)
     frame_seconds = params.hop_length / params.sr
     for name, values in zip(relative_paths, features):
-        figure, axes = pyplot.subplots(figsize=(8, 3.5))
+        figure = Figure(figsize=(8, 3.5))
+        axes = figure.subplots()
         image = axes.imshow(values, origin="lower", aspect="auto", interpolation="nearest",
                             extent=(0, values.shape[-1] * frame_seconds, 0, values.shape[0]))
         figure.colorbar(image, ax=axes, label="dB" if params.kind in ("mel", "stft") else "")
@@ -215,7 +220,6 @@ def _plot_all(folder, relative_paths, features, params):
                          "centroid": "Hz"}[params.kind])
         figure.tight_layout()
         figure.savefig(folder / (Path(name).with_suffix("").as_posix().replace("/", "__") + ".png"))
-        pyplot.close(figure)
 
 
 COMMANDS = [features_command]

@@ -16,9 +16,11 @@ from tinymir import backend
 def main(ctx, device):
     """tinymir: music classification from scratch on NumPy / CuPy."""
     try:   # the device holds for this command only: the process's own comes back after it
-        ctx.with_resource(backend.using_device(device))
+        chosen = ctx.with_resource(backend.using_device(device))
     except backend.DeviceError as exc:
         raise click.ClickException(str(exc))
+    if chosen == "cpu":
+        backend.keep_freed_memory()         # a command owns its process (the library never does)
 
 
 @main.command()

@@ -10,9 +10,12 @@ from click.core import ParameterSource
 from tinymir import backend, models, nn
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
+from tinymir.train import catalogue
 from tinymir.train import predict as predicting
 from tinymir.train import run as running
 from tinymir.train.checkpoint import CheckpointError
+
+from .engines import engine_for, scheduler_option
 
 DEFAULT_CACHE = os.environ.get("TINYMIR_CACHE") or str(Path.home() / ".cache" / "tinymir")
 
@@ -86,8 +89,8 @@ def resumed_options() -> dict:
               help=f"Input features: {', '.join(models.FEATURE_KINDS)}, or a stack of "
                    f"{', '.join(models.STACK_KINDS)} joined by + (cnn3..7, ffnn, lstm), e.g. "
                    "mfcc+chroma+contrast+centroid (default: the architecture's).")
-@click.option("--segment", type=float, default=None, help="Slice length in seconds.")
-@click.option("--overlap", type=float, default=None, help="Overlap of slices, 0 to <1.")
+@click.option("--segment", type=float, default=None, help="Segment length in seconds.")
+@click.option("--overlap", type=float, default=None, help="Overlap of segments, 0 to <1.")
 @click.option("--n-fft", type=click.IntRange(min=2), default=None, help="STFT size.")
 @click.option("--hop-length", type=click.IntRange(min=1), default=None, help="STFT hop.")
 @click.option("--n-mels", type=click.IntRange(min=1), default=None, help="Mel bands.")
@@ -118,7 +121,8 @@ def resumed_options() -> dict:
 @click.option("--early-stopping/--no-early-stopping", default=True, show_default=True,
               help="Stop early, or run every epoch.")
 @click.option("--aggregate", type=click.Choice(("mean", "vote")), default="mean",
-              show_default=True, help="Track score: mean of slice probabilities or majority vote.")
+              show_default=True,
+              help="Track score: mean of segment probabilities or majority vote.")
 @click.option("--rnn", type=click.Choice(("gru", "lstm")), default=None,
               help="crnn only: the recurrent cell.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -177,7 +181,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
 @dataset_options
 def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset, label_column,
                      tags_column, min_count, top_n):
-    """Score MODEL on the tracks of DATA: slice- and track-level metrics. The first line names
+    """Score MODEL on the tracks of DATA: segment- and track-level metrics. The first line names
     the tracks scored; a warning says when they include the model's training tracks."""
     try:
         report = predicting.evaluate(model, data, part=part, dataset=dataset,
@@ -198,10 +202,32 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many labels to show per file.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, for machines.")
-def predict_command(model, files, top, as_json):
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Tag a whole catalogue DATA (a folder, a file list, or a dataset) into this "
+                   "CSV, one row per track; a rerun adds only the missing tracks.")
+@scheduler_option
+@click.option("--dataset", default="auto", show_default=True,
+              help="--out: the reader of a dataset DATA (auto, gtzan, folders, fma, "
+                   "mtg-jamendo, tags).")
+@click.option("--quiet", is_flag=True, help="--out: no progress lines.")
+def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, quiet):
     """Top labels of MODEL for each audio FILE (or each audio file in a folder, recursively),
-    slices aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
-    shorter than one analysis frame) get one line each; any such file makes the exit status 1."""
+    segments aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
+    shorter than one analysis frame) get one line each; any such file makes the exit status 1.
+
+    With --out CSV, FILES is one DATA (a folder, a text file of paths, or a dataset) and every
+    track gets a row in CSV: the top labels with probabilities, or (tags) every tag at or
+    above its validation threshold with its probability; tracks that cannot be labelled go to
+    <CSV stem>.errors.csv with their reasons. See tinymir.train.catalogue.
+    """
+    if out is not None:
+        if len(files) != 1 or as_json:
+            raise click.UsageError("with --out give one DATA (a folder, a file list or a "
+                                   "dataset), and no --json")
+        _predict_catalogue(model, files[0], out, top, scheduler, jobs, dataset, quiet)
+        return
+    if jobs > 1 or scheduler != "processes":
+        raise click.UsageError("--jobs and --scheduler tag a catalogue: give --out CSV")
     try:
         predictor = predicting.Predictor.load(model)
         paths, not_files = predicting.audio_inputs(files)
@@ -226,6 +252,21 @@ def predict_command(model, files, top, as_json):
     if failed:
         raise click.ClickException(f"{failed} of {len(paths) + len(not_files)} files could not "
                                    "be labelled (named above)")
+
+
+def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
+    """``predict --out``: tag the catalogue, end with the counts (exit 1 when some failed)."""
+    try:
+        with engine_for(scheduler, jobs) as engine:
+            report = catalogue.tag_catalogue(model, data, out, scheduler=engine, top=top,
+                                             dataset=dataset, progress=not quiet)
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc))
+    for path, reason in report.failed[:10]:
+        click.echo(skipped_line(path, reason), err=True)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
 
 
 @click.command("archs")

@@ -5,7 +5,7 @@ Run from the repository root (no audio needed, runs in a second)::
     python examples/data_leaks.py
 
 A toy collection of 40 tracks by 12 artists, cut into 10 segments each. Splitting the
-SEGMENTS at random puts slices of the same track on both sides, so a model is tested on
+SEGMENTS at random puts segments of the same track on both sides, so a model is tested on
 tracks it was trained on; the leak guard refuses it. Splitting tracks is right for tracks but
 still lets an artist be on both sides (the "artist effect"); a group-aware split fixes that.
 """
@@ -26,6 +26,7 @@ by_segment = Split("random 80/20 over segments", {"train": order[:320], "test": 
 segment_ids = [track_ids[t] for t in segment_track]
 try:
     check_no_leak(by_segment, segment_ids)
+    raise AssertionError("a split of segments must leak tracks")
 except SplitLeakError as exc:
     print(f"refused: {exc}")
 
@@ -35,6 +36,7 @@ check_no_leak(by_track, track_ids)
 print(f"accepted for tracks: {by_track!r}")
 try:
     check_no_leak(by_track, track_ids, artists)
+    raise AssertionError("this track split puts an artist on both sides")
 except SplitLeakError as exc:
     print(f"refused with artists as groups: {exc}")
 
@@ -45,3 +47,6 @@ print(f"accepted: {by_artist!r}")
 for part, idx in by_artist.items():
     counts = {g: sum(genres[i] == g for i in idx) for g in sorted(set(genres))}
     print(f"  {part:<5} genres {counts}, artists {len({artists[i] for i in idx})}")
+train_artists = {artists[i] for i in by_artist["train"]}
+assert not train_artists & {artists[i] for i in by_artist["test"]}
+assert len(by_artist["train"]) + len(by_artist["test"]) == 40

@@ -40,12 +40,15 @@ def main(folder: Path, cache_root: Path):
     cache = FeatureCache(cache_root, params)
     report = cache.build(table, jobs=2, progress=False)
     print(report.summary())
+    assert report.done + report.reused == len(table) and not report.skipped
 
     view = cache.tracks(table.ids)                         # view[i]: memmap (96, frames)
     frames = clip_frames(3.0, params.sr, params.hop_length)       # 130, as a 3 s clip gives
     segments = {part: make_segments(view.frame_counts(), frames, overlap=0.5, tracks=idx)
                 for part, idx in split.items()}
     print("segments per side:", {part: len(s) for part, s in segments.items()})
+    per_track = len(segments["train"]) // len(split["train"])   # 6 s clips: 2 segments each
+    assert all(len(segments[part]) == per_track * len(idx) for part, idx in split.items())
 
     scaler = Standardizer.fit_split(split, view)           # training tracks only
     print(f"standardiser fitted on: {scaler.fitted_on}")
@@ -58,6 +61,8 @@ def main(folder: Path, cache_root: Path):
             first = first if first is not None else track[:4].tolist()
         print(f"epoch {epoch}: {len(batches)} batches of x {tuple(x.shape[1:])}, "
               f"first tracks {first}")
+        assert set(first) <= set(split["train"].tolist())       # training tracks only
+    assert len(batches) == -(-len(segments["train"]) // 16) and tuple(x.shape[1:]) == (96, 130)
 
 
 if __name__ == "__main__":

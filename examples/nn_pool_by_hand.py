@@ -2,13 +2,14 @@
 
 MaxPool2D, a kh × kw window moved by (s_h, s_w):
     y[a, b] = max_{i,j} x[s_h·a + i, s_w·b + j]
-    backward: dy[a, b] goes to one cell, the window's first maximum in reading order;
+    backward: dy[a, b] goes to one cell, the window's first maximum column by column
+              (the leftmost column holding the maximum, its topmost maximum);
               where windows overlap, a cell collects from each window it wins
 AvgPool2D:
     y[a, b] = mean of the window;  backward: every cell of the window gets dy[a, b] / (kh·kw)
 
 The plain twin (tinymir/nn/reference/pooling.py) is the loop below over output positions.
-The fast MaxPool2D (tinymir/nn/kernels/pool.py) pools along W, then along H, keeping each
+The fast MaxPool2D (tinymir/nn/kernels/pool.py) pools along H, then along W, keeping each
 stage's arg-max as a uint8 offset: the same numbers, ties and all, with no loop over pixels.
 
 Run:  python examples/nn_pool_by_hand.py
@@ -33,7 +34,7 @@ for a in range(ho):
     for b in range(wo):
         window = x[stride * a:stride * a + pool[0], stride * b:stride * b + pool[1]]
         y[a, b] = window.max()
-        i, j = np.unravel_index(window.argmax(), window.shape)   # first maximum, row by row
+        j, i = np.unravel_index(window.T.argmax(), window.T.shape)   # column by column
         dx[stride * a + i, stride * b + j] += dy[a, b]
 print("x\n", x, f"\nMaxPool {pool}, stride {stride}: y by hand\n", y, "\ndy\n", dy,
       "\ndx by hand (each dy lands on its window's first maximum)\n", dx)

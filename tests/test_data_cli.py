@@ -79,4 +79,4 @@ def test_features_cache_options_need_a_destination(tmp_path):
     none = _features_cli(tmp_path / "music")
     assert none.exit_code == 1 and "--out FILE.npz, --cache DIR, or both" in none.output
     jobs = _features_cli(tmp_path / "music", "--out", tmp_path / "x.npz", "--jobs", "2")
-    assert jobs.exit_code == 1 and "--jobs needs --cache DIR" in jobs.output
+    assert jobs.exit_code == 1 and "--jobs and --scheduler need --cache DIR" in jobs.output

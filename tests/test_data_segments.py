@@ -6,7 +6,7 @@ from tinymir import backend
 from tinymir.data.segments import (aggregate_by_track, make_segments, seconds_to_frames,
                                    window_starts)
 from tinymir.data.splits import Split, SplitError
-from tinymir.data.standardize import Standardizer
+from tinymir.data.standardize import Standardizer, column_statistics
 
 
 def test_window_starts_hop_discard_and_cap():
@@ -18,7 +18,7 @@ def test_window_starts_hop_discard_and_cap():
 
 
 def test_seed000_multiframe_counts():
-    """Seed 000: 30 s GTZAN clips, 3 s slices -> 10 without overlap, 19 with 50 % overlap."""
+    """Seed 000: 30 s GTZAN clips, 3 s segments -> 10 without overlap, 19 with 50 % overlap."""
     frames = seconds_to_frames(3.0, 22050, 512)
     n = seconds_to_frames(30.0, 22050, 512)
     assert len(window_starts(n, frames, frames)) == 10
@@ -80,3 +80,14 @@ def test_standardizer_on_tables_and_constant_columns(xp):
     out = scaler.transform(xp.asarray(table))
     assert out.dtype == np.float32
     np.testing.assert_allclose(backend.to_host(out), [[-1, 0], [1, 0]])
+
+
+def test_column_statistics_are_exact_over_many_tracks_with_a_large_mean(rng):
+    # x^2 summed in float64 would lose the variance here (mean 1e6, std 0.01)
+    tracks = [1e6 + 0.01 * rng.standard_normal((3, n)) for n in (40, 1, 77)]
+    mean, std = column_statistics(tracks, feature_axis=-2)
+    everything = np.concatenate(tracks, axis=1)
+    np.testing.assert_allclose(mean, everything.mean(axis=1), rtol=1e-15)
+    np.testing.assert_allclose(std, everything.std(axis=1), rtol=1e-6)
+    _, std = column_statistics([np.full((2, 5), 3.3)])
+    assert std.tolist() == [1.0, 1.0]                    # constant: only centred

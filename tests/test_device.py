@@ -222,3 +222,21 @@ def test_features_too_big_for_the_gpu_go_clip_by_clip_then_are_skipped_by_name(d
         backend.release_device_memory()
     assert report.done == 0 and len(report.skipped) == 3
     assert all(reason == "its features do not fit in GPU memory" for _, reason in report.skipped)
+
+
+def test_state_dicts_load_from_device_arrays_into_either_device(device_syncs):
+    """``Sequential.load_state_dict`` and the optimisers' took ``np.asarray`` of the state,
+    which a GPU array refuses."""
+    model = nn.Sequential([nn.Dense(4), nn.ReLU(), nn.Dense(2)]).build((3,), seed=0)
+    optimizer = nn.Adam(model.parameters(), lr=1e-3)
+    on_device = {name: backend.to_device(value) for name, value in model.state_dict().items()}
+    slots = optimizer.state_dict()
+    slots["slots"] = {slot: {name: backend.to_device(a) for name, a in arrays.items()}
+                      for slot, arrays in slots["slots"].items()}
+    for device in ("gpu", "cpu"):
+        with backend.using_device(device):
+            other = nn.Sequential([nn.Dense(4), nn.ReLU(), nn.Dense(2)]).build((3,), seed=1)
+            other.load_state_dict(on_device)
+            nn.Adam(other.parameters(), lr=1e-3).load_state_dict(slots)
+            for name, value in other.state_dict().items():
+                np.testing.assert_array_equal(value, backend.to_host(on_device[name]))

@@ -101,7 +101,7 @@ def test_feature_params_key_is_stable_and_distinguishes_parameters():
 @pytest.mark.parametrize("bad,message", [
     ({"kind": "cqt"}, "unknown feature kind 'cqt'"),
     ({"n_fft": 0}, "n_fft must be a positive integer"),
-    ({"n_mfcc": 200}, "n_mfcc=200 cannot exceed n_mels=128"),
+    ({"kind": "mfcc", "n_mfcc": 200}, "n_mfcc=200 cannot exceed n_mels=128"),
     ({"fmax": 20000.0}, "fmax <= sr/2"),
 ])
 def test_feature_params_reject_bad_values(bad, message):

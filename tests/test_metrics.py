@@ -1,8 +1,8 @@
-"""tinymir.train.metrics against sklearn.metrics on random inputs, ties included."""
+"""tinymir.metrics against sklearn.metrics on random inputs, ties included."""
 import numpy as np
 import pytest
 
-from tinymir.train import metrics
+from tinymir import metrics
 
 skm = pytest.importorskip("sklearn.metrics")
 
@@ -88,3 +88,22 @@ def test_bad_inputs_get_clear_errors():
         metrics.confusion_matrix([0, 3], [0, 1], n_classes=3)
     with pytest.raises(ValueError, match="average"):
         metrics.roc_auc([0, 1], np.eye(2), average="micro")
+
+
+def test_multilabel_precision_recall_f1_match_sklearn(rng):
+    targets = rng.random((120, 6)) < 0.3
+    predicted = rng.random((120, 6)) < 0.25
+    predicted[:, 5] = False                              # a label never predicted: 0/0
+    ours = metrics.multilabel_precision_recall_f1(targets, predicted)
+    theirs = skm.precision_recall_fscore_support(targets, predicted, zero_division=0)[:3]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b)
+
+
+def test_threshold_counts_count_every_distinct_score(rng):
+    positive = rng.random(50) < 0.4
+    scores = np.round(rng.random(50) * 5) / 5            # ties
+    thresholds, true_pos, predicted_pos = metrics.threshold_counts(positive, scores)
+    np.testing.assert_array_equal(thresholds, np.unique(scores)[::-1])
+    for t, tp, p in zip(thresholds, true_pos, predicted_pos):
+        assert tp == np.sum(positive & (scores >= t)) and p == np.sum(scores >= t)

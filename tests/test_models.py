@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from tinymir import backend, models, nn
+from tinymir.features import FeatureParams
 
 
 def layer_shapes(model, kind):
@@ -40,10 +41,10 @@ def test_cnn5_and_cnn7_follow_table_3():
 
 def test_stft_variant_meets_the_mel_grid_and_mfcc_variant_convolves_time_only():
     front = models.default_front("cnn3")
-    stft = models.build("cnn3", 10, front=front.replace(features="stft"))
+    stft = models.build("cnn3", 10, front=front.replace(kind="stft"))
     assert stft.input_shape == (1, 513, 130)
     assert layer_shapes(stft, nn.MaxPool2D)[-1] == (32, 15, 15)
-    mfcc = models.build("cnn3", 10, front=front.replace(features="mfcc"))
+    mfcc = models.build("cnn3", 10, front=front.replace(kind="mfcc"))
     assert mfcc.input_shape == (1, 20, 130)
     assert not layer_shapes(mfcc, nn.Conv2D)
     assert layer_shapes(mfcc, nn.MaxPool1D) == [(32, 64), (32, 31), (32, 15)]
@@ -81,12 +82,28 @@ def test_unknown_arch_and_unusable_front_end_are_one_clear_error():
     with pytest.raises(models.FrontEndError, match="crnn cannot read 20x"):
         models.build("crnn", 6, front=models.default_front("crnn").replace(n_mels=20))
     with pytest.raises(models.FrontEndError, match="unknown feature kind"):
-        models.default_front("cnn3").replace(features="chroma")
+        models.default_front("cnn3").replace(kind="chroma")
 
 
 def test_front_end_frames_and_round_trip():
     front = models.default_front("cnn3")
-    assert front.segment_frames == 130 and front.hop_frames == 129     # 30 s hold 10 slices
+    assert front.segment_frames == 130 and front.hop_frames == 129     # 30 s hold 10 segments
     assert front.replace(overlap=0.5).hop_frames == 65
     assert models.default_front("crnn").input_shape == (1, 96, 1172)
     assert models.FrontEnd.from_dict(front.to_dict()) == front
+
+
+def test_front_end_is_its_feature_params():
+    front = models.default_front("crnn")
+    params = front.feature_params()
+    assert type(params) is FeatureParams and params.kind == "mel" and params.sr == 12000
+    assert front.key() == params.key()                  # the cache key ignores segmenting
+    assert front.replace(segment=5.0).key() == front.key()
+    assert front.replace(n_mels=64).key() != front.key()
+
+
+def test_front_end_reads_the_field_names_of_older_model_files():
+    old = {"features": "mfcc", "sample_rate": 22050, "n_fft": 2048, "hop_length": 512,
+           "n_mels": 128, "n_mfcc": 13, "segment": 29.0, "overlap": 0.0, "discard": 0.0,
+           "center": None}
+    assert models.FrontEnd.from_dict(old) == models.default_front("fma_cnn")

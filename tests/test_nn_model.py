@@ -1,11 +1,10 @@
 """Sequential, shapes, summaries, state, save/load and layer behaviour beyond gradients."""
 import json
-import zipfile
 
 import numpy as np
 import pytest
 
-from tinymir import backend, nn
+from tinymir import archive, backend, nn
 
 
 def small_cnn():
@@ -182,24 +181,41 @@ def test_a_wrong_file_is_not_a_model_and_unsafe_loading_is_never_suggested(tmp_p
     assert "pickle" not in message and "unsafe" not in message
 
 
+def _format_1_file(path, model, metadata, config=None):
+    """A model file as tinymir wrote them before format 2 (entries beside the arrays)."""
+    np.savez(path, __tinymir__=np.array(1),
+             __config__=np.array(json.dumps(config or model.get_config())),
+             __metadata__=np.array(json.dumps(metadata)), **model.state_dict())
+    return path
+
+
 def test_load_rejects_weights_of_another_architecture(tmp_path):
     model = small_cnn().build((1, 8, 12))
-    path = nn.save(tmp_path / "model.npz", model)
-    with zipfile.ZipFile(path) as archive:
-        entries = {name: archive.read(name) for name in archive.namelist()}
     config = model.get_config()
     config["layers"][0]["config"]["filters"] = 5           # a different architecture
-    other = tmp_path / "other.npz"
-    with zipfile.ZipFile(other, "w") as archive:
-        for name, data in entries.items():
-            if name != "__config__.npy":
-                archive.writestr(name, data)
-    with open(tmp_path / "config.npy", "wb") as handle:
-        np.save(handle, np.array(json.dumps(config)))
-    with zipfile.ZipFile(other, "a") as archive:
-        archive.write(tmp_path / "config.npy", "__config__.npy")
+    other = archive.save_tree(tmp_path / "other.npz", {
+        "tinymir_model": 2, "config": config, "metadata": {}, "state": model.state_dict()})
     with pytest.raises(nn.ModelFileError, match="conv2d_1.kernel"):
         nn.load(other)
+    old = _format_1_file(tmp_path / "old.npz", model, {}, config)
+    with pytest.raises(nn.ModelFileError, match="conv2d_1.kernel"):
+        nn.load(old)
+
+
+def test_model_files_of_format_1_still_load(tmp_path):
+    model = small_cnn().build((1, 8, 12), seed=4)
+    path = _format_1_file(tmp_path / "old.npz", model, {"classes": ["a", "b", "c"]})
+    loaded, metadata = nn.load(path)
+    assert metadata == {"classes": ["a", "b", "c"]}
+    x = batch((2, 1, 8, 12))
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_models_and_checkpoints_share_one_file_format(tmp_path):
+    model = small_cnn().build((1, 8, 12))
+    tree = archive.load_tree(nn.save(tmp_path / "m.npz", model, {"sr": 22050}))
+    assert tree["tinymir_model"] == 2 and tree["metadata"] == {"sr": 22050}
+    assert set(tree["state"]) == set(model.state_dict())
 
 
 def test_state_dict_round_trip_and_mismatch():

@@ -86,7 +86,7 @@ POOLS = [((2, 4), 2, "valid"), ((4, 4), 2, "valid"), ((2, 5), 2, "valid"), ((3, 
 @pytest.mark.parametrize("values", ["three-levels", "all-equal"])
 def test_max_pool_ties_go_where_the_twin_sends_them(pool, stride, padding, values, runs_of):
     """Inputs drawn from {0, 1, 2} (most windows hold several maxima) or all zero: the fast
-    pool's arg-max is the twin's, the first maximum of each window in reading order."""
+    pool's arg-max is the twin's, the first maximum of each window column by column."""
     rng = np.random.default_rng(5)
     x = rng.integers(0, 3, size=(3, 2, 9, 12)).astype(np.float64)
     if values == "all-equal":

@@ -1,4 +1,4 @@
-"""Training pieces on their own: run-state files, callbacks, slice batches, evaluation."""
+"""Training pieces on their own: run-state files, callbacks, segment batches, evaluation."""
 import math
 
 import numpy as np
@@ -11,7 +11,7 @@ from tinymir.train.checkpoint import CheckpointError, load_state, save_state
 from tinymir.train.evaluate import (choose_thresholds, multilabel_report, probabilities,
                                     single_label_report)
 from tinymir.data.standardize import Standardizer
-from tinymir.train.inputs import slice_batches, slice_tracks
+from tinymir.train.inputs import segment_batches, segment_tracks
 
 
 def test_state_round_trips_nested_arrays_and_big_ints(tmp_path):
@@ -64,13 +64,13 @@ def tiny_tracks():
     return [rng.standard_normal((4, n)).astype(np.float32) for n in (10, 7, 3)]
 
 
-def test_slices_stay_in_their_track_and_short_tracks_have_none():
+def test_segments_stay_in_their_track_and_short_tracks_have_none():
     feats = tiny_tracks()
     front = models.FrontEnd(n_mels=4, segment=4 * 512 / 22050, overlap=0.5)  # 5 frames, hop 2
     assert front.segment_frames == 5 and front.hop_frames == 2
-    s = slice_tracks(feats, front)
+    s = segment_tracks(feats, front)
     assert s.track.tolist() == [0, 0, 0, 1, 1] and s.start.tolist() == [0, 2, 4, 0, 2]
-    assert slice_tracks(feats, front, tracks=[1]).track.tolist() == [1, 1]
+    assert segment_tracks(feats, front, tracks=[1]).track.tolist() == [1, 1]
 
 
 def test_batches_are_standardised_with_training_statistics_and_reshuffled_per_epoch():
@@ -80,14 +80,14 @@ def test_batches_are_standardised_with_training_statistics_and_reshuffled_per_ep
     train = np.concatenate([feats[0], feats[1]], axis=1)
     assert np.allclose(standardize.mean, train.mean(axis=1), atol=1e-6)
     front = models.FrontEnd(n_mels=4, segment=2 * 512 / 22050)   # 3 frames every 2
-    s = slice_tracks(feats, front, split["train"])
-    batches = slice_batches(feats, s, np.array([0, 1, 2]), standardize, batch_size=2, seed=3)
+    s = segment_tracks(feats, front, split["train"])
+    batches = segment_batches(feats, s, np.array([0, 1, 2]), standardize, batch_size=2, seed=3)
     first = [y.tolist() for _, y, _ in batches.epoch(0)]
     assert first == [y.tolist() for _, y, _ in batches.epoch(0)]          # same epoch, same order
     orders = {tuple(np.concatenate([backend.to_host(y) for _, y, _ in batches.epoch(e)]))
               for e in range(6)}
     assert len(orders) > 1                                              # epochs reshuffle
-    x, _, _ = next(slice_batches(feats, s, np.zeros(3), standardize, 8, shuffle=False).epoch())
+    x, _, _ = next(segment_batches(feats, s, np.zeros(3), standardize, 8, shuffle=False).epoch())
     assert x.shape == (len(s), 1, 4, 3)
     x = backend.to_host(x)
     assert np.allclose(x[0, 0], (feats[0][:, :3] - standardize.mean[:, None])

@@ -10,7 +10,7 @@ from tinymir.features import FeatureParams, compute
 from tinymir.train import augment, run
 from tinymir.train.augment import AugmentError, Augmenter
 from tinymir.train.checkpoint import load_state
-from tinymir.train.inputs import db_response, feature_params
+from tinymir.train.inputs import db_response
 
 
 def test_parse_fills_defaults_keeps_a_fixed_order_and_names_bad_input():
@@ -76,12 +76,12 @@ def test_mixup_loss_is_the_lambda_weighted_cross_entropy_of_both_labels(rng):
 def test_gain_direction_is_what_a_louder_clip_does_to_its_features():
     """d_f per dB (tinymir.train.inputs.db_response) against the features of y * 10^(g/20)."""
     y = synth.render_clip("jazz", seed_or_rng=1, seconds=1.0)
-    front = models.FrontEnd(features="mfcc+chroma+contrast+centroid+mel", n_mels=40, n_mfcc=13)
+    front = models.FrontEnd(kind="mfcc+chroma+contrast+centroid+mel", n_mels=40, n_mfcc=13)
     g = 4.0
 
     def rows(signal):
         return np.concatenate([backend.to_host(compute(backend.to_device(signal),
-                                                       feature_params(front, kind)))
+                                                       front.part_params(kind)))
                                for kind in front.parts])
 
     quiet, loud = rows(y), rows(y * 10 ** (g / 20))
@@ -126,7 +126,7 @@ def test_only_training_batches_are_augmented_and_a_seeded_run_repeats_bit_for_bi
     for name, spec in (("plain", "none"), ("aug", "all"), ("again", "all")):
         seen["run"] = name
         reports[name] = run.train(config(tiny, tmp_path / name, spec), progress=False)
-    train_batches = -(-reports["aug"]["slices"]["train"] // 4)
+    train_batches = -(-reports["aug"]["segments"]["train"] // 4)
     assert calls.count("aug") == 2 * train_batches and calls.count("plain") == 0
     for a, b in zip(seen["plain"][False], seen["aug"][False]):      # validation and test
         np.testing.assert_array_equal(a, b)
@@ -143,7 +143,7 @@ def test_only_training_batches_are_augmented_and_a_seeded_run_repeats_bit_for_bi
 
 def test_resume_after_a_kill_augments_as_the_uninterrupted_run(tiny, tmp_path, monkeypatch):
     whole = run.train(config(tiny, tmp_path / "whole", epochs=3), progress=False)
-    per_epoch = -(-whole["slices"]["train"] // 4)
+    per_epoch = -(-whole["segments"]["train"] // 4)
     calls = []
     original = Augmenter.__call__
 
@@ -166,17 +166,17 @@ def test_resume_after_a_kill_augments_as_the_uninterrupted_run(tiny, tmp_path, m
 
 
 def test_a_feature_stack_trains_where_the_net_reads_it_and_is_refused_elsewhere(tiny, tmp_path):
-    front = models.default_front("cnn3").replace(features="mfcc+chroma+contrast+centroid")
+    front = models.default_front("cnn3").replace(kind="mfcc+chroma+contrast+centroid")
     assert front.parts == ("mfcc", "chroma", "contrast", "centroid") and front.n_bins == 40
     with pytest.raises(models.FrontEndError, match="stacks work with cnn3"):
         models.build("dieleman", 3, front=models.default_front("dieleman").replace(
-            features="mfcc+chroma"))
+            kind="mfcc+chroma"))
     for bad in ("mfcc+mfcc", "mfcc+tempo", "chroma"):
         with pytest.raises(models.FrontEndError, match="unknown feature kind"):
-            models.FrontEnd(features=bad)
+            models.FrontEnd(kind=bad)
     report = run.train(config(tiny, tmp_path / "stack", "gain", epochs=3,
                               features="mfcc+chroma+contrast+centroid"), progress=False)
-    assert report["front"]["features"] == "mfcc+chroma+contrast+centroid"
+    assert report["front"]["kind"] == "mfcc+chroma+contrast+centroid"
     assert report["results"]["test"]["tracks"]["accuracy"] == 1.0
     with pytest.raises(run.RunError, match="unknown augmentation"):
         run.train(config(tiny, tmp_path / "bad", "flip"), progress=False)
@@ -198,7 +198,7 @@ class _DeviceBatches:
 def test_augmenting_adds_no_synchronisation_to_a_training_step(device_syncs):
     """shift, gain, specaugment and mixup on the device (the CuPy stand-in counts
     device-to-host transfers): a step stays within the loop's budget of two."""
-    front = models.default_front("cnn3").replace(features="mfcc", segment=0.5)
+    front = models.default_front("cnn3").replace(kind="mfcc", segment=0.5)
     model = models.build("cnn3", 3, front=front)
     augmenter = Augmenter(augment.parse("shift+gain+specaugment+mixup"),
                           gain_direction=db_response(front), n_classes=3)

@@ -29,7 +29,7 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def trained(demo, tmp_path_factory):
-    """A small cnn3 run: 1 s slices (two per clip), three epochs."""
+    """A small cnn3 run: 1 s segments (two per clip), three epochs."""
     out = tmp_path_factory.mktemp("run")
     result = invoke("train", demo, "--arch", "cnn3", "--segment", "1", "--epochs", "3",
                     "--batch-size", "16", "--out", out, "--cache", out / "cache", "--quiet")
@@ -77,7 +77,7 @@ def test_evaluate_scores_the_test_part_again(trained, demo):
     assert evaluated["tracks"]["accuracy"] == pytest.approx(
         report["results"]["test"]["tracks"]["accuracy"])
     text = invoke("evaluate", out / "model.npz", demo, "--no-cache").output
-    assert "slices" in text and "tracks" in text
+    assert "segments" in text and "tracks" in text
 
 
 def test_archs_lists_every_architecture_with_shape_and_parameters():
@@ -90,7 +90,7 @@ def test_archs_lists_every_architecture_with_shape_and_parameters():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """Two classes, 10 clips of 1 s: enough slices for a few batches per epoch."""
+    """Two classes, 10 clips of 1 s: enough segments for a few batches per epoch."""
     out = tmp_path_factory.mktemp("tiny")
     synth.make_dataset(out, CLASSES[:2], per_class=10, seconds=1.0, seed=2)
     return out

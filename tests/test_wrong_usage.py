@@ -81,14 +81,14 @@ def test_a_segment_longer_than_every_track_is_refused(data, tmp_path):
             "--segment 100 s is longer than every track", "choose a shorter --segment")
 
 
-def test_tracks_shorter_than_a_slice_are_counted_in_a_warning():
+def test_tracks_shorter_than_a_segment_are_counted_in_a_warning():
     class Stream(list):
         write = list.append
     front = FrontEnd(segment=1.0)                         # 44 frames
     stream = Stream()
     run.check_segment(front, [100, 20, 44, 30], "data", stream)
-    assert stream == ["warning: 2 of 4 tracks are shorter than one 1 s slice; each is "
-                      "repeated to fill its slice\n"]
+    assert stream == ["warning: 2 of 4 tracks are shorter than one 1 s segment; each is "
+                      "repeated to fill its segment\n"]
     with pytest.raises(run.RunError, match="longer than every track"):
         run.check_segment(front, [20, 43], "data", stream)
 
@@ -204,7 +204,7 @@ def test_predict_refuses_files_with_nothing_to_classify_and_counts_them(trained,
     labelled = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert sorted(labelled) == [str(hopeless / "deeper" / "good.wav"), str(hopeless / "short.wav")]
     assert f"warning: {hopeless / 'short.wav'}: about 0.093 s long, much shorter than the " \
-           "model's 0.5 s slice" in result.stderr
+           "model's 0.5 s segment" in result.stderr
     assert str(hopeless / "short.wav") not in result.stderr.replace(
         f"warning: {hopeless / 'short.wav'}", "")             # named once
     ok = invoke("predict", trained / "model.npz", hopeless / "deeper")

@@ -92,8 +92,6 @@ def set_device(name: str | None) -> str:
         resolved = "gpu" if gpu_available() else "cpu"
     else:
         resolved = "cpu"
-    if resolved == "cpu":
-        keep_freed_memory()
     _requested, _resolved = name, resolved
     return resolved
 
@@ -125,8 +123,9 @@ def keep_freed_memory() -> bool:
     the mmap threshold to 1 GiB and the trim threshold to its maximum (2 GiB) keeps freed blocks
     on the heap for the next step (175 faults, 0.05 s), like the ``MALLOC_MMAP_THRESHOLD_`` and
     ``MALLOC_TRIM_THRESHOLD_`` variables would; the price is that the process keeps its peak
-    heap. Runs once per process; a no-op (returning False) off glibc or when the user set
-    ``MALLOC_*`` variables themselves.
+    heap, so it is opt-in: the ``tinymir`` command calls it for the CPU, the library never does.
+    Runs once per process; a no-op (returning False) off glibc or when the user set ``MALLOC_*``
+    variables themselves.
     """
     global _malloc_tuned
     if _malloc_tuned:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from .base import Classifier, check_features
+from tinymir.special import softmax
+
+from .base import Classifier, check_features, check_random_state
 from .binning import fit_binned
 from .trees import NodeTable, cumulative_sum_over_bins
 
@@ -28,18 +30,14 @@ class GradientBoostingClassifier(Classifier):
     Speed: features are binned once (``max_bins`` quantile bins); the K trees of a round grow
     together; at each level the gradient/hessian histograms of the smaller child of every
     split come from one sparse (bin indicator) times dense (gradients per node) product, and
-    the larger child's are the parent's minus the smaller's. Runs on the CPU.
+    the larger child's are the parent's minus the smaller's. Runs on the CPU. ``random_state``
+    seeds the row subsamples (``seed`` is its older name).
     """
 
     def __init__(self, n_estimators: int = 500, learning_rate: float = 0.1, max_depth: int = 5,
                  subsample: float = 0.8, reg_lambda: float = 1.0, gamma: float = 0.0,
-                 min_child_weight: float = 1.0, max_bins: int = 64, seed: int = 0):
-        if n_estimators < 1:
-            raise ValueError(f"n_estimators must be at least 1, got {n_estimators}")
-        if not 0 < subsample <= 1:
-            raise ValueError(f"subsample must be in (0, 1], got {subsample}")
-        if max_depth < 1:
-            raise ValueError(f"max_depth must be at least 1, got {max_depth}")
+                 min_child_weight: float = 1.0, max_bins: int = 64, random_state=0,
+                 seed: int | None = None):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -48,19 +46,26 @@ class GradientBoostingClassifier(Classifier):
         self.gamma = gamma
         self.min_child_weight = min_child_weight
         self.max_bins = max_bins
+        self.random_state = random_state
         self.seed = seed
 
     def fit(self, X, y):
+        if self.n_estimators < 1:
+            raise ValueError(f"n_estimators must be at least 1, got {self.n_estimators}")
+        if not 0 < self.subsample <= 1:
+            raise ValueError(f"subsample must be in (0, 1], got {self.subsample}")
+        if self.max_depth < 1:
+            raise ValueError(f"max_depth must be at least 1, got {self.max_depth}")
+        rng = check_random_state(self.random_state, self.seed)
         codes, labels = fit_binned(self, X, y, self.max_bins)
         bin_indicator = _bin_indicator(codes, self.binner_.n_bins_)
         n, n_classes = codes.shape[0], self.classes_.size
         onehot = np.eye(n_classes)[labels]
         margin = np.zeros((n, n_classes))
-        rng = np.random.default_rng(self.seed)
         self.nodes_ = NodeTable()
         roots = []
         for _ in range(self.n_estimators):
-            proba = _softmax(margin)
+            proba = softmax(margin, axis=1)
             grad = proba - onehot
             hess = np.maximum(2 * proba * (1 - proba), 1e-16)
             in_bag = rng.random(n) < self.subsample
@@ -165,7 +170,7 @@ class GradientBoostingClassifier(Classifier):
         return per_tree.reshape(-1, n_classes, per_tree.shape[1]).sum(axis=0).T
 
     def predict_proba(self, X):
-        return _softmax(self.decision_function(X))
+        return softmax(self.decision_function(X), axis=1)
 
 
 def _bin_indicator(codes, n_bins):
@@ -207,9 +212,3 @@ def _children(bin_indicator, sample, parent, goes_right, bag, g, h, parent_g, pa
     hist_g = np.concatenate([small_g, parent_g - small_g], axis=2)
     hist_h = np.concatenate([small_h, parent_h - small_h], axis=2)
     return child, position, hist_g, hist_h
-
-
-def _softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)

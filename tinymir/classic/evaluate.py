@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinymir import backend
-from tinymir.train import metrics
+from tinymir import backend, metrics
 
 from .boosting import GradientBoostingClassifier
 from .forest import RandomForestClassifier
@@ -25,9 +24,11 @@ from .svm import SVC
 
 SEED_BASELINES = {
     "LR": lambda seed: LogisticRegression(C=1.0, multi_class="ovr"),
-    "RF": lambda seed: RandomForestClassifier(n_estimators=500, min_samples_split=5, seed=seed),
+    "RF": lambda seed: RandomForestClassifier(n_estimators=500, min_samples_split=5,
+                                              random_state=seed),
     "XGB": lambda seed: GradientBoostingClassifier(n_estimators=500, max_depth=5,
-                                                   learning_rate=0.1, subsample=0.8, seed=seed),
+                                                   learning_rate=0.1, subsample=0.8,
+                                                   random_state=seed),
     "SVM": lambda seed: SVC(C=1.0, gamma="scale"),
     "KNN": lambda seed: KNeighborsClassifier(n_neighbors=7),
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Classifier, check_features
+from .base import Classifier, check_features, check_random_state
 from .binning import fit_binned
 from .trees import NodeTable, cumulative_sum_over_bins
 
@@ -41,27 +41,29 @@ class RandomForestClassifier(Classifier):
     a level come from one ``np.bincount`` over combined (node, feature, bin, class) indices.
     Difference from scikit-learn: when none of a node's drawn features can split it, the node
     becomes a leaf (scikit-learn draws further features), and thresholds are bin edges rather
-    than midpoints between sample values. Runs on the CPU.
+    than midpoints between sample values. Runs on the CPU. ``random_state`` seeds the
+    bootstrap and the feature draws (``seed`` is its older name).
     """
 
     def __init__(self, n_estimators: int = 500, min_samples_split: int = 5,
                  max_features="sqrt", max_depth: int | None = None, max_bins: int = 64,
-                 bootstrap: bool = True, seed: int = 0):
-        if n_estimators < 1:
-            raise ValueError(f"n_estimators must be at least 1, got {n_estimators}")
-        if min_samples_split < 2:
-            raise ValueError(f"min_samples_split must be at least 2, got {min_samples_split}")
+                 bootstrap: bool = True, random_state=0, seed: int | None = None):
         self.n_estimators = n_estimators
         self.min_samples_split = min_samples_split
         self.max_features = max_features
         self.max_depth = max_depth
         self.max_bins = max_bins
         self.bootstrap = bootstrap
+        self.random_state = random_state
         self.seed = seed
 
     def fit(self, X, y):
+        if self.n_estimators < 1:
+            raise ValueError(f"n_estimators must be at least 1, got {self.n_estimators}")
+        if self.min_samples_split < 2:
+            raise ValueError(f"min_samples_split must be at least 2, got {self.min_samples_split}")
+        rng = check_random_state(self.random_state, self.seed)
         codes, labels = fit_binned(self, X, y, self.max_bins)
-        rng = np.random.default_rng(self.seed)
         n, n_trees = codes.shape[0], self.n_estimators
         if self.bootstrap:
             draws = rng.integers(0, n, (n_trees, n)) + (np.arange(n_trees) * n)[:, None]

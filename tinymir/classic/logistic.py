@@ -7,8 +7,9 @@ import numpy as np
 import scipy.optimize
 
 from tinymir import backend
+from tinymir.special import logsumexp, sigmoid, softmax
 
-from .base import Classifier, ConvergenceWarning, check_features, encode_labels
+from .base import Classifier, ConvergenceWarning, check_features, check_positive, encode_labels
 
 MULTI_CLASS = ("ovr", "multinomial")
 
@@ -34,10 +35,6 @@ class LogisticRegression(Classifier):
 
     def __init__(self, C: float = 1.0, multi_class: str = "ovr", max_iter: int = 100,
                  tol: float = 1e-4):
-        if multi_class not in MULTI_CLASS:
-            raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {multi_class!r}")
-        if C <= 0:
-            raise ValueError(f"C must be positive, got {C}")
         self.C = C
         self.multi_class = multi_class
         self.max_iter = max_iter
@@ -54,9 +51,9 @@ class LogisticRegression(Classifier):
             signs = 2 * targets - 1
             margin = signs * z
             loss = xp.logaddexp(0, -margin).sum()
-            residual = _sigmoid(xp, z) - targets
+            residual = sigmoid(z) - targets
         else:
-            log_norm = _logsumexp(xp, z)
+            log_norm = logsumexp(z, axis=1)
             loss = (log_norm - (z * targets).sum(axis=1)).sum()
             residual = xp.exp(z - log_norm[:, None]) - targets
         penalty = 1.0 / (self.C * n)
@@ -66,6 +63,9 @@ class LogisticRegression(Classifier):
         return loss, backend.to_host(grad).astype(np.float64).ravel()
 
     def fit(self, X, y):
+        if self.multi_class not in MULTI_CLASS:
+            raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}")
+        check_positive(self, C=self.C, max_iter=self.max_iter, tol=self.tol)
         X = check_features(X)
         self.classes_, labels = encode_labels(y, X.shape[0])
         n_classes = self.classes_.size
@@ -93,17 +93,7 @@ class LogisticRegression(Classifier):
 
     def predict_proba(self, X):
         z = self.decision_function(X)
-        xp = backend.array_module(z)
         if self.multi_class == "ovr":
-            p = _sigmoid(xp, z)
+            p = sigmoid(z)
             return p / p.sum(axis=1, keepdims=True)
-        return xp.exp(z - _logsumexp(xp, z)[:, None])
-
-
-def _sigmoid(xp, z):
-    return 0.5 * (1 + xp.tanh(0.5 * z))     # overflow-free 1 / (1 + exp(-z))
-
-
-def _logsumexp(xp, z):
-    top = z.max(axis=1)
-    return top + xp.log(xp.exp(z - top[:, None]).sum(axis=1))
+        return softmax(z, axis=1)

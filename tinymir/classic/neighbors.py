@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tinymir import backend
 
-from .base import Classifier, check_features, encode_labels
+from .base import Classifier, check_features, check_positive, encode_labels
 
 
 def squared_distances(A, B):
@@ -24,12 +24,11 @@ class KNeighborsClassifier(Classifier):
     """
 
     def __init__(self, n_neighbors: int = 7, batch_size: int = 2048):
-        if n_neighbors < 1:
-            raise ValueError(f"n_neighbors must be at least 1, got {n_neighbors}")
         self.n_neighbors = n_neighbors
         self.batch_size = batch_size
 
     def fit(self, X, y):
+        check_positive(self, n_neighbors=self.n_neighbors, batch_size=self.batch_size)
         X = check_features(X)
         if X.shape[0] < self.n_neighbors:
             raise ValueError(f"n_neighbors={self.n_neighbors} but only {X.shape[0]} training rows")

@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 
 from tinymir import backend
+from tinymir.special import sigmoid
 
-from .base import Classifier, ConvergenceWarning, check_features, encode_labels
+from .base import Classifier, ConvergenceWarning, check_features, check_positive, encode_labels
 from .neighbors import squared_distances
 
 
@@ -48,16 +49,15 @@ class SVC(Classifier):
     """
 
     def __init__(self, C: float = 1.0, gamma="scale", tol: float = 1e-3, max_iter: int = 100_000):
-        if C <= 0:
-            raise ValueError(f"C must be positive, got {C}")
-        if not (gamma == "scale" or (isinstance(gamma, (int, float)) and gamma > 0)):
-            raise ValueError(f"gamma must be 'scale' or a positive number, got {gamma!r}")
         self.C = C
         self.gamma = gamma
         self.tol = tol
         self.max_iter = max_iter
 
     def fit(self, X, y):
+        check_positive(self, C=self.C, tol=self.tol, max_iter=self.max_iter)
+        if not (self.gamma == "scale" or (isinstance(self.gamma, (int, float)) and self.gamma > 0)):
+            raise ValueError(f"gamma must be 'scale' or a positive number, got {self.gamma!r}")
         X = check_features(X)
         self.classes_, labels = encode_labels(y, X.shape[0])
         xp = backend.array_module(X)
@@ -169,9 +169,8 @@ class SVC(Classifier):
                 self._platt_proba(decision))
 
     def _platt_proba(self, decision):
-        xp = backend.array_module(decision)
         slope, offset = (backend.to_device(v, decision.dtype) for v in self.platt_)
-        proba = 1 / (1 + xp.exp(slope * decision + offset))
+        proba = sigmoid(-(slope * decision + offset))
         return proba / proba.sum(axis=1, keepdims=True)
 
 
@@ -196,7 +195,7 @@ def _fit_platt(decision: np.ndarray, positive: np.ndarray, max_iter: int = 100):
     offset = np.log((n_neg + 1.0) / (n_pos + 1.0))
     current = loss(slope, offset)
     for _ in range(max_iter):
-        p = 0.5 * (1 - np.tanh(0.5 * (slope * f + offset)))          # 1 / (1 + exp(z))
+        p = sigmoid(-(slope * f + offset))                           # 1 / (1 + exp(z))
         residual, weight = target - p, np.maximum(p * (1 - p), 1e-12)
         grad_a, grad_b = (residual * f).sum(axis=0), residual.sum(axis=0)
         if np.max(np.abs(np.r_[grad_a, grad_b])) < 1e-5:

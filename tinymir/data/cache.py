@@ -24,10 +24,15 @@ Every entry is finite: features with NaN or infinity are refused before anything
 (the track is skipped with the reason, see :mod:`tinymir.features.files`). A full disk stops
 the build with one line naming the entry that could not be written.
 
-Parallelism: ``jobs > 1`` extracts in ``jobs`` worker processes (``spawn``-safe
-``ProcessPoolExecutor``; each worker on the CPU, single-threaded, and ended by the kernel if
-the parent dies, see :mod:`tinymir.data.workers`). On a GPU the parent instead loads
-``batch_size`` clips, stacks those of equal length and computes each stack in one call.
+Parallelism: the tracks go in batches to an engine (:mod:`tinymir.data.engines`): ``jobs`` worker
+processes of this machine (``scheduler="processes"``, the default), a local Dask cluster
+(``"dask"``), or a running one (an address or a ``distributed.Client``). Workers write the
+entries (atomically, as above) and return only their shapes; the manifest is appended here, so
+the cache is the same whichever engine computed it. On a GPU a batch's clips of equal length
+are stacked and computed in one call (``batch_size`` clips per batch, default 16). A worker
+that cannot read a file the client sees (a folder not shared at the same path) skips it with
+that reason; like a batch lost with its worker, it is not remembered and is tried again by the
+next build.
 Two builds of one cache at once (two terminals, two jobs of a cluster) share the work: each
 entry is claimed before it is computed (:mod:`tinymir.data.claims`), and an entry another
 build is computing is waited for, not computed again.
@@ -39,32 +44,28 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from tinymir import audio, backend
 from tinymir.atomic import write_atomically
+from tinymir.data.engines import batches, open_engine
 from tinymir.features import FeatureParams
-from tinymir.features.files import batch_features, check_finite, file_features, load_clip
+from tinymir.features.files import batch_features, check_finite, load_clip
 from tinymir.progress import Progress
 
 from . import claims
 from .table import DatasetError, Track
-from .workers import die_with_parent
 
 GPU_BATCH = 16
 WAIT_SECONDS = 0.1      # how often a build looks at an entry another build is computing
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              backend.ENV_VAR: "cpu"}
 
 
 class CacheError(DatasetError):
@@ -164,40 +165,69 @@ def _claim(target):
     return None
 
 
-def _extract_to(path: str, params_dict: dict, target: str):
-    """Worker (or the parent): claim the entry ``target``, then save the features of ``path``
-    there; returns ``("done", shape)``, ``("skipped", reason)``, ``("reused", shape)`` when
-    the entry appeared meanwhile, or ``("busy", pid)`` when another process holds it."""
-    taken = _claim(target)
-    if taken is not None:
-        return taken
+def extract_batch(items: list, params_dict: dict) -> list:
+    """Worker (or the client): claim each entry ``(path, target)``, save the features of
+    ``path`` there; one outcome per item: ``("done", shape)``, ``("skipped", reason)``,
+    ``("reused", shape)`` when the entry appeared meanwhile, ``("busy", pid)`` when another
+    process holds it, ``("failed", reason)`` when this worker cannot see the file. On a GPU
+    clips of equal length are computed in one call; on the CPU each clip alone (the same
+    numbers however the tracks were batched)."""
+    params = FeatureParams.from_dict(params_dict)
+    outcomes, clips, claimed = [None] * len(items), {}, []
     try:
+        for i, (path, target) in enumerate(items):
+            outcomes[i] = _claim(target)
+            if outcomes[i] is not None:
+                continue
+            claimed.append(target)
+            try:
+                clips[i] = load_clip(path, params)
+            except audio.AudioError as exc:
+                outcomes[i] = (("skipped", exc.reason) if os.path.exists(path) else
+                               ("failed", f"not visible to the worker on {socket.gethostname()}"
+                                          " (is its folder shared at the same path?)"))
+        groups = {}
+        for i, clip in clips.items():
+            groups.setdefault(len(clip) if backend.get_device() == "gpu" else i, []).append(i)
+        for group in groups.values():
+            _save_group(group, items, clips, params, outcomes)
+    finally:
+        for target in claimed:
+            claims.release(target)
+    return outcomes
+
+
+def _save_group(group: list, items: list, clips: dict, params, outcomes: list) -> None:
+    """Features of the equal-length clips ``group`` (indices into ``items``), each checked and
+    saved, its outcome set. A group too big for the GPU's memory is computed clip by clip; a
+    clip that alone does not fit is skipped by name."""
+    try:
+        features = batch_features([clips[i] for i in group], params)
+    except ValueError as exc:
+        for i in group:
+            outcomes[i] = ("skipped", f"feature extraction failed ({exc})")
+        return
+    except Exception as exc:
+        if not backend.is_out_of_memory(exc):
+            raise
+        backend.release_device_memory()
+        if len(group) == 1:
+            outcomes[group[0]] = ("skipped", "its features do not fit in GPU memory")
+            return
+        for i in group:
+            _save_group([i], items, clips, params, outcomes)
+        return
+    backend.trim_device_memory()      # many lengths: bounded plans and pool
+    for i, array in zip(group, features):
+        path, target = items[i]
         try:
-            features = file_features(path, FeatureParams.from_dict(params_dict))
-            features = features.astype(np.float32, copy=False)
+            check_finite(path, clips[i], array)
         except audio.AudioError as exc:
-            return "skipped", exc.reason
-        except ValueError as exc:
-            return "skipped", f"feature extraction failed ({exc})"
-        save_entry(target, features, path)
-        return "done", list(features.shape)
-    finally:
-        claims.release(target)
-
-
-@contextmanager
-def _worker_environment():
-    """Spawned workers inherit the environment: CPU, one BLAS/OpenMP thread each."""
-    saved = {name: os.environ.get(name) for name in WORKER_ENV}
-    os.environ.update(WORKER_ENV)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+            outcomes[i] = ("skipped", exc.reason)
+            continue
+        array = array.astype(np.float32, copy=False)
+        save_entry(target, array, path)
+        outcomes[i] = ("done", list(array.shape))
 
 
 def _as_track(item) -> Track:
@@ -214,7 +244,7 @@ class FeatureCache:
     """
 
     def __init__(self, root, params: FeatureParams):
-        self.params = params
+        self.params = params = params.feature_params()
         self.folder = Path(root) / params.key()
         self.manifest_path = self.folder / "manifest.jsonl"
         try:
@@ -263,14 +293,15 @@ class FeatureCache:
 
     # ------------------------------------------------------------------------------- build --
     def build(self, tracks, jobs: int = 1, progress: bool = True,
-              batch_size: int | None = None) -> BuildReport:
+              batch_size: int | None = None, scheduler="processes") -> BuildReport:
         """Compute the features of every track not yet cached; returns a :class:`BuildReport`.
 
-        ``tracks``: a TrackTable, Tracks or paths. ``jobs``: worker processes (CPU).
-        ``batch_size``: clips stacked per call (default 16 on a GPU, 1 on the CPU).
+        ``tracks``: a TrackTable, Tracks or paths. ``scheduler`` and ``jobs``: where the work
+        runs (:func:`tinymir.data.engines.start_engine`: ``"processes"`` with ``jobs`` worker
+        processes, ``"dask"`` with ``jobs`` local Dask workers, a scheduler address, a
+        ``distributed.Client``). ``batch_size``: tracks per task (default: 16 on a GPU, else
+        chosen from the number of tracks and workers).
         """
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1, got {jobs}")
         self._remove_dead_temporaries()
         report = BuildReport()
         todo = []                       # (record without shape, target path)
@@ -302,31 +333,40 @@ class FeatureCache:
             target.parent.mkdir(exist_ok=True)
             todo.append((record, target))
             given[track.id] = track.path
-        if batch_size is None:
-            batch_size = GPU_BATCH if backend.get_device() == "gpu" else 1
-        with Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
-                      enabled=progress) as bar:
-            if jobs > 1 and backend.get_device() == "cpu":
-                results = self._run_in_processes(todo, jobs)
-            else:
-                results = self._run_in_batches(todo, batch_size)
-            busy = []
-            for record, target, (outcome, value) in results:
-                if outcome == "busy":
-                    busy.append((record, target))
-                    continue
-                self._count(record, outcome, value, report, given[record["id"]])
-                bar.advance()
+        if todo:
+            self._compute(todo, given, report, scheduler, jobs, progress, batch_size)
+        return report
+
+    def _compute(self, todo, given, report, scheduler, jobs, progress, batch_size):
+        """Extract ``todo`` on the engine; record each track as its batch comes back, then wait
+        for the entries another build was computing."""
+        if batch_size is None and backend.get_device() == "gpu":
+            batch_size = GPU_BATCH
+        busy = []
+        with open_engine(scheduler, jobs) as engine, \
+                Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
+                         enabled=progress) as bar:
+            work = batches(todo, engine.workers, batch_size)
+            items = [[(record["path"], str(target)) for record, target in batch] for batch in work]
+            for index, outcomes, lost in engine.run(extract_batch, items, self.params.to_dict()):
+                for (record, target), (outcome, value) in zip(
+                        work[index], outcomes or [("failed", lost)] * len(work[index])):
+                    if outcome == "busy":
+                        busy.append((record, target))
+                        continue
+                    self._count(record, outcome, value, report, given[record["id"]])
+                    bar.advance()
             for record, target in busy:             # computed by another build: wait for it
                 self._count(record, *self._wait_for(record, target), report,
                             given[record["id"]])
                 bar.advance()
-        return report
 
     def _count(self, record: dict, outcome: str, value, report: BuildReport, path: str) -> None:
-        """Record one finished entry (of the audio file ``path``) in the manifest and report."""
-        if outcome == "skipped":
-            self._record({**record, "skipped": value})
+        """Record one finished entry (of the audio file ``path``) in the manifest and report;
+        a failure that is not the file's (``"failed"``) is reported, not remembered."""
+        if outcome in ("skipped", "failed"):
+            if outcome == "skipped":
+                self._record({**record, "skipped": value})
             report.skipped.append((path, value))
         else:
             self._record({**record, "shape": value})
@@ -353,80 +393,8 @@ class FeatureCache:
         if "skipped" in theirs and all(theirs[k] == record[k] for k in ("path", "size",
                                                                          "mtime_ns")):
             return "skipped", theirs["skipped"]
-        outcome = _extract_to(record["path"], self.params.to_dict(), str(target))
+        outcome = extract_batch([(record["path"], str(target))], self.params.to_dict())[0]
         return outcome if outcome[0] != "busy" else self._wait_for(record, target)
-
-    def _run_in_processes(self, todo, jobs):
-        """Extract in worker processes; on an interruption (Ctrl-C) the queued tracks are
-        cancelled and only the ones in flight finish."""
-        params = self.params.to_dict()
-        with _worker_environment():                 # the workers start at the first submits
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
-                                       initializer=die_with_parent, initargs=(os.getpid(),))
-            futures = {pool.submit(_extract_to, record["path"], params, str(target)):
-                       (record, target) for record, target in todo}
-        try:
-            for future in as_completed(futures):
-                yield *futures[future], future.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run_in_batches(self, todo, batch_size):
-        """Load ``batch_size`` clips, compute each group of equal-length clips in one call.
-        Yields ``(record, target, (outcome, value))`` as :func:`_extract_to` does."""
-        for start in range(0, len(todo), batch_size):
-            chunk, clips = [], {}
-            for record, target in todo[start:start + batch_size]:
-                taken = _claim(target)
-                if taken is not None:
-                    yield record, target, taken
-                    continue
-                try:
-                    clips[record["id"]] = load_clip(record["path"], self.params)
-                    chunk.append((record, target))
-                except audio.AudioError as exc:
-                    claims.release(target)
-                    yield record, target, ("skipped", exc.reason)
-            by_length = {}
-            for record, target in chunk:
-                by_length.setdefault(len(clips[record["id"]]), []).append((record, target))
-            for group in by_length.values():
-                try:
-                    yield from self._save_group(group, clips)
-                finally:
-                    for _, target in group:
-                        claims.release(target)
-
-    def _save_group(self, group, clips):
-        """Features of one group of equal-length clips, each checked and saved. A group too big
-        for the GPU's memory is computed clip by clip; a clip that alone does not fit is skipped
-        by name."""
-        try:
-            features = batch_features([clips[record["id"]] for record, _ in group], self.params)
-        except ValueError as exc:
-            for record, target in group:
-                yield record, target, ("skipped", f"feature extraction failed ({exc})")
-            return
-        except Exception as exc:
-            if not backend.is_out_of_memory(exc):
-                raise
-            backend.release_device_memory()
-            if len(group) == 1:
-                yield *group[0], ("skipped", "its features do not fit in GPU memory")
-                return
-            for item in group:
-                yield from self._save_group([item], clips)
-            return
-        backend.trim_device_memory()      # many lengths: bounded plans and pool
-        for (record, target), array in zip(group, features):
-            try:
-                check_finite(record["path"], clips[record["id"]], array)
-            except audio.AudioError as exc:
-                yield record, target, ("skipped", exc.reason)
-                continue
-            array = array.astype(np.float32, copy=False)
-            save_entry(target, array, record["path"])
-            yield record, target, ("done", list(array.shape))
 
     # -------------------------------------------------------------------------------- read --
     def __contains__(self, track_id) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinymir import backend
-from tinymir.audio.slicing import SHORT_POLICIES, whole_window_starts
+from tinymir.audio.segments import SHORT_POLICIES, whole_window_starts
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Train / validation / test splits over tracks, and the guard that refuses leaky ones.
 
-Splits are made over TRACKS (and over groups — artist or album — when they are known); slicing
+Splits are made over TRACKS (and over groups — artist or album — when they are known); cutting
 a track into segments happens afterwards, so no track has segments on two sides. Every split is
 a :class:`Split`: a dict ``{"train": idx, "val": idx, "test": idx}`` of sorted ``int64`` track
 indices that also carries a human-readable ``name`` for reports.

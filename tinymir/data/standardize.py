@@ -1,12 +1,15 @@
-"""Standardisation with statistics from the training split only.
+"""Standardisation with statistics from the training split only: the one rule of tinymir
+(:class:`tinymir.classic.StandardScaler` uses it too).
 
 Per feature f (a frequency bin of ``(bins, frames)`` track features, or a column of a
 ``(n, features)`` table), over every value x of the TRAINING tracks:
 
-    mean_f = (1/N_f) sum x,   std_f = sqrt((1/N_f) sum x^2 - mean_f^2),   x' = (x - mean_f) / std_f
+    mean_f = (1/N_f) sum x,   std_f = sqrt((1/N_f) sum (x - mean_f)^2),   x' = (x - mean_f) / std_f
 
-(a feature with ``std_f < eps`` is left unscaled: ``std_f = 1``). The sums are accumulated in
-float64 one track at a time, so fitting reads memory-mapped features without loading them all.
+A feature whose variance is within round-off of zero (constant) is only centred: ``std_f = 1``
+(scikit-learn's rule). The moments are computed in float64 one track at a time and combined
+(Chan et al.), so fitting reads memory-mapped features once without loading them all, and is
+as exact as two passes over everything.
 """
 from __future__ import annotations
 
@@ -19,6 +22,34 @@ from tinymir import backend
 from .splits import SplitError
 
 
+def column_statistics(arrays, feature_axis: int = -2):
+    """``(mean, std)`` per feature (host float64) over every value of ``arrays`` (an iterable
+    of arrays sharing the size of ``feature_axis``); ``std = 1`` for a constant feature."""
+    count, mean, m2 = 0, None, None
+    for array in arrays:
+        values = np.moveaxis(np.asarray(backend.to_host(array), dtype=np.float64),
+                             feature_axis, -1).reshape(-1, array.shape[feature_axis])
+        n = values.shape[0]
+        if n == 0:
+            continue
+        part_mean = values.mean(axis=0)
+        part_m2 = ((values - part_mean) ** 2).sum(axis=0)
+        if mean is None:
+            count, mean, m2 = n, part_mean, part_m2
+            continue
+        delta = part_mean - mean
+        total = count + n
+        mean = mean + delta * (n / total)
+        m2 = m2 + part_m2 + delta * delta * (count * n / total)
+        count = total
+    if count == 0:
+        raise ValueError("cannot standardise with statistics of no data")
+    variance = m2 / count
+    eps = np.finfo(np.float64).eps
+    constant = variance <= count * eps * variance + (count * mean * eps) ** 2
+    return mean, np.where(constant, 1.0, np.sqrt(variance))
+
+
 @dataclass(frozen=True)
 class Standardizer:
     """``x' = (x - mean) / std`` along ``feature_axis``; ``fitted_on`` names the data used."""
@@ -28,27 +59,15 @@ class Standardizer:
     fitted_on: str = ""
 
     @classmethod
-    def fit(cls, arrays, feature_axis: int = -2, eps: float = 1e-8,
-            fitted_on: str = "") -> "Standardizer":
-        """Statistics over an iterable of arrays that share the size of ``feature_axis``."""
-        total = squares = None
-        count = 0
-        for array in arrays:
-            values = np.moveaxis(np.asarray(backend.to_host(array), dtype=np.float64),
-                                 feature_axis, -1).reshape(-1, array.shape[feature_axis])
-            total = values.sum(axis=0) + (0 if total is None else total)
-            squares = (values * values).sum(axis=0) + (0 if squares is None else squares)
-            count += values.shape[0]
-        if count == 0:
-            raise ValueError("cannot fit a Standardizer on no data")
-        mean = total / count
-        std = np.sqrt(np.maximum(squares / count - mean * mean, 0.0))
-        std = np.where(std < eps, 1.0, std)
+    def fit(cls, arrays, feature_axis: int = -2, fitted_on: str = "") -> "Standardizer":
+        """Statistics (:func:`column_statistics`) over an iterable of arrays that share the
+        size of ``feature_axis``."""
+        mean, std = column_statistics(arrays, feature_axis)
         return cls(mean.astype(np.float32), std.astype(np.float32), feature_axis, fitted_on)
 
     @classmethod
-    def fit_split(cls, split, features, part: str = "train", feature_axis: int = -2,
-                  eps: float = 1e-8) -> "Standardizer":
+    def fit_split(cls, split, features, part: str = "train",
+                  feature_axis: int = -2) -> "Standardizer":
         """Fit on ``features[t]`` for the tracks ``t`` of ``split[part]`` only.
 
         ``features`` is indexable by track index (a list of arrays, or
@@ -60,7 +79,7 @@ class Standardizer:
                              f"(it has {', '.join(split)})")
         name = f"{part} part of {getattr(split, 'name', 'split')}"
         present = (features[int(t)] for t in split[part])
-        return cls.fit((f for f in present if f is not None), feature_axis, eps, name)
+        return cls.fit((f for f in present if f is not None), feature_axis, name)
 
     def _statistics_for(self, x):
         """``mean`` and ``std`` shaped to broadcast against ``x``, on its device and dtype."""

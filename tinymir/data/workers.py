@@ -2,13 +2,16 @@
 
 ``kill -9`` of a parent gives its children no chance to be told: a ``ProcessPoolExecutor``'s
 workers then wait forever on a queue nobody writes to, and keep the multiprocessing resource
-tracker alive with them. :func:`die_with_parent`, run as the pool's ``initializer``, ends a
-worker as soon as its parent is gone, two ways:
+tracker alive with them. :func:`die_with_parent` ends a worker as soon as its parent is gone,
+two ways:
 
 * Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, so the kernel kills the worker when the parent
   dies (immediately, whatever the worker is doing);
 * everywhere: a daemon thread that checks every ``POLL_SECONDS`` whether the parent process id
   changed (the worker was re-parented), and exits the worker then.
+
+:func:`start_worker` is the ``initializer`` of tinymir's own pools: it calls
+:func:`die_with_parent` and sets up the worker for one-process-per-core work.
 """
 from __future__ import annotations
 
@@ -20,8 +23,22 @@ import sys
 import threading
 import time
 
+from tinymir import backend
+from tinymir.features.frames import use_one_thread
+
 PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 0.5
+
+
+def start_worker(parent_pid: int) -> None:
+    """Set up a worker process of tinymir's own pool (its settings are ours to choose): it
+    exits with its parent (:func:`die_with_parent`), computes on the CPU with one thread for
+    its blocks and for BLAS (the pool already runs one worker per core), and keeps freed memory
+    for the next track (:func:`tinymir.backend.keep_freed_memory`)."""
+    die_with_parent(parent_pid)
+    backend.set_device("cpu")
+    backend.keep_freed_memory()
+    use_one_thread()
 
 
 def die_with_parent(parent_pid: int) -> None:

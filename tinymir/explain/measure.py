@@ -27,10 +27,10 @@ from tinymir import audio, backend
 from tinymir.features import FeatureParams, compute
 from tinymir.features.inverse import features_to_audio
 from tinymir.progress import Progress
-from tinymir.train.inputs import (extract_tracks, feature_params, frame_view, slice_batches,
-                                  slice_tracks, track_features)
+from tinymir.train.inputs import (extract_tracks, frame_view, front_end_features,
+                                  segment_batches, segment_tracks)
 from tinymir.train.predict import Predictor
-from tinymir.train.run import RunError, read_table, slice_logits
+from tinymir.train.run import RunError, read_table, segment_logits
 
 from . import pictures
 from .represent import Settings, optimise, starting_inputs
@@ -53,13 +53,13 @@ def track_scores(predictor: Predictor, tracks, objective: str, cache_root=None,
     """Scores ``(n_tracks, classes)`` of ``tracks`` (mean over each track's slices); rows of
     unreadable tracks are NaN, and the ``(path, reason)`` of each is returned too."""
     feats, skipped = extract_tracks(tracks, predictor.front, cache_root, progress=progress)
-    slices = slice_tracks(feats, predictor.front)
+    slices = segment_tracks(feats, predictor.front)
     out = np.full((len(tracks), len(predictor.classes)), np.nan)
     if len(slices) == 0:
         return out, skipped
-    batches = slice_batches(feats, slices, np.zeros(len(tracks)), predictor.standardize, 64,
-                            shuffle=False)
-    scores = all_class_scores(slice_logits(predictor.model, batches), objective,
+    batches = segment_batches(feats, slices, np.zeros(len(tracks)), predictor.standardize, 64,
+                              shuffle=False)
+    scores = all_class_scores(segment_logits(predictor.model, batches), objective,
                               predictor.multilabel)
     counts = np.bincount(slices.track, minlength=len(tracks))
     sums = np.zeros_like(out)
@@ -106,15 +106,15 @@ def file_stem(name: str) -> str:
 def silence_slice(predictor: Predictor) -> np.ndarray:
     """Standardised features of one silent slice ``(1, bins, frames)``."""
     front = predictor.front
-    samples = int(round(front.segment * front.sample_rate)) + front.hop_length
-    feats = backend.to_host(compute(np.zeros(samples, np.float32), feature_params(front)))
+    samples = int(round(front.segment * front.sr)) + front.hop_length
+    feats = backend.to_host(compute(np.zeros(samples, np.float32), front.feature_params()))
     feats = frame_view(feats.astype(np.float32), front)[:, :front.segment_frames]
     return predictor.standardize.transform(feats)[None]
 
 
 def track_slice(predictor: Predictor, path) -> np.ndarray:
     """Standardised first slice ``(1, bins, frames)`` of the audio file ``path``."""
-    feats = track_features(path, predictor.front)[:, :predictor.front.segment_frames]
+    feats = front_end_features(path, predictor.front)[:, :predictor.front.segment_frames]
     return predictor.standardize.transform(feats)[None]
 
 
@@ -165,7 +165,7 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    params = feature_params(predictor.front)
+    params = predictor.front.feature_params()
     drawing = pictures.available()
     unit = "dB" if params.kind in ("mel", "stft") else "MFCC value"
     rows = []

@@ -22,7 +22,7 @@ import numpy as np
 from tinymir import backend, nn
 from tinymir.data.standardize import Standardizer
 from tinymir.models import FrontEnd
-from tinymir.train.inputs import slice_tracks
+from tinymir.train.inputs import segment_tracks
 
 from .represent import class_scores
 
@@ -84,7 +84,7 @@ def grad_cam(activation, activation_grad, shape):
 def saliency(model, features, front: FrontEnd, standardize: Standardizer, class_index: int,
              objective: str = "logit", multilabel: bool = False) -> Saliency:
     """The maps of the module docstring for one track's ``features`` ``(bins, n_frames)``."""
-    segments = slice_tracks([features], front)
+    segments = segment_tracks([features], front)
     if len(segments) == 0:
         raise ValueError("the track has no slice")
     frames = front.segment_frames

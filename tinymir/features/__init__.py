@@ -3,6 +3,8 @@
 Every function takes a clip or a batch of clips ``(..., n_samples)`` and defaults to librosa
 0.11's behaviour; where tinymir differs (per-clip dB floors, chroma tuning fixed at 0) the
 docstring says so. Spectrogram-like outputs are ``(..., n_bins, n_frames)`` as in librosa.
+:mod:`tinymir.features.reference` holds the plain twin of the chain (one clip, loops, no tuning),
+which the fast functions are tested equal to.
 """
 from tinymir.features.cepstral import delta, dct_matrix, mfcc
 from tinymir.features.chroma import chroma_filterbank, chroma_stft

@@ -46,7 +46,8 @@ FEATURES_VERSION = 2     # 2: clips without usable content and non-finite featur
 
 @dataclasses.dataclass(frozen=True)
 class FeatureParams:
-    """Everything that determines a feature array (the seed-000 defaults)."""
+    """Everything that determines a feature array (the seed-000 defaults). ``n_mfcc`` matters
+    for ``kind`` mfcc and track only, ``n_mels`` for mel, mfcc and track."""
 
     kind: str = "mel"
     sr: int = 22050
@@ -72,7 +73,7 @@ class FeatureParams:
         if self.n_fft < MIN_N_FFT:
             raise ValueError(f"n_fft must be at least {MIN_N_FFT} samples, got {self.n_fft}: "
                              "shorter frames have next to no frequency resolution")
-        if self.n_mfcc > self.n_mels:
+        if self.kind in ("mfcc", "track") and self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc} cannot exceed n_mels={self.n_mels}")
         fmax = self.sr / 2 if self.fmax is None else self.fmax
         if not 0 <= self.fmin < fmax <= self.sr / 2:
@@ -88,6 +89,14 @@ class FeatureParams:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def feature_params(self) -> "FeatureParams":
+        """The feature fields alone, as a plain :class:`FeatureParams` (a record that extends
+        this one, like :class:`tinymir.models.FrontEnd`, drops its other fields)."""
+        if type(self) is FeatureParams:
+            return self
+        return FeatureParams(**{field.name: getattr(self, field.name)
+                                for field in dataclasses.fields(FeatureParams)})
+
     @classmethod
     def from_dict(cls, values: dict) -> "FeatureParams":
         """Inverse of :meth:`to_dict`; unknown keys are an error naming them."""
@@ -99,7 +108,8 @@ class FeatureParams:
     def key(self) -> str:
         """Stable cache key, e.g. ``'mel-3f2a...'``: the kind, then a hash of every field and
         :data:`FEATURES_VERSION` (same parameters -> same key, in any process)."""
-        canonical = json.dumps({"version": FEATURES_VERSION, **self.to_dict()}, sort_keys=True)
+        canonical = json.dumps({"version": FEATURES_VERSION, **self.feature_params().to_dict()},
+                               sort_keys=True)
         return f"{self.kind}-{hashlib.sha1(canonical.encode()).hexdigest()[:16]}"
 
     def empty_mel_filters(self) -> int:

@@ -22,6 +22,7 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -155,14 +156,66 @@ _THREAD_PREFIX = "tinymir-blocks"
 
 def for_each_block(function, blocks: list[slice]) -> None:
     """``function(block)`` for every block: on ``CPU_THREADS`` threads when there are several
-    blocks (each block writes its own part of the output), in order otherwise (and inside a
-    block thread, which must not wait on its own pool)."""
+    blocks (each block writes its own part of the output; BLAS runs on the calling thread
+    meanwhile, see :func:`single_threaded_blas`), in order otherwise (and inside a block
+    thread, which must not wait on its own pool)."""
     in_block_thread = threading.current_thread().name.startswith(_THREAD_PREFIX)
     if CPU_THREADS > 1 and len(blocks) > 1 and not in_block_thread:
-        list(_thread_pool(CPU_THREADS).map(function, blocks))
+        with single_threaded_blas():
+            list(_thread_pool(CPU_THREADS).map(function, blocks))
     else:
         for block in blocks:
             function(block)
+
+
+def use_one_thread() -> None:
+    """For a worker process of a pool that already runs one process per core: its blocks in
+    order, and BLAS/OpenMP on one thread (through ``threadpoolctl`` when it is installed)."""
+    global CPU_THREADS
+    CPU_THREADS = 1
+    controller = _thread_controller()
+    if controller is not None:
+        controller.limit(limits=1)          # kept for the life of the worker
+
+
+@functools.lru_cache(maxsize=1)
+def _thread_controller():
+    """threadpoolctl's view of the BLAS/OpenMP libraries loaded, or None without it."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limit = None
+
+
+@contextmanager
+def single_threaded_blas():
+    """BLAS products on the calling thread while feature threads share the cores (a BLAS that
+    hands a product to its own threads makes the feature threads wait on each other). Set
+    through ``threadpoolctl`` and restored when the last concurrent user leaves; without
+    threadpoolctl nothing is changed (correct results, possibly oversubscribed cores)."""
+    global _blas_users, _blas_limit
+    controller = _thread_controller()
+    if controller is None:
+        yield
+        return
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limit = controller.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
 
 
 @functools.lru_cache(maxsize=1)

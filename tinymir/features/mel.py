@@ -109,19 +109,12 @@ def _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp, dtype):
     return constant(weights, xp, dtype)
 
 
-#: Largest matrix product (rows x filters x bins multiply-adds) that OpenBLAS runs on the
-#: calling thread. Bigger ones are handed to its own threads, which on a loaded machine cost more
-#: than the product and serialise the feature threads; the CPU splits rows to stay below.
-SINGLE_THREAD_PRODUCT = 2 ** 18
-
-
 def apply_filterbank(spec_frames, bank, blocks=None):
     """``out[..., t, i] = sum_k bank[i, k] spec[..., t, k]``: matrix products over all clips and
     frames at once (frame-major in, frame-major out).
 
     ``blocks`` (from :func:`filter_blocks`) restricts each group of filters to the bins where
-    it is non-zero; the result is the same, with a fraction of the multiplications. On the CPU
-    each product takes at most ``SINGLE_THREAD_PRODUCT`` multiply-adds (a run of rows).
+    it is non-zero; the result is the same, with a fraction of the multiplications.
     """
     xp = backend.array_module(spec_frames)
     flat = spec_frames.reshape(-1, spec_frames.shape[-1])
@@ -129,13 +122,10 @@ def apply_filterbank(spec_frames, bank, blocks=None):
     out = xp.empty((flat.shape[0], bank.shape[0]), dtype=flat.dtype)
     for rows, columns in blocks:
         weights = bank[rows, columns].T
-        if xp is not np:
+        if xp is np:                                 # BLAS writes the strided columns
+            np.matmul(flat[:, columns], weights, out=out[:, rows])
+        else:
             out[:, rows] = flat[:, columns] @ weights
-            continue
-        step = max(1, SINGLE_THREAD_PRODUCT // max(1, weights.size))
-        for start in range(0, flat.shape[0], step):         # BLAS writes the strided columns
-            np.matmul(flat[start:start + step, columns], weights,
-                      out=out[start:start + step, rows])
     return out.reshape(spec_frames.shape[:-1] + (bank.shape[0],))
 
 

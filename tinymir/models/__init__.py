@@ -2,13 +2,13 @@
 
     >>> from tinymir import models
     >>> net = models.build("cnn3", n_classes=10)                 # seed 000's front end
-    >>> net = models.build("cnn3", 10, front=models.default_front("cnn3").replace(features="mfcc"))
+    >>> net = models.build("cnn3", 10, front=models.default_front("cnn3").replace(kind="mfcc"))
     >>> print(net.summary())
 
 Each :class:`Arch` carries its default :class:`FrontEnd` (sample rate, features, n_fft, hop, mels,
-slice length) and the training settings of its seed, except the batch size: 32 by default
+segment length) and the training settings of its seed, except the batch size: 32 by default
 rather than seed 000's 128, so a small set still gets several steps per epoch
-(``--batch-size 128`` reproduces the seed). Every net reads one slice as a
+(``--batch-size 128`` reproduces the seed). Every net reads one segment as a
 ``(1, bins, frames)`` image and ends in a ``Dense`` of raw scores (logits); the loss applies the
 softmax (one label per track) or the sigmoid (tags), and so does prediction.
 """
@@ -55,10 +55,10 @@ class Arch:
     stacks: bool = False     # reads a feature stack (rows of several kinds) as well
 
 
-GTZAN_MEL = FrontEnd(features="mel", sample_rate=22050, n_fft=1024, hop_length=512, n_mels=128,
-                     n_mfcc=20, segment=3.0)
-SEED002_MFCC = FrontEnd(features="mfcc", sample_rate=22050, n_fft=2048, hop_length=1024,
-                        n_mels=128, n_mfcc=40, segment=3.0)
+GTZAN_MEL = FrontEnd(kind="mel", sr=22050, n_fft=1024, hop_length=512, n_mels=128, n_mfcc=20,
+                     segment=3.0)
+SEED002_MFCC = FrontEnd(kind="mfcc", sr=22050, n_fft=2048, hop_length=1024, n_mels=128,
+                        n_mfcc=40, segment=3.0)
 
 
 def _cnn(depth):
@@ -76,16 +76,16 @@ ARCHS = {arch.name: arch for arch in [
     Arch("lstm", "002", "LSTM 128 -> 64 -> 32, dense 128 and 64, on the MFCC sequence",
          lstm_layers, SEED002_MFCC, epochs=30, batch_size=32, stacks=True),
     Arch("crnn", "004", "zero-pad + batch-norm front, 4 conv/ELU blocks, 3 GRU (or LSTM) layers",
-         crnn_layers, FrontEnd(features="mel", sample_rate=12000, n_fft=512, hop_length=256,
-                               n_mels=96, segment=25.0, center=25.0),
+         crnn_layers, FrontEnd(kind="mel", sr=12000, n_fft=512, hop_length=256, n_mels=96,
+                               segment=25.0, center=25.0),
          epochs=200, batch_size=16),
     Arch("fcn5", "000", "5 conv blocks 32..512 with batch norm and dropout 0.5, one unit per tag",
-         fcn5_layers, FrontEnd(features="mel", sample_rate=12000, n_fft=2048, hop_length=1024,
-                               n_mels=96, segment=29.1, discard=20.0),
+         fcn5_layers, FrontEnd(kind="mel", sr=12000, n_fft=2048, hop_length=1024, n_mels=96,
+                               segment=29.1, discard=20.0),
          epochs=15),
     Arch("fma_cnn", "001", "3 conv layers on 13 MFCCs (3, 15, 65 maps), dense 512 and 256",
-         fma_cnn_layers, FrontEnd(features="mfcc", sample_rate=22050, n_fft=2048, hop_length=512,
-                                  n_mels=128, n_mfcc=13, segment=29.0),
+         fma_cnn_layers, FrontEnd(kind="mfcc", sr=22050, n_fft=2048, hop_length=512, n_mels=128,
+                                  n_mfcc=13, segment=29.0),
          optimizer={"name": "sgd", "lr": 0.1, "decay": 0.5}),
 ]}
 
@@ -129,7 +129,7 @@ def check_stack(arch: Arch, front: FrontEnd) -> None:
     if front.is_stack and not arch.stacks:
         takers = ", ".join(a.name for a in ARCHS.values() if a.stacks)
         raise FrontEndError(f"{arch.name} reads one kind of features as a 2-D image, not the "
-                            f"feature stack {front.features}; stacks work with {takers}")
+                            f"feature stack {front.kind}; stacks work with {takers}")
 
 
 def describe_archs(n_classes: int = 10) -> list[dict]:
@@ -138,6 +138,6 @@ def describe_archs(n_classes: int = 10) -> list[dict]:
     for arch in ARCHS.values():
         model = build(arch.name, n_classes)
         rows.append({"name": arch.name, "seed": arch.seed, "input": arch.front.input_shape,
-                     "features": arch.front.features, "params": model.num_params(),
+                     "features": arch.front.kind, "params": model.num_params(),
                      "summary": arch.summary})
     return rows

@@ -40,7 +40,7 @@ def cnn_layers(depth: int, front: FrontEnd, n_classes: int) -> list:
     n_blocks = min(depth, 5)
     n_one_by_one = depth - n_blocks
     layers = []
-    if front.features == "mfcc" or front.is_stack:
+    if front.kind == "mfcc" or front.is_stack:
         layers.append(nn.Reshape((front.n_bins, front.segment_frames)))
         for maps, pool in zip(CONV_MAPS[:n_blocks], MFCC_POOLS):
             layers += [nn.Conv1D(maps, 3), nn.ReLU(),
@@ -48,7 +48,7 @@ def cnn_layers(depth: int, front: FrontEnd, n_classes: int) -> list:
         for _ in range(n_one_by_one):
             layers += [nn.Conv1D(128, 1), nn.ReLU()]
     else:
-        strides = STFT_STRIDES if front.features == "stft" else ((2, 2),) * 5
+        strides = STFT_STRIDES if front.kind == "stft" else ((2, 2),) * 5
         for maps, pool, stride in zip(CONV_MAPS[:n_blocks], MEL_POOLS, strides):
             layers += [nn.Conv2D(maps, (3, 3)), nn.ReLU(),
                        nn.MaxPool2D(pool, stride=stride, padding="same"), nn.BatchNorm()]

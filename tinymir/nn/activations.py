@@ -12,15 +12,9 @@ Each caches the smallest thing its backward needs: a boolean mask or the output.
 from __future__ import annotations
 
 from tinymir import backend
+from tinymir.special import sigmoid, softmax
 
 from .layer import Layer, register
-
-
-def sigmoid(x):
-    """Numerically stable logistic function: never exponentiates a large positive number."""
-    xp = backend.array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 @register
@@ -91,12 +85,6 @@ class Tanh(Layer):
 
     def _backward(self, grad_out):
         return grad_out * (1.0 - self.y * self.y)
-
-
-def softmax(x, axis: int = -1):
-    xp = backend.array_module(x)
-    e = xp.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 @register

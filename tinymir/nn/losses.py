@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import backend
-
-from .activations import sigmoid
+from tinymir.special import log_softmax, sigmoid
 
 
 def _softplus(x):
@@ -66,8 +65,7 @@ class SoftmaxCrossEntropy:
             raise ValueError(f"SoftmaxCrossEntropy: targets {targets.shape} do not match "
                              f"logits {logits.shape}")
         targets = xp.asarray(targets).astype(logits.dtype)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        log_probs = log_softmax(logits, axis=1)
         if self.class_weights is None:
             weights = xp.ones(n, dtype=logits.dtype)
         else:

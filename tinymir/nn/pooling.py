@@ -2,9 +2,9 @@
 (MaxPool (2, 4) with stride 2, as in the CNN-3 of seed 000) or leave gaps.
 
 MaxPool2D:  y[n,c,a,b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]
-            backward routes dy to the arg-max of each window (the first one in reading
-            order on ties); overlapping windows add up. Computed as 1-D max pools along W,
-            then H (:mod:`tinymir.nn.kernels.pool`).
+            backward routes dy to the arg-max of each window (on ties the first one
+            column by column); overlapping windows add up. Computed as 1-D max pools along
+            H, then W (:mod:`tinymir.nn.kernels.pool`).
 AvgPool2D:  y = (1 / count) Σ_{i,j} xpad[...]  (count = real, unpadded cells in the window)
             backward spreads dy / count evenly over the window.
 GlobalAvgPool2D: y[n,c] = mean_{h,w} x;  dx = dy / (H·W).
@@ -68,8 +68,8 @@ class MaxPool2D(_Pool2D):
         y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]      (padding: −∞)
         dxpad[n, c, s_h·a + i*, s_w·b + j*] += dy[n, c, a, b]
 
-    where (i*, j*) is the window's arg-max, the first one in reading order on ties. Runs as
-    1-D pools along W then H (:mod:`tinymir.nn.kernels.pool`); the plain loop over windows is
+    where (i*, j*) is the window's arg-max; on ties the first one column by column (the leftmost
+    column holding the maximum, its topmost maximum). Runs as 1-D pools along H then W (:mod:`tinymir.nn.kernels.pool`); the plain loop over windows is
     :class:`tinymir.nn.reference.MaxPool2D`."""
 
     def _forward(self, x, training):

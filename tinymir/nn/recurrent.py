@@ -37,8 +37,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import backend
+from tinymir.special import sigmoid
 
-from .activations import sigmoid
 from .dropout import Dropout
 from .init import check_initializer, initialize
 from .kernels import lstm as lstm_kernels

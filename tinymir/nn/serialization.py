@@ -1,25 +1,25 @@
 """One ``.npz`` file per model: architecture, weights, buffers and free-form metadata.
 
-Entries: ``__tinymir__`` (format version), ``__config__`` (the model's ``get_config()`` as
-JSON), ``__metadata__`` (the caller's dict as JSON: class names, feature parameters, ...),
-then one array per parameter or buffer under its qualified name (``conv2d_1.kernel``).
-Loading rebuilds the model from the config and copies the arrays in, so outputs are
-reproduced exactly.
+A file of :mod:`tinymir.archive` (the format of training checkpoints too) holding the tree
+``{"tinymir_model": 2, "config": model.get_config(), "metadata": {...}, "state": {qualified
+name: array}}``: the caller's metadata (class names, front end, ...) and one array per
+parameter or buffer under its qualified name (``conv2d_1.kernel``). Loading rebuilds the model
+from the config and copies the arrays in, so outputs are reproduced exactly.
+
+Files of format 1 (before checkpoints and models shared one format: entries ``__tinymir__``,
+``__config__`` and ``__metadata__`` beside the arrays) are still read.
 """
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
-import numpy as np
-
-from tinymir.atomic import write_atomically
+from tinymir import archive
 
 from .sequential import Sequential, StateDictError
 
-FORMAT_VERSION = 1
-_RESERVED = ("__tinymir__", "__config__", "__metadata__")
+FORMAT_VERSION = 2
+_FORMAT_1 = ("__tinymir__", "__config__", "__metadata__")
 
 
 class ModelFileError(ValueError):
@@ -30,63 +30,21 @@ def save(path, model: Sequential, metadata: dict | None = None) -> Path:
     """Write ``model`` (built) and JSON-able ``metadata`` to ``path`` (one .npz)."""
     if not model.built:
         raise ValueError("save: the model is not built yet (call model.build(input_shape))")
-    path = Path(path)
     try:
-        metadata_json = json.dumps(metadata or {})
+        json.dumps(metadata or {})
     except TypeError as exc:
         raise ValueError(f"save: metadata must be JSON-able: {exc}") from None
-    arrays = {"__tinymir__": np.array(FORMAT_VERSION),
-              "__config__": np.array(json.dumps(model.get_config())),
-              "__metadata__": np.array(metadata_json)}
-    arrays.update(model.state_dict())
-    # A file handle keeps numpy from appending ".npz"; a kill mid-write leaves the old file.
-    return write_atomically(path, lambda handle: np.savez(handle, **arrays))
-
-
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-def read_npz(path, read, error=None, what: str = "tinymir model file"):
-    """``read(archive)`` on the ``.npz`` at ``path``, opened without ever unpickling.
-
-    Every failure is ``error`` (default :class:`ModelFileError`) with one line naming the
-    file: missing, not an ``.npz`` at all (``"not a <what>"``), or truncated / corrupt.
-    """
-    error = error or ModelFileError
-    path = Path(path)
-    if not path.is_file():
-        raise error(f"{path}: no such {what}")
-    try:
-        with open(path, "rb") as handle:
-            magic = handle.read(len(ZIP_MAGIC))
-    except OSError as exc:
-        raise error(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if magic != ZIP_MAGIC:
-        raise error(f"{path}: not a {what} (not a NumPy .npz archive; "
-                    + ("it is empty)" if not magic else "wrong or garbage file)"))
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return read(archive)
-    except error:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        # np.load's own text may suggest allow_pickle, which must never be the advice
-        reason = "holds Python objects" if "pickle" in str(exc) else str(exc)
-        raise error(f"{path}: truncated or corrupt {what} ({reason})") from None
+    return archive.save_tree(path, {"tinymir_model": FORMAT_VERSION,
+                                    "config": model.get_config(), "metadata": metadata or {},
+                                    "state": model.state_dict()})
 
 
 def load(path):
-    """Read a file written by :func:`save`; returns ``(model, metadata)``."""
+    """Read a file written by :func:`save` (or by tinymir's format 1); returns
+    ``(model, metadata)``."""
     path = Path(path)
-
-    def read(archive):
-        if "__config__" not in archive.files:
-            raise ModelFileError(f"{path}: not a tinymir model file (no __config__ entry)")
-        state = {name: archive[name] for name in archive.files if name not in _RESERVED}
-        return (int(archive["__tinymir__"]), json.loads(str(archive["__config__"])),
-                json.loads(str(archive["__metadata__"])), state)
-
-    version, config, metadata, state = read_npz(path, read)
+    entries = archive.read_npz(path, ModelFileError, "tinymir model file")
+    version, config, metadata, state = _contents(path, entries)
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{path}: written by a newer tinymir (format {version})")
     try:
@@ -95,3 +53,23 @@ def load(path):
     except (StateDictError, ValueError, TypeError, KeyError) as exc:
         raise ModelFileError(f"{path}: weights do not match the architecture: {exc}") from None
     return model, metadata
+
+
+def _contents(path, entries):
+    """``(format, config, metadata, state)`` of either format."""
+    try:
+        if "__config__" in entries:                           # format 1
+            return (int(entries["__tinymir__"]), json.loads(str(entries["__config__"])),
+                    json.loads(str(entries["__metadata__"])),
+                    {name: value for name, value in entries.items() if name not in _FORMAT_1})
+        if archive.TREE_KEY in entries:
+            tree = archive.tree_from_entries(path, entries, ModelFileError, "tinymir model file")
+            if "tinymir_model" in tree:
+                return (int(tree["tinymir_model"]), tree["config"], tree["metadata"],
+                        tree["state"])
+    except ModelFileError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path}: truncated or corrupt tinymir model file ({exc})") from None
+    raise ModelFileError(f"{path}: not a tinymir model file (no __config__ entry and no model "
+                         "tree)")

@@ -1,10 +1,10 @@
-"""From a model's slice scores to the numbers a report shows, per slice and per track.
+"""From a model's segment scores to the numbers a report shows, per segment and per track.
 
 Probabilities: ``softmax(z)_c = exp(z_c) / sum_k exp(z_k)`` for one label per track,
 ``sigmoid(z)_c = 1 / (1 + exp(-z_c))`` for tags.
 
-A track's scores aggregate its slices (:func:`tinymir.data.segments.aggregate_by_track`): the
-mean of the slice probabilities (default), or the share of its slices that voted for each class
+A track's scores aggregate its segments (:func:`tinymir.data.segments.aggregate_by_track`): the
+mean of the segment probabilities (default), or the share of its segments that voted for each class
 (majority vote).
 
 Tags get a threshold per tag chosen on the validation tracks (the one that maximises that tag's
@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import backend
+from tinymir import backend, metrics
+from tinymir.special import sigmoid, softmax
 
-from . import metrics
 
 def probabilities(logits, multilabel: bool) -> np.ndarray:
     """Softmax (one label) or sigmoid (tags) of ``logits``, as a host float64 array."""
     z = backend.to_host(logits).astype(np.float64)
-    if multilabel:
-        return 1.0 / (1.0 + np.exp(-z))
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return sigmoid(z) if multilabel else softmax(z, axis=1)
 
 
 def choose_thresholds(targets, probs) -> np.ndarray:
@@ -40,19 +36,15 @@ def choose_thresholds(targets, probs) -> np.ndarray:
         positive = targets[:, c]
         if not positive.any():
             continue
-        order = np.argsort(-probs[:, c], kind="stable")
-        scores, hits = probs[order, c], positive[order]
-        tp = np.cumsum(hits)
-        predicted = np.arange(1, len(scores) + 1)
-        last_of_tie = np.r_[scores[1:] != scores[:-1], True]
-        f1 = np.where(last_of_tie, 2 * tp / (predicted + positive.sum()), -1.0)
-        thresholds[c] = scores[int(np.argmax(f1))]
+        scores, tp, predicted = metrics.threshold_counts(positive, probs[:, c])
+        thresholds[c] = scores[int(np.argmax(2 * tp / (predicted + positive.sum())))]
     return thresholds
 
 
 def single_label_report(y_true, probs, classes) -> dict:
-    """Accuracy, macro F1 (over the classes in the truth or predicted), per-class precision/recall/F1, ROC-AUC (one-vs-rest macro), PR-AUC
-    (macro average precision) and the confusion matrix (rows: truth, columns: prediction)."""
+    """Accuracy, macro F1 (over the classes in the truth or predicted), per-class
+    precision/recall/F1, ROC-AUC (one-vs-rest macro), PR-AUC (macro average precision) and the
+    confusion matrix (rows: truth, columns: prediction)."""
     y_true = np.asarray(y_true, dtype=np.int64)
     probs = np.asarray(probs, dtype=np.float64)
     n = len(classes)
@@ -80,20 +72,15 @@ def multilabel_report(targets, probs, classes, thresholds) -> dict:
     targets = np.asarray(targets) > 0.5
     probs = np.asarray(probs, dtype=np.float64)
     predicted = probs >= np.asarray(thresholds)[None, :]
-    tp = (predicted & targets).sum(axis=0)
-    fp = (predicted & ~targets).sum(axis=0)
-    fn = (~predicted & targets).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    precision, recall, f1 = metrics.multilabel_precision_recall_f1(targets, predicted)
+    present = (targets | predicted).any(axis=0)
     return {
         "n": int(len(targets)),
         "roc_auc": metrics.roc_auc(targets, probs, average="macro"),
         "roc_auc_samples": metrics.roc_auc(targets, probs, average="samples"),
         "pr_auc": metrics.average_precision(targets, probs, average="macro"),
         "pr_auc_samples": metrics.average_precision(targets, probs, average="samples"),
-        "macro_f1": float(f1[tp + fp + fn > 0].mean()) if (tp + fp + fn).any() else 0.0,
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
         "binary_accuracy": float((predicted == targets).mean()),
         "all_zeros_binary_accuracy": float((~targets).mean()),
         "per_class": {name: {"precision": float(precision[c]), "recall": float(recall[c]),

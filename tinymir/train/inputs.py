@@ -1,17 +1,17 @@
-"""From audio files to the slices a model reads: features per track, slices per track, batches.
+"""From audio files to the segments a model reads: features per track, segments per track, batches.
 
 For each track (``FrontEnd`` says how)::
 
-    F      = features of the whole file          (bins, n frames), see track_features
+    F      = features of the whole file          (bins, n frames), front_end_features
              (a feature stack: its kinds' rows one under the other, same frames)
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
-    F      = F repeated (wrapped) to L frames    when the track is shorter than one slice
-    slices = F[:, s : s + L]  for s = 0, h, 2h, ... while s + L <= frames
+    F      = F repeated (wrapped) to L frames    when the track is shorter than one segment
+    segments = F[:, s : s + L]  for s = 0, h, 2h, ... while s + L <= frames
 
-with ``L = front.segment_frames`` and ``h = front.hop_frames``. Each slice keeps the index of its
-track, so slice predictions can be brought back to the track. Slicing happens after the split,
-so no track has slices on two sides.
+with ``L = front.segment_frames`` and ``h = front.hop_frames``. Each segment keeps the index of its
+track, so segment predictions can be brought back to the track. Segmenting happens after the split,
+so no track has segments on two sides.
 
 Training reads the features from the on-disk cache (:class:`tinymir.data.cache.FeatureCache`,
 memory-mapped, computed once per audio file and feature parameters); without a cache folder
@@ -19,7 +19,7 @@ they are computed in memory. ``predict`` computes one file's features the same w
 
 The features are standardised per frequency bin with the mean and standard deviation of the
 TRAINING tracks only (:class:`tinymir.data.standardize.Standardizer`); the statistics travel in
-the model file. Slices are :func:`tinymir.data.segments.make_segments` windows.
+the model file. Segments are :func:`tinymir.data.segments.make_segments` windows.
 """
 from __future__ import annotations
 
@@ -30,19 +30,16 @@ from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
-from tinymir.features import FeatureParams
 from tinymir.features.cepstral import dct_matrix
 from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
 
 
-def feature_params(front: FrontEnd, kind: str | None = None) -> FeatureParams:
-    """The cache key's parameters: the front end's features (``kind``: one part of a feature
-    stack) of the whole file."""
-    return FeatureParams(kind=kind or front.features, sr=front.sample_rate, n_fft=front.n_fft,
-                         hop_length=front.hop_length, n_mels=front.n_mels,
-                         n_mfcc=min(front.n_mfcc, front.n_mels))
+def part_params(front: FrontEnd) -> list:
+    """The feature parameters (cache keys) of the front end's features: the front end itself,
+    or one per kind of a feature stack."""
+    return [front.part_params(kind) for kind in front.parts] if front.is_stack else [front]
 
 
 def stack(parts: list) -> np.ndarray:
@@ -86,21 +83,21 @@ def trimmed_view(feats, front: FrontEnd):
 
 
 def frame_view(feats, front: FrontEnd):
-    """The frames the front end slices: :func:`trimmed_view`, repeated (wrapped) to one slice
-    when shorter (a copy only then)."""
+    """The frames the front end cuts into segments: :func:`trimmed_view`, repeated (wrapped) to
+    one segment when shorter (a copy only then)."""
     feats, frames = trimmed_view(feats, front), front.segment_frames
     if feats.shape[1] < frames:
         feats = np.pad(np.asarray(feats), ((0, 0), (0, frames - feats.shape[1])), mode="wrap")
     return feats
 
 
-def track_features(path, front: FrontEnd) -> np.ndarray:
-    """``(bins, frames)`` float32 host features of a whole file: the dB mel or STFT power, the
-    MFCCs of the dB mel (``tinymir.features.extract``), or a feature stack (each kind computed
-    from the file), checked for usable content and finite values
+def front_end_features(path, front: FrontEnd) -> np.ndarray:
+    """``(bins, frames)`` float32 host features of a whole file for the front end: the dB mel
+    or STFT power, the MFCCs of the dB mel (``tinymir.features.extract``), or a feature stack
+    (each kind computed from the file), checked for usable content and finite values
     (:func:`tinymir.features.files.file_features`); :func:`frame_view` then frames them for
     the front end."""
-    return stack([file_features(path, feature_params(front, kind)) for kind in front.parts])
+    return stack([file_features(path, params) for params in part_params(front)])
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
@@ -116,7 +113,7 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
         return frame_view(feats, front)
 
     if cache_root is not None:
-        caches = [FeatureCache(cache_root, feature_params(front, kind)) for kind in front.parts]
+        caches = [FeatureCache(cache_root, params) for params in part_params(front)]
         skipped = {}
         for cache in caches:
             skipped.update(dict(cache.build(tracks, jobs=jobs, progress=progress).skipped))
@@ -130,7 +127,7 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:
             try:
-                out.append(framed(track_features(track.path, front)))
+                out.append(framed(front_end_features(track.path, front)))
             except audio.AudioError as exc:
                 out.append(None)
                 skipped.append((str(track.path), exc.reason))
@@ -138,19 +135,19 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     return out, skipped
 
 
-def slice_tracks(feats: list, front: FrontEnd, tracks=None) -> Segments:
-    """Slices of the given tracks (default: all); tracks without features have none."""
+def segment_tracks(feats: list, front: FrontEnd, tracks=None) -> Segments:
+    """Segments of the given tracks (default: all); tracks without features have none."""
     tracks = range(len(feats)) if tracks is None else tracks
     readable = [int(t) for t in tracks if feats[int(t)] is not None]
     counts = [0 if f is None else f.shape[1] for f in feats]
     return make_segments(counts, front.segment_frames, hop=front.hop_frames, tracks=readable)
 
 
-def slice_batches(feats: list, slices: Segments, targets, standardize: Standardizer,
-                  batch_size: int = 128, seed: int = 0, shuffle: bool = True) -> BatchIterator:
-    """Mini-batches ``(x, y, track)`` of slices, ``x`` standardised and of shape
+def segment_batches(feats: list, segments: Segments, targets, standardize: Standardizer,
+                    batch_size: int = 128, seed: int = 0, shuffle: bool = True) -> BatchIterator:
+    """Mini-batches ``(x, y, track)`` of segments, ``x`` standardised and of shape
     ``(B, 1, bins, frames)``; epoch ``e`` is shuffled by ``(seed, e)``, so it has the same batches
     whether or not the run was interrupted before it. ``targets[t]`` is track t's label index or
-    tag row; every slice inherits its track's target."""
-    return BatchIterator(feats, slices, targets, batch_size, seed=seed, shuffle=shuffle,
+    tag row; every segment inherits its track's target."""
+    return BatchIterator(feats, segments, targets, batch_size, seed=seed, shuffle=shuffle,
                          transform=lambda x: standardize.transform(x)[:, None])

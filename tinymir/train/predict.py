@@ -7,7 +7,7 @@ validation tracks, so nothing else is needed::
     predictor = Predictor.load("runs/cnn3/model.npz")
     predictor.predict_file("song.wav")     # {"file": ..., "top": [("rock", 0.91), ...]}
 
-A file is cut into slices exactly as in training and its scores are the mean of the slice
+A file is cut into segments exactly as in training and its scores are the mean of the segment
 probabilities over the whole file (``aggregate`` of the model: mean or majority vote).
 """
 from __future__ import annotations
@@ -24,12 +24,13 @@ from tinymir.data.standardize import Standardizer
 from tinymir.features.files import find_audio_files
 
 from .evaluate import probabilities
-from .inputs import extract_tracks, frame_view, slice_batches, slice_tracks, track_features
+from .inputs import (extract_tracks, frame_view, front_end_features, segment_batches,
+                     segment_tracks)
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
-from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, slice_logits)
+from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, segment_logits)
 
 BATCH_SIZE = 64
-SHORT_SHARE = 0.5       # a file shorter than this share of a slice gets a warning
+SHORT_SHARE = 0.5       # a file shorter than this share of a segment gets a warning
 
 
 class Predictor:
@@ -60,7 +61,7 @@ class Predictor:
         bins = self.front.n_bins
         problems = []
         if expected != self.front.input_shape:
-            problems.append(f"the network reads {expected} slices but its front end makes "
+            problems.append(f"the network reads {expected} segments but its front end makes "
                             f"{self.front.input_shape}")
         if len(self.classes) != outputs:
             problems.append(f"the network has {outputs} outputs but the file names "
@@ -80,19 +81,19 @@ class Predictor:
         return cls(model, metadata if isinstance(metadata, dict) else {}, str(path))
 
     def file_scores(self, feats) -> np.ndarray:
-        """Class probabilities of one track's features, aggregated over its slices."""
-        s = slice_tracks([feats], self.front)
-        batches = slice_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
+        """Class probabilities of one track's features, aggregated over its segments."""
+        s = segment_tracks([feats], self.front)
+        batches = segment_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
                                 shuffle=False)
-        probs = probabilities(slice_logits(self.model, batches), self.multilabel)
+        probs = probabilities(segment_logits(self.model, batches), self.multilabel)
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 
     def predict_file(self, path, top: int = 3) -> dict:
         """The ``top`` labels of one audio file. A file without usable content (silent,
         shorter than one analysis frame, see :func:`tinymir.features.files.check_content`)
-        raises :class:`AudioError`; one shorter than half a slice gets a ``warning`` (its
-        features are repeated to fill the slice)."""
-        feats = track_features(path, self.front)
+        raises :class:`AudioError`; one shorter than half a segment gets a ``warning`` (its
+        features are repeated to fill the segment)."""
+        feats = front_end_features(path, self.front)
         scores = self.file_scores(frame_view(feats, self.front))
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
@@ -100,10 +101,10 @@ class Predictor:
             result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
                               if p >= t]
         if feats.shape[1] < SHORT_SHARE * self.front.segment_frames:
-            seconds = (feats.shape[1] - 1) * self.front.hop_length / self.front.sample_rate
+            seconds = (feats.shape[1] - 1) * self.front.hop_length / self.front.sr
             result["warning"] = (f"about {seconds:.2g} s long, much shorter than the model's "
-                                 f"{self.front.segment:g} s slice: it is repeated to fill the "
-                                 "slice, so the labels say little")
+                                 f"{self.front.segment:g} s segment: it is repeated to fill the "
+                                 "segment, so the labels say little")
         return result
 
 
@@ -139,7 +140,7 @@ def predict_files(predictor: Predictor, paths, top: int = 3):
 
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
              reader_options: dict | None = None, cache_root=None, jobs: int = 1) -> dict:
-    """Slice- and track-level metrics of the model file on the tracks of ``data``.
+    """Segment- and track-level metrics of the model file on the tracks of ``data``.
 
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
     was trained with (same method and seed) and score that part only. ``training_tracks`` in
@@ -181,11 +182,11 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     feats = [None] * len(table)
     for t, f in zip(tracks, part_feats):
         feats[int(t)] = f
-    slices = {"eval": slice_tracks(feats, predictor.front, tracks)}
-    if len(slices["eval"]) == 0:
+    segments = {"eval": segment_tracks(feats, predictor.front, tracks)}
+    if len(segments["eval"]) == 0:
         raise RunError(f"{data}: no readable track to evaluate ({len(skipped)} skipped)")
     prepared = Prepared(table, {"eval": np.asarray(tracks)}, predictor.front, feats, targets,
-                        slices, skipped, time.perf_counter() - start, predictor.classes,
+                        segments, skipped, time.perf_counter() - start, predictor.classes,
                         predictor.multilabel)
     results, _ = evaluate_parts(predictor.model, prepared, predictor.standardize, BATCH_SIZE,
                                 predictor.aggregate, predictor.thresholds if
@@ -220,7 +221,7 @@ def describe(report: dict) -> str:
              f"{f', {seen} of them training tracks' if seen else ''}; "
              f"{len(report['skipped'])} skipped) with {report['arch']} model {report['model']}"]
     keys = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
-    for level in ("slices", "tracks"):
+    for level in ("segments", "tracks"):
         result = report[level]
         lines.append(f"  {level:<7} " + ", ".join(f"{name} {result[key]:.4f}"
                                                   for key, name in keys))

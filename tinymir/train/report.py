@@ -45,11 +45,11 @@ def markdown(report: dict) -> str:
              f"- data: `{report['data']}`; classes: {', '.join(report['classes'])}",
              f"- split: {report['split']} — tracks "
              + ", ".join(f"{p} {n}" for p, n in report["tracks"].items())
-             + "; slices " + ", ".join(f"{p} {n}" for p, n in report["slices"].items()),
-             f"- front end: {report['front']['features']}, {report['front']['sample_rate']} Hz, "
-             f"{report['front']['segment']:g} s slices; {report['params']} parameters",
+             + "; segments " + ", ".join(f"{p} {n}" for p, n in report["segments"].items()),
+             f"- front end: {report['front']['kind']}, {report['front']['sr']} Hz, "
+             f"{report['front']['segment']:g} s segments; {report['params']} parameters",
              f"- best epoch {report['best_epoch']} of {report['epochs_run']}; track scores: "
-             f"{report['aggregate']} of slice probabilities",
+             f"{report['aggregate']} of segment probabilities",
              f"- time: features {report['feature_seconds']:.1f} s "
              f"({'cache ' + report['feature_cache'] if report.get('feature_cache') else 'in memory'})"
              f", training "
@@ -79,12 +79,11 @@ def markdown(report: dict) -> str:
 
 
 def plot_confusion(path, confusion, classes) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure      # no pyplot: the user's backend stays as it is
 
     size = max(4.0, 0.5 * len(classes) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(confusion, cmap="Blues")
     ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -97,29 +96,26 @@ def plot_confusion(path, confusion, classes) -> None:
     ax.set_title("test tracks")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def plot_curves(path, history: list[dict]) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     epochs = [h["epoch"] for h in history]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig = Figure(figsize=(9, 3.5))
+    left, right = fig.subplots(1, 2)
     left.plot(epochs, [h["loss"] for h in history], label="training loss")
     if "val_loss" in history[0]:
         left.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
     left.set_xlabel("epoch")
     left.legend()
-    for key in ("acc", "val_acc", "val_slice_acc", "val_auc"):
+    for key in ("acc", "val_acc", "val_segment_acc", "val_auc"):
         if key in history[0]:
             right.plot(epochs, [h[key] for h in history], label=key)
     right.set_xlabel("epoch")
     right.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def matplotlib_available() -> bool:

@@ -1,7 +1,7 @@
 """A whole training run, as ``tinymir train`` does it, and the model file it leaves behind.
 
-    dataset -> track split (named) -> features per track -> slices -> standardise (train stats)
-    -> train (best epoch kept) -> slice and track scores on validation and test -> reports
+    dataset -> track split (named) -> features per track -> segments -> standardise (train stats)
+    -> train (best epoch kept) -> segment and track scores on validation and test -> reports
 
 RUN_DIR holds ``model.npz`` (architecture, weights, front end, class names, standardisation,
 tag thresholds: everything ``predict`` needs), ``state.npz`` (the run state ``--resume`` reads),
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import audio, backend, models, nn
+from tinymir import audio, backend, metrics, models, nn
 from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
@@ -30,7 +30,6 @@ from tinymir.data.balance import class_weights
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
 
-from . import metrics
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .checkpoint import load_state
@@ -38,7 +37,7 @@ from .augment import Augmenter, AugmentError
 from .augment import describe as describe_augment
 from .augment import parse as parse_augment
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
-from .inputs import db_response, extract_tracks, slice_batches, slice_tracks
+from .inputs import db_response, extract_tracks, segment_batches, segment_tracks
 from .loop import Diverged, Trainer
 
 SPLITS = ("random", "group", "filtered", "official", "kfold")
@@ -92,7 +91,7 @@ class TrainConfig:
 
     def front(self) -> models.FrontEnd:
         return models.default_front(self.arch).replace(
-            features=self.features, segment=self.segment, overlap=self.overlap,
+            kind=self.features, segment=self.segment, overlap=self.overlap,
             n_fft=self.n_fft, hop_length=self.hop_length, n_mels=self.n_mels,
             n_mfcc=self.n_mfcc)
 
@@ -159,13 +158,13 @@ def resample_train(split, table, method: str, seed: int):
 
 @dataclass
 class Prepared:
-    """A dataset ready for training: tracks, targets, split, features and slices."""
+    """A dataset ready for training: tracks, targets, split, features and segments."""
     table: object
     split: dict
     front: models.FrontEnd
     feats: list
     targets: np.ndarray
-    slices: dict
+    segments: dict
     skipped: list
     feature_seconds: float
     classes: list
@@ -201,8 +200,9 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
     seconds = time.perf_counter() - start
     check_segment(front, lengths, config.data, stream)
     targets = table.label_matrix() if table.multilabel else table.label_indices()
-    slices = {part: slice_tracks(feats, front, split[part]) for part in ("train", "val", "test")}
-    for part, s in slices.items():
+    segments = {part: segment_tracks(feats, front, split[part])
+                for part in ("train", "val", "test")}
+    for part, s in segments.items():
         if len(s) == 0:
             raise RunError(f"{config.data}: no readable {part} track ({len(skipped)} skipped, "
                            f"e.g. {skipped[0] if skipped else '-'})")
@@ -210,24 +210,24 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
         table.label_matrix()[split["train"]]).sum(axis=0)))
     if len(train_classes) < 2:
         raise RunError(f"{config.data}: the training part holds one class only")
-    return Prepared(table, split, front, feats, targets, slices, skipped + table.skipped, seconds,
+    return Prepared(table, split, front, feats, targets, segments, skipped + table.skipped, seconds,
                     table.classes, table.multilabel)
 
 
 def check_segment(front: models.FrontEnd, lengths: list, data, stream=None) -> None:
-    """Refuse a slice longer than every track (each slice would be one track repeated);
-    warn when some tracks are shorter than a slice. ``lengths`` are the tracks' frames."""
+    """Refuse a segment longer than every track (each segment would be one track repeated);
+    warn when some tracks are shorter than a segment. ``lengths`` are the tracks' frames."""
     short = sum(n < front.segment_frames for n in lengths)
     if not short:
         return
     if short == len(lengths):
-        longest = (max(lengths) - 1) * front.hop_length / front.sample_rate
+        longest = (max(lengths) - 1) * front.hop_length / front.sr
         raise RunError(f"{data}: --segment {front.segment:g} s is longer than every track (the "
-                       f"longest is about {longest:.3g} s after trimming): each slice would be "
+                       f"longest is about {longest:.3g} s after trimming): each segment would be "
                        "one track repeated; choose a shorter --segment")
     if stream is not None:
         stream.write(f"warning: {short} of {len(lengths)} tracks are shorter than one "
-                     f"{front.segment:g} s slice; each is repeated to fill its slice\n")
+                     f"{front.segment:g} s segment; each is repeated to fill its segment\n")
 
 
 def report_skipped(skipped: list, stream, named: int = 10) -> None:
@@ -267,7 +267,7 @@ def make_optimizer(name: str, model, lr: float, recipe: dict):
 
 
 # -- scoring ------------------------------------------------------------------------------
-def slice_logits(model, batches) -> np.ndarray:
+def segment_logits(model, batches) -> np.ndarray:
     out = []
     for x, _, _ in batches.epoch():
         out.append(backend.to_host(model.forward(x)))
@@ -276,57 +276,57 @@ def slice_logits(model, batches) -> np.ndarray:
 
 def scores(model, prepared: Prepared, part: str, standardize,
            batch_size: int, aggregate: str):
-    """Slice probabilities with their tracks, and the track scores of the tracks of ``part``
-    that have slices (sorted track indices)."""
-    s = prepared.slices[part]
-    batches = slice_batches(prepared.feats, s, prepared.targets, standardize, batch_size,
+    """Segment probabilities with their tracks, and the track scores of the tracks of ``part``
+    that have segments (sorted track indices)."""
+    s = prepared.segments[part]
+    batches = segment_batches(prepared.feats, s, prepared.targets, standardize, batch_size,
                             shuffle=False)
-    probs = probabilities(slice_logits(model, batches), prepared.multilabel)
+    probs = probabilities(segment_logits(model, batches), prepared.multilabel)
     tracks, track_probs = aggregate_by_track(probs, s.track, aggregate)
     return probs, s.track, track_probs, tracks
 
 
 def validator(prepared: Prepared, loss, standardize, batch_size: int,
               aggregate: str):
-    """``validate(model)`` for the loop: track accuracy (tags: track ROC-AUC, macro), slice
-    accuracy and the mean slice cross-entropy ``val_loss`` (``-log p_y``; for tags the binary
+    """``validate(model)`` for the loop: track accuracy (tags: track ROC-AUC, macro), segment
+    accuracy and the mean segment cross-entropy ``val_loss`` (``-log p_y``; for tags the binary
     cross-entropy averaged over tags), without class weights."""
     def validate(model):
-        probs, slice_track, track_probs, tracks = scores(model, prepared, "val", standardize,
+        probs, segment_track, track_probs, tracks = scores(model, prepared, "val", standardize,
                                                          batch_size, aggregate)
-        y_slices = prepared.targets[slice_track]
+        y_segments = prepared.targets[segment_track]
         p = np.clip(probs, 1e-7, 1 - 1e-7)
         if prepared.multilabel:
             return {"val_auc": metrics.roc_auc(prepared.targets[tracks], track_probs),
-                    "val_loss": float(-(y_slices * np.log(p) + (1 - y_slices)
+                    "val_loss": float(-(y_segments * np.log(p) + (1 - y_segments)
                                         * np.log(1 - p)).mean())}
         return {"val_acc": metrics.accuracy(prepared.targets[tracks], track_probs.argmax(axis=1)),
-                "val_slice_acc": metrics.accuracy(y_slices, probs.argmax(axis=1)),
-                "val_loss": float(-np.log(p[np.arange(len(p)), y_slices]).mean())}
+                "val_segment_acc": metrics.accuracy(y_segments, probs.argmax(axis=1)),
+                "val_loss": float(-np.log(p[np.arange(len(p)), y_segments]).mean())}
 
     return validate
 
 
 def evaluate_parts(model, prepared: Prepared, standardize, batch_size, aggregate,
                    thresholds=None, parts=("val", "test")) -> dict:
-    """Slice-level and track-level reports of each part; tags use ``thresholds`` (chosen on
+    """Segment-level and track-level reports of each part; tags use ``thresholds`` (chosen on
     validation when not given)."""
     out = {}
     classes = prepared.classes
     for part in parts:
-        probs, slice_track, track_probs, tracks = scores(model, prepared, part, standardize,
+        probs, segment_track, track_probs, tracks = scores(model, prepared, part, standardize,
                                                          batch_size, aggregate)
         if prepared.multilabel:
             if thresholds is None:
                 thresholds = choose_thresholds(prepared.targets[tracks], track_probs)
             out[part] = {
-                "slices": multilabel_report(prepared.targets[slice_track], probs, classes,
+                "segments": multilabel_report(prepared.targets[segment_track], probs, classes,
                                             thresholds),
                 "tracks": multilabel_report(prepared.targets[tracks], track_probs, classes,
                                             thresholds)}
         else:
             out[part] = {
-                "slices": single_label_report(prepared.targets[slice_track], probs, classes),
+                "segments": single_label_report(prepared.targets[segment_track], probs, classes),
                 "tracks": single_label_report(prepared.targets[tracks], track_probs, classes)}
     return out, thresholds
 
@@ -364,7 +364,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                                                            patience=PLATEAU_PATIENCE), monitor)}
     if config.early_stopping:
         callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or DEFAULT_PATIENCE)
-    batches = slice_batches(prepared.feats, prepared.slices["train"], prepared.targets,
+    batches = segment_batches(prepared.feats, prepared.segments["train"], prepared.targets,
                             standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
@@ -373,8 +373,8 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                       augment=make_augmenter(config, prepared, standardize))
     stream.write(f"{config.arch}: {model.num_params()} parameters, input {front.input_shape} "
                  f"({front.describe()})\n{prepared.split.name}: "
-                 + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.slices[p])} "
-                             f"slices" for p in ("train", "val", "test")) + "\n")
+                 + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.segments[p])} "
+                             f"segments" for p in ("train", "val", "test")) + "\n")
     report_skipped(prepared.skipped, stream)
     diverged = None
     try:
@@ -502,7 +502,7 @@ def build_report(config, prepared, model, history, results, best_epoch) -> dict:
         "arch": config.arch, "data": str(config.data), "dataset": prepared.table.name,
         "split": prepared.split.name,
         "tracks": {p: int(len(prepared.split[p])) for p in ("train", "val", "test")},
-        "slices": {p: int(len(prepared.slices[p])) for p in ("train", "val", "test")},
+        "segments": {p: int(len(prepared.segments[p])) for p in ("train", "val", "test")},
         "skipped": [list(s) for s in prepared.skipped],
         "classes": prepared.classes, "multilabel": prepared.multilabel,
         "front": prepared.front.to_dict(), "params": model.num_params(),
@@ -539,7 +539,8 @@ def resume(out, given: dict, stream=None, progress: bool = True,
             same = Path(value).resolve() == Path(config.data).resolve()
             was = config.data
         else:
-            was = getattr(front, key) if hasattr(front, key) else getattr(config, key)
+            field = {"features": "kind"}.get(key, key)         # the option's name in the front end
+            was = getattr(front, field) if hasattr(front, field) else getattr(config, key)
             same = str(was) == str(value)
         if not same:
             raise RunError(f"{out} was trained with {key}={was}; this run asks for {value}: "

@@ -109,8 +109,8 @@ def _apply(np_ufunc, method, args, kwargs):
     if method == "at":          # a.at(dev, indices, values): indices may come from the host
         target, indices, *rest = args
         args = (unwrap(target), unwrap(indices, host_ok=True), *unwrap(tuple(rest)))
-    else:
-        args = unwrap(args)
+    else:                       # ufuncs take device arrays and scalars, not lists (as CuPy)
+        args = tuple(_scalar_operand(a) for a in args)
     result = getattr(np_ufunc, method)(*args, **kwargs)
     if out is not None:
         return out[0] if len(out) == 1 else out

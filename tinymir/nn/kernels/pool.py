@@ -4,9 +4,10 @@ The max over a kh × kw window is the max along H of the max along W, so the poo
 1-D pools: kh + kw comparisons per output instead of kh·kw. A window of m > 1 times its
 stride s along an axis splits further into blocks (window s, stride s) and a max over m
 consecutive blocks (window m, stride 1): overlapping windows then share block maxima, so
-(4, stride 2) takes 2 + 2 comparisons instead of 4. All of W's stages run before H's, which
-makes the arg-max on ties the first maximum of the window in reading order (row by row, the
-leftmost in the first row that holds the maximum), as ``argmax`` of the flattened window.
+(4, stride 2) takes 2 + 2 comparisons instead of 4. All of H's stages run before W's (for
+CNN-3's (2, 4) and (2, 5) pools, H's window is the smaller one, so it shrinks the array the
+next stage reads), which makes the arg-max on ties the first maximum of the window column by
+column: the leftmost column that holds the maximum, and in it the topmost maximum.
 
 Each 1-D stage keeps the arg-max as an offset inside its window, in uint8 (int32 from 256 on),
 and backward routes the gradient through the stages in reverse. The batch runs in cache-sized
@@ -30,10 +31,10 @@ def axis_slice(x, axis: int, offset: int, count: int, stride: int):
 
 def separable_stages(pool_size: tuple, stride: tuple) -> list:
     """The 1-D max pools ``(axis, window, stride)`` whose composition is the 2-D max pool of
-    (N, C, H, W): W's stages, then H's; an axis whose window is m > 1 whole strides is a pool
+    (N, C, H, W): H's stages, then W's; an axis whose window is m > 1 whole strides is a pool
     of (window s, stride s) blocks followed by a max over m consecutive blocks."""
     stages = []
-    for axis, size, step in ((3, pool_size[1], stride[1]), (2, pool_size[0], stride[0])):
+    for axis, size, step in ((2, pool_size[0], stride[0]), (3, pool_size[1], stride[1])):
         if size > step > 1 and size % step == 0:
             stages += [(axis, step, step), (axis, size // step, 1)]
         else:

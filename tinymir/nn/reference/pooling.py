@@ -1,11 +1,13 @@
 """Pools as a loop over output positions, each window reduced on its own.
 
     MaxPool2D:  y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]      (padding: −∞)
-                dy[n, c, a, b] goes to the window's first maximum in reading order
+                dy[n, c, a, b] goes to the window's first maximum column by column
+                (the leftmost column holding the maximum, its topmost maximum)
     AvgPool2D:  y = Σ_{i,j} xpad[...] / count    (count: cells of the window inside x)
                 every cell of the window gets dy / count
     GlobalAvgPool2D:  y[n, c] = Σ_positions x[n, c] / positions;   dx = dy / positions
-    GlobalMaxPool2D:  y[n, c] = max_positions x[n, c];  dx = dy at the first maximum, else 0
+    GlobalMaxPool2D:  y[n, c] = max_positions x[n, c];  dx = dy at the first maximum of the
+                      flattened positions (row by row), 0 elsewhere
 
 The 1-D pools are the 2-D twins with a 1 × k window on (N, C, 1, T).
 """
@@ -28,10 +30,11 @@ class MaxPool2D(fast.MaxPool2D):
         self.padded_shape = xpad.shape
         n, c = x.shape[:2]
         y = xp.empty((n, c, ho, wo), dtype=x.dtype)
-        self.winner = xp.empty((n, c, ho, wo), dtype=xp.int64)   # flat index in the window
+        self.winner = xp.empty((n, c, ho, wo), dtype=xp.int64)   # j·kh + i in the window
         for a in range(ho):
             for b in range(wo):
-                cells = window(xpad, a, b, self.pool_size, self.stride).reshape(n, c, -1)
+                columns = window(xpad, a, b, self.pool_size, self.stride).transpose(0, 1, 3, 2)
+                cells = columns.reshape(n, c, -1)                  # column by column
                 y[:, :, a, b] = cells.max(axis=2)
                 self.winner[:, :, a, b] = cells.argmax(axis=2)     # the first maximum
         return y
@@ -39,13 +42,15 @@ class MaxPool2D(fast.MaxPool2D):
     def _backward(self, dy):
         xp = backend.array_module(dy)
         n, c, ho, wo = dy.shape
-        cells = xp.arange(self.pool_size[0] * self.pool_size[1])
+        kh, kw = self.pool_size
+        cells = xp.arange(kh * kw)
         dxpad = xp.zeros(self.padded_shape, dtype=dy.dtype)
         for a in range(ho):
             for b in range(wo):
-                hit = cells == self.winner[:, :, a, b, None]           # (N, C, kh·kw)
-                window(dxpad, a, b, self.pool_size, self.stride)[...] += (
-                    dy[:, :, a, b, None] * hit).reshape((n, c) + self.pool_size)
+                hit = cells == self.winner[:, :, a, b, None]           # (N, C, kw·kh)
+                routed = (dy[:, :, a, b, None] * hit).reshape(n, c, kw, kh)
+                window(dxpad, a, b, self.pool_size, self.stride)[...] += routed.transpose(
+                    0, 1, 3, 2)
         return unpad2d(dxpad, self.pads)
 
 

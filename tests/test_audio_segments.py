@@ -1,4 +1,4 @@
-"""Resampling, trimming, silence and fixed-length slicing, on the device under test."""
+"""Resampling, trimming, silence and fixed-length segmenting, on the device under test."""
 import numpy as np
 import pytest
 
@@ -50,36 +50,36 @@ def test_resample_same_rate_is_identity_and_bad_rates_are_refused():
     (30.0, {}, 19), (30.0, {"overlap": 0.0}, 10), (30.0, {"hop_seconds": 1.0}, 28),
     (29.9, {}, 18), (3.0, {}, 1), (1.0, {}, 1), (1.0, {"short": "drop"}, 0), (0.0, {}, 0),
 ])
-def test_slice_count(seconds, kwargs, count):
+def test_segment_count(seconds, kwargs, count):
     n = int(round(seconds * SR))
-    assert audio.slice_count(n, SR, 3.0, **kwargs) == count
-    assert audio.slice_fixed(np.zeros(n, np.float32), SR, 3.0, **kwargs).shape == \
+    assert audio.segment_count(n, SR, 3.0, **kwargs) == count
+    assert audio.cut_segments(np.zeros(n, np.float32), SR, 3.0, **kwargs).shape == \
         (count, 3 * SR)
 
 
-def test_slices_are_the_windows_of_the_track(xp):
+def test_segments_are_the_windows_of_the_track(xp):
     y = xp.arange(30 * SR, dtype=xp.float32)
-    slices = audio.slice_fixed(y, SR, 3.0, overlap=0.5)
-    starts = audio.slice_starts(y.shape[-1], SR, 3.0)
-    assert slices.shape == (19, 3 * SR)
+    segments = audio.cut_segments(y, SR, 3.0, overlap=0.5)
+    starts = audio.segment_starts(y.shape[-1], SR, 3.0)
+    assert segments.shape == (19, 3 * SR)
     np.testing.assert_array_equal(starts, np.arange(19) * int(1.5 * SR))
     for i in (0, 7, 18):
-        np.testing.assert_array_equal(host(slices[i]), host(y[starts[i]:starts[i] + 3 * SR]))
+        np.testing.assert_array_equal(host(segments[i]), host(y[starts[i]:starts[i] + 3 * SR]))
 
 
 def test_a_short_clip_is_zero_padded_or_dropped(xp):
     y = xp.ones((2, SR), dtype=xp.float32)
-    padded = audio.slice_fixed(y, SR, 3.0, short="pad")
+    padded = audio.cut_segments(y, SR, 3.0, short="pad")
     assert padded.shape == (2, 1, 3 * SR)
     assert float(padded[..., :SR].min()) == 1.0 and not bool(padded[..., SR:].any())
-    assert audio.slice_fixed(y, SR, 3.0, short="drop").shape == (2, 0, 3 * SR)
+    assert audio.cut_segments(y, SR, 3.0, short="drop").shape == (2, 0, 3 * SR)
 
 
-def test_slicing_is_batched_over_leading_axes(xp):
+def test_segmenting_is_batched_over_leading_axes(xp):
     y = xp.asarray(np.random.default_rng(0).standard_normal((3, 2, 10 * SR)), dtype=xp.float32)
-    slices = audio.slice_fixed(y, SR, 2.0, hop_seconds=1.0)
-    assert slices.shape == (3, 2, 9, 2 * SR)
-    np.testing.assert_array_equal(host(slices[2, 1]), host(audio.slice_fixed(y[2, 1], SR, 2.0,
+    segments = audio.cut_segments(y, SR, 2.0, hop_seconds=1.0)
+    assert segments.shape == (3, 2, 9, 2 * SR)
+    np.testing.assert_array_equal(host(segments[2, 1]), host(audio.cut_segments(y[2, 1], SR, 2.0,
                                                                              hop_seconds=1.0)))
 
 
@@ -87,9 +87,9 @@ def test_slicing_is_batched_over_leading_axes(xp):
     ({"overlap": 1.0}, "overlap"), ({"overlap": -0.1}, "overlap"),
     ({"hop_seconds": 0.0}, "hop"), ({"short": "wrap"}, "short"),
 ])
-def test_bad_slicing_arguments(kwargs, message):
+def test_bad_segmenting_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        audio.slice_fixed(np.zeros(SR), SR, 3.0, **kwargs)
+        audio.cut_segments(np.zeros(SR), SR, 3.0, **kwargs)
 
 
 def test_middle_takes_the_centre(xp):
@@ -128,3 +128,11 @@ def test_is_silent_uses_the_peak_in_dbfs(xp):
     batch = xp.stack([sine, 0 * sine, 1e-4 * sine])
     np.testing.assert_array_equal(host(audio.is_silent(batch)), [False, True, True])
     assert bool(audio.is_silent(xp.zeros(0)))
+
+
+def test_the_old_slice_names_still_work_with_a_deprecation_warning():
+    from tinymir import audio
+    with pytest.warns(DeprecationWarning, match="slice_count is now tinymir.audio.segment_count"):
+        assert audio.slice_count is audio.segment_count
+    with pytest.raises(AttributeError):
+        audio.no_such_function

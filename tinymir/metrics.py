@@ -59,12 +59,23 @@ def precision_recall_f1(y_true, y_pred, n_classes: int):
     """
     matrix = confusion_matrix(y_true, y_pred, n_classes).astype(np.float64)
     tp = np.diag(matrix)
-    predicted = matrix.sum(axis=0)
-    actual = matrix.sum(axis=1)
-    precision = _ratio(tp, predicted)
-    recall = _ratio(tp, actual)
-    f1 = _ratio(2 * tp, predicted + actual)
-    return precision, recall, f1
+    return scores_from_counts(tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp)
+
+
+def multilabel_precision_recall_f1(targets, predicted):
+    """Per-label precision, recall and F1 of ``{0,1}`` matrices ``(N, L)`` (same rules as
+    :func:`precision_recall_f1`)."""
+    targets, predicted = np.asarray(targets, dtype=bool), np.asarray(predicted, dtype=bool)
+    tp = (predicted & targets).sum(axis=0)
+    return scores_from_counts(tp, (predicted & ~targets).sum(axis=0),
+                              (~predicted & targets).sum(axis=0))
+
+
+def scores_from_counts(tp, fp, fn):
+    """``(precision, recall, F1)`` from true-positive, false-positive and false-negative
+    counts per class, a 0/0 ratio being 0."""
+    tp, fp, fn = (np.asarray(count, dtype=np.float64) for count in (tp, fp, fn))
+    return _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)
 
 
 def _ratio(numerator, denominator):
@@ -122,15 +133,22 @@ def binary_average_precision(positive, scores) -> float:
     n_pos = int(positive.sum())
     if n_pos == 0 or n_pos == positive.size:
         return float("nan")
-    scores = np.asarray(scores, dtype=np.float64)
-    order = np.argsort(-scores, kind="stable")
-    sorted_scores, hits = scores[order], positive[order]
-    last_of_threshold = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
-    true_pos = np.cumsum(hits)[last_of_threshold]
-    predicted_pos = np.flatnonzero(last_of_threshold) + 1
+    _, true_pos, predicted_pos = threshold_counts(positive, scores)
     precision = true_pos / predicted_pos
     recall = true_pos / n_pos
     return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+
+
+def threshold_counts(positive, scores):
+    """``(t, TP, P)`` for each distinct score ``t`` in decreasing order: the true positives and
+    the predicted positives when ``score >= t`` means positive (tied scores are one threshold)."""
+    positive = np.asarray(positive, dtype=bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores = scores[order]
+    last_of_threshold = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
+    true_pos = np.cumsum(positive[order])[last_of_threshold]
+    return sorted_scores[last_of_threshold], true_pos, np.flatnonzero(last_of_threshold) + 1
 
 
 def _target_matrix(y_true, scores) -> np.ndarray:
