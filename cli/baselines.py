@@ -9,11 +9,13 @@ from tinymir.classic import SEED_BASELINES, evaluate_baselines, format_table, re
 from tinymir.classic.table import FeatureTableError
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data.cache import FeatureCache
-from tinymir.data.splits import stratified_kfold, stratified_split
+from tinymir.data.splits import group_kfold, group_split, stratified_kfold, stratified_split
 from tinymir.features import FeatureParams
 from tinymir.progress import Progress
 
-TRACK_PARAMS = FeatureParams(kind="track", n_fft=2048, hop_length=512)
+#: Track feature sets: the GTZAN-table set, or that plus per-bin/-band statistics, MFCC
+#: deltas, tonnetz-like and onset features (tinymir.features.track).
+FEATURE_SETS = {"gtzan": "track", "rich": "track_rich"}
 
 
 def _model_names(text: str) -> tuple:
@@ -29,15 +31,18 @@ def _features_from_table(csv_path, label_column):
     table = read_feature_table(csv_path, label_column)
     if table.skipped:
         click.echo(f"{csv_path}: non-numeric columns left out: {', '.join(table.skipped)}")
-    return table.features, table.labels, f"{csv_path} ({len(table.feature_names)} features)"
+    return (table.features, table.labels, None,
+            f"{csv_path} ({len(table.feature_names)} features)")
 
 
-def _features_from_audio(data, cache_root, jobs):
-    table = read_dataset(data)
+def _features_from_audio(data, cache_root, jobs, feature_set, dataset, label_column):
+    options = {"label_columns": label_column} if dataset == "tags" else {}
+    table = read_dataset(data, dataset=dataset, **options)
     if table.multilabel:
         raise DatasetError(f"{data}: {table.name} is multi-label; the baselines need one label "
                            "per track")
-    cache = FeatureCache(cache_root, TRACK_PARAMS)
+    cache = FeatureCache(cache_root, FeatureParams(kind=FEATURE_SETS[feature_set], n_fft=2048,
+                                                   hop_length=512))
     report = cache.build(table, jobs=jobs, progress=True)
     kept, rows = [], []
     for track in table.tracks:
@@ -56,7 +61,10 @@ def _features_from_audio(data, cache_root, jobs):
         raise DatasetError(f"{data}: no track could be read")
     features = np.stack(rows)
     labels = np.array([track.labels[0] for track in kept])
-    return features, labels, f"{table.name}: {len(kept)} tracks, track features"
+    groups = [track.group for track in kept]
+    return (features, labels, groups,
+            f"{table.name}: {len(kept)} tracks, {feature_set} track features "
+            f"({features.shape[1]} columns)")
 
 
 @click.command("baselines")
@@ -64,9 +72,17 @@ def _features_from_audio(data, cache_root, jobs):
 @click.option("--table", "csv_path", type=click.Path(exists=True, dir_okay=False),
               help="Use this feature table (CSV, one row per track) instead of audio.")
 @click.option("--label-column", default="label", show_default=True,
-              help="Label column of --table.")
+              help="Label column of --table, or of the tag CSV with --dataset tags.")
+@click.option("--dataset", default="auto", show_default=True,
+              help="Reader of DATA: auto, gtzan, folders, fma or tags.")
+@click.option("--features", "feature_set", type=click.Choice(tuple(FEATURE_SETS)),
+              default="gtzan", show_default=True,
+              help="Track features of audio DATA: the GTZAN-table set, or the rich set (adds "
+                   "per-bin chroma, per-band contrast, MFCC deltas, tonnetz-like, onsets).")
 @click.option("--kfold", type=click.IntRange(min=2), default=None,
-              help="Stratified K-fold CV by track (default: one stratified 80/20 split).")
+              help="K-fold CV (default: one 80/20 split).")
+@click.option("--group", is_flag=True,
+              help="Split by group (artist) instead of by track: no artist on both sides.")
 @click.option("--models", default=",".join(SEED_BASELINES), show_default=True,
               help="Comma-separated subset of the baselines.")
 @click.option("--seed", default=0, show_default=True, help="Split and model seed.")
@@ -76,8 +92,8 @@ def _features_from_audio(data, cache_root, jobs):
               help="Worker processes for feature extraction.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the table as JSON here.")
-def baselines_command(data, csv_path, label_column, kfold, models, seed, cache_root, jobs,
-                      json_path):
+def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold, group, models,
+                      seed, cache_root, jobs, json_path):
     """Train and score LR, RF, XGB-style boosting, SVM and k-NN (seed 000's settings).
 
     DATA is a dataset folder (GTZAN layout, class folders, ...): track features are extracted
@@ -89,12 +105,21 @@ def baselines_command(data, csv_path, label_column, kfold, models, seed, cache_r
         raise click.UsageError("give either DATA (audio dataset) or --table CSV, not both or neither")
     try:
         if csv_path is not None:
-            features, labels, source = _features_from_table(csv_path, label_column)
+            features, labels, groups, source = _features_from_table(csv_path, label_column)
         else:
-            features, labels, source = _features_from_audio(data, cache_root, jobs)
+            features, labels, groups, source = _features_from_audio(
+                data, cache_root, jobs, feature_set, dataset, label_column)
         classes = sorted(set(labels.tolist()))
         label_index = np.searchsorted(np.array(classes), labels)
-        if kfold:
+        if group and (groups is None or all(g is None for g in groups)):
+            raise DatasetError(f"{data or csv_path}: --group needs tracks with groups (artists)")
+        if group and kfold:
+            folds = group_kfold(labels, groups, k=kfold, seed=seed)
+            folds_name = folds.name
+        elif group:
+            split = group_split(labels, groups, fractions=(0.8, 0.2), seed=seed)
+            folds, folds_name = [(split["train"], split["test"])], split.name
+        elif kfold:
             folds = stratified_kfold(labels, k=kfold, seed=seed)
             folds_name = folds.name
         else:

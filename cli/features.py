@@ -15,6 +15,7 @@ from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
 from tinymir.data.cache import FeatureCache
 from tinymir.features import KINDS, FeatureParams
+from tinymir.features.extract import TRACK_KINDS
 from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
 from tinymir.progress import Progress
 
@@ -26,8 +27,10 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.command("features")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--kind", type=click.Choice(KINDS), default="mel", show_default=True,
-              help="mel / stft (dB), mfcc, chroma: (bins, frames) per file; "
-                   "track: one row of hand-crafted features per file.")
+              help="mel / stft (dB), mfcc, chroma, contrast, centroid: (bins, frames) per "
+                   "file; track: one row of hand-crafted features per file (the GTZAN-table "
+                   "set), track_rich: that plus per-bin chroma, per-band contrast, MFCC "
+                   "deltas, tonnetz-like and onset statistics.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The .npz file to write (optional with --cache).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -192,8 +195,8 @@ def _feature_arrays(features):
 
 
 def _check_plotting(kind):
-    if kind == "track":
-        raise click.ClickException("--plot draws spectrogram-like features; --kind track gives "
+    if kind in TRACK_KINDS:
+        raise click.ClickException(f"--plot draws spectrogram-like features; --kind {kind} gives "
                                    "one row of numbers per file, nothing to draw")
     if importlib.util.find_spec("matplotlib") is None:
         raise click.ClickException("--plot needs matplotlib, which is not installed "
@@ -213,7 +216,8 @@ def _plot_all(folder, relative_paths, features, params):
         figure.colorbar(image, ax=axes, label="dB" if params.kind in ("mel", "stft") else "")
         axes.set(title=f"{name} ({params.kind})", xlabel="time (s)",
                  ylabel={"mel": "mel band", "stft": "frequency bin", "mfcc": "coefficient",
-                         "chroma": "pitch class (C..B)"}[params.kind])
+                         "chroma": "pitch class (C..B)", "contrast": "octave band",
+                         "centroid": "Hz"}[params.kind])
         figure.tight_layout()
         figure.savefig(folder / (Path(name).with_suffix("").as_posix().replace("/", "__") + ".png"))
 

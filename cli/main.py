@@ -31,8 +31,8 @@ def info():
 
 
 def _register_commands():
-    from . import baselines, dataset, explain, gradcheck, synth, train
-    for module in (synth, explain, dataset, gradcheck, baselines, train):
+    from . import baselines, dataset, experiment, explain, gradcheck, synth, train
+    for module in (synth, explain, dataset, gradcheck, baselines, train, experiment):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -85,14 +85,29 @@ def resumed_options() -> dict:
 @click.command("train")
 @click.argument("data", type=click.Path(), required=False)
 @click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
-@click.option("--features", type=click.Choice(models.FEATURE_KINDS), default=None,
-              help="Input features (default: the architecture's).")
+@click.option("--features", default=None,
+              help=f"Input features: {', '.join(models.FEATURE_KINDS)}, or a stack of "
+                   f"{', '.join(models.STACK_KINDS)} joined by + (cnn3..7, ffnn, lstm), e.g. "
+                   "mfcc+chroma+contrast+centroid (default: the architecture's).")
 @click.option("--segment", type=float, default=None, help="Segment length in seconds.")
 @click.option("--overlap", type=float, default=None, help="Overlap of segments, 0 to <1.")
+@click.option("--n-fft", type=click.IntRange(min=2), default=None, help="STFT size.")
+@click.option("--hop-length", type=click.IntRange(min=1), default=None, help="STFT hop.")
+@click.option("--n-mels", type=click.IntRange(min=1), default=None, help="Mel bands.")
+@click.option("--n-mfcc", type=click.IntRange(min=1), default=None, help="MFCCs.")
+@click.option("--augment", default=None,
+              help="Training-batch augmentation: crop, shift, gain, specaugment, mixup joined "
+                   "by + with optional NAME:key=value,... parameters (e.g. "
+                   "crop+mixup:alpha=0.4), all, or none [default: none].")
+@click.option("--resample", type=click.Choice(running.RESAMPLING), default="none",
+              show_default=True,
+              help="Tags: seed 000's over- or undersampling of the training tracks.")
 @click.option("--split", type=click.Choice(running.SPLITS), default="random", show_default=True,
               help="Track split: stratified random 80/10/10, group-aware (artists), GTZAN "
                    "filtered, the dataset's official one, or 5-fold (--fold).")
 @click.option("--fold", type=int, default=0, show_default=True, help="Test fold for kfold.")
+@click.option("--split-seed", type=int, default=None,
+              help="Seed of the split (default: --seed), to vary the seed on one split.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None)
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
 @click.option("--lr", type=float, default=None, help="Learning rate.")
@@ -121,7 +136,8 @@ def resumed_options() -> dict:
 @cache_options
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
-def train_command(data, arch, features, segment, overlap, split, fold, epochs, batch_size, lr,
+def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_mels, n_mfcc,
+                  augment, resample, split, fold, split_seed, epochs, batch_size, lr,
                   optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
                   resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
                   tags_column, min_count, top_n):
@@ -138,7 +154,9 @@ def train_command(data, arch, features, segment, overlap, split, fold, epochs, b
             out = out or f"runs/{arch}"
             config = running.TrainConfig(
                 arch=arch, data=data, out=out, features=features, segment=segment,
-                overlap=overlap, split=split, fold=fold, epochs=epochs, batch_size=batch_size,
+                overlap=overlap, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+                n_mfcc=n_mfcc, augment=augment, resample=resample, split=split,
+                split_seed=split_seed, fold=fold, epochs=epochs, batch_size=batch_size,
                 lr=lr, optimizer=optimizer, seed=seed, class_weights=class_weights,
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
                 dataset=dataset, cache=None if no_cache else cache, jobs=jobs,

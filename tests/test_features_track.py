@@ -165,3 +165,29 @@ def test_track_parameters_that_spectral_contrast_cannot_use_are_refused_up_front
     with pytest.raises(ValueError, match=message):
         F.FeatureParams(kind="track", **options)
     F.FeatureParams(kind="stft", **options)         # other kinds do not need the octave bands
+
+
+def test_rich_track_features_extend_the_gtzan_set_with_per_bin_deltas_tonnetz_and_onsets():
+    import librosa
+    from tinymir.features.track import rich_feature_names, tonnetz_basis
+
+    from tinymir.audio import synth
+    y = synth.render_clip("jazz", seed_or_rng=1, seconds=2.0)
+    rich, names = F.rich_track_features(backend.to_device(y), SR, n_mfcc=13)
+    plain, _ = F.track_features(backend.to_device(y), SR, n_mfcc=13)
+    rich, plain = backend.to_host(rich), backend.to_host(plain)
+    assert names == rich_feature_names(13) and len(set(names)) == len(names) == rich.shape[-1]
+    assert len(names) == len(plain) + 24 + 14 + 26 + 12 + 4
+    np.testing.assert_array_equal(rich[:len(plain)], plain)            # the GTZAN set first
+    assert np.isfinite(rich).all()
+    column = dict(zip(names, rich))
+    chroma = backend.to_host(F.chroma_stft(backend.to_device(y), SR, n_fft=2048))
+    np.testing.assert_allclose([column[f"chroma{i}_mean"] for i in range(1, 13)],
+                               chroma.mean(axis=1), rtol=1e-4, atol=1e-6)
+    # The tonnetz matrix is librosa's (on any chroma).
+    c = np.random.default_rng(0).random((12, 7))
+    np.testing.assert_allclose(tonnetz_basis() @ (c / c.sum(axis=0)),
+                               librosa.feature.tonnetz(chroma=c), atol=1e-12)
+    assert 0 < column["pulse_clarity"] <= 1 and column["onset_rate"] > 0
+    params = F.FeatureParams(kind="track_rich", n_fft=2048, n_mfcc=13)
+    assert params.names() == names and params.key() != F.FeatureParams(kind="track").key()

@@ -140,6 +140,14 @@ def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data):
     assert min(split.sizes().values()) >= 5
 
 
+def test_a_saturated_validation_accuracy_still_ranks_epochs_by_a_halved_loss():
+    saved = []
+    best = BestEpoch("val_acc", saved.append)
+    for epoch, loss in enumerate([0.0025, 0.0011, 0.0019, 0.00108, 4e-5], start=1):
+        best.on_epoch_end(epoch, {"val_acc": 1.0, "val_loss": loss})
+    assert saved == [1, 2, 5]          # 0.0011 -> 0.00108 is under 5 %: a tie
+
+
 def test_macro_f1_of_tags_leaves_out_a_tag_nobody_has():
     targets = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]], np.float32)    # tag 2: no one
     report = multilabel_report(targets, targets * 0.9, ["a", "b", "c"], [0.5, 0.5, 0.5])

@@ -9,6 +9,7 @@ indices that also carries a human-readable ``name`` for reports.
   every side has the class proportions of the whole set.
 * :func:`stratified_kfold` — each class is dealt round-robin into ``k`` folds.
 * :func:`group_split` — whole groups are dealt to the side whose class targets they help most.
+* :func:`group_kfold` — the same dealing into K folds.
 * :func:`official_split` — the split the dataset ships (FMA ``set/split``, MTG-Jamendo lists).
 * :func:`filtered_split` — GTZAN's artist-filtered split (Kereliuk, Sturm & Larsen).
 * :func:`check_no_leak` — raises :class:`SplitLeakError` if a track or group is on two sides.
@@ -138,16 +139,9 @@ def stratified_kfold(labels, k: int = 5, seed: int = 0) -> Folds:
     return Folds(f"stratified {k}-fold by track, seed {seed}", folds)
 
 
-def group_split(labels, groups, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> Split:
-    """Split so that no group (artist, album) has tracks on two sides, stratified as groups allow.
-
-    Groups are shuffled with ``seed`` and then taken largest first; each goes to the side k
-    that maximises ``sum_c g_c * need[k, c] / n_c``, where ``g_c`` is the group's number of
-    tracks of class c, ``n_c`` the class total and ``need[k, c] = fractions[k] * n_c -
-    have[k, c]`` what side k still lacks. A track without a group (``None``) is its own group.
-    """
-    fractions = _fractions(fractions)
-    names = PART_NAMES if len(fractions) == 3 else ("train", "test")
+def _deal_groups(labels, groups, fractions, seed: int) -> list[list[int]]:
+    """Whole groups dealt to ``len(fractions)`` sides, stratified as groups allow (see
+    :func:`group_split`); returns the track indices of each side."""
     labels, groups = list(labels), list(groups)
     if len(labels) != len(groups):
         raise SplitError(f"{len(labels)} labels but {len(groups)} groups")
@@ -164,14 +158,43 @@ def group_split(labels, groups, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> Spl
 
     class_totals = np.bincount([class_index[c] for c in labels], minlength=len(classes))
     need = fractions[:, None] * class_totals[None, :]
-    parts = {name: [] for name in names}
+    sides = [[] for _ in fractions]
     for key in keys:
         counts = np.bincount([class_index[labels[i]] for i in members[key]], minlength=len(classes))
         score = (need * counts[None, :] / np.maximum(class_totals, 1)[None, :]).sum(axis=1)
         side = int(np.argmax(score))
         need[side] -= counts
-        parts[names[side]].extend(members[key])
+        sides[side].extend(members[key])
+    return sides
+
+
+def group_split(labels, groups, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> Split:
+    """Split so that no group (artist, album) has tracks on two sides, stratified as groups allow.
+
+    Groups are shuffled with ``seed`` and then taken largest first; each goes to the side k
+    that maximises ``sum_c g_c * need[k, c] / n_c``, where ``g_c`` is the group's number of
+    tracks of class c, ``n_c`` the class total and ``need[k, c] = fractions[k] * n_c -
+    have[k, c]`` what side k still lacks. A track without a group (``None``) is its own group.
+    """
+    fractions = _fractions(fractions)
+    names = PART_NAMES if len(fractions) == 3 else ("train", "test")
+    parts = dict(zip(names, _deal_groups(labels, groups, fractions, seed)))
     return Split(f"group-aware {_describe(fractions)} (no group on two sides), seed {seed}", parts)
+
+
+def group_kfold(labels, groups, k: int = 5, seed: int = 0) -> Folds:
+    """``k`` folds with no group on two sides: groups dealt as in :func:`group_split` to ``k``
+    sides of ``1/k`` each; fold f tests side f and trains on the rest."""
+    n_groups = len({g if g is not None else ("track", i) for i, g in enumerate(groups)})
+    if not 2 <= k <= n_groups:
+        raise SplitError(f"group k-fold needs 2 <= k <= number of groups ({n_groups}), got k={k}")
+    sides = _deal_groups(labels, groups, np.full(k, 1.0 / k), seed)
+    everything = np.arange(len(labels))
+    folds = []
+    for side in sides:
+        test = np.sort(np.asarray(side, dtype=np.int64))
+        folds.append((np.setdiff1d(everything, test), test))
+    return Folds(f"group-aware {k}-fold (no group on two sides), seed {seed}", folds)
 
 
 def official_split(table: TrackTable) -> Split:

@@ -19,14 +19,15 @@ from tinymir.features.spectral import (rms, spectral_bandwidth, spectral_centroi
                                        spectral_contrast, spectral_flatness, spectral_rolloff,
                                        zero_crossing_rate)
 from tinymir.features.spectrum import fft_frequencies, istft, spectrogram, stft
-from tinymir.features.track import FEATURE_NAMES, feature_names, track_features
+from tinymir.features.track import (FEATURE_NAMES, feature_names, rich_feature_names,
+                                   rich_track_features, track_features)
 
 __all__ = [
     "FEATURES_VERSION", "FEATURE_NAMES", "FeatureParams", "KINDS", "amplitude_to_db",
     "central_moments", "chroma_filterbank", "chroma_stft", "compute", "dct_matrix", "delta",
     "extract", "feature_names", "fft_frequencies", "frame", "hann_window", "hz_to_mel", "istft",
     "mel_filterbank", "mel_frequencies", "mel_to_hz", "melspectrogram", "mfcc", "onset_strength",
-    "power_to_db", "rms", "spectral_bandwidth", "spectral_centroid", "spectral_contrast",
+    "power_to_db", "rich_feature_names", "rich_track_features", "rms", "spectral_bandwidth", "spectral_centroid", "spectral_contrast",
     "spectral_flatness", "spectral_rolloff", "spectrogram", "stft", "tempo", "tempogram",
     "track_features", "zero_crossing_rate",
 ]

@@ -11,7 +11,10 @@ Kinds and what they return for ``y`` of shape ``(..., n_samples)``:
     mel     power_to_db(W_mel |X|^2)        (..., n_mels, n_frames)
     mfcc    DCT-II of the log-mel           (..., n_mfcc, n_frames)
     chroma  chroma_stft (tuning 0)          (..., 12, n_frames)
+    contrast  spectral_contrast (dB)        (..., 7, n_frames)
+    centroid  spectral_centroid (Hz)        (..., 1, n_frames)
     track   track_features values           (..., len(feature_names(n_mfcc)))
+    track_rich  rich_track_features values  (..., len(rich_feature_names(n_mfcc)))
 
 ``log=False`` keeps stft and mel as power. dB floors (top_db 80) are per clip.
 """
@@ -26,12 +29,14 @@ from tinymir.features.cepstral import mfcc
 from tinymir.features.chroma import chroma_stft
 from tinymir.features.db import power_to_db
 from tinymir.features.mel import empty_mel_filters, log_mel_frames, mel_frames
-from tinymir.features.spectral import contrast_bands
+from tinymir.features.spectral import contrast_bands, spectral_centroid, spectral_contrast
 from tinymir.features.spectrum import spectrogram_frames
-from tinymir.features.track import feature_names, track_features
+from tinymir.features.track import (feature_names, rich_feature_names, rich_track_features,
+                                   track_features)
 
-KINDS = ("mel", "stft", "mfcc", "chroma", "track")
-MEL_KINDS = ("mel", "mfcc", "track")       # the kinds computed from a mel spectrogram
+KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid", "track", "track_rich")
+TRACK_KINDS = ("track", "track_rich")       # one row per clip, not a spectrogram
+MEL_KINDS = ("mel", "mfcc", "track", "track_rich")   # the kinds computed from a mel spectrogram
 MIN_N_FFT = 16
 
 #: Bumped whenever a change to the feature code changes the numbers, so caches keyed on
@@ -74,7 +79,7 @@ class FeatureParams:
         if not 0 <= self.fmin < fmax <= self.sr / 2:
             raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, "
                              f"fmax={self.fmax}, sr={self.sr}")
-        if self.kind == "track":       # its spectral contrast needs octave bands up to 12.8 kHz
+        if self.kind in TRACK_KINDS + ("contrast",):   # contrast: octave bands up to 12.8 kHz
             contrast_bands(self.sr, 1 + self.n_fft // 2)
         if self.kind in MEL_KINDS and self.n_mels > self.n_fft // 2 + 1:
             raise ValueError(f"n_mels={self.n_mels} is more mel bands than the "
@@ -114,18 +119,23 @@ class FeatureParams:
         return empty_mel_filters(self.sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
 
     def names(self) -> tuple[str, ...] | None:
-        """Column names for ``kind="track"``, else None."""
-        return feature_names(self.n_mfcc) if self.kind == "track" else None
+        """Column names for the track kinds, else None."""
+        return {"track": feature_names, "track_rich": rich_feature_names}.get(
+            self.kind, lambda n: None)(self.n_mfcc)
 
 
 def compute(y, params: FeatureParams):
     """Features of ``y`` (``(..., n_samples)`` at ``params.sr``) as described in the module
     docstring, on the array's device."""
-    if params.kind == "track":
-        values, _ = track_features(y, params.sr, n_fft=params.n_fft,
-                                   hop_length=params.hop_length, n_mfcc=params.n_mfcc,
-                                   n_mels=params.n_mels)
+    if params.kind in TRACK_KINDS:
+        summarise = track_features if params.kind == "track" else rich_track_features
+        values, _ = summarise(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length,
+                              n_mfcc=params.n_mfcc, n_mels=params.n_mels)
         return values
+    if params.kind == "contrast":
+        return spectral_contrast(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
+    if params.kind == "centroid":
+        return spectral_centroid(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
     if params.kind == "chroma":
         return chroma_stft(y, params.sr, n_fft=params.n_fft, hop_length=params.hop_length)
     if params.kind == "stft":

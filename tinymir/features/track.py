@@ -17,13 +17,28 @@ Columns, in order (names of the GTZAN table where it has the feature; ``harmony`
 All of it comes from ONE STFT per clip (power for chroma and mel, magnitude for the spectral
 descriptors); the onset envelope for the tempo reuses the log-mel when n_fft is 2048 and
 n_mels 128 (librosa's onset defaults), otherwise it is computed on its own.
+
+:func:`rich_track_features` (``--kind track_rich``, for mood) keeps every column above and adds,
+from the same frames (mean and variance over frames unless said otherwise):
+
+    chroma1..12               per pitch class (C..B)
+    contrast1..7              per octave band
+    mfcc_delta1..N            Savitzky-Golay first derivative of each MFCC over 9 frames
+    tonnetz1..6               T = Phi c / ||c||_1 of each chroma frame c (Harte et al. 2006:
+                              fifths, minor and major thirds as angles l*7pi/6, l*3pi/2,
+                              l*2pi/3 of pitch class l, radii 1, 1, 0.5), on chroma_stft where
+                              librosa's tonnetz uses a constant-Q chroma: "tonnetz-like"
+    onset_mean, onset_var     the onset strength envelope
+    onset_rate                envelope peaks (local maxima above mean + std) per second
+    pulse_clarity             the envelope's autocorrelation at the tempo's lag over its
+                              value at lag 0 (1: a perfectly periodic pulse)
 """
 from __future__ import annotations
 
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.cepstral import mfcc_frames
+from tinymir.features.cepstral import delta, mfcc_frames
 from tinymir.features.chroma import chroma_frames
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import as_signal
@@ -54,6 +69,27 @@ def feature_names(n_mfcc: int = 20) -> tuple[str, ...]:
 FEATURE_NAMES = feature_names(20)
 
 
+def rich_feature_names(n_mfcc: int = 20) -> tuple[str, ...]:
+    """Column names of :func:`rich_track_features` for ``n_mfcc`` coefficients."""
+    names = list(feature_names(n_mfcc))
+    for prefix, count in (("chroma", N_CHROMA), ("contrast", N_CONTRAST_BANDS + 1),
+                          ("mfcc_delta", n_mfcc), ("tonnetz", N_TONNETZ)):
+        names += [f"{prefix}{i}_{stat}" for i in range(1, count + 1) for stat in ("mean", "var")]
+    return tuple(names + ["onset_mean", "onset_var", "onset_rate", "pulse_clarity"])
+
+
+N_TONNETZ = 6
+
+
+def tonnetz_basis(n_chroma: int = N_CHROMA) -> np.ndarray:
+    """``Phi`` (6, 12): rows sin/cos of the fifths, minor-third and major-third angles of each
+    pitch class, radii 1, 1 and 0.5 (librosa's tonnetz)."""
+    angles = np.arange(n_chroma)[None, :] * np.array([7 / 6, 7 / 6, 3 / 2, 3 / 2, 2 / 3, 2 / 3]
+                                                      )[:, None] * np.pi
+    angles[1::2] += np.pi / 2                     # odd rows: cos a = sin(a + pi / 2)
+    return np.array([1, 1, 1, 1, 0.5, 0.5])[:, None] * np.sin(angles)
+
+
 def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int = 512,
                    n_mfcc: int = 20, n_mels: int = 128):
     """Hand-crafted features of each clip: ``(values (..., n_features), names)``.
@@ -61,6 +97,19 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     ``y`` is ``(..., n_samples)``; every clip of a batch gets its own row, equal to what it
     gets alone (dB floors are per clip).
     """
+    values, _ = _summaries(y, sr, n_fft, hop_length, n_mfcc, n_mels, rich=False)
+    return values, feature_names(n_mfcc)
+
+
+def rich_track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int = 512,
+                        n_mfcc: int = 20, n_mels: int = 128):
+    """The GTZAN-table set plus per-bin chroma, per-band contrast, MFCC deltas, tonnetz-like
+    and onset statistics (module docstring): ``(values (..., n_features), names)``."""
+    values, _ = _summaries(y, sr, n_fft, hop_length, n_mfcc, n_mels, rich=True)
+    return values, rich_feature_names(n_mfcc)
+
+
+def _summaries(y, sr, n_fft, hop_length, n_mfcc, n_mels, rich: bool):
     y = as_signal(y)
     xp = backend.array_module(y)
     to_mel = mel_product(sr, n_fft, n_mels, xp=xp, dtype=y.dtype)
@@ -101,7 +150,8 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
         envelope = onset_strength_frames(log_mel, hop_length=hop_length)
     else:
         envelope = onset_strength(y, sr, hop_length=hop_length)
-    columns.append(tempo(onset_envelope=envelope, sr=sr, hop_length=hop_length))
+    bpm = tempo(onset_envelope=envelope, sr=sr, hop_length=hop_length)
+    columns.append(bpm)
 
     coefficients = mfcc_frames(log_mel, n_mfcc)
     means, variances = coefficients.mean(axis=-2), coefficients.var(axis=-2)
@@ -112,5 +162,40 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
     moments = central_moments(y)
     columns += [moments[..., i] for i in range(len(MOMENT_NAMES))]
 
+    if rich:
+        columns += _rich_columns(chroma, contrast, coefficients, envelope, bpm, sr, hop_length)
     values = xp.stack([xp.asarray(c, dtype=y.dtype) for c in columns], axis=-1)
-    return values, feature_names(n_mfcc)
+    return values, None
+
+
+def _mean_var(frames):
+    """Mean and variance over frames (axis -2) of each column of ``(..., frames, k)``."""
+    means, variances = frames.mean(axis=-2), frames.var(axis=-2)
+    return [c for i in range(frames.shape[-1]) for c in (means[..., i], variances[..., i])]
+
+
+def _rich_columns(chroma, contrast, coefficients, envelope, bpm, sr, hop_length):
+    """The extra columns of :func:`rich_track_features`, from frame-major features."""
+    xp = backend.array_module(chroma)
+    columns = _mean_var(chroma) + _mean_var(contrast)
+    width = min(9, coefficients.shape[-2] - (1 - coefficients.shape[-2] % 2))
+    deltas = (delta(coefficients, width=width, axis=-2) if width >= 3
+              else xp.zeros_like(coefficients))
+    columns += _mean_var(deltas)
+    basis = xp.asarray(tonnetz_basis(chroma.shape[-1]), dtype=chroma.dtype)
+    norm = xp.maximum(xp.abs(chroma).sum(axis=-1, keepdims=True), 1e-10)
+    columns += _mean_var((chroma / norm) @ basis.T)
+    mean, std = envelope.mean(axis=-1), envelope.std(axis=-1)
+    inner = envelope[..., 1:-1]
+    peaks = ((inner > envelope[..., :-2]) & (inner >= envelope[..., 2:])
+             & (inner > (mean + std)[..., None])).sum(axis=-1)
+    seconds = envelope.shape[-1] * hop_length / sr
+    centred = envelope - mean[..., None]
+    lag = xp.clip(xp.round(60.0 * sr / (hop_length * xp.maximum(xp.asarray(bpm), 1e-3))),
+                  1, envelope.shape[-1] - 1).astype(xp.int64)
+    shifted = xp.take_along_axis(xp.concatenate([centred, xp.zeros_like(centred)], axis=-1),
+                                 xp.arange(envelope.shape[-1]) + lag[..., None], axis=-1)
+    energy = xp.maximum((centred * centred).sum(axis=-1), 1e-12)
+    columns += [mean, envelope.var(axis=-1), peaks / seconds,
+                (centred * shifted).sum(axis=-1) / energy]
+    return columns

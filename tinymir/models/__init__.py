@@ -25,11 +25,12 @@ from .dieleman import dieleman_layers
 from .fcn5 import fcn5_layers
 from .ffnn import ffnn_layers
 from .fma_cnn import fma_cnn_layers
-from .frontend import FEATURE_KINDS, FrontEnd, FrontEndError
+from .frontend import FEATURE_KINDS, STACK_KINDS, FrontEnd, FrontEndError
 from .lstm import lstm_layers
 
-__all__ = ["Arch", "ARCHS", "FrontEnd", "FrontEndError", "FEATURE_KINDS", "UnknownArchError",
-           "get_arch", "default_front", "build", "describe_archs"]
+__all__ = ["Arch", "ARCHS", "FrontEnd", "FrontEndError", "FEATURE_KINDS", "STACK_KINDS",
+           "UnknownArchError",
+           "get_arch", "default_front", "build", "check_stack", "describe_archs"]
 
 
 class UnknownArchError(KeyError):
@@ -51,6 +52,7 @@ class Arch:
     optimizer: dict = field(default_factory=lambda: {"name": "adam", "lr": 1e-3})
     epochs: int = 20
     batch_size: int = 32
+    stacks: bool = False     # reads a feature stack (rows of several kinds) as well
 
 
 GTZAN_MEL = FrontEnd(kind="mel", sr=22050, n_fft=1024, hop_length=512, n_mels=128, n_mfcc=20,
@@ -66,13 +68,13 @@ def _cnn(depth):
 ARCHS = {arch.name: arch for arch in [
     *(Arch(f"cnn{d}", "000", f"CNN-{d}: {min(d, 5)} conv blocks"
            + (f" + {d - 5} conv 1x1x128" if d > 5 else "") + ", dropout 0.3, dense",
-           _cnn(d), GTZAN_MEL) for d in range(3, 8)),
+           _cnn(d), GTZAN_MEL, stacks=True) for d in range(3, 8)),
     Arch("ffnn", "000", "feed-forward baseline: flatten -> 512 -> 256 -> 64, L2 0.001, dropout 0.3",
-         ffnn_layers, GTZAN_MEL),
+         ffnn_layers, GTZAN_MEL, stacks=True),
     Arch("dieleman", "002", "conv 128/64/32 (4x4, 3x3, 2x2) + pools 4/3/2, dense 128 and 64",
          dieleman_layers, SEED002_MFCC, epochs=30, batch_size=32),
     Arch("lstm", "002", "LSTM 128 -> 64 -> 32, dense 128 and 64, on the MFCC sequence",
-         lstm_layers, SEED002_MFCC, epochs=30, batch_size=32),
+         lstm_layers, SEED002_MFCC, epochs=30, batch_size=32, stacks=True),
     Arch("crnn", "004", "zero-pad + batch-norm front, 4 conv/ELU blocks, 3 GRU (or LSTM) layers",
          crnn_layers, FrontEnd(kind="mel", sr=12000, n_fft=512, hop_length=256, n_mels=96,
                                segment=25.0, center=25.0),
@@ -109,6 +111,7 @@ def build(name: str, n_classes: int, front: FrontEnd | None = None, seed: int = 
     """
     arch = get_arch(name)
     front = front or arch.front
+    check_stack(arch, front)
     if n_classes < 1:
         raise ValueError(f"{name} needs at least one output, got {n_classes}")
     try:
@@ -118,6 +121,15 @@ def build(name: str, n_classes: int, front: FrontEnd | None = None, seed: int = 
         raise FrontEndError(f"{name} cannot read {front.input_shape[1]}x{front.input_shape[2]} "
                             f"inputs ({front.describe()}): {exc}") from None
     return model
+
+
+def check_stack(arch: Arch, front: FrontEnd) -> None:
+    """Refuse a feature stack for an architecture that reads one kind of features only (its
+    2-D convolutions treat the rows as one frequency axis)."""
+    if front.is_stack and not arch.stacks:
+        takers = ", ".join(a.name for a in ARCHS.values() if a.stacks)
+        raise FrontEndError(f"{arch.name} reads one kind of features as a 2-D image, not the "
+                            f"feature stack {front.kind}; stacks work with {takers}")
 
 
 def describe_archs(n_classes: int = 10) -> list[dict]:

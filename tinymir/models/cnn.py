@@ -18,7 +18,8 @@ STFT input (513 bins): the pools are the same but the first two stride 4 along f
 
 MFCC input (20 coefficients): convolution and pooling along time only, as the seed says. The
 coefficients become the channels of a 1-D convolution over time (a 3-frame kernel spanning all
-coefficients), pools 4, 4, 5 with stride 2: 130 -> 64 -> 31 -> 15 frames.
+coefficients), pools 4, 4, 5 with stride 2: 130 -> 64 -> 31 -> 15 frames. A feature stack
+(``mfcc+chroma+...``) takes the same 1-D path: its rows are not one frequency axis.
 """
 from __future__ import annotations
 
@@ -33,13 +34,13 @@ MFCC_POOLS = (4, 4, 5, 4, 4)
 
 
 def cnn_layers(depth: int, front: FrontEnd, n_classes: int) -> list:
-    """The layers of CNN-``depth`` (3..7) for ``front.kind`` in mel, stft or mfcc."""
+    """The layers of CNN-``depth`` (3..7) for mel, stft, mfcc or a feature stack."""
     if not 3 <= depth <= 7:
         raise ValueError(f"CNN depth must be 3..7, got {depth}")
     n_blocks = min(depth, 5)
     n_one_by_one = depth - n_blocks
     layers = []
-    if front.kind == "mfcc":
+    if front.kind == "mfcc" or front.is_stack:
         layers.append(nn.Reshape((front.n_bins, front.segment_frames)))
         for maps, pool in zip(CONV_MAPS[:n_blocks], MFCC_POOLS):
             layers += [nn.Conv1D(maps, 3), nn.ReLU(),

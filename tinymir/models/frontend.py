@@ -21,6 +21,9 @@ from tinymir.data.segments import clip_frames, seconds_to_frames
 from tinymir.features import FeatureParams
 
 FEATURE_KINDS = ("mel", "stft", "mfcc")
+#: Frame-wise features a stack (``mfcc+chroma+contrast+centroid``) can hold, with their rows.
+STACK_KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid")
+CHROMA_ROWS, CONTRAST_ROWS = 12, 7
 
 
 class FrontEndError(ValueError):
@@ -40,6 +43,11 @@ class FrontEnd(FeatureParams):
     segment); ``discard`` seconds are dropped at each end of a track before segmenting (seed
     000's mood model drops 20 s), ``center`` keeps only that many seconds around the middle of
     a track (seed 004 keeps the central 25 s); ``None`` keeps the whole track.
+
+    ``kind`` is one kind of :data:`FEATURE_KINDS` or a feature stack, kinds of
+    :data:`STACK_KINDS` joined by ``+`` (seed 002's ``mfcc+chroma+contrast+centroid``): each
+    computed on the same frame grid (same sample rate, n_fft and hop, centred frames) and
+    stacked along the feature axis, rows in the order given.
     """
 
     segment: float = 3.0
@@ -48,13 +56,23 @@ class FrontEnd(FeatureParams):
     center: float | None = None
 
     def __post_init__(self):
-        if self.kind not in FEATURE_KINDS:
+        parts = self.parts
+        if self.kind not in FEATURE_KINDS and (
+                len(parts) < 2 or len(set(parts)) != len(parts)
+                or any(p not in STACK_KINDS for p in parts)):
             raise FrontEndError(f"unknown feature kind {self.kind!r}: choose one of "
-                                f"{', '.join(FEATURE_KINDS)}")
-        try:
+                                f"{', '.join(FEATURE_KINDS)}, or a stack of different kinds of "
+                                f"{', '.join(STACK_KINDS)} joined by + (mfcc+chroma+contrast)")
+        kind = self.kind
+        try:                       # a stack: the feature checks of each of its kinds
+            object.__setattr__(self, "kind", parts[0])
             super().__post_init__()
+            for part in parts[1:]:
+                self.part_params(part)
         except ValueError as exc:
             raise FrontEndError(str(exc)) from None
+        finally:
+            object.__setattr__(self, "kind", kind)
         if not 0.0 <= self.overlap < 1.0:
             raise FrontEndError(f"overlap must be in [0, 1), got {self.overlap}")
         if self.segment <= 0:
@@ -63,9 +81,29 @@ class FrontEnd(FeatureParams):
             raise FrontEndError(f"discard must not be negative, got {self.discard} s")
 
     @property
+    def parts(self) -> tuple[str, ...]:
+        """The kinds of features, one for a single kind, several for a stack."""
+        return tuple(self.kind.split("+"))
+
+    @property
+    def is_stack(self) -> bool:
+        return len(self.parts) > 1
+
+    def part_params(self, kind: str) -> FeatureParams:
+        """The feature parameters of one kind of a stack (the cache key of its features)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(FeatureParams)}
+        return FeatureParams(**{**values, "kind": kind})
+
+    def part_rows(self, kind: str) -> int:
+        """Rows of one kind: mel bands, STFT bins (n_fft/2 + 1), MFCCs, 12 chroma bins,
+        7 contrast bands or 1 centroid."""
+        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc,
+                "chroma": CHROMA_ROWS, "contrast": CONTRAST_ROWS, "centroid": 1}[kind]
+
+    @property
     def n_bins(self) -> int:
-        """Rows of the feature image: mel bands, STFT bins (n_fft/2 + 1) or MFCCs."""
-        return {"mel": self.n_mels, "stft": self.n_fft // 2 + 1, "mfcc": self.n_mfcc}[self.kind]
+        """Rows of the feature image: the rows of every part."""
+        return sum(self.part_rows(kind) for kind in self.parts)
 
     @property
     def segment_frames(self) -> int:
@@ -108,7 +146,8 @@ class FrontEnd(FeatureParams):
 
     def describe(self) -> str:
         extra = {"mel": f", {self.n_mels} mels", "stft": "",
-                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}[self.kind]
+                 "mfcc": f", {self.n_mfcc} MFCCs of {self.n_mels} mels"}.get(
+                     self.kind, f", {self.n_bins} rows")
         trims = ""
         if self.discard:
             trims += f", {self.discard:g} s dropped at each end"

@@ -3,6 +3,7 @@
 For each track (``FrontEnd`` says how)::
 
     F      = features of the whole file          (bins, n frames), front_end_features
+             (a feature stack: its kinds' rows one under the other, same frames)
     F      = F[:, central C frames]              C = 1 + floor(center * sr / hop) (crnn)
     F      = F[:, d : n - d]                     d = min(discard frames, (n - L) // 2)
     F      = F repeated (wrapped) to L frames    when the track is shorter than one segment
@@ -24,14 +25,46 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinymir import audio
+from tinymir import audio, backend
 from tinymir.data.batches import BatchIterator
 from tinymir.data.cache import FeatureCache
 from tinymir.data.segments import Segments, make_segments
 from tinymir.data.standardize import Standardizer
+from tinymir.features.cepstral import dct_matrix
 from tinymir.features.files import file_features
 from tinymir.models import FrontEnd
 from tinymir.progress import Progress
+
+
+def part_params(front: FrontEnd) -> list:
+    """The feature parameters (cache keys) of the front end's features: the front end itself,
+    or one per kind of a feature stack."""
+    return [front.part_params(kind) for kind in front.parts] if front.is_stack else [front]
+
+
+def stack(parts: list) -> np.ndarray:
+    """The parts of a feature stack, ``(rows_k, frames)`` each on the same frame grid, as one
+    ``(sum rows_k, frames)`` float32 array (None when any part is missing)."""
+    if any(part is None for part in parts):
+        return None
+    return np.concatenate([np.asarray(part, np.float32) for part in parts], axis=0)
+
+
+def db_response(front: FrontEnd) -> np.ndarray:
+    """``d_f``: how much feature row f changes when the clip is played 1 dB louder (the
+    ``gain`` augmentation): 1 for dB mel and STFT rows, ``sum_m D[q, m]`` for MFCC q (D the
+    orthonormal DCT-II, so only c0 moves, by ``sqrt(n_mels)``), 0 for chroma (normalised per
+    frame), spectral contrast (a difference of dB values) and centroid (a ratio of spectra)."""
+    rows = []
+    for kind in front.parts:
+        if kind in ("mel", "stft"):
+            rows.append(np.ones(front.part_rows(kind)))
+        elif kind == "mfcc":
+            rows.append(backend.to_host(dct_matrix(front.n_mfcc, front.n_mels, xp=np,
+                                                   dtype=np.float64)).sum(axis=1))
+        else:
+            rows.append(np.zeros(front.part_rows(kind)))
+    return np.concatenate(rows)
 
 
 def trimmed_view(feats, front: FrontEnd):
@@ -60,10 +93,11 @@ def frame_view(feats, front: FrontEnd):
 
 def front_end_features(path, front: FrontEnd) -> np.ndarray:
     """``(bins, frames)`` float32 host features of a whole file for the front end: the dB mel
-    or STFT power, or the MFCCs of the dB mel (``tinymir.features.extract``), checked for
-    usable content and finite values (:func:`tinymir.features.files.file_features`);
-    :func:`frame_view` then frames them for the front end."""
-    return file_features(path, front).astype(np.float32, copy=False)
+    or STFT power, the MFCCs of the dB mel (``tinymir.features.extract``), or a feature stack
+    (each kind computed from the file), checked for usable content and finite values
+    (:func:`tinymir.features.files.file_features`); :func:`frame_view` then frames them for
+    the front end."""
+    return stack([file_features(path, params) for params in part_params(front)])
 
 
 def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
@@ -79,10 +113,16 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
         return frame_view(feats, front)
 
     if cache_root is not None:
-        cache = FeatureCache(cache_root, front)
-        report = cache.build(tracks, jobs=jobs, progress=progress)
-        feats = [framed(cache.load(t.id)) if t.id in cache else None for t in tracks]
-        return feats, list(report.skipped)
+        caches = [FeatureCache(cache_root, params) for params in part_params(front)]
+        skipped = {}
+        for cache in caches:
+            skipped.update(dict(cache.build(tracks, jobs=jobs, progress=progress).skipped))
+        if len(caches) == 1:          # a single kind stays memory-mapped
+            feats = [caches[0].load(t.id) if t.id in caches[0] else None for t in tracks]
+        else:
+            feats = [stack([c.load(t.id) if t.id in c else None for c in caches])
+                     for t in tracks]
+        return [None if f is None else framed(f) for f in feats], list(skipped.items())
     out, skipped = [], []
     with Progress(len(tracks), unit="tracks", label="features", enabled=progress) as bar:
         for track in tracks:

@@ -8,8 +8,10 @@ One step on a batch ``(x, y)``::
 
 After each epoch the BatchNorm running statistics are re-estimated on training batches
 (:func:`recalibrate_batchnorm`), then the loop validates, logs ``loss``, ``acc``, the validation metrics, ``lr``,
-samples per second and the share of time spent waiting for data, runs the callbacks, and saves
-the run state (weights, optimiser, callbacks, history) to ``state_path``. :meth:`Trainer.fit`
+samples per second and the shares of time spent waiting for data and augmenting, runs the
+callbacks, and saves the run state (weights, optimiser, callbacks, augmentation generator,
+history) to ``state_path``. An ``augment`` hook (:class:`tinymir.train.augment.Augmenter`) sees
+every training batch and nothing else. :meth:`Trainer.fit`
 with ``resume=True`` restores that state and carries on with the next epoch; batches are
 shuffled from ``(seed, epoch)`` and Dropout's generators are part of the weights' state, so on
 the CPU a resumed run is bit-for-bit the run that was not interrupted.
@@ -89,11 +91,13 @@ class Trainer:
     """Trains ``model`` with ``loss`` and ``optimizer``; see the module docstring.
 
     ``validate(model) -> dict`` returns the validation metrics of the epoch (``val_acc``,
-    ``val_auc``, ``val_loss``, ...); ``callbacks`` is a dict ``name -> Callback``.
+    ``val_auc``, ``val_loss``, ...); ``callbacks`` is a dict ``name -> Callback``; ``augment``
+    an :class:`~tinymir.train.augment.Augmenter` for the training batches (None: none).
     """
 
     def __init__(self, model, loss, optimizer, validate, callbacks: dict | None = None,
-                 multilabel: bool = False, state_path=None, stream=None, progress: bool = True):
+                 multilabel: bool = False, state_path=None, stream=None, progress: bool = True,
+                 augment=None):
         self.model = model
         self.loss = loss
         self.optimizer = optimizer
@@ -103,6 +107,7 @@ class Trainer:
         self.state_path = Path(state_path) if state_path is not None else None
         self.stream = stream if stream is not None else sys.stderr
         self.progress = progress
+        self.augment = augment
         self.history: list[dict] = []
 
     # -- one epoch ------------------------------------------------------------------------
@@ -115,7 +120,17 @@ class Trainer:
         bar = Progress(batches.n_samples, unit="samples", label=label, stream=self.stream,
                        enabled=self.progress)
         start = tick = time.perf_counter()
-        for index, (x, y, _) in enumerate(batches.epoch(epoch)):
+        if self.augment:
+            epoch_batches = self.augment.epoch_batches(batches, epoch)
+            augmenting = time.perf_counter() - start
+        else:
+            epoch_batches, augmenting = batches.epoch(epoch), 0.0
+        tick = time.perf_counter()
+        for index, (x, y, _) in enumerate(epoch_batches):
+            fetched = time.perf_counter()
+            if self.augment:         # labels stay on the host (mixup mixes them there)
+                x, y = self.augment(x, y)
+            augmented = time.perf_counter()
             targets = backend.to_device(y, dtype if self.multilabel else None)
             got_batch = time.perf_counter()
             logits = self.model.forward(x, training=True)
@@ -139,7 +154,8 @@ class Trainer:
             total_hits += float(step[2])
             seen += n
             now = time.perf_counter()
-            wait += got_batch - tick
+            wait += (fetched - tick) + (got_batch - augmented)
+            augmenting += augmented - fetched
             compute += now - got_batch
             tick = now
             bar.advance(n)
@@ -147,16 +163,22 @@ class Trainer:
         elapsed = time.perf_counter() - start
         if not seen:
             raise ValueError("the training set produced no batches")
-        return {"loss": total_loss / seen, "acc": total_hits / seen,
+        logs = {"loss": total_loss / seen, "acc": total_hits / seen,
                 "samples_per_s": seen / elapsed if elapsed else float("inf"),
                 "data_share": wait / (wait + compute) if wait + compute else 0.0,
                 "epoch_time": elapsed}
+        if self.augment:
+            logs["augment_share"] = augmenting / elapsed if elapsed else 0.0
+        return logs
 
     def _hits(self, xp, logits, y):
-        """Correct answers in a batch, per sample: the label, or the share of tags right at
-        threshold 0.5 (binary accuracy, which all-zeros answers can make look good)."""
+        """Correct answers in a batch, per sample: the label (with mixed labels the larger
+        share), or the share of tags right at threshold 0.5 (binary accuracy, which all-zeros
+        answers can make look good)."""
         if self.multilabel:
             return ((logits > 0) == (y > 0.5)).mean(axis=1).sum()
+        if y.ndim == 2:
+            y = xp.argmax(y, axis=1)
         return (xp.argmax(logits, axis=1) == y).sum()
 
     # -- the run --------------------------------------------------------------------------
@@ -208,6 +230,7 @@ class Trainer:
                 "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict(),
                 "callbacks": {name: cb.state_dict() for name, cb in self.callbacks.items()},
+                "augment": self.augment.state_dict() if self.augment else None,
                 "history": self.history}
 
     def save(self) -> None:
@@ -222,5 +245,7 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         for name, cb in self.callbacks.items():
             cb.load_state_dict(state["callbacks"][name])
+        if self.augment:
+            self.augment.load_state_dict(state.get("augment") or {})
         self.history = list(state["history"])
         return int(state["epoch"]) - 1

@@ -162,8 +162,8 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     same = trained_on(meta, data)
     split = None
     if part != "all" or same:
-        split = make_split(table, meta.get("split_method", "random"), meta.get("seed", 0),
-                           meta.get("fold", 0))
+        split = make_split(table, meta.get("split_method", "random"),
+                           meta.get("split_seed", meta.get("seed", 0)), meta.get("fold", 0))
     if part == "all":
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:

@@ -25,6 +25,7 @@ from tinymir import audio, backend, metrics, models, nn
 from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
 from tinymir.data import splits as splitting
+from tinymir.data import balance
 from tinymir.data.balance import class_weights
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
@@ -32,8 +33,11 @@ from tinymir.data.standardize import Standardizer
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .checkpoint import load_state
+from .augment import Augmenter, AugmentError
+from .augment import describe as describe_augment
+from .augment import parse as parse_augment
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
-from .inputs import extract_tracks, segment_batches, segment_tracks
+from .inputs import db_response, extract_tracks, segment_batches, segment_tracks
 from .loop import Diverged, Trainer
 
 SPLITS = ("random", "group", "filtered", "official", "kfold")
@@ -61,7 +65,12 @@ class TrainConfig:
     features: str | None = None
     segment: float | None = None
     overlap: float | None = None
+    n_fft: int | None = None
+    hop_length: int | None = None
+    n_mels: int | None = None
+    n_mfcc: int | None = None
     split: str = "random"
+    split_seed: int | None = None
     fold: int = 0
     epochs: int | None = None
     batch_size: int | None = None
@@ -77,10 +86,19 @@ class TrainConfig:
     reader_options: dict = field(default_factory=dict)
     cache: str | None = None
     jobs: int = 1
+    augment: str | None = None
+    resample: str = "none"
 
     def front(self) -> models.FrontEnd:
         return models.default_front(self.arch).replace(
-            kind=self.features, segment=self.segment, overlap=self.overlap)
+            kind=self.features, segment=self.segment, overlap=self.overlap,
+            n_fft=self.n_fft, hop_length=self.hop_length, n_mels=self.n_mels,
+            n_mfcc=self.n_mfcc)
+
+    def split_seed_or_seed(self) -> int:
+        """The split's seed: ``split_seed``, or the run's seed when that is not given (an
+        experiment grid fixes the split and varies the seed)."""
+        return self.seed if self.split_seed is None else self.split_seed
 
     def arch_options(self) -> dict:
         return {"rnn": self.rnn} if self.rnn else {}
@@ -117,6 +135,27 @@ def make_split(table, method: str, seed: int, fold: int = 0):
     raise RunError(f"unknown split {method!r}: choose one of {', '.join(SPLITS)}")
 
 
+RESAMPLING = ("none", "oversample", "undersample")
+UPSAMPLING_SIZE = 0.5      # seed 000: rare tags copied up to half the most frequent tag's count
+DOWNSAMPLING_SIZE = 0.5    # seed 000: frequent tags lose half of their excess over the rarest
+
+
+def resample_train(split, table, method: str, seed: int):
+    """``split`` with its training part resampled by seed 000's multi-label rules
+    (:mod:`tinymir.data.balance`): ``oversample`` repeats tracks of rare tags, ``undersample``
+    drops tracks of frequent ones; validation and test are never touched."""
+    if method == "none":
+        return split
+    train = split["train"]
+    targets = table.label_matrix()[train]
+    if method == "oversample":
+        keep = balance.upsample_multilabel(targets, UPSAMPLING_SIZE, seed=seed)
+    else:
+        keep = balance.downsample_multilabel(targets, DOWNSAMPLING_SIZE, seed=seed)
+    return splitting.Split(f"{split.name}; training part {method}d to {len(keep)} tracks",
+                           {**split, "train": train[keep]})
+
+
 @dataclass
 class Prepared:
     """A dataset ready for training: tracks, targets, split, features and segments."""
@@ -146,8 +185,9 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
     if len(table.classes) < 2:
         raise RunError(f"{config.data}: only one class ({', '.join(table.classes) or 'none'}) "
                        "in the dataset; a classifier needs at least two")
-    split = make_split(table, config.split, config.seed, config.fold)
+    split = make_split(table, config.split, config.split_seed_or_seed(), config.fold)
     splitting.check_no_leak(split, table.ids, table.groups if config.split == "group" else None)
+    split = resample_train(split, table, config.resample, config.seed)
     for part in ("train", "val", "test"):
         if part not in split or len(split[part]) == 0:
             raise RunError(f"{config.data}: the {split.name} split leaves no {part} tracks "
@@ -329,7 +369,8 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
                       callbacks, multilabel=prepared.multilabel, state_path=out / STATE_FILE,
-                      stream=stream, progress=progress)
+                      stream=stream, progress=progress,
+                      augment=make_augmenter(config, prepared, standardize))
     stream.write(f"{config.arch}: {model.num_params()} parameters, input {front.input_shape} "
                  f"({front.describe()})\n{prepared.split.name}: "
                  + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.segments[p])} "
@@ -364,8 +405,19 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     return report
 
 
-def check_config(config: TrainConfig) -> None:
-    """Refuse options that cannot work, before any data is read."""
+def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
+    """The training batches' :class:`Augmenter` for ``config.augment`` (None when off)."""
+    augmentations = parse_augment(config.augment)
+    if not augmentations:
+        return None
+    direction = db_response(prepared.front) / standardize.std.astype(np.float64)
+    return Augmenter(augmentations, seed=config.seed, gain_direction=direction,
+                     n_classes=None if prepared.multilabel else len(prepared.classes))
+
+
+def check_config(config: TrainConfig) -> TrainConfig:
+    """Refuse options that cannot work, before any data is read; returns ``config`` with its
+    augmentation spelled canonically."""
     if not (isinstance(config.lr, (int, float)) and math.isfinite(config.lr) and config.lr > 0):
         raise RunError(f"--lr must be a positive number, got {config.lr}")
     if config.seed < 0:
@@ -378,7 +430,26 @@ def check_config(config: TrainConfig) -> None:
                       if option in inspect.signature(a.layers).parameters]
             raise RunError(f"--{option} does not apply to {config.arch} (only "
                            f"{', '.join(takers) or 'no architecture'} takes it)")
-    config.front()   # refuses bad front-end options
+    models.check_stack(arch, config.front())   # refuses bad front-end options
+    if config.resample not in RESAMPLING:
+        raise RunError(f"unknown resampling {config.resample!r}: choose one of "
+                       f"{', '.join(RESAMPLING)}")
+    try:
+        return dataclasses.replace(config, augment=describe_augment(parse_augment(config.augment)))
+    except AugmentError as exc:
+        raise RunError(str(exc)) from None
+
+
+def with_defaults(config: TrainConfig) -> TrainConfig:
+    """``config`` with the architecture's epochs, batch size, optimiser and learning rate
+    where it leaves them unset."""
+    arch = models.get_arch(config.arch)
+    return dataclasses.replace(
+        config,
+        epochs=config.epochs if config.epochs is not None else arch.epochs,
+        batch_size=config.batch_size if config.batch_size is not None else arch.batch_size,
+        optimizer=config.optimizer or arch.optimizer["name"],
+        lr=config.lr if config.lr is not None else arch.optimizer["lr"])
 
 
 def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
@@ -389,14 +460,7 @@ def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
         if not (out / STATE_FILE).is_file():
             raise RunError(f"{out}: nothing to resume (no {STATE_FILE} there)")
         return config
-    arch = models.get_arch(config.arch)
-    config = dataclasses.replace(
-        config,
-        epochs=config.epochs if config.epochs is not None else arch.epochs,
-        batch_size=config.batch_size if config.batch_size is not None else arch.batch_size,
-        optimizer=config.optimizer or arch.optimizer["name"],
-        lr=config.lr if config.lr is not None else arch.optimizer["lr"])
-    check_config(config)
+    config = check_config(with_defaults(config))
     saved = out / CONFIG_FILE
     if saved.is_file():
         try:
@@ -427,11 +491,13 @@ def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict
             "multilabel": prepared.multilabel, "standardize": standardize.to_dict(),
             "aggregate": config.aggregate, "split": prepared.split.name,
             "split_method": config.split, "fold": config.fold,
-            "data": str(config.data), "seed": config.seed}
+            "data": str(config.data), "seed": config.seed,
+            "split_seed": config.split_seed_or_seed()}
 
 
 def build_report(config, prepared, model, history, results, best_epoch) -> dict:
     shares = [h["data_share"] for h in history]
+    augmenting = [h["augment_share"] for h in history if "augment_share" in h]
     return {
         "arch": config.arch, "data": str(config.data), "dataset": prepared.table.name,
         "split": prepared.split.name,
@@ -445,6 +511,8 @@ def build_report(config, prepared, model, history, results, best_epoch) -> dict:
         "feature_seconds": prepared.feature_seconds, "feature_cache": config.cache,
         "train_seconds": float(sum(h["epoch_time"] for h in history)),
         "data_loading_share": float(np.mean(shares)) if shares else None,
+        "augment": config.augment,
+        "augment_share": float(np.mean(augmenting)) if augmenting else None,
         "device": backend.get_device(),
         "results": results,
     }

@@ -1,0 +1,54 @@
+"""`tinymir experiment GRID.toml`: a grid of training runs, several seeds each, and the table of
+results (see tinymir.train.grid)."""
+import sys
+
+import click
+
+from tinymir.train import grid as grids
+
+from .train import USER_ERRORS, cache_options
+
+
+@click.command("experiment")
+@click.argument("grid_file", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder of the runs and results (default: experiments/<grid file name>).")
+@click.option("--data", default=None, help="The dataset, instead of the grid file's data.")
+@click.option("--seeds", default=None, help="Comma-separated seeds, instead of the file's.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="At most this many epochs per run, instead of the file's (a bounded run).")
+@click.option("--dry-run", is_flag=True, help="List the runs and stop.")
+@click.option("--quiet", is_flag=True, help="No per-epoch lines.")
+@cache_options
+def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, cache, no_cache,
+                       jobs):
+    """Train every cell of GRID_FILE (TOML or JSON) with every seed on one split; finished runs
+    are kept, so a killed grid continues. Writes results.md / .csv / .json / .png to OUT."""
+    try:
+        grid = grids.read_grid(grid_file, data=data)
+        if seeds:
+            try:
+                grid.seeds = [int(s) for s in seeds.split(",")]
+            except ValueError:
+                raise click.BadParameter(f"{seeds!r} is not a comma-separated list of integers",
+                                         param_hint="--seeds") from None
+        if epochs:
+            grid.fixed["epochs"] = epochs
+        grid.fixed.setdefault("cache", None if no_cache else cache)
+        grid.fixed.setdefault("jobs", jobs)
+        out = out or f"experiments/{grid.path.stem}"
+        runs = grids.configs(grid, out)
+        if dry_run:
+            click.echo(f"{len(runs)} runs")
+            for cell in grid.cells():
+                click.echo(f"{grids.cell_label(cell)}: seeds {grid.seeds} -> "
+                           f"{out}/{grids.cell_name(cell)}/seed-*")
+            return
+        results = grids.run_grid(grid, out, stream=sys.stderr, epochs_shown=not quiet)
+    except (grids.GridError, *USER_ERRORS) as exc:
+        raise click.ClickException(str(exc))
+    click.echo(grids.markdown(results))
+    click.echo(f"results in {out}/ (results.md, results.csv, results.json, results.png)")
+
+
+COMMANDS = [experiment_command]

@@ -1,0 +1,91 @@
+"""`tinymir experiment`: grid files, the runs of a grid on one split, resuming a killed grid,
+and the results table over seeds."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tinymir.audio import synth
+from tinymir.cli.main import main
+from tinymir.train import grid as grids
+from tinymir.train import run
+
+GRID = """
+name = "tiny grid"
+seeds = [0, 1]
+[fixed]
+features = "mfcc"
+segment = 0.5
+overlap = 0.5
+epochs = 1
+batch_size = 4
+[grid]
+arch = ["cnn3"]
+augment = ["none", "crop+gain"]
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    synth.make_dataset(out, ("electronic", "classical"), per_class=8, seconds=1.0, seed=2)
+    return out
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["--device", "cpu", *map(str, args)])
+
+
+def test_a_bad_grid_file_is_one_clear_line(tmp_path):
+    cases = [("name = 1\n[grid]\nwidth = [1]\n", "[grid] sets width, which is not a training"),
+             ("[grid]\narch = 'cnn3'\n", "arch must be a non-empty list"),
+             ("seeds = []\n", "seeds must be a non-empty list"),
+             ("[fixed]\narch='cnn3'\n[grid]\narch=['cnn4']\n", "both fixed and varied"),
+             ("[fixed]\nseed = 3\n", "seed, which is not a training option"),
+             ("[fixed\n", "not valid TOML"), ("colour = 2\n", "unknown key(s) colour")]
+    for i, (text, says) in enumerate(cases):
+        path = tmp_path / f"g{i}.toml"
+        path.write_text(text + "data = 'x'\n" if "[" not in text else "data = 'x'\n" + text)
+        result = invoke("experiment", path)
+        assert result.exit_code == 1 and says in result.stderr, (text, result.stderr)
+        assert "Traceback" not in result.stderr
+    (tmp_path / "nodata.json").write_text(json.dumps({"grid": {"arch": ["cnn3"]}}))
+    assert "no data" in invoke("experiment", tmp_path / "nodata.json").stderr
+
+
+def test_a_grid_runs_every_cell_and_seed_on_one_split_and_a_killed_grid_continues(
+        tiny, tmp_path, monkeypatch):
+    path = tmp_path / "grid.toml"
+    path.write_text(f"data = '{tiny}'\n" + GRID)
+    out = tmp_path / "out"
+    result = invoke("experiment", path, "--out", out, "--quiet", "--no-cache")
+    assert result.exit_code == 0, result.output + result.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert [row["augment"] for row in results["cells"]] == ["none", "crop+gain"]
+    assert all(row["seeds"] == 2 for row in results["cells"])
+    reports = [json.loads(p.read_text()) for p in sorted(out.glob("*/seed-*/report.json"))]
+    assert len(reports) == 4 and len({r["split"] for r in reports}) == 1      # one split
+    assert {r["config"]["seed"] for r in reports} == {0, 1}
+    row = results["cells"][1]
+    runs = row["accuracy_runs"]
+    assert row["accuracy_mean"] == pytest.approx(np.mean(runs))
+    assert row["accuracy_std"] == pytest.approx(np.std(runs, ddof=1))
+    assert "| cnn3 | crop+gain |" in (out / "results.md").read_text()
+    assert (out / "results.csv").read_text().startswith("arch,augment,seeds,test_tracks,")
+    assert (out / "results.png").stat().st_size > 0
+
+    # A killed grid: one run lost its report (killed before the end), the others are kept.
+    lost = out / "arch-cnn3_augment-crop.gain" / "seed-1" / "report.json"
+    lost.unlink()
+    trained = []
+    original = run.train
+
+    def counting(config, *args, **kwargs):
+        trained.append(config.out)
+        return original(config, *args, **kwargs)
+
+    monkeypatch.setattr(run, "train", counting)
+    again = grids.run_grid(grids.read_grid(path), out, epochs_shown=False)
+    assert trained == [str(lost.parent)] and lost.is_file()
+    assert again["cells"][0] == results["cells"][0]

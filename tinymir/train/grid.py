@@ -1,0 +1,299 @@
+"""Experiment grids: every combination of some training options, several seeds each, one split.
+
+A grid file (TOML; JSON with the same keys works too, and is the only choice before Python
+3.11, which brought ``tomllib``)::
+
+    name = "Seed 000, Experiment I: inputs of CNN-3"
+    data = "../shared/data/gtzan_excerpts"     # relative to the current folder
+    seeds = [0, 1, 2]                          # training seeds: weights, batches, augmentation
+
+    [fixed]                                    # options of every run (TrainConfig fields)
+    split = "group"
+    epochs = 10
+
+    [grid]                                     # one cell per combination, in this order
+    arch = ["cnn3"]
+    features = ["mel", "stft", "mfcc"]
+
+    [[cells]]                                  # optional: listed combinations (a table that is
+    n_fft = 2048                               # not a full product), each crossed with [grid]
+    hop_length = 1024
+
+A cell is one combination of the ``[grid]`` values (and one ``[[cells]]`` entry); it is
+trained once per seed on the SAME split (``split_seed``, 0 unless ``[fixed]`` says otherwise),
+so the seeds measure how much a result moves with initialisation, batch order and
+augmentation alone. Each run has its folder
+``OUT/<cell>/seed-<s>``; a run whose ``report.json`` is there is finished and kept, a run with
+a run state is resumed, so a killed grid continues where it stopped.
+
+Results, over the seeds of each cell, for the test tracks (mean and sample standard deviation,
+``std = sqrt(sum (v - mean)^2 / (n - 1))``, 0 for one seed): accuracy, macro F1 and ROC-AUC
+(tags: ROC-AUC, PR-AUC and macro F1), written as ``results.md``, ``results.csv``,
+``results.json`` and, with matplotlib, ``results.png`` (means with std error bars).
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import itertools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinymir.atomic import write_atomically
+
+from . import run as running
+
+METRICS_SINGLE = (("accuracy", "accuracy"), ("macro_f1", "macro F1"), ("roc_auc", "ROC-AUC"))
+METRICS_TAGS = (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("macro_f1", "macro F1"))
+#: Options a grid may not set: they name the run, not what it does.
+RESERVED = ("data", "out", "seed")
+REPORT_FILE = "report.json"
+
+
+class GridError(ValueError):
+    """A grid file that cannot be run; the message names the file and the problem."""
+
+
+@dataclass
+class Grid:
+    """A parsed grid file: fixed options, the varied ones (in order), seeds and data."""
+    path: Path
+    name: str
+    data: str
+    seeds: list
+    fixed: dict
+    axes: dict
+    listed: list = dataclasses.field(default_factory=lambda: [{}])
+
+    def cells(self) -> list[dict]:
+        """Every combination of the varied options (the first one varying slowest), each with
+        every listed cell."""
+        keys = list(self.axes)
+        return [{**dict(zip(keys, values)), **listed}
+                for values in itertools.product(*self.axes.values()) for listed in self.listed]
+
+    def varied(self) -> list[str]:
+        """The options that differ between cells, in order."""
+        keys = list(self.axes)
+        for listed in self.listed:
+            keys += [k for k in listed if k not in keys]
+        return keys
+
+
+def read_grid(path, data: str | None = None) -> Grid:
+    """Parse and check the grid file at ``path``; ``data`` replaces its ``data``."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise GridError(f"{path}: cannot read the grid file ({exc.strerror})") from None
+    if path.suffix == ".json":
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GridError(f"{path}: not valid JSON ({exc})") from None
+    else:
+        try:
+            import tomllib
+        except ModuleNotFoundError:
+            raise GridError(f"{path}: reading TOML needs Python 3.11 or later; write the grid "
+                            "as JSON (same keys) instead") from None
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise GridError(f"{path}: not valid TOML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise GridError(f"{path}: the grid must be a table of keys")
+    unknown = set(raw) - {"name", "data", "seeds", "fixed", "grid", "cells"}
+    if unknown:
+        raise GridError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; a grid has name, "
+                        "data, seeds, [fixed], [grid] and [[cells]]")
+    fields = {f.name for f in dataclasses.fields(running.TrainConfig)} - set(RESERVED)
+    fixed, axes = dict(raw.get("fixed", {})), dict(raw.get("grid", {}))
+    listed = raw.get("cells", [{}])
+    if not isinstance(listed, list) or not all(isinstance(c, dict) for c in listed) or not listed:
+        raise GridError(f"{path}: cells must be a list of tables ([[cells]])")
+    for table, keys in (("fixed", fixed), ("grid", axes),
+                        *(("cells", cell) for cell in listed)):
+        bad = sorted(set(keys) - fields)
+        if bad:
+            raise GridError(f"{path}: [{table}] sets {', '.join(bad)}, which is not a training "
+                            f"option; options: {', '.join(sorted(fields))}")
+    for key, values in axes.items():
+        if not isinstance(values, list) or not values:
+            raise GridError(f"{path}: [grid] {key} must be a non-empty list")
+    both = sorted(set(fixed) & (set(axes) | {k for cell in listed for k in cell}))
+    if both:
+        raise GridError(f"{path}: {', '.join(both)} is both fixed and varied")
+    seeds = raw.get("seeds", [0])
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
+        raise GridError(f"{path}: seeds must be a non-empty list of integers")
+    data = data or raw.get("data")
+    if not data:
+        raise GridError(f"{path}: no data: give `data = \"...\"` in the file or --data")
+    fixed.setdefault("split_seed", 0)
+    return Grid(path, str(raw.get("name", path.stem)), str(data), list(seeds), fixed, axes,
+                [dict(cell) for cell in listed])
+
+
+def configs(grid: Grid, out) -> list:
+    """``(cell, seed, TrainConfig)`` of every run, each checked (one clear error naming the
+    cell before any run starts)."""
+    runs = []
+    for cell in grid.cells():
+        for seed in grid.seeds:
+            folder = Path(out) / cell_name(cell) / f"seed-{seed}"
+            try:
+                config = running.TrainConfig(data=grid.data, out=str(folder), seed=seed,
+                                             **{**grid.fixed, **cell})
+                running.check_config(running.with_defaults(config))
+            except (TypeError, ValueError, KeyError) as exc:
+                raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
+            runs.append((cell, seed, config))
+    return runs
+
+
+def cell_name(cell: dict) -> str:
+    """A folder name for a cell: ``arch-cnn3_features-mel`` (``+ : , =`` become ``.``)."""
+    parts = [f"{key}-{value}" for key, value in cell.items()] or ["all"]
+    name = "_".join(parts)
+    for char in "+:,=/ ":
+        name = name.replace(char, ".")
+    return name
+
+
+def cell_label(cell: dict) -> str:
+    return ", ".join(f"{key} {value}" for key, value in cell.items()) or "all runs"
+
+
+def run_one(config, stream, progress: bool) -> dict:
+    """One run of the grid: finished -> its report; interrupted -> resumed; else trained."""
+    folder = Path(config.out)
+    if (folder / REPORT_FILE).is_file():
+        return json.loads((folder / REPORT_FILE).read_text())
+    if (folder / running.STATE_FILE).is_file() and (folder / "config.json").is_file():
+        stream.write(f"resuming {folder}\n")
+        return running.resume(folder, {}, stream=stream, progress=progress)
+    return running.train(config, stream=stream, progress=progress)
+
+
+def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True) -> dict:
+    """Run every cell and seed not yet finished, then write and return the results. One line
+    per run on ``stream``, and the runs' epoch lines when ``epochs_shown``."""
+    stream = stream if stream is not None else sys.stderr
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = configs(grid, out)
+    reports = []
+    for i, (cell, seed, config) in enumerate(runs, 1):
+        stream.write(f"[{i}/{len(runs)}] {cell_label(cell)}, seed {seed}\n")
+        stream.flush()
+        report = run_one(config, stream if epochs_shown else io.StringIO(), progress=False)
+        stream.write(running.headline(report) + "\n")
+        reports.append((cell, seed, report))
+    results = summarise(grid, reports)
+    write_results(out, results)
+    return results
+
+
+def summarise(grid: Grid, reports) -> dict:
+    """Mean and std over seeds of each cell's test-track metrics."""
+    multilabel = bool(reports and reports[0][2]["multilabel"])
+    metrics = METRICS_TAGS if multilabel else METRICS_SINGLE
+    rows = []
+    for cell in grid.cells():
+        mine = [r for c, _, r in reports if c == cell]
+        varied = {k: v for k, v in cell.items()
+                  if len({str(c.get(k)) for c in grid.cells()}) > 1}
+        row = {"cell": cell_label(varied or cell), **{k: str(v) for k, v in cell.items()},
+               "seeds": len(mine), "test_tracks": mine[0]["results"]["test"]["tracks"]["n"]}
+        for key, _ in metrics:
+            values = np.array([r["results"]["test"]["tracks"][key] for r in mine], np.float64)
+            row[f"{key}_mean"] = float(values.mean())
+            row[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            row[f"{key}_runs"] = [float(v) for v in values]
+        row["epochs_mean"] = float(np.mean([r["epochs_run"] for r in mine]))
+        row["train_seconds_mean"] = float(np.mean([r["train_seconds"] for r in mine]))
+        rows.append(row)
+    first = reports[0][2] if reports else {}
+    return {"name": grid.name, "grid": str(grid.path), "data": grid.data,
+            "split": first.get("split"), "seeds": grid.seeds, "fixed": grid.fixed,
+            "varied": grid.varied(), "multilabel": multilabel,
+            "metrics": [key for key, _ in metrics], "cells": rows}
+
+
+def _metric_names(results):
+    table = METRICS_TAGS if results["multilabel"] else METRICS_SINGLE
+    return [(key, label) for key, label in table if key in results["metrics"]]
+
+
+def markdown(results: dict) -> str:
+    """The results table: one row per cell, each metric as mean +- std over the seeds."""
+    metrics = _metric_names(results)
+    head = results["varied"] + [label for _, label in metrics] + ["epochs", "train s"]
+    lines = [f"# {results['name']}", "",
+             f"`{results['data']}`, {results['split']}; seeds {results['seeds']}; "
+             f"test-track metrics, mean ± std over the seeds; fixed options: "
+             + (", ".join(f"{k}={v}" for k, v in results["fixed"].items()
+                          if k not in ("cache", "jobs")) or "none"), "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in results["cells"]:
+        cells = [row.get(k, "") for k in results["varied"]]
+        cells += [f"{row[key + '_mean']:.3f} ± {row[key + '_std']:.3f}" for key, _ in metrics]
+        cells += [f"{row['epochs_mean']:.1f}", f"{row['train_seconds_mean']:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(results: dict) -> str:
+    metrics = _metric_names(results)
+    columns = results["varied"] + ["seeds", "test_tracks"]
+    columns += [f"{key}_{stat}" for key, _ in metrics for stat in ("mean", "std")]
+    columns += ["epochs_mean", "train_seconds_mean"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(results["cells"])
+    return buffer.getvalue()
+
+
+def figure(results: dict):
+    """A ``matplotlib.figure.Figure``: one panel per metric, each cell's mean with a std bar
+    and its single runs as dots."""
+    from matplotlib.figure import Figure
+
+    metrics = _metric_names(results)
+    rows = results["cells"]
+    fig = Figure(figsize=(3.2 * len(metrics) + 1.0, 0.35 * len(rows) + 1.6))
+    axes = fig.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
+    positions = np.arange(len(rows))[::-1]
+    for ax, (key, label) in zip(axes, metrics):
+        ax.errorbar([r[f"{key}_mean"] for r in rows], positions,
+                    xerr=[r[f"{key}_std"] for r in rows], fmt="o", capsize=3)
+        for y, row in zip(positions, rows):
+            ax.plot(row[f"{key}_runs"], [y] * len(row[f"{key}_runs"]), ".", color="0.6")
+        ax.set_xlabel(label)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(positions, [r["cell"] for r in rows])
+    fig.suptitle(f"{results['name']} (mean ± std over {len(results['seeds'])} seeds)",
+                 fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def write_results(out, results: dict) -> None:
+    out = Path(out)
+    for name, text in (("results.json", json.dumps(results, indent=2)),
+                       ("results.md", markdown(results)), ("results.csv", to_csv(results))):
+        write_atomically(out / name, lambda handle, text=text: handle.write(text.encode()))
+    try:
+        fig = figure(results)
+    except ImportError:
+        return
+    write_atomically(out / "results.png", lambda handle: fig.savefig(handle, format="png",
+                                                                     dpi=100))
