@@ -11,7 +11,9 @@ mel features do not fit in RAM). Segments that run past the end of a short track
     view = cache.tracks(table.ids)
     segments = make_segments(view.frame_counts(), frames=128, overlap=0.5, tracks=split["train"])
     for x, y, track in BatchIterator(view, segments, table.label_indices(), 32, seed=0):
-        ...          # x (batch, bins, 128) on the device, y its targets, track its track indices
+        ...          # x (batch, bins, 128) on the device; y its targets, track its track indices,
+                     # both on the host (the training loop moves y itself, and checks labels
+                     # there without a device-to-host transfer)
 """
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from .segments import Segments
 
 
 class BatchIterator:
-    """Yields ``(x, y, track_idx)``: features ``(b, ..., frames)`` and targets on the current
-    device, and the host ``int64`` track index of each segment."""
+    """Yields ``(x, y, track_idx)``: features ``(b, ..., frames)`` on the current device, the
+    targets and the ``int64`` track index of each segment on the host."""
 
     def __init__(self, features, segments: Segments, targets, batch_size: int, seed: int = 0,
                  shuffle: bool = True, drop_last: bool = False, dtype=None, transform=None):
@@ -81,7 +83,7 @@ class BatchIterator:
             x = backend.to_device(self._read(chosen), self.dtype)
             if self.transform is not None:
                 x = self.transform(x)
-            yield x, backend.to_device(self.targets[tracks]), tracks
+            yield x, self.targets[tracks], tracks
 
     def __iter__(self):
         self.epochs_done += 1
