@@ -67,6 +67,18 @@ def read_rows(path):
     return rows[0], sorted(map(tuple, rows[1:]))
 
 
+def test_local_dask_workers_are_set_up_as_the_pools():
+    def settings():
+        from tinymir import backend as worker_backend
+        from tinymir.features import frames
+        return (worker_backend.get_device(), frames.CPU_THREADS,
+                worker_backend._malloc_tuned)        # keep_freed_memory took effect
+
+    with engines.open_engine("dask", jobs=2) as engine:
+        found = engine.client.run(settings)
+    assert list(found.values()) == [("cpu", 1, True), ("cpu", 1, True)]
+
+
 def test_batches_cover_every_item_once_and_give_every_worker_work():
     items = list(range(100))
     assert [len(b) for b in batches(items, 2)] == [8] * 12 + [4]      # at most MAX_BATCH

@@ -10,8 +10,9 @@ two ways:
 * everywhere: a daemon thread that checks every ``POLL_SECONDS`` whether the parent process id
   changed (the worker was re-parented), and exits the worker then.
 
-:func:`start_worker` is the ``initializer`` of tinymir's own pools: it calls
-:func:`die_with_parent` and sets up the worker for one-process-per-core work.
+:func:`start_worker` is the ``initializer`` of tinymir's own pool: it calls
+:func:`die_with_parent` and :func:`one_core_worker`; the local Dask cluster's workers get
+:func:`one_core_worker` through a worker plugin (their nanny watches the parent).
 """
 from __future__ import annotations
 
@@ -31,11 +32,17 @@ POLL_SECONDS = 0.5
 
 
 def start_worker(parent_pid: int) -> None:
-    """Set up a worker process of tinymir's own pool (its settings are ours to choose): it
-    exits with its parent (:func:`die_with_parent`), computes on the CPU with one thread for
-    its blocks and for BLAS (the pool already runs one worker per core), and keeps freed memory
-    for the next track (:func:`tinymir.backend.keep_freed_memory`)."""
+    """Set up a worker process of tinymir's own pool: it exits with its parent
+    (:func:`die_with_parent`) and works as one of one-per-core CPU workers
+    (:func:`one_core_worker`)."""
     die_with_parent(parent_pid)
+    one_core_worker()
+
+
+def one_core_worker() -> None:
+    """Settings of a worker process that tinymir started (so they are ours to choose), one of
+    as many workers as cores: the CPU, one thread for its blocks and for BLAS, and freed memory
+    kept for the next track (:func:`tinymir.backend.keep_freed_memory`)."""
     backend.set_device("cpu")
     backend.keep_freed_memory()
     use_one_thread()
