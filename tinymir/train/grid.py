@@ -245,7 +245,7 @@ def markdown(results: dict) -> str:
     for row in results["cells"]:
         cells = [row.get(k, "") for k in results["varied"]]
         cells += [f"{row[key + '_mean']:.3f} ± {row[key + '_std']:.3f}" for key, _ in metrics]
-        cells += [f"{row['epochs_mean']:.1f}", f"{row['train_seconds_mean']:.0f}"]
+        cells += [f"{row['epochs_mean']:.1f}", f"{row['train_seconds_mean']:.3g}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
