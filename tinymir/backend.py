@@ -303,10 +303,10 @@ def release_device_memory() -> None:
 
 def trim_device_memory(max_held_bytes: int | None = None) -> bool:
     """:func:`release_device_memory` when CuPy's pool keeps more than ``max_held_bytes`` in
-    free blocks (default ``POOL_HELD_SHARE`` of the device). CuPy keeps freed blocks binned by size and a
-    cuFFT plan per signal length, so a run over thousands of tracks of different lengths
-    would hold ever more of the GPU; calling this after each batch bounds it, while runs of
-    equal lengths keep reusing their blocks. Returns True when memory was released."""
+    free blocks (default ``POOL_HELD_SHARE`` of the device). CuPy keeps freed blocks binned by
+    size and a cuFFT plan per signal length, so a run over thousands of tracks of different
+    lengths would hold ever more of the GPU; calling this after each batch bounds it, while
+    runs of equal lengths keep reusing their blocks. Returns True when memory was released."""
     if get_device() != "gpu":
         return False
     cupy = xp()
