@@ -125,6 +125,7 @@ class Trainer:
             augmenting = time.perf_counter() - start
         else:
             epoch_batches, augmenting = batches.epoch(epoch), 0.0
+        params = [p for _, p in self.model.parameters()]     # checked finite every step
         tick = time.perf_counter()
         for index, (x, y, _) in enumerate(epoch_batches):
             fetched = time.perf_counter()
@@ -137,7 +138,6 @@ class Trainer:
             # host labels: the loss checks their range on the host, with no transfer back
             data_loss, penalty = self.loss.forward(logits, y), self.model.penalty()
             self.model.backward(self.loss.backward(), input_grad=False)
-            params = [p for _, p in self.model.parameters()]
             finite = all_finite(xp, [p.grad for p in params])
             self.optimizer.step()
             finite = finite & all_finite(xp, [p.value for p in params])
