@@ -162,6 +162,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--distinct", type=int, default=16, help="distinct synthetic clips")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=None,
+                        help="tracks per task (default: the engines' own choice)")
     parser.add_argument("--tasks", default="features,predict")
     parser.add_argument("--engines", default=",".join(engine_name(*e) for e in ENGINES),
                         help="which engines, comma-separated (default: all)")
@@ -189,11 +191,12 @@ def main():
                     out = work / "runs" / f"{task}-{name.replace(' ', '')}-{repeat}"
                     load_before = os.getloadavg()[0]
                     if task == "features":
-                        seconds, size = run_features(engine, paths, out, batch)
+                        seconds, size = run_features(engine, paths, out, batch or args.batch)
                         n = len(paths)
                     else:
                         n = min(args.predict_tracks, len(paths))
-                        seconds, size = run_predict(engine, paths[:n], out, batch, model)
+                        seconds, size = run_predict(engine, paths[:n], out, batch or args.batch,
+                                                    model)
                     loads.append(os.getloadavg()[0])
                     entry = results[task].setdefault(name, {"runs": [], "start_s": [],
                                                             "bytes_per_track": size})

@@ -31,5 +31,5 @@ def test_keeping_freed_memory_keeps_freed_blocks_mapped(monkeypatch):
 
 def test_user_malloc_settings_are_left_alone(monkeypatch):
     monkeypatch.setattr(backend, "_malloc_tuned", False)
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     assert backend.keep_freed_memory() is False

@@ -111,6 +111,9 @@ def using_device(name: str | None):
 # glibc mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _malloc_tuned = False
+#: glibc's variables for when freed memory is returned to the system: set by the user, they win.
+USER_MALLOC_CHOICES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
+                       "MALLOC_MMAP_MAX_")
 
 
 def keep_freed_memory() -> bool:
@@ -124,13 +127,19 @@ def keep_freed_memory() -> bool:
     on the heap for the next step (175 faults, 0.05 s), like the ``MALLOC_MMAP_THRESHOLD_`` and
     ``MALLOC_TRIM_THRESHOLD_`` variables would; the price is that the process keeps its peak
     heap, so it is opt-in: the ``tinymir`` command calls it for the CPU, the library never does.
-    Runs once per process; a no-op (returning False) off glibc or when the user set ``MALLOC_*``
-    variables themselves.
+    Runs once per process; a no-op (returning False) off glibc or when the user chose when freed
+    memory goes back (one of :data:`USER_MALLOC_CHOICES` is set).
+
+    The thresholds hold for malloc's main arena. A thread other than the main one allocates from
+    an arena of its own, whose heaps are at most 64 MiB, so its larger arrays are ``mmap``-ed
+    and faulted in anew whatever the thresholds; a process that computes on another thread (a
+    Dask worker runs its tasks on one) needs ``MALLOC_ARENA_MAX=1`` in its environment from the
+    start (:func:`tinymir.data.engines.local_dask` sets it).
     """
     global _malloc_tuned
     if _malloc_tuned:
         return True
-    if any(k.startswith("MALLOC_") for k in os.environ):
+    if any(name in os.environ for name in USER_MALLOC_CHOICES):
         return False
     import ctypes
     import ctypes.util

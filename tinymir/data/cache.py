@@ -64,6 +64,10 @@ from . import claims
 from .table import DatasetError, Track
 
 GPU_BATCH = 16
+#: Most tracks in one task on the CPU: mel of a 30 s wav is about 10 ms of CPU, so 8 a task
+#: left a local Dask cluster 13-19 % behind the pool at 2 workers, 32 a task 7 %
+#: (bench/bench_engines.py --batch). Clips are computed one at a time, so memory does not grow.
+CPU_BATCH = 32
 WAIT_SECONDS = 0.1      # how often a build looks at an entry another build is computing
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
 
@@ -170,9 +174,10 @@ def extract_batch(items: list, params_dict: dict) -> list:
     ``path`` there; one outcome per item: ``("done", shape)``, ``("skipped", reason)``,
     ``("reused", shape)`` when the entry appeared meanwhile, ``("busy", pid)`` when another
     process holds it, ``("failed", reason)`` when this worker cannot see the file. On a GPU
-    clips of equal length are computed in one call; on the CPU each clip alone (the same
-    numbers however the tracks were batched)."""
+    clips of equal length are computed in one call; on the CPU each clip alone as soon as it
+    is loaded (the same numbers however the tracks were batched, one clip in memory)."""
     params = FeatureParams.from_dict(params_dict)
+    stack = backend.get_device() == "gpu"
     outcomes, clips, claimed = [None] * len(items), {}, []
     try:
         for i, (path, target) in enumerate(items):
@@ -186,9 +191,13 @@ def extract_batch(items: list, params_dict: dict) -> list:
                 outcomes[i] = (("skipped", exc.reason) if os.path.exists(path) else
                                ("failed", f"not visible to the worker on {socket.gethostname()}"
                                           " (is its folder shared at the same path?)"))
+                continue
+            if not stack:
+                _save_group([i], items, clips, params, outcomes)
+                del clips[i]
         groups = {}
-        for i, clip in clips.items():
-            groups.setdefault(len(clip) if backend.get_device() == "gpu" else i, []).append(i)
+        for i, clip in clips.items():                       # the GPU's: equal lengths together
+            groups.setdefault(len(clip), []).append(i)
         for group in groups.values():
             _save_group(group, items, clips, params, outcomes)
     finally:
@@ -346,7 +355,7 @@ class FeatureCache:
         with open_engine(scheduler, jobs) as engine, \
                 Progress(len(todo), unit="tracks", label=f"features {self.params.key()}",
                          enabled=progress) as bar:
-            work = batches(todo, engine.workers, batch_size)
+            work = batches(todo, engine.workers, batch_size, largest=CPU_BATCH)
             items = [[(record["path"], str(target)) for record, target in batch] for batch in work]
             for index, outcomes, lost in engine.run(extract_batch, items, self.params.to_dict()):
                 for (record, target), (outcome, value) in zip(

@@ -45,24 +45,34 @@ from .workers import one_core_worker, start_worker
 #: Environment of the local Dask cluster's workers: CPU, one BLAS/OpenMP thread each.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               backend.ENV_VAR: "cpu"}
-#: Most tracks in one task; fewer when there are few tracks, so every worker gets work.
+#: Most tracks in one task unless the caller says otherwise (a cnn3 prediction of a 30 s track
+#: is about 0.1 s of CPU); fewer when there are few tracks, so every worker gets work.
 MAX_BATCH = 8
 #: How often the built-in pool reruns a batch whose worker died (Dask: allowed-failures).
 RETRIES = 3
 #: Seconds to wait for a scheduler address to answer.
 CONNECT_TIMEOUT = 5
 SCHEDULERS = ("processes", "dask")
+#: Dask settings of the local cluster that ``--scheduler dask`` starts (see :func:`local_dask`).
+LOCAL_DASK_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.nanny.pre-spawn-environ.MALLOC_ARENA_MAX": 1,
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 class EngineError(RuntimeError):
     """The engine cannot be used (Dask missing, scheduler not answering)."""
 
 
-def batches(items: list, workers: int, size: int | None = None) -> list[list]:
-    """``items`` cut into batches of ``size`` (default: at most :data:`MAX_BATCH`, and small
-    enough that every worker gets about four batches)."""
+def batches(items: list, workers: int, size: int | None = None,
+            largest: int = MAX_BATCH) -> list[list]:
+    """``items`` cut into batches of ``size`` (default: at most ``largest``, and small enough
+    that every worker gets about four batches)."""
     if size is None:
-        size = max(1, min(MAX_BATCH, math.ceil(len(items) / (4 * max(1, workers)))))
+        size = max(1, min(largest, math.ceil(len(items) / (4 * max(1, workers)))))
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
@@ -208,21 +218,36 @@ def start_engine(scheduler="processes", jobs: int = 1):
 def local_dask(workers: int) -> DaskEngine:
     """A local Dask cluster of ``workers`` processes, one thread each, with :data:`WORKER_ENV`.
 
-    Dask's nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to hand freed memory
-    back to the system); like any ``MALLOC_*`` variable it turns off tinymir's own malloc
-    setting (:func:`tinymir.backend.keep_freed_memory`) and it pins glibc's mmap threshold, so
-    every array of a few MB is a fresh ``mmap`` whose pages fault in again: measured here,
-    about twice the CPU time per track of mel features (0.30 s against 0.13 s of CPU for 16
-    tracks of 30 s). The workers started here go without it (a ``None`` in Dask's config
-    unsets a variable; for ``dask worker`` on a cluster, a YAML file in ``~/.config/dask/``
-    with ``distributed: nanny: pre-spawn-environ: MALLOC_TRIM_THRESHOLD_: null``). A worker
-    plugin then sets every worker up as the built-in pool's
+    The workers' malloc is set up as the pool's, which keeps freed memory for the next track
+    (:func:`tinymir.backend.keep_freed_memory`); two of Dask's defaults undo that, each
+    measured here:
+
+    - the nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which pins glibc's
+      mmap threshold, so every array of a few MB is a fresh ``mmap`` whose pages fault in again:
+      about twice the CPU time per track of mel features (0.30 s against 0.13 s of CPU for 16
+      tracks of 30 s). Unset here (a ``None`` in Dask's config unsets a variable).
+    - a worker runs its tasks on a thread, whose malloc arena ``mmap``-s every array over
+      64 MiB (cnn3's im2col buffers for a 30 s track): 60-100 k page faults per 96 tracks of
+      cnn3 predict against 1-4 k in a pool worker (each a 2 MiB huge page zeroed). Set here:
+      ``MALLOC_ARENA_MAX=1``, one arena for all of a worker's threads (then 0.4-3.5 k faults).
+
+    On two cores, every CPU-second the cluster spends on itself is taken from the work, so
+    the worker's statistical profiler (which stops the task thread every 10 ms to read its
+    stack) is off, and the memory and system monitors look every 1 and 2 s instead of every
+    0.1 and 0.5 s: the workers' event-loop threads then used 0.08-0.12 CPU-s instead of
+    0.13-0.20 per 3.5 s of cnn3 predict. (The dashboard's Profile page stays empty; profile
+    on a cluster of your own, ``tcp://...``.)
+
+    For ``dask worker`` on a cluster, the same settings go in a YAML file in
+    ``~/.config/dask/`` (:data:`LOCAL_DASK_CONFIG`, e.g. ``distributed: nanny:
+    pre-spawn-environ: {MALLOC_TRIM_THRESHOLD_: null, MALLOC_ARENA_MAX: 1}``). A worker plugin
+    then sets every worker up as the built-in pool's
     (:func:`tinymir.data.workers.one_core_worker`: CPU, one thread, freed memory kept); without
     it a Dask worker took 1.5-1.8x the pool's time for mel features on a quiet machine.
     """
     distributed = _import_dask()
     import dask
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    with dask.config.set(LOCAL_DASK_CONFIG):
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                            processes=True, env=dict(WORKER_ENV),
                                            dashboard_address=":0")
