@@ -154,6 +154,28 @@ def traffic_per_track(paths, model: str, cache_root: Path) -> dict:
                         "to_client": len(pickle.dumps(predict_out)) / n}}
 
 
+def mp3_cost(folder: str, count: int = 8, repeats: int = 3) -> dict:
+    """Per-track ms of decoding (to 22 050 Hz mono) and of mel features for the first
+    ``count`` mp3 files below ``folder``, in this process (median of ``repeats``): the plan's
+    mp3 figures."""
+    from tinymir.audio import load
+    from tinymir.features import FeatureParams
+    from tinymir.features.files import batch_features
+    params = FeatureParams(kind="mel")
+    files = sorted(Path(folder).rglob("*.mp3"))[:count]
+    decode, mel, sizes = [], [], [f.stat().st_size for f in files]
+    for _ in range(repeats):
+        begin = time.perf_counter()
+        clips = [load(f, sr=params.sr)[0] for f in files]
+        middle = time.perf_counter()
+        for clip in clips:
+            batch_features([clip], params)
+        decode.append((middle - begin) / len(files))
+        mel.append((time.perf_counter() - middle) / len(files))
+    return {"files": len(files), "mean_bytes": sum(sizes) / len(sizes),
+            "decode_ms": 1e3 * statistics.median(decode), "mel_ms": 1e3 * statistics.median(mel)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tracks", type=int, default=1000, help="catalogue size (features)")
@@ -169,6 +191,9 @@ def main():
                         help="which engines, comma-separated (default: all)")
     parser.add_argument("--json", default=None, help=f"results file (default {RESULTS})")
     parser.add_argument("--work", default=None, help="folder for the catalogue (default: temp)")
+    parser.add_argument("--mp3", default=None,
+                        help="also time decoding and mel of the mp3 files of this folder "
+                             "(e.g. ../shared/data/mer4q_dev)")
     args = parser.parse_args()
     os.environ.setdefault("TINYMIR_DEVICE", "cpu")
 
@@ -242,6 +267,10 @@ def main():
               f"1 -> 2: pool {s['scaling_1_to_2_pool']:.2f}, dask {s['scaling_1_to_2_dask']:.2f}")
     traffic = traffic_per_track(paths, model, work / "traffic")
     print(f"bytes per track client<->worker: {json.dumps(traffic)}")
+    mp3 = mp3_cost(args.mp3) if args.mp3 else None
+    if mp3:
+        print(f"mp3 ({mp3['files']} files, {mp3['mean_bytes'] / 1e3:.0f} KB each): decode "
+              f"{mp3['decode_ms']:.1f} ms, mel {mp3['mel_ms']:.1f} ms a track")
     RESULTS.parent.mkdir(exist_ok=True)
     results_path = Path(args.json) if args.json else RESULTS
     results_path.write_text(json.dumps({
@@ -249,7 +278,8 @@ def main():
                     "python": sys.version.split()[0], "load_average_during": loads},
         "command": " ".join(["python", "bench/bench_engines.py"] + sys.argv[1:]),
         "tracks": args.tracks, "seconds": args.seconds, "repeats": args.repeats,
-        "results": results, "summary": summary, "traffic_bytes_per_track": traffic}, indent=1))
+        "results": results, "summary": summary, "traffic_bytes_per_track": traffic,
+        "mp3_per_track": mp3}, indent=1))
     print(f"wrote {results_path}")
     shutil.rmtree(work, ignore_errors=True) if args.work is None else None
 
