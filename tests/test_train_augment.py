@@ -29,9 +29,11 @@ def test_parse_fills_defaults_keeps_a_fixed_order_and_names_bad_input():
 
 def test_each_augmentation_computes_its_formula(rng):
     x = rng.normal(size=(3, 1, 5, 8)).astype(np.float32)
-    shifted = backend.to_host(augment.time_shift(backend.to_device(x), np.array([2, -1, 0])))
-    for b, k in enumerate((2, -1, 0)):
-        np.testing.assert_array_equal(shifted[b], np.roll(x[b], k, axis=-1))
+    shifts = (2, -1, 0, 9, -17)                 # on the CPU a loop, on a device a gather
+    wide = rng.normal(size=(5, 1, 5, 8)).astype(np.float32)
+    shifted = backend.to_host(augment.time_shift(backend.to_device(wide), np.array(shifts)))
+    for b, k in enumerate(shifts):
+        np.testing.assert_array_equal(shifted[b], np.roll(wide[b], k, axis=-1))
 
     direction = np.array([1.0, 0.0, 2.0, 0.0, 0.5])
     gained = backend.to_host(augment.add_gain(backend.to_device(x), np.array([3.0, -1.0, 0.0]),

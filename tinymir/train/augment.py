@@ -116,9 +116,16 @@ def crop_starts(segments: Segments, frame_counts, rng) -> Segments:
 
 
 def time_shift(x, shifts):
-    """``shift``: ``x'[b, ..., t] = x[b, ..., (t - k_b) mod L]`` for host ints ``shifts`` (B,)."""
+    """``shift``: ``x'[b, ..., t] = x[b, ..., (t - k_b) mod L]`` for host ints ``shifts`` (B,),
+    i.e. ``np.roll(x[b], k_b, axis=-1)`` for every sample b."""
     xp = backend.array_module(x)
     length = x.shape[-1]
+    if xp is np:            # two slice copies a sample: a tenth of the gather's time on a CPU
+        out = np.empty_like(x)
+        for b, k in enumerate(np.asarray(shifts) % length):
+            out[b, ..., k:] = x[b, ..., :length - k]
+            out[b, ..., :k] = x[b, ..., length - k:]
+        return out
     index = (xp.arange(length)[None, :] - xp.asarray(shifts)[:, None]) % length
     index = index.reshape((x.shape[0],) + (1,) * (x.ndim - 2) + (length,))
     return xp.take_along_axis(x, xp.broadcast_to(index, x.shape), axis=-1)
@@ -132,28 +139,35 @@ def add_gain(x, gains_db, direction):
     return x + g * d
 
 
-def band_mask(size: int, starts, widths, xp):
-    """``(B, size)`` booleans, True where any of sample b's bands ``[s, s + w)`` covers the index
+def band_keep(size: int, starts, widths, xp, dtype):
+    """``(B, size)``: 0 where any of sample b's bands ``[s, s + w)`` covers the index, else 1
     (``starts``, ``widths``: host ints ``(B, M)``)."""
     index = xp.arange(size)[None, None, :]
     s = xp.asarray(starts)[:, :, None]
-    return ((index >= s) & (index < s + xp.asarray(widths)[:, :, None])).any(axis=1)
+    hidden = ((index >= s) & (index < s + xp.asarray(widths)[:, :, None])).any(axis=1)
+    return (~hidden).astype(dtype)
 
 
 def mask(x, time_starts, time_widths, freq_starts, freq_widths):
-    """``specaugment``: zero the drawn time and frequency bands of each sample."""
+    """``specaugment``: zero the drawn time and frequency bands of each sample,
+    ``x'[b, ..., f, t] = x[b, ..., f, t] keep_rows[b, f] keep_frames[b, t]`` (0 in a band)."""
     xp = backend.array_module(x)
     rows, frames = x.shape[-2], x.shape[-1]
-    hidden = (band_mask(rows, freq_starts, freq_widths, xp)[:, :, None]
-              | band_mask(frames, time_starts, time_widths, xp)[:, None, :])
-    return xp.where(hidden.reshape((x.shape[0],) + (1,) * (x.ndim - 3) + (rows, frames)),
-                    xp.zeros((), x.dtype), x)
+    middle = (1,) * (x.ndim - 3)
+    keep_rows = band_keep(rows, freq_starts, freq_widths, xp, x.dtype)
+    keep_frames = band_keep(frames, time_starts, time_widths, xp, x.dtype)
+    out = x * keep_rows.reshape((-1,) + middle + (rows, 1))
+    out *= keep_frames.reshape((-1,) + middle + (1, frames))
+    return out
 
 
 def mix(a, lam: float, order):
     """``mixup`` of a batch (inputs, or soft targets): ``lam a + (1 - lam) a[pi]``."""
     xp = backend.array_module(a)
-    return lam * a + (1.0 - lam) * a[xp.asarray(order)]
+    out = a[xp.asarray(order)]               # a copy: scaled and added to in place
+    out *= 1.0 - lam
+    out += lam * a
+    return out
 
 
 def _draw_bands(rng, n: int, masks: int, width: int, size: int):
