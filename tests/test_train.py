@@ -129,15 +129,32 @@ def test_single_label_report_counts_and_confusion():
 
 
 @pytest.mark.shared_data
-def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data):
+@pytest.mark.parametrize("method", ["random", "group"])
+def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data, method):
     from tinymir.data import read_dataset
     from tinymir.train.run import make_split
 
     table = read_dataset(shared_data / "mer4q_dev", dataset="tags",
                          tags_column="MoodsStrSplit", min_count=6)
-    split = make_split(table, "random", seed=0)
-    assert table.multilabel and "not stratified" in split.name
+    split = make_split(table, method, seed=0)
+    assert table.multilabel
     assert min(split.sizes().values()) >= 5
+
+
+@pytest.mark.parametrize("method", ["random", "group"])
+def test_a_tag_split_with_many_rare_tags_leaves_tracks_on_every_side(method):
+    """Stratified on each track's rarest tag, 40 tracks whose rarest tags are all different
+    (2 tracks each, by one artist) left the test side empty under the group split."""
+    from tinymir.data.table import Track, TrackTable
+    from tinymir.train.run import make_split
+
+    tracks = [Track(f"t{i}", f"t{i}.wav", ("common", f"rare{i // 2}"), group=f"artist{i // 2}")
+              for i in range(40)]
+    split = make_split(TrackTable(tracks, "tags"), method, seed=0)
+    assert min(split.sizes().values()) >= 3
+    if method == "group":
+        artists = {side: {tracks[i].group for i in part} for side, part in split.parts.items()}
+        assert not artists["train"] & artists["test"] and not artists["val"] & artists["test"]
 
 
 def test_a_saturated_validation_accuracy_still_ranks_epochs_by_a_halved_loss():

@@ -1,6 +1,7 @@
 """`tinymir experiment`: grid files, the runs of a grid on one split, resuming a killed grid,
 and the results table over seeds."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from tinymir.cli.main import main
 from tinymir.train import grid as grids
 from tinymir.train import run
 
+SHIPPED = Path(__file__).resolve().parents[1] / "grids"
 GRID = """
 name = "tiny grid"
 seeds = [0, 1]
@@ -43,7 +45,9 @@ def test_a_bad_grid_file_is_one_clear_line(tmp_path):
              ("seeds = []\n", "seeds must be a non-empty list"),
              ("[fixed]\narch='cnn3'\n[grid]\narch=['cnn4']\n", "both fixed and varied"),
              ("[fixed]\nseed = 3\n", "seed, which is not a training option"),
-             ("[fixed\n", "not valid TOML"), ("colour = 2\n", "unknown key(s) colour")]
+             ("[fixed\n", "not valid TOML"), ("colour = 2\n", "unknown key(s) colour"),
+             ("[fixed]\nfeatures = 'mfcc'\nn_mfcc = 13\nn_fft = 2048\nhop_length = 1024\n"
+              "[grid]\narch = ['dieleman']\n", "cell arch dieleman: dieleman cannot read 13x65")]
     for i, (text, says) in enumerate(cases):
         path = tmp_path / f"g{i}.toml"
         path.write_text(text + "data = 'x'\n" if "[" not in text else "data = 'x'\n" + text)
@@ -52,6 +56,12 @@ def test_a_bad_grid_file_is_one_clear_line(tmp_path):
         assert "Traceback" not in result.stderr
     (tmp_path / "nodata.json").write_text(json.dumps({"grid": {"arch": ["cnn3"]}}))
     assert "no data" in invoke("experiment", tmp_path / "nodata.json").stderr
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda path: path.stem)
+def test_every_shipped_grid_is_valid_and_each_cell_builds_its_network(path):
+    runs = grids.configs(grids.read_grid(path), "unused")
+    assert len(runs) == len(grids.read_grid(path).cells()) * 3           # 3 seeds each
 
 
 def test_a_grid_runs_every_cell_and_seed_on_one_split_and_a_killed_grid_continues(
