@@ -45,8 +45,8 @@ from .workers import one_core_worker, start_worker
 #: Environment of the local Dask cluster's workers: CPU, one BLAS/OpenMP thread each.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               backend.ENV_VAR: "cpu"}
-#: Most tracks in one task unless the caller says otherwise (a cnn3 prediction of a 30 s track
-#: is about 0.1 s of CPU); fewer when there are few tracks, so every worker gets work.
+#: Most tracks in one task unless the caller says otherwise (a cnn3 prediction of a 30 s wav
+#: is about 60 ms of CPU); fewer when there are few tracks, so every worker gets work.
 MAX_BATCH = 8
 #: How often the built-in pool reruns a batch whose worker died (Dask: allowed-failures).
 RETRIES = 3
