@@ -129,7 +129,7 @@ def test_single_label_report_counts_and_confusion():
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("method", ["random", "group"])
+@pytest.mark.parametrize("method", ["random", "group", "kfold"])
 def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data, method):
     from tinymir.data import read_dataset
     from tinymir.train.run import make_split
@@ -141,10 +141,11 @@ def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data, meth
     assert min(split.sizes().values()) >= 5
 
 
-@pytest.mark.parametrize("method", ["random", "group"])
+@pytest.mark.parametrize("method", ["random", "group", "kfold"])
 def test_a_tag_split_with_many_rare_tags_leaves_tracks_on_every_side(method):
     """Stratified on each track's rarest tag, 40 tracks whose rarest tags are all different
-    (2 tracks each, by one artist) left the test side empty under the group split."""
+    (2 tracks each, by one artist) left the test side empty under the group split and the
+    validation side empty in k-fold."""
     from tinymir.data.table import Track, TrackTable
     from tinymir.train.run import make_split
 
