@@ -137,7 +137,7 @@ def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data, meth
     table = read_dataset(shared_data / "mer4q_dev", dataset="tags",
                          tags_column="MoodsStrSplit", min_count=6)
     split = make_split(table, method, seed=0)
-    assert table.multilabel
+    assert table.multilabel and (method == "group" or "not stratified" in split.name)
     assert min(split.sizes().values()) >= 5
 
 

@@ -113,9 +113,7 @@ def make_split(table, method: str, seed: int, fold: int = 0):
     small side when most tags are rare (85 4Q clips with 28 tags: 58 / 11 / 1 tracks at random;
     the 70 clips with the tags on at least 6 of them, by artist: 59 / 11 / 0, and in 5 folds a
     validation part of 0 or 1 track)."""
-    strata = table.strata()
-    if table.multilabel:
-        strata = [""] * len(table)
+    strata = [""] * len(table) if table.multilabel else table.strata()
     if method == "random" and table.multilabel:
         parts = splitting.stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
         return splitting.Split(f"random 80/10/10 by track (not stratified), seed {seed}", parts)
