@@ -136,7 +136,14 @@ def test_kill_9_in_the_middle_then_resume_equals_an_uninterrupted_build(tmp_path
     reference = FeatureCache(tmp_path / "reference", PARAMS)
     reference.build(table, progress=False)
     for track_id in table.ids:
-        np.testing.assert_array_equal(resumed.load(track_id), reference.load(track_id))
+        if backend.get_device() == "cpu":       # each clip alone: the same bits
+            np.testing.assert_array_equal(resumed.load(track_id), reference.load(track_id))
+        else:
+            # a device computes equal-length clips as one stack, whose numbers depend on the
+            # stack's size to float32 rounding; a kill while a stack's entries are being saved
+            # leaves the rest to a smaller stack (seen once in 8 runs on a loaded machine)
+            np.testing.assert_allclose(resumed.load(track_id), reference.load(track_id),
+                                       rtol=1e-6, atol=1e-6)
 
 
 def _features(n_tracks=5, frames=(12, 9, 3, 20, 7)):
