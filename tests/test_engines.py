@@ -68,16 +68,33 @@ def read_rows(path):
 
 
 def test_local_dask_workers_are_set_up_as_the_pools():
+    import dask
+
     def settings():
+        import dask
         from tinymir import backend as worker_backend
         from tinymir.features import frames
         return (worker_backend.get_device(), frames.CPU_THREADS,
-                worker_backend._malloc_tuned)        # keep_freed_memory took effect
+                worker_backend._malloc_tuned,        # keep_freed_memory took effect
+                os.environ.get("MALLOC_ARENA_MAX"),
+                dask.config.get("distributed.worker.profile.enabled"))
 
+    profiling = dask.config.get("distributed.worker.profile.enabled")
     with engines.open_engine("dask", jobs=2) as engine:
         found = engine.client.run(settings)
         faults = engine.client.submit(refault_100_mb, pure=False).result()
-    assert list(found.values()) == [("cpu", 1, True), ("cpu", 1, True)]
+        first = engine.client.run(os.getpid)
+        os.kill(next(iter(first.values())), signal.SIGKILL)      # its nanny starts another
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = engine.client.run(os.getpid, on_error="ignore")      # the dead one left out
+            if len(now) == 2 and set(now.values()) != set(first.values()):
+                break
+            time.sleep(0.2)
+        replaced = engine.client.run(settings)
+    assert list(found.values()) == [("cpu", 1, True, "1", False)] * 2
+    assert list(replaced.values()) == [("cpu", 1, True, "1", False)] * 2
+    assert dask.config.get("distributed.worker.profile.enabled") == profiling   # put back
     # a task runs on a worker thread; with its own malloc arena each 100 MB array was a fresh
     # mmap (3 x 51 faults with huge pages, 3 x 25 600 without); with MALLOC_ARENA_MAX=1 the
     # freed block is reused

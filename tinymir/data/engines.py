@@ -35,7 +35,7 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from multiprocessing import get_context
 
 from tinymir import backend
@@ -142,11 +142,13 @@ class ProcessEngine:
 
 
 class DaskEngine:
-    """A Dask cluster: the one of ``client``, or a local one it starts (``own_cluster``)."""
+    """A Dask cluster: the one of ``client``, or a local one it starts (``own_cluster``, with
+    the Dask ``settings`` in force until it is closed)."""
 
-    def __init__(self, client, own_cluster=None):
+    def __init__(self, client, own_cluster=None, settings: ExitStack | None = None):
         self.client = client
         self.cluster = own_cluster
+        self.settings = settings
         self.workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
         self.name = (f"Dask, {self.workers} workers at {client.scheduler.address}"
                      f" (dashboard {client.dashboard_link})")
@@ -171,6 +173,8 @@ class DaskEngine:
         if self.cluster is not None:                # only what this engine started
             self.client.close()
             self.cluster.close()
+        if self.settings is not None:
+            self.settings.close()
 
 
 def _import_dask():
@@ -241,6 +245,9 @@ def local_dask(workers: int) -> DaskEngine:
     is left (heartbeats, the scheduler's bookkeeping) is Dask's own. (The dashboard's Profile
     page stays empty; profile on a cluster of your own, ``tcp://...``.)
 
+    The settings stay in force in this process until the engine is closed: a nanny gives
+    the worker it restarts after a crash the configuration of that moment.
+
     For ``dask worker`` on a cluster, the same settings go in a YAML file in
     ``~/.config/dask/`` (:data:`LOCAL_DASK_CONFIG`, e.g. ``distributed: nanny:
     pre-spawn-environ: {MALLOC_TRIM_THRESHOLD_: null, MALLOC_ARENA_MAX: 1}``). A worker plugin
@@ -250,11 +257,19 @@ def local_dask(workers: int) -> DaskEngine:
     """
     distributed = _import_dask()
     import dask
-    with dask.config.set(LOCAL_DASK_CONFIG):
+    settings = ExitStack()          # in force while the cluster lives: a nanny gives a worker
+    settings.enter_context(dask.config.set(LOCAL_DASK_CONFIG))    # it restarts today's config
+    cluster = None
+    try:
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                            processes=True, env=dict(WORKER_ENV),
                                            dashboard_address=":0")
-    client = distributed.Client(cluster)
+        client = distributed.Client(cluster)
+    except BaseException:
+        if cluster is not None:
+            cluster.close()
+        settings.close()
+        raise
 
     class OneCoreWorker(distributed.WorkerPlugin):
         """Every worker of this cluster, a replacement too, set up as the pool's workers."""
@@ -263,7 +278,7 @@ def local_dask(workers: int) -> DaskEngine:
             one_core_worker()
 
     client.register_plugin(OneCoreWorker())
-    return DaskEngine(client, own_cluster=cluster)
+    return DaskEngine(client, own_cluster=cluster, settings=settings)
 
 
 class _Connection:
