@@ -62,6 +62,8 @@ def trained(data, tmp_path_factory):
     (("--lr", "-1"), "--lr must be a positive number, got -1.0"),
     (("--seed", "-5"), "--seed must be 0 or more, got -5"),
     (("--rnn", "gru"), "--rnn does not apply to cnn3 (only crnn takes it)"),
+    (("--arch", "dieleman", "--features", "mfcc", "--n-mfcc", "13", "--n-fft", "2048",
+      "--hop-length", "1024"), "dieleman cannot read 13x65 inputs"),
 ])
 def test_impossible_training_options_are_one_line(tmp_path, args, message):
     refused(invoke("train", tmp_path, "--arch", "cnn3", "--out", tmp_path / "run", *args),

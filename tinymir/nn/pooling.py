@@ -69,7 +69,8 @@ class MaxPool2D(_Pool2D):
         dxpad[n, c, s_h·a + i*, s_w·b + j*] += dy[n, c, a, b]
 
     where (i*, j*) is the window's arg-max; on ties the first one column by column (the leftmost
-    column holding the maximum, its topmost maximum). Runs as 1-D pools along H then W (:mod:`tinymir.nn.kernels.pool`); the plain loop over windows is
+    column holding the maximum, its topmost maximum). Runs as 1-D pools along H then W
+    (:mod:`tinymir.nn.kernels.pool`); the plain loop over windows is
     :class:`tinymir.nn.reference.MaxPool2D`."""
 
     def _forward(self, x, training):

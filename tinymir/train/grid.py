@@ -44,7 +44,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import models
 from tinymir.atomic import write_atomically
 
 from . import run as running
@@ -143,8 +142,9 @@ def read_grid(path, data: str | None = None) -> Grid:
 
 
 def configs(grid: Grid, out) -> list:
-    """``(cell, seed, TrainConfig)`` of every run, each checked, and each cell's network built
-    once on its input (one clear error naming the cell before any run starts)."""
+    """``(cell, seed, TrainConfig)`` of every run, each checked
+    (:func:`tinymir.train.run.check_config`, which builds the network on its input): one clear
+    error naming the cell before any run starts."""
     runs = []
     for cell in grid.cells():
         for seed in grid.seeds:
@@ -153,9 +153,6 @@ def configs(grid: Grid, out) -> list:
                 config = running.TrainConfig(data=grid.data, out=str(folder), seed=seed,
                                              **{**grid.fixed, **cell})
                 running.check_config(running.with_defaults(config))
-                if seed == grid.seeds[0]:           # can the architecture read this input?
-                    models.build(config.arch, 2, front=config.front(),
-                                 **config.arch_options())
             except (TypeError, ValueError, KeyError) as exc:
                 raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
             runs.append((cell, seed, config))

@@ -433,7 +433,9 @@ def check_config(config: TrainConfig) -> TrainConfig:
                       if option in inspect.signature(a.layers).parameters]
             raise RunError(f"--{option} does not apply to {config.arch} (only "
                            f"{', '.join(takers) or 'no architecture'} takes it)")
-    models.check_stack(arch, config.front())   # refuses bad front-end options
+    # the network built once on its input: refuses bad front-end options, a feature stack for a
+    # 2-D net, and an input too small for the net's pooling, before any data is read
+    models.build(config.arch, 2, front=config.front(), **config.arch_options())
     if config.resample not in RESAMPLING:
         raise RunError(f"unknown resampling {config.resample!r}: choose one of "
                        f"{', '.join(RESAMPLING)}")
