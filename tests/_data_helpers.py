@@ -7,7 +7,16 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from tinymir import backend
+
 SR = 8000
+
+
+def each_clip_alone() -> bool:
+    """Whether the feature cache computes each clip alone, as ``file_features`` does (the same
+    path, the same bits): on the CPU. A device computes equal-length clips as one stack, whose
+    numbers depend on the stack's size to float32 rounding."""
+    return backend.get_device() == "cpu"
 
 
 def tone(path, seconds: float = 0.5, freq: float = 440.0, sr: int = SR) -> Path:

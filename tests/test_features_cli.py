@@ -7,6 +7,7 @@ import soundfile
 from click.testing import CliRunner
 
 from _features_helpers import make_signal
+from _rounding import assert_float32_close
 from tinymir.cli.main import main
 from tinymir import backend
 from tinymir import features as F
@@ -121,7 +122,6 @@ def test_one_file_equals_the_batched_path(music_folder):
     assert [f.name for f in files] == ["t0.wav", "t1.wav", "t2.wav"]
     batched = batch_features([load_clip(f, params) for f in files], params)
     for file, row in zip(files, batched):
-        np.testing.assert_allclose(file_features(file, params), row, rtol=1e-5,
-                                   atol=1e-4 * np.abs(row).max())
+        assert_float32_close(file_features(file, params), row)
     with pytest.raises(ValueError, match="clips of one length"):
         batch_features([np.zeros(100, np.float32), np.zeros(200, np.float32)], params)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from _features_helpers import SIGNALS, make_signal, on_device, relative_error
+from _rounding import assert_float32_close
 from tinymir import backend
 from tinymir import features as F
 
@@ -143,7 +144,9 @@ def test_rolloff_percent_and_centroid_from_a_given_spectrogram():
     magnitude = np.abs(librosa.stft(y, n_fft=1024))
     ours = F.spectral_rolloff(S=on_device(magnitude), sr=22050, roll_percent=0.5)
     expected = librosa.feature.spectral_rolloff(S=magnitude, sr=22050, roll_percent=0.5)
-    np.testing.assert_array_equal(backend.to_host(ours), expected)
+    ours = backend.to_host(ours)                # a bin: the same rule as the test above
+    assert np.mean(ours != expected) <= 0.01
+    assert np.abs(ours - expected).max() <= 22050 / 1024 + 1e-3
     ours = F.spectral_centroid(S=on_device(magnitude), sr=22050)
     assert relative_error(ours, librosa.feature.spectral_centroid(S=magnitude, sr=22050)) <= 1e-6
 
@@ -166,8 +169,7 @@ def test_batched_descriptors_equal_clip_by_clip():
         batch = backend.to_host(getattr(F, name)(on_device(y)))
         for clip in range(len(y)):
             single = backend.to_host(getattr(F, name)(on_device(y[clip])))
-            np.testing.assert_allclose(batch[clip], single, rtol=1e-5,
-                                       atol=1e-5 * np.abs(single).max(), err_msg=name)
+            assert_float32_close(batch[clip], single, err_msg=name)
 
 
 def test_central_moments_match_scipy():

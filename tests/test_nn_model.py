@@ -6,6 +6,8 @@ import pytest
 
 from tinymir import archive, backend, nn
 
+from _rounding import assert_float32_close
+
 
 def small_cnn():
     return nn.Sequential([
@@ -111,8 +113,7 @@ def test_lstm_last_step_equals_sequence_end_and_gru_too():
         full.build((6, 3), 0)
         last = cls(5)
         last.build((6, 3), 0)
-        np.testing.assert_allclose(backend.to_host(last.forward(x)),
-                                   backend.to_host(full.forward(x))[:, -1], rtol=1e-6)
+        assert_float32_close(last.forward(x), backend.to_host(full.forward(x))[:, -1])
 
 
 def test_predict_batches_and_returns_host_array():
@@ -120,8 +121,7 @@ def test_predict_batches_and_returns_host_array():
     x = np.random.default_rng(1).standard_normal((5, 1, 8, 12)).astype(np.float32)
     out = model.predict(x, batch_size=2)
     assert isinstance(out, np.ndarray) and out.shape == (5, 3)
-    np.testing.assert_allclose(out, backend.to_host(model.forward(backend.to_device(x))),
-                               rtol=1e-5, atol=1e-6)
+    assert_float32_close(out, model.forward(backend.to_device(x)))
 
 
 def train_steps(model, steps, x, y):
