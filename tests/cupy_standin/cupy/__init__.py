@@ -5,17 +5,25 @@ the real CuPy is missing (tests/conftest.py), so the whole suite runs tinymir's 
 every machine. Arrays live in NumPy but behave as CuPy's where code usually goes wrong (see
 ``cupy._core``), and every device-to-host synchronisation is counted in ``cupy.standin.counter``.
 
+Names: only those both CuPy 13 and CuPy 14 have (``cupy._names``, lists generated from CuPy's
+source); any other is an AttributeError, as on a machine with one of them. A name CuPy has is
+NumPy's function of that name on device arrays, so CuPy's own signatures and semantics are not
+checked beyond the few functions defined here and in ``cupyx``.
+
+Dtypes: NumPy 2's rules, plus CuPy 13's value-based rule for Python scalars (``cupy._core``),
+so a result is float64 whenever either CuPy 13 or 14 would make it float64.
+``standin.record_dtypes()`` lists the float64 arrays a block creates.
+
 What it cannot catch: cuFFT/cuBLAS/cuRAND numerics (the arithmetic is NumPy's), real memory
 pressure (the pool below only models the bookkeeping), streams and asynchrony, kernel
-compilation, driver and CUDA versions, and functions CuPy lacks that NumPy has (names are
-forwarded to NumPy).
+compilation, driver and CUDA versions.
 """
 from __future__ import annotations
 
 import numpy as _np
 
 from . import _core as standin
-from . import cuda, fft, linalg, random
+from . import _names, cuda, fft, linalg, random
 from ._core import forward as _forward
 from ._core import ndarray, ufunc as _ufunc
 from ._memory import get_default_memory_pool, get_default_pinned_memory_pool
@@ -56,16 +64,14 @@ class _Lib:
 
 
 lib = _Lib()
-_MISSING = {"errstate", "seterr", "geterr", "matrix", "char", "rec", "ma", "ctypeslib",
-            "asmatrix", "busday_count", "datetime_as_string", "loadtxt", "genfromtxt",
-            "fromfile", "save", "savez", "load"}
 
 
 def __getattr__(name):
-    """Everything else: NumPy's function of that name on device arrays, or NumPy's constant or
-    type (dtypes, ``inf``, ``newaxis``)."""
-    if name in _MISSING or name.startswith("_"):
-        raise AttributeError(f"module 'cupy' has no attribute {name!r} (CuPy stand-in)")
+    """Every other name CuPy 13 and 14 have: NumPy's function of that name on device arrays, or
+    NumPy's constant or type (dtypes, ``inf``, ``newaxis``). Others raise AttributeError."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    _names.check("cupy", name)
     value = getattr(_np, name)
     if isinstance(value, _np.ufunc):
         value = _ufunc(value)

@@ -10,15 +10,25 @@
   .item() .get() .tolist()``, formatting, pickling, ``Stream.synchronize()``, and the operations
   whose result size depends on the data (boolean-mask indexing, ``nonzero``, ``unique``, ...),
   which CuPy can only size by reading the device.
+* Python scalars in ufuncs and operators follow CuPy 13's value-based rule
+  (:func:`cupy13_scalars`): ``float32_array / 65536`` is float64, as on CuPy 13, where NumPy 2
+  (and CuPy 14, NEP 50) keep float32. NumPy scalars keep NumPy 2's rule (``np.float64(2) *
+  float32_array`` is float64, as on CuPy 14). So a result is float64 when either CuPy would
+  make it so.
+* :func:`record_dtypes` lists the float64 / complex128 arrays created inside a block, with the
+  line of tinymir that made each: a float32 run must create none.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import sys
 import threading
 
 import numpy as np
 
-from . import _memory
+from . import _memory, _names
 
 
 class Counter(threading.local):
@@ -99,6 +109,105 @@ class ufunc:
         return lambda *args, **kwargs: _apply(self._u, method, args, kwargs)
 
 
+# -- CuPy 13's dtype rule for Python scalars ----------------------------------------------------
+# From CuPy v13's cupy/_core/_kernel.pyx: ``ufunc.guess_routine`` calls
+# ``_check_should_use_min_scalar(in_args)``: when the operands mix arrays and scalars and the
+# highest kind among the arrays (bool < int/uint < float < complex, ``_get_kind_score``) is at
+# least the highest among the scalars, each scalar's type is ``_min_scalar_type(value)``
+# (``numpy.min_scalar_type``, and for a non-negative int also the signed type of that size),
+# and the routine is the first loop of the ufunc whose inputs those types ``numpy.can_cast`` to
+# safely (``_guess_routine_from_in_types``). So ``float32 / 65535`` runs the ``ff->f`` loop
+# (uint16 casts safely to float32) but ``float32 / 65536`` the ``dd->d`` loop (uint32 and int32
+# do not): a float64 result. Otherwise each scalar counts with its own dtype (a Python int as
+# int64, a float as float64, a complex as complex128). CuPy 14 adopted NEP 50 (weak Python
+# scalars, cupy/cupy#8323), as NumPy 2 did.
+_KIND_SCORE = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_PY_SCALARS = {int: np.int64, float: np.float64, complex: np.complex128}
+_LOOP_CHARS = set("?bBhHiIlLqQefdFD")
+
+
+def _min_scalar_types(value) -> tuple:
+    kind = np.min_scalar_type(value)
+    if kind.kind == "u":
+        signed = np.dtype(kind.char.lower())
+        if value <= np.iinfo(signed).max:
+            return kind, signed
+    return (kind,)
+
+
+def cupy13_scalars(np_ufunc, operands: tuple) -> tuple:
+    """``operands`` (NumPy arrays and scalars) with each Python scalar replaced by the NumPy
+    scalar of the type CuPy 13 would compute it in (see above); the rest as they are."""
+    python = [i for i, v in enumerate(operands) if type(v) in _PY_SCALARS]
+    arrays = [v for v in operands if isinstance(v, np.ndarray)]
+    if not python or not arrays:
+        return operands
+    scalar_kinds = [np.asarray(v).dtype.kind for v in operands
+                    if type(v) in _PY_SCALARS or isinstance(v, np.generic)]
+    if max(_KIND_SCORE.get(a.dtype.kind, 4) for a in arrays) < max(
+            _KIND_SCORE.get(k, 4) for k in scalar_kinds):
+        return tuple(_PY_SCALARS[type(v)](v) if i in python else v
+                     for i, v in enumerate(operands))
+    try:
+        in_types = [_min_scalar_types(v) if i in python else (np.asarray(v).dtype,)
+                    for i, v in enumerate(operands)]
+    except (TypeError, ValueError, OverflowError):
+        return operands
+    for loop in np_ufunc.types:
+        chars = loop.split("->")[0]
+        if len(chars) != len(operands) or not set(chars) <= _LOOP_CHARS:
+            continue
+        if all(any(np.can_cast(t, c) for t in types) for types, c in zip(in_types, chars)):
+            return tuple(np.dtype(chars[i]).type(v) if i in python else v
+                         for i, v in enumerate(operands))
+    return operands
+
+
+# -- arrays of a dtype a float32 run must not create -------------------------------------------
+class DtypeLog:
+    """The float64 / complex128 arrays created while :func:`record_dtypes` is active."""
+
+    def __init__(self):
+        self.active = 0
+        self.seen: list[tuple[str, tuple, str]] = []     # (dtype, shape, where)
+
+
+dtype_log = DtypeLog()
+WIDE = (np.dtype(np.float64), np.dtype(np.complex128))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@contextlib.contextmanager
+def record_dtypes():
+    """``with standin.record_dtypes() as seen:`` -> ``seen``: (dtype, shape, where) of every
+    float64 or complex128 device array created in the block; ``where`` is the first line
+    outside the stand-in and NumPy/SciPy that asked for it (a tinymir line when there is one)."""
+    start = len(dtype_log.seen)
+    dtype_log.active += 1
+    seen: list = []
+    try:
+        yield seen
+    finally:
+        dtype_log.active -= 1
+        seen.extend(dtype_log.seen[start:])
+        if not dtype_log.active:
+            dtype_log.seen.clear()
+
+
+def _where() -> str:
+    frame, first = sys._getframe(2), None
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if not path.startswith(_HERE) and f"{os.sep}numpy{os.sep}" not in path \
+                and f"{os.sep}scipy{os.sep}" not in path:
+            spot = f"{path}:{frame.f_lineno} ({frame.f_code.co_name})"
+            if f"{os.sep}tinymir{os.sep}" in path:
+                return spot
+            first = first or spot
+        frame = frame.f_back
+    return first or "?"
+
+
 def _apply(np_ufunc, method, args, kwargs):
     out = kwargs.get("out")
     if out is not None:
@@ -111,6 +220,8 @@ def _apply(np_ufunc, method, args, kwargs):
         args = (unwrap(target), unwrap(indices, host_ok=True), *unwrap(tuple(rest)))
     else:                       # ufuncs take device arrays and scalars, not lists (as CuPy)
         args = tuple(_scalar_operand(a) for a in args)
+        if method == "__call__":
+            args = cupy13_scalars(np_ufunc, args)
     result = getattr(np_ufunc, method)(*args, **kwargs)
     if out is not None:
         return out[0] if len(out) == 1 else out
@@ -128,13 +239,14 @@ def _scalar_operand(other):
 
 def _binary(np_ufunc):
     def op(self, other):
-        return wrap(np_ufunc(self._a, _scalar_operand(other)))
+        return wrap(np_ufunc(*cupy13_scalars(np_ufunc, (self._a, _scalar_operand(other)))))
 
     def rop(self, other):
-        return wrap(np_ufunc(_scalar_operand(other), self._a))
+        return wrap(np_ufunc(*cupy13_scalars(np_ufunc, (_scalar_operand(other), self._a))))
 
     def iop(self, other):
-        np_ufunc(self._a, _scalar_operand(other), out=self._a, casting="same_kind")
+        np_ufunc(*cupy13_scalars(np_ufunc, (self._a, _scalar_operand(other))), out=self._a,
+                 casting="same_kind")
         return self
     return op, rop, iop
 
@@ -169,6 +281,8 @@ class ndarray:
             array = np.empty(array, dtype=dtype or np.float64)
         if array.base is None:                          # owns its memory: a new allocation
             _memory.get_default_memory_pool().malloc(array.nbytes)
+        if dtype_log.active and array.dtype in WIDE:
+            dtype_log.seen.append((array.dtype.name, array.shape, _where()))
         self._a = array
 
     # -- the host boundary ------------------------------------------------------------
@@ -254,6 +368,7 @@ class ndarray:
     def __getattr__(self, name):
         if name.startswith("__"):       # no __array_interface__ & co: the host cannot peek
             raise AttributeError(name)
+        _names.check("cupy.ndarray", name)
         value = getattr(self._a, name)
         if callable(value):
             return forward(value, name)
