@@ -3,14 +3,23 @@ from contextlib import contextmanager
 
 import click
 
-from tinymir.data.engines import EngineError, SCHEDULERS, open_engine
+from tinymir.data.engines import EngineError, check_scheduler, open_engine
+
+
+def _checked_scheduler(ctx, param, value):
+    """The ``--scheduler`` value, refused at parse time when it names no engine or address."""
+    try:
+        check_scheduler(value)
+    except EngineError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
 
 
 def scheduler_option(command):
     """``--scheduler processes|dask|tcp://host:port`` and ``--jobs N``."""
     for option in reversed((
             click.option("--scheduler", default="processes", show_default=True,
-                         metavar="processes|dask|ADDRESS",
+                         metavar="processes|dask|ADDRESS", callback=_checked_scheduler,
                          help="Where the per-track work runs: the built-in process pool, a "
                               "local Dask cluster of --jobs workers, or a running Dask "
                               "scheduler (tcp://host:8786; its workers must see the audio "
@@ -21,16 +30,18 @@ def scheduler_option(command):
     return command
 
 
+def announce(engine) -> None:
+    """Name an engine other than this process or the pool on stderr."""
+    if engine.name != "this process" and not engine.name.endswith(" processes"):
+        click.echo(f"engine: {engine.name}", err=True)
+
+
 @contextmanager
 def engine_for(scheduler: str, jobs: int):
     """The engine of ``--scheduler``/``--jobs``, named on stderr; one line when it cannot start."""
-    if scheduler not in SCHEDULERS and "://" not in scheduler:
-        raise click.BadParameter(f"{scheduler!r}: processes, dask or an address like "
-                                 "tcp://host:8786", param_hint="--scheduler")
     try:
         with open_engine(scheduler, jobs) as engine:
-            if scheduler != "processes":
-                click.echo(f"engine: {engine.name}", err=True)
+            announce(engine)
             yield engine
     except EngineError as exc:
         raise click.ClickException(str(exc))

@@ -10,12 +10,13 @@ from click.core import ParameterSource
 from tinymir import backend, models, nn
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
+from tinymir.data.engines import EngineError
 from tinymir.train import catalogue
 from tinymir.train import predict as predicting
 from tinymir.train import run as running
 from tinymir.train.checkpoint import CheckpointError
 
-from .engines import engine_for, scheduler_option
+from .engines import announce, scheduler_option
 
 DEFAULT_CACHE = os.environ.get("TINYMIR_CACHE") or str(Path.home() / ".cache" / "tinymir")
 
@@ -69,17 +70,22 @@ def cache_options(command):
     return command
 
 
-# Options a resumed run must share with the run it continues (checked against config.json).
-RUN_OPTIONS = ("arch", "data", "features", "segment", "overlap", "split", "fold", "batch_size",
-               "lr", "optimizer", "seed", "class_weights", "patience", "early_stopping",
-               "aggregate", "rnn", "dataset")
+# Options of `train` that are no part of the run (how it is shown) or that --resume itself sets.
+NOT_RUN_OPTIONS = ("resume", "epochs", "quiet", "cache", "no_cache", "jobs")
 
 
-def resumed_options() -> dict:
-    """The RUN_OPTIONS typed on this command line (defaults are not the user's request)."""
+def resumed_options() -> tuple[dict, dict]:
+    """The options typed on this command line beside --resume (defaults are not the user's
+    request): those that must agree with the run, and the settings that apply to it."""
     ctx = click.get_current_context()
-    return {name: ctx.params[name] for name in RUN_OPTIONS
-            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    typed = {name: value for name, value in ctx.params.items()
+             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    settings = {}
+    if "cache" in typed or "no_cache" in typed:
+        settings["cache"] = None if ctx.params["no_cache"] else ctx.params["cache"]
+    if "jobs" in typed:
+        settings["jobs"] = typed["jobs"]
+    return {k: v for k, v in typed.items() if k not in NOT_RUN_OPTIONS}, settings
 
 
 @click.command("train")
@@ -144,8 +150,9 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
         if resume:
-            report = running.resume(resume, resumed_options(), stream=sys.stderr,
-                                    progress=not quiet, epochs=epochs)
+            given, settings = resumed_options()
+            report = running.resume(resume, given, stream=sys.stderr, progress=not quiet,
+                                    epochs=epochs, settings=settings)
             out = resume
         else:
             if not data or not arch:
@@ -218,7 +225,11 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
     With --out CSV, FILES is one DATA (a folder, a text file of paths, or a dataset) and every
     track gets a row in CSV: the top labels with probabilities, or (tags) every tag at or
     above its validation threshold with its probability; tracks that cannot be labelled go to
-    <CSV stem>.errors.csv with their reasons. See tinymir.train.catalogue.
+    <CSV stem>.errors.csv with their reasons; a `warning` column says why a row's labels say
+    little (a very short, constant or white-noise track) and a `model` column which model file
+    wrote it. A rerun into the same CSV adds only the missing tracks, and only with the same
+    model: a CSV of another model, or any other file, is refused and left as it is. See
+    tinymir.train.catalogue.
     """
     if out is not None:
         if len(files) != 1 or as_json:
@@ -257,10 +268,10 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
 def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
     """``predict --out``: tag the catalogue, end with the counts (exit 1 when some failed)."""
     try:
-        with engine_for(scheduler, jobs) as engine:
-            report = catalogue.tag_catalogue(model, data, out, scheduler=engine, top=top,
-                                             dataset=dataset, progress=not quiet)
-    except USER_ERRORS as exc:
+        report = catalogue.tag_catalogue(model, data, out, scheduler=scheduler, jobs=jobs,
+                                         top=top, dataset=dataset, progress=not quiet,
+                                         on_engine=announce)
+    except (*USER_ERRORS, EngineError) as exc:
         raise click.ClickException(str(exc))
     for path, reason in report.failed[:10]:
         click.echo(skipped_line(path, reason), err=True)

@@ -53,6 +53,8 @@ RETRIES = 3
 #: Seconds to wait for a scheduler address to answer.
 CONNECT_TIMEOUT = 5
 SCHEDULERS = ("processes", "dask")
+#: Address schemes a Dask scheduler listens on (``inproc`` only inside one process).
+ADDRESS_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 #: Dask settings of the local cluster that ``--scheduler dask`` starts (see :func:`local_dask`).
 LOCAL_DASK_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
@@ -190,6 +192,26 @@ def _is_client(scheduler) -> bool:
     return type(scheduler).__name__ == "Client" and hasattr(scheduler, "submit")
 
 
+def check_scheduler(scheduler) -> None:
+    """Raise :class:`EngineError` in one line unless ``scheduler`` is an engine, a Client,
+    ``"processes"``, ``"dask"`` or an address ``scheme://host:port`` of
+    :data:`ADDRESS_SCHEMES`; nothing is started (a caller checks before it writes)."""
+    if scheduler is None or not isinstance(scheduler, str) or scheduler in SCHEDULERS:
+        return
+    hint = "processes, dask, or an address like tcp://host:8786"
+    if "://" not in scheduler:
+        raise EngineError(f"unknown scheduler {scheduler!r}: {hint}")
+    scheme, _, rest = scheduler.partition("://")
+    if scheme not in ADDRESS_SCHEMES:
+        raise EngineError(f"{scheduler}: a Dask scheduler address starts with "
+                          f"{', '.join(s + '://' for s in ADDRESS_SCHEMES)} (e.g. "
+                          "tcp://host:8786)")
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    if not (colon and host and port.isdigit() and 0 < int(port) < 65536):
+        raise EngineError(f"{scheduler}: a Dask scheduler address needs a host and a port, "
+                          "like tcp://host:8786")
+
+
 def start_engine(scheduler="processes", jobs: int = 1):
     """The engine for ``scheduler`` (see the module docstring); close it when done, or use
     :func:`open_engine`. Raises :class:`EngineError` in one line when it cannot start."""
@@ -206,15 +228,13 @@ def start_engine(scheduler="processes", jobs: int = 1):
     if not isinstance(scheduler, str):
         raise EngineError(f"unknown scheduler {scheduler!r}: processes, dask, an address "
                           "tcp://host:port or a distributed.Client")
+    check_scheduler(scheduler)
     distributed = _import_dask()
     if scheduler == "dask":
         return local_dask(jobs)
-    if "://" not in scheduler:
-        raise EngineError(f"unknown scheduler {scheduler!r}: processes, dask, or an address "
-                          "like tcp://host:8786")
     try:
         client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise EngineError(f"no Dask scheduler answers at {scheduler} within "
                           f"{CONNECT_TIMEOUT} s ({type(exc).__name__})") from None
     return DaskEngine(client, own_cluster=_Connection(client))

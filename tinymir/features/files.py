@@ -16,6 +16,7 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.audio import READ_EXTENSIONS, AudioError, content_problem, find_audio, load
+from tinymir.audio.checks import content_warning
 from tinymir.features.extract import FeatureParams, compute
 
 
@@ -72,9 +73,15 @@ def load_clip(path, params: FeatureParams) -> np.ndarray:
     return y
 
 
-def file_features(path, params: FeatureParams) -> np.ndarray:
-    """Finite features of one file (see :func:`tinymir.features.extract.compute`), on the host."""
+def file_features(path, params: FeatureParams, warnings: list | None = None) -> np.ndarray:
+    """Finite features of one file (see :func:`tinymir.features.extract.compute`), on the host.
+    With a ``warnings`` list, why the clip's labels would say little (a constant or white-noise
+    clip, :func:`tinymir.audio.checks.content_warning`) is appended to it."""
     y = load_clip(path, params)
+    if warnings is not None:
+        warning = content_warning(y)
+        if warning is not None and warning not in warnings:
+            warnings.append(warning)
     features = _compute(y, params)
     check_finite(path, y, features)
     return features
@@ -85,7 +92,8 @@ def batch_features(clips: list[np.ndarray], params: FeatureParams) -> list[np.nd
     caller checks each with :func:`check_finite`)."""
     lengths = {clip.shape[-1] for clip in clips}
     if len(lengths) != 1:
-        raise ValueError(f"batch_features needs clips of one length, got lengths {sorted(lengths)}")
+        raise ValueError(f"batch_features needs clips of one length, got lengths "
+                         f"{sorted(lengths)}")
     return list(_compute(np.stack(clips), params))
 
 

@@ -4,7 +4,8 @@ A file of :mod:`tinymir.archive` (the format of training checkpoints too) holdin
 ``{"tinymir_model": 2, "config": model.get_config(), "metadata": {...}, "state": {qualified
 name: array}}``: the caller's metadata (class names, front end, ...) and one array per
 parameter or buffer under its qualified name (``conv2d_1.kernel``). Loading rebuilds the model
-from the config and copies the arrays in, so outputs are reproduced exactly.
+from the config and copies the arrays in, so outputs are reproduced exactly; a file whose
+arrays hold NaN or infinity is refused at load (:func:`check_finite`).
 
 Files of format 1 (before checkpoints and models shared one format: entries ``__tinymir__``,
 ``__config__`` and ``__metadata__`` beside the arrays) are still read.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import numpy as np
 
 from tinymir import archive
 
@@ -52,7 +55,20 @@ def load(path):
         model.load_state_dict(state)
     except (StateDictError, ValueError, TypeError, KeyError) as exc:
         raise ModelFileError(f"{path}: weights do not match the architecture: {exc}") from None
+    check_finite(path, state)
     return model, metadata
+
+
+def check_finite(path, state: dict) -> None:
+    """Raise :class:`ModelFileError` naming the first parameter or buffer of ``state`` that
+    holds NaN or infinity (a model that predicts ``nan`` for every input)."""
+    for name, value in state.items():
+        value = np.asarray(value)
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            bad = int(value.size - np.isfinite(value).sum())
+            raise ModelFileError(f"{path}: {name} holds {bad} NaN or infinite values of "
+                                 f"{value.size}: the file is damaged or its training diverged; "
+                                 "train it again")
 
 
 def _contents(path, entries):

@@ -21,11 +21,11 @@ from tinymir import models, nn
 from tinymir.audio import AudioError
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
-from tinymir.features.files import find_audio_files
+from tinymir.features.files import file_features, find_audio_files
 
 from .evaluate import probabilities
-from .inputs import (extract_tracks, frame_view, front_end_features, segment_batches,
-                     segment_tracks)
+from .inputs import (extract_tracks, frame_view, part_params, segment_batches, segment_tracks,
+                     stack)
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
 from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, segment_logits)
 
@@ -72,8 +72,19 @@ class Predictor:
         if self.thresholds.shape != (len(self.classes),):
             problems.append(f"it has {self.thresholds.size} tag thresholds for "
                             f"{len(self.classes)} classes")
+        mean, std = self.standardize.mean, self.standardize.std
+        if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+            problems.append("its standardisation holds NaN or infinite values")
+        elif mean.shape == std.shape and (std <= 0).any():
+            rows = np.flatnonzero(std <= 0)
+            problems.append(f"its standardisation has a zero or negative deviation in "
+                            f"{rows.size} of {std.size} bins (first: bin {rows[0]}), which "
+                            "would divide by zero")
+        if not np.isfinite(self.thresholds).all():
+            problems.append("its tag thresholds hold NaN or infinite values")
         if problems:
-            raise RunError(f"{self.path}: inconsistent model file: {'; '.join(problems)}")
+            raise RunError(f"{self.path}: inconsistent model file: {'; '.join(problems)}; "
+                           "train it again")
 
     @classmethod
     def load(cls, path) -> "Predictor":
@@ -91,9 +102,12 @@ class Predictor:
     def predict_file(self, path, top: int = 3) -> dict:
         """The ``top`` labels of one audio file. A file without usable content (silent,
         shorter than one analysis frame, see :func:`tinymir.features.files.check_content`)
-        raises :class:`AudioError`; one shorter than half a segment gets a ``warning`` (its
-        features are repeated to fill the segment)."""
-        feats = front_end_features(path, self.front)
+        raises :class:`AudioError`; one shorter than half a segment (its features are repeated
+        to fill the segment), constant or white noise
+        (:func:`tinymir.audio.checks.content_warning`) gets a ``warning``."""
+        warnings = []
+        feats = stack([file_features(path, params, warnings)
+                       for params in part_params(self.front)])
         scores = self.file_scores(frame_view(feats, self.front))
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
@@ -102,9 +116,11 @@ class Predictor:
                               if p >= t]
         if feats.shape[1] < SHORT_SHARE * self.front.segment_frames:
             seconds = (feats.shape[1] - 1) * self.front.hop_length / self.front.sr
-            result["warning"] = (f"about {seconds:.2g} s long, much shorter than the model's "
-                                 f"{self.front.segment:g} s segment: it is repeated to fill the "
-                                 "segment, so the labels say little")
+            warnings.append(f"about {seconds:.2g} s long, much shorter than the model's "
+                            f"{self.front.segment:g} s segment: it is repeated to fill the "
+                            "segment, so the labels say little")
+        if warnings:
+            result["warning"] = "; ".join(warnings)
         return result
 
 
@@ -145,7 +161,8 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
     was trained with (same method and seed) and score that part only. ``training_tracks`` in
     the report counts the scored tracks the model was trained on, when ``data`` is its
-    training set (see :func:`training_warning`).
+    training set (see :func:`training_warning`). ``n_tracks`` counts the tracks scored, not the
+    unreadable ones (those are in ``skipped``).
     With ``cache_root`` the features come from (and go to) the feature cache that training uses.
     """
     predictor = Predictor.load(model_path)
@@ -168,7 +185,6 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:
         tracks, split_name = split[part], f"{split.name}, {part} part"
-    seen = int(np.isin(tracks, split["train"]).sum()) if same else 0
     index = {name: i for i, name in enumerate(predictor.classes)}
     if predictor.multilabel:
         targets = np.zeros((len(table), len(index)), np.float32)
@@ -182,6 +198,8 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     feats = [None] * len(table)
     for t, f in zip(tracks, part_feats):
         feats[int(t)] = f
+    scored = np.array([t for t, f in zip(tracks, part_feats) if f is not None], np.int64)
+    seen = int(np.isin(scored, split["train"]).sum()) if same else 0
     segments = {"eval": segment_tracks(feats, predictor.front, tracks)}
     if len(segments["eval"]) == 0:
         raise RunError(f"{data}: no readable track to evaluate ({len(skipped)} skipped)")
@@ -192,7 +210,7 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.aggregate, predictor.thresholds if
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
-            "part": split_name, "n_tracks": int(len(tracks)), "training_tracks": seen,
+            "part": split_name, "n_tracks": int(len(scored)), "training_tracks": seen,
             "skipped": skipped + table.skipped,
             "multilabel": predictor.multilabel, **results["eval"]}
 
