@@ -6,11 +6,14 @@ LSTM's backward), and at the test shapes the default budget is one run, so the `
 fixture shrinks the budget to 1, 2 and 3 items per run (ragged last runs included). The twins
 themselves pass the finite-difference checks that the fast layers pass.
 """
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from tinymir import backend, nn
-from tinymir.nn import gradcheck, reference
+from tinymir.nn import conv, gradcheck, pooling, reference, windows
 
 TOLERANCE = 1e-10
 LAYER_CASES = list(gradcheck.CASES)
@@ -187,3 +190,69 @@ def test_clip_grad_norm_equals_its_twin(max_norm):
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(a, b, rtol=0, atol=TOLERANCE)
+
+
+# -- the twins stand alone ------------------------------------------------------------------
+
+REFERENCE_DIR = Path(reference.__file__).parent
+#: fast helpers a twin still calls, by module: the dropout twin's seeding goes when the twin
+#: draws its own mask (issue 22, part 4)
+STILL_SHARED = {"normalization": {"mask_seed"}}
+
+
+def _fast_names_used(path):
+    """(names of fast modules imported, fast attributes used other than as a base class)."""
+    tree = ast.parse(path.read_text())
+    aliases, imported = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinymir.nn"):
+            if node.module == "tinymir.nn":
+                aliases |= {a.asname or a.name for a in node.names}
+            else:
+                imported |= {f"{node.module}.{a.name}" for a in node.names}
+    bases = {id(b) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+             for b in node.bases}
+    used = {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id in aliases and id(node) not in bases}
+    return imported, used
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCE_DIR.glob("*.py")), ids=lambda p: p.stem)
+def test_twins_take_nothing_but_their_base_class_from_the_fast_code(path):
+    imported, used = _fast_names_used(path)
+    if path.stem == "__init__":
+        assert imported == {"tinymir.nn.sequential.Sequential"}     # to tell a model apart
+        return
+    assert not imported, imported            # no windows, kernels, helpers, ...
+    assert used <= STILL_SHARED.get(path.stem, set()), used
+
+
+def _odd_row_first(real):
+    """resolve_padding with the odd row of "same" padding put at the top (left) instead of
+    the bottom (right): the kind of bug a padding rule copied from another library brings."""
+    def planted(padding, kernel, stride, size):
+        return tuple((after, before) for before, after in real(padding, kernel, stride, size))
+    return planted
+
+
+@pytest.mark.parametrize("build, shape", [
+    (lambda: nn.Conv2D(2, 3, stride=2, padding="same"), (2, 2, 6, 7)),
+    (lambda: nn.MaxPool2D((2, 4), stride=2, padding="same"), (2, 2, 9, 9)),
+    (lambda: nn.AvgPool2D(3, stride=2, padding="same"), (2, 2, 6, 8)),
+    (lambda: nn.MaxPool1D(4, stride=2, padding="same"), (2, 3, 9)),
+], ids=["conv2d", "maxpool2d", "avgpool2d", "maxpool1d"])
+def test_a_padding_bug_in_the_fast_geometry_is_caught(build, shape, monkeypatch):
+    rng = np.random.default_rng(10)
+    with backend.default_dtype(np.float64):
+        model = build()
+        model.build(shape[1:], rng)
+    x = backend.to_device(rng.standard_normal(shape), np.float64)
+    assert_agree(gradcheck.compare_twins(model, x, training=True))
+    real = windows.resolve_padding
+    for module in (conv, pooling):
+        monkeypatch.setattr(module, "resolve_padding", _odd_row_first(real))
+    report = gradcheck.compare_twins(model, x, training=True)
+    assert max(row.max_abs_error for row in report) > 0.01
+    with pytest.raises(AssertionError):
+        assert_agree(report)

@@ -5,13 +5,54 @@
     db_f = Σ_{n,a,b} dy[n, f, a, b]
     dxpad[n, c, s_h·a + i, s_w·b + j] += Σ_f dy[n, f, a, b] · K[f, c, i, j]
 
+The geometry is worked out here from its formula, not taken from the fast layers, so that a
+padding bug there shows up as a difference (tests/test_nn_reference.py plants one):
+
+    H_out = (H + p_top + p_bottom − k) // s + 1
+    "same" (Keras): H_out = ceil(H / s), p_top + p_bottom = max((H_out − 1)·s + k − H, 0),
+                    the odd row at the bottom; an int p or a pair (p_h, p_w): p on each side
+
 Conv1D is the same with a 1 × k kernel on (N, C, 1, T).
 """
 from __future__ import annotations
 
 from tinymir import backend
 from tinymir.nn import conv as fast
-from tinymir.nn.windows import pad2d, unpad2d
+
+
+def padding(spec, kernel: tuple, stride: tuple, hw: tuple) -> tuple:
+    """((top, bottom), (left, right)) for ``spec``: "valid", "same", an int or a pair."""
+    if spec == "valid":
+        return (0, 0), (0, 0)
+    if spec == "same":
+        pads = []
+        for size, k, s in zip(hw, kernel, stride):
+            total = max((-(-size // s) - 1) * s + k - size, 0)
+            pads.append((total // 2, total - total // 2))
+        return tuple(pads)
+    rows, cols = (spec, spec) if isinstance(spec, int) else spec
+    return (rows, rows), (cols, cols)
+
+
+def pad(x, pads, value=0.0):
+    """x (N, C, H, W) inside a frame of ``value``: ``pads`` rows/columns on each side."""
+    xp = backend.array_module(x)
+    (top, bottom), (left, right) = pads
+    n, c, h, w = x.shape
+    out = xp.full((n, c, top + h + bottom, left + w + right), value, dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+def unpad(xpad, pads):
+    """The part of ``xpad`` that :func:`pad` filled from x."""
+    (top, bottom), (left, right) = pads
+    return xpad[:, :, top:xpad.shape[2] - bottom, left:xpad.shape[3] - right]
+
+
+def positions(padded_hw: tuple, kernel: tuple, stride: tuple) -> tuple:
+    """(H_out, W_out): the windows that fit in the padded input."""
+    return tuple((size - k) // s + 1 for size, k, s in zip(padded_hw, kernel, stride))
 
 
 def window(xpad, a: int, b: int, kernel: tuple, stride: tuple):
@@ -23,10 +64,10 @@ def window(xpad, a: int, b: int, kernel: tuple, stride: tuple):
 class Conv2D(fast.Conv2D):
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        self.pads = self._pads(x.shape[2:])
-        self.xpad = pad2d(x, self.pads)
+        self.pads = padding(self.padding, self.kernel_size, self.stride, x.shape[2:])
+        self.xpad = pad(x, self.pads)
         kernel = self.params["kernel"].value
-        _, ho, wo = self.output_shape(x.shape[1:])
+        ho, wo = positions(self.xpad.shape[2:], self.kernel_size, self.stride)
         y = xp.zeros((x.shape[0], self.filters, ho, wo), dtype=x.dtype)
         for a in range(ho):
             for b in range(wo):
@@ -51,7 +92,7 @@ class Conv2D(fast.Conv2D):
         if self.use_bias:
             self.params["bias"].grad = dy.sum(axis=(0, 2, 3))
         self.xpad = None
-        return unpad2d(dxpad, self.pads)
+        return unpad(dxpad, self.pads)
 
 
 class Conv1D(fast.Conv1D):

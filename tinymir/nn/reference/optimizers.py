@@ -52,9 +52,9 @@ class AdamW(Adam, fast.AdamW):
 
 
 def clip_grad_norm(params, max_norm: float) -> float:
-    params = fast._named(params)
-    norm = math.sqrt(sum(float((p.grad ** 2).sum()) for _, p in params))
+    params = [p[1] if isinstance(p, tuple) else p for p in params]     # (name, Param) or Param
+    norm = math.sqrt(sum(float((p.grad ** 2).sum()) for p in params))
     if norm > max_norm:
-        for _, p in params:
+        for p in params:
             p.grad[...] = p.grad * (max_norm / norm)
     return norm

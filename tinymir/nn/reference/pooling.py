@@ -9,7 +9,8 @@
     GlobalMaxPool2D:  y[n, c] = max_positions x[n, c];  dx = dy at the first maximum of the
                       flattened positions (row by row), 0 elsewhere
 
-The 1-D pools are the 2-D twins with a 1 × k window on (N, C, 1, T).
+The 1-D pools are the 2-D twins with a 1 × k window on (N, C, 1, T). Padding and output
+size come from the formulas in :mod:`tinymir.nn.reference.conv`, not from the fast layers.
 """
 from __future__ import annotations
 
@@ -17,16 +18,22 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.nn import pooling as fast
-from tinymir.nn.windows import pad2d, unpad2d
 
-from .conv import window
+from .conv import pad, padding, positions, unpad, window
+
+
+def geometry(pool, x_hw: tuple):
+    """(pads, (H_out, W_out)) of ``pool``'s windows on an input of height and width ``x_hw``."""
+    pads = padding(pool.padding, pool.pool_size, pool.stride, x_hw)
+    padded_hw = (x_hw[0] + sum(pads[0]), x_hw[1] + sum(pads[1]))
+    return pads, positions(padded_hw, pool.pool_size, pool.stride)
 
 
 class MaxPool2D(fast.MaxPool2D):
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        self.pads, (ho, wo) = self._geometry(x.shape[2:])
-        xpad = pad2d(x, self.pads, value=-np.inf)
+        self.pads, (ho, wo) = geometry(self, x.shape[2:])
+        xpad = pad(x, self.pads, value=-np.inf)
         self.padded_shape = xpad.shape
         n, c = x.shape[:2]
         y = xp.empty((n, c, ho, wo), dtype=x.dtype)
@@ -51,15 +58,15 @@ class MaxPool2D(fast.MaxPool2D):
                 routed = (dy[:, :, a, b, None] * hit).reshape(n, c, kw, kh)
                 window(dxpad, a, b, self.pool_size, self.stride)[...] += routed.transpose(
                     0, 1, 3, 2)
-        return unpad2d(dxpad, self.pads)
+        return unpad(dxpad, self.pads)
 
 
 class AvgPool2D(fast.AvgPool2D):
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        self.pads, (ho, wo) = self._geometry(x.shape[2:])
-        xpad = pad2d(x, self.pads)
-        inside = pad2d(xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), self.pads)
+        self.pads, (ho, wo) = geometry(self, x.shape[2:])
+        xpad = pad(x, self.pads)
+        inside = pad(xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), self.pads)
         self.padded_shape = xpad.shape
         self.count = xp.empty((ho, wo), dtype=x.dtype)
         y = xp.empty(x.shape[:2] + (ho, wo), dtype=x.dtype)
@@ -77,7 +84,7 @@ class AvgPool2D(fast.AvgPool2D):
             for b in range(dy.shape[3]):
                 window(dxpad, a, b, self.pool_size, self.stride)[...] += (
                     dy[:, :, a, b, None, None] / self.count[a, b])
-        return unpad2d(dxpad, self.pads)
+        return unpad(dxpad, self.pads)
 
 
 class MaxPool1D(fast.MaxPool1D):

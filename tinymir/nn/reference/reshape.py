@@ -23,7 +23,7 @@ class Flatten(fast.Flatten):
 class Reshape(fast.Reshape):
     def _forward(self, x, training):
         self.in_shape = x.shape
-        return x.reshape((x.shape[0],) + self.output_shape(x.shape[1:]))
+        return x.reshape((x.shape[0],) + self.shape)           # a -1 takes what is left
 
     def _backward(self, dy):
         return dy.reshape(self.in_shape)
