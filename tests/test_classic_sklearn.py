@@ -97,3 +97,13 @@ def test_parameters_are_checked_in_fit_not_in_the_constructor(model, message, pr
     X, y, _, _ = problem
     with pytest.raises(ValueError, match=message):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("with_mean, with_std", [(True, True), (False, True), (True, False)])
+def test_scaler_options_match_sklearn(with_mean, with_std, problem):
+    from sklearn import preprocessing
+    X, _, X_test, _ = problem
+    with backend.default_dtype(np.float64):
+        ours = StandardScaler(with_mean=with_mean, with_std=with_std).fit(X).transform(X_test)
+    ref = preprocessing.StandardScaler(with_mean=with_mean, with_std=with_std).fit(X)
+    np.testing.assert_allclose(backend.to_host(ours), ref.transform(X_test), rtol=1e-12)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import NotFittedError, check_features, encode_labels
+from .base import check_features, encode_labels, not_fitted
 
 
 class Binner:
@@ -41,7 +41,7 @@ class Binner:
 
     def transform(self, X) -> np.ndarray:
         if self.edges_ is None:
-            raise NotFittedError("this Binner is not fitted yet: call fit(X) first")
+            raise not_fitted(self, "fit(X)")
         X = check_features(X, n_features=len(self.edges_), device=False)
         codes = np.empty(X.shape, dtype=np.uint8)
         for f, edges in enumerate(self.edges_):
@@ -56,7 +56,7 @@ def fit_binned(estimator, X, y, max_bins: int):
     """The common start of a histogram-tree ``fit``: check ``X``, encode ``y`` into
     ``estimator.classes_``, fit ``estimator.binner_`` and return ``(codes, labels)``."""
     X = check_features(X, device=False)
-    estimator.classes_, labels = encode_labels(y, X.shape[0])
+    estimator.classes_, labels = encode_labels(y, X.shape[0], estimator)
     estimator.n_features_in_ = X.shape[1]
     estimator.binner_ = Binner(max_bins).fit(X)
     return estimator.binner_.transform(X), labels

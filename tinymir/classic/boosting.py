@@ -161,16 +161,22 @@ class GradientBoostingClassifier(Classifier):
         return np.where(found, feature, -1), threshold
 
     def decision_function(self, X):
-        """Margins ``F(x)`` ``(N, n_classes)``: sums of the class trees' leaf weights."""
+        """Margins ``F(x)`` ``(N, n_classes)``: sums of the class trees' leaf weights; for two
+        classes ``F_1 - F_0`` ``(N,)`` (scikit-learn's binary shape; ``P_1 = sigmoid`` of it)."""
+        margins = self._margins(X)
+        return margins[:, 1] - margins[:, 0] if margins.shape[1] == 2 else margins
+
+    def _margins(self, X):
         self._check_fitted()
-        X = check_features(X, n_features=self.n_features_in_, device=False)
+        X = check_features(X, n_features=self.n_features_in_, device=False,
+                           estimator=self)
         leaves = self.nodes_.apply(self.binner_.transform(X), self.roots_)
         per_tree = self.nodes_.value[leaves]                  # (rounds * K, N)
         n_classes = self.classes_.size
         return per_tree.reshape(-1, n_classes, per_tree.shape[1]).sum(axis=0).T
 
     def predict_proba(self, X):
-        return softmax(self.decision_function(X), axis=1)
+        return softmax(self._margins(X), axis=1)
 
 
 def _bin_indicator(codes, n_bins):

@@ -169,7 +169,8 @@ class RandomForestClassifier(Classifier):
 
     def predict_proba(self, X):
         self._check_fitted()
-        X = check_features(X, n_features=self.n_features_in_, device=False)
+        X = check_features(X, n_features=self.n_features_in_, device=False,
+                           estimator=self)
         leaves = self.nodes_.apply(self.binner_.transform(X), self.roots_)
         return self.nodes_.value[leaves].mean(axis=0)
 

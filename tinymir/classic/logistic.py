@@ -31,6 +31,9 @@ class LogisticRegression(Classifier):
     report the solver's outcome; non-convergence also raises a :class:`ConvergenceWarning`.
 
     ``predict_proba`` for ovr normalises the K sigmoids to sum to one (as scikit-learn does).
+    Two classes are one binary problem, ``P(classes_[1]) = sigmoid(z)`` with ``coef_`` of
+    shape ``(n_features, 1)``, under either ``multi_class`` (as scikit-learn does), and
+    ``decision_function`` then returns ``z`` of shape ``(N,)``.
     """
 
     def __init__(self, C: float = 1.0, multi_class: str = "ovr", max_iter: int = 100,
@@ -47,7 +50,7 @@ class LogisticRegression(Classifier):
         theta = backend.to_device(params.reshape(d + 1, k), X.dtype)
         weights, bias = theta[:d], theta[d]
         z = X @ weights + bias
-        if self.multi_class == "ovr":
+        if self.multi_class == "ovr" or k == 1:
             signs = 2 * targets - 1
             margin = signs * z
             loss = xp.logaddexp(0, -margin).sum()
@@ -67,14 +70,18 @@ class LogisticRegression(Classifier):
             raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}")
         check_positive(self, C=self.C, max_iter=self.max_iter, tol=self.tol)
         X = check_features(X)
-        self.classes_, labels = encode_labels(y, X.shape[0])
+        self.classes_, labels = encode_labels(y, X.shape[0], self)
         n_classes = self.classes_.size
-        onehot = backend.to_device(np.eye(n_classes)[labels], X.dtype)
-        start = np.zeros((X.shape[1] + 1) * n_classes)
+        targets = np.eye(n_classes)[labels]
+        if n_classes == 2:                       # one binary problem: is it classes_[1]?
+            targets = targets[:, 1:]
+        targets = backend.to_device(targets, X.dtype)
+        n_columns = targets.shape[1]
+        start = np.zeros((X.shape[1] + 1) * n_columns)
         result = scipy.optimize.minimize(
-            self._loss_and_gradient, start, args=(X, onehot), jac=True, method="L-BFGS-B",
+            self._loss_and_gradient, start, args=(X, targets), jac=True, method="L-BFGS-B",
             options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps})
-        theta = result.x.reshape(X.shape[1] + 1, n_classes)
+        theta = result.x.reshape(X.shape[1] + 1, n_columns)
         self.coef_ = backend.to_device(theta[:-1], X.dtype)
         self.intercept_ = backend.to_device(theta[-1], X.dtype)
         self.n_features_in_ = X.shape[1]
@@ -87,12 +94,17 @@ class LogisticRegression(Classifier):
         return self
 
     def decision_function(self, X):
+        """``z = X W + b``: ``(N, n_classes)``, or ``(N,)`` for two classes."""
         self._check_fitted()
-        X = check_features(X, n_features=self.n_features_in_)
-        return X @ self.coef_ + self.intercept_
+        X = check_features(X, n_features=self.n_features_in_, estimator=self)
+        z = X @ self.coef_ + self.intercept_
+        return z[:, 0] if self.classes_.size == 2 else z
 
     def predict_proba(self, X):
         z = self.decision_function(X)
+        if z.ndim == 1:
+            p = sigmoid(z)
+            return backend.array_module(p).stack([1 - p, p], axis=1)
         if self.multi_class == "ovr":
             p = sigmoid(z)
             return p / p.sum(axis=1, keepdims=True)

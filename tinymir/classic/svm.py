@@ -42,10 +42,16 @@ class SVC(Classifier):
     over free support vectors; ``predict`` is ``argmax_k f_k``. ``gamma="scale"`` is
     ``1 / (n_features * X.var())``.
 
-    ``predict_proba``: Platt scaling, ``P_k = 1 / (1 + exp(A_k f_k + B_k))`` with ``A_k, B_k``
-    fitted by maximum likelihood to the TRAINING decision values (Platt's smoothed targets),
-    then normalised over classes. scikit-learn fits them by internal 5-fold cross-validation
-    instead, which costs five extra fits; ours are somewhat over-confident but rank alike.
+    ``predict_proba``: Platt scaling, ``P_k = 1 / (1 + exp(A f_k + B))`` with one ``A, B``
+    for all classes (so the most probable class is always ``argmax_k f_k``, the predicted
+    one), fitted by maximum likelihood to the TRAINING decision values of all K machines
+    (Platt's smoothed targets), then normalised over classes. scikit-learn fits one sigmoid
+    per machine by internal 5-fold cross-validation instead, which costs five extra fits;
+    ours are somewhat over-confident but rank alike.
+
+    Two classes take one machine (``classes_[1]`` against ``classes_[0]``, as scikit-learn
+    does): ``decision_function`` is then ``(N,)``, ``predict`` its sign and
+    ``P(classes_[1])`` its Platt sigmoid.
     """
 
     def __init__(self, C: float = 1.0, gamma="scale", tol: float = 1e-3, max_iter: int = 100_000):
@@ -59,7 +65,7 @@ class SVC(Classifier):
         if not (self.gamma == "scale" or (isinstance(self.gamma, (int, float)) and self.gamma > 0)):
             raise ValueError(f"gamma must be 'scale' or a positive number, got {self.gamma!r}")
         X = check_features(X)
-        self.classes_, labels = encode_labels(y, X.shape[0])
+        self.classes_, labels = encode_labels(y, X.shape[0], self)
         xp = backend.array_module(X)
         if self.gamma == "scale":                 # constant features: gamma 1, as scikit-learn
             variance = float(X.var())
@@ -69,9 +75,14 @@ class SVC(Classifier):
         kernel = rbf_kernel(X, X, self.gamma_)
         signs = xp.where(backend.to_device(labels)[None, :] ==
                          xp.arange(self.classes_.size)[:, None], 1.0, -1.0).astype(X.dtype)
+        if self.classes_.size == 2:                # one machine: classes_[1] against [0]
+            signs = signs[1:]
         coef, self.intercept_ = self._smo(kernel, signs)
         training_decision = kernel @ coef.T + self.intercept_
-        self.platt_ = _fit_platt(backend.to_host(training_decision), backend.to_host(signs).T > 0)
+        # one sigmoid for all classes' machines, so that the most probable class is the one
+        # of the largest decision value (predict and predict_proba agree)
+        self.platt_ = _fit_platt(backend.to_host(training_decision).reshape(-1, 1),
+                                 backend.to_host(signs).T.reshape(-1, 1) > 0)
         support = (coef != 0).any(axis=0)          # support vector of at least one problem
         self.support_ = backend.to_host(xp.flatnonzero(support))
         self.support_vectors_, self.dual_coef_ = X[support], coef[:, support]
@@ -147,15 +158,22 @@ class SVC(Classifier):
         return xp.where(n_free > 0, free_bias, (up_score + low_score) / 2)
 
     def decision_function(self, X):
-        """``(N, n_classes)`` one-vs-rest decision values ``f_k(x)``."""
+        """``(N, n_classes)`` one-vs-rest decision values ``f_k(x)``; for two classes the one
+        machine's ``f(x)`` ``(N,)``, positive for ``classes_[1]``."""
         self._check_fitted()
-        X = check_features(X, n_features=self.n_features_in_)
-        return rbf_kernel(X, self.support_vectors_, self.gamma_) @ self.dual_coef_.T + self.intercept_
+        X = check_features(X, n_features=self.n_features_in_, estimator=self)
+        decision = (rbf_kernel(X, self.support_vectors_, self.gamma_) @ self.dual_coef_.T
+                    + self.intercept_)
+        return decision[:, 0] if self.classes_.size == 2 else decision
 
     def predict(self, X):
-        decision = self.decision_function(X)
+        return self._decide(self.decision_function(X))
+
+    def _decide(self, decision):
+        """The class of the largest decision value (of a positive one, for two classes)."""
         xp = backend.array_module(decision)
-        return self.classes_[backend.to_host(xp.argmax(decision, axis=1))]
+        index = decision > 0 if decision.ndim == 1 else xp.argmax(decision, axis=1)
+        return self.classes_[backend.to_host(index).astype(np.int64)]
 
     def predict_proba(self, X):
         return self._platt_proba(self.decision_function(X))
@@ -164,12 +182,13 @@ class SVC(Classifier):
         """The class of the largest decision value and the Platt probabilities, from one
         kernel evaluation against the support vectors."""
         decision = self.decision_function(X)
-        xp = backend.array_module(decision)
-        return (self.classes_[backend.to_host(xp.argmax(decision, axis=1))],
-                self._platt_proba(decision))
+        return self._decide(decision), self._platt_proba(decision)
 
     def _platt_proba(self, decision):
         slope, offset = (backend.to_device(v, decision.dtype) for v in self.platt_)
+        if decision.ndim == 1:
+            p = sigmoid(-(slope * decision + offset))
+            return backend.array_module(p).stack([1 - p, p], axis=1)
         proba = sigmoid(-(slope * decision + offset))
         return proba / proba.sum(axis=1, keepdims=True)
 
