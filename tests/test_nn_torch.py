@@ -1,5 +1,9 @@
 """Forward and backward equal PyTorch's on the same weights (float64), when torch is there.
 
+The same comparison runs on every machine against PyTorch's stored outputs
+(tests/test_torch_reference.py, tests/reference/make_torch_outputs.py); this one recomputes
+them live, on other shapes, with whatever torch is installed.
+
 Weight mapping: Conv2D kernels are (F, C, kh, kw) in both. LSTM/GRU: torch's ``weight_ih``
 is our ``kernel.T``, ``weight_hh`` our ``recurrent_kernel.T``; both use gate order
 i, f, g, o (LSTM) and r, z, n (GRU, "reset after"); torch's LSTM has two biases whose sum is
