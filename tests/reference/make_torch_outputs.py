@@ -300,6 +300,7 @@ def layer_cases():
              dict(pool_size=[2, 4], stride=[4, 2], padding="same"), (2, 2, 13, 10)),
             ("maxpool2d_2x2", "MaxPool2D", dict(pool_size=[2, 2]), (2, 3, 8, 9)),  # CRNN
             ("maxpool2d_3x3", "MaxPool2D", dict(pool_size=[3, 3]), (2, 2, 9, 10)),
+            ("maxpool2d_4x4", "MaxPool2D", dict(pool_size=[4, 4]), (2, 2, 9, 13)),   # CRNN
             ("maxpool2d_1x4", "MaxPool2D", dict(pool_size=[1, 4]), (2, 3, 1, 13)),  # FMA
             ("maxpool2d_2x4_s2_valid", "MaxPool2D",
              dict(pool_size=[2, 4], stride=[2, 2]), (2, 2, 8, 13)),
