@@ -5,10 +5,10 @@ windows and time steps, whole-array formulas, nothing reused in place, no cache-
 It is what to read to learn how a layer works; the fast layer is what to run. A twin takes
 nothing from the fast code but the class it subclasses: padding, output sizes and windows are
 worked out again from their formulas (``conv``), so a bug in the fast geometry cannot hide in
-both (tests/test_nn_reference.py plants one). Each twin
-subclasses its fast class and replaces only the passes (``_forward`` / ``_backward``; a loss's
-``forward`` / ``backward``; an optimiser's ``step``), so it takes the same arguments, holds the
-same parameters and can stand in for the fast one anywhere:
+both (tests/test_nn_reference.py plants one). Each twin subclasses its fast class and
+replaces only the passes (``_forward`` / ``_backward``; a loss's ``forward`` / ``backward``; an
+optimiser's ``step``), so it takes the same arguments, holds the same parameters and can stand
+in for the fast one anywhere:
 
     from tinymir.nn import reference
     slow = reference.twin(layer)         # same configuration, weights and buffers
