@@ -25,17 +25,8 @@ def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, cach
     """Train every cell of GRID_FILE (TOML or JSON) with every seed on one split; finished runs
     are kept, so a killed grid continues. Writes results.md / .csv / .json / .png to OUT."""
     try:
-        grid = grids.read_grid(grid_file, data=data)
-        if seeds:
-            try:
-                grid.seeds = [int(s) for s in seeds.split(",")]
-            except ValueError:
-                raise click.BadParameter(f"{seeds!r} is not a comma-separated list of integers",
-                                         param_hint="--seeds") from None
-        if epochs:
-            grid.fixed["epochs"] = epochs
-        grid.fixed.setdefault("cache", None if no_cache else cache)
-        grid.fixed.setdefault("jobs", jobs)
+        grid = grids.override(grids.read_grid(grid_file, data=data), seeds=seeds,
+                              epochs=epochs, cache=None if no_cache else cache, jobs=jobs)
         out = out or f"experiments/{grid.path.stem}"
         runs = grids.configs(grid, out)
         if dry_run:

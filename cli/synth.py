@@ -9,7 +9,11 @@ def parse_classes(text: str):
     text = text.strip()
     if text.isdigit():
         return int(text)
-    return tuple(name.strip() for name in text.split(",") if name.strip())
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise click.BadParameter(f"{text!r} names no class: give a count or names such as "
+                                 "rock,jazz", param_hint="--classes")
+    return names
 
 
 @click.command("synth")
@@ -19,25 +23,33 @@ def parse_classes(text: str):
                    "or a comma-separated list of them.")
 @click.option("--per-class", default=20, show_default=True, type=click.IntRange(min=1),
               help="Clips per class.")
-@click.option("--seconds", default=6.0, show_default=True, type=click.FloatRange(min=0.1),
+@click.option("--seconds", default=6.0, show_default=True,
+              type=click.FloatRange(min=0.1, max=synth.MAX_SECONDS),
               help="Length of every clip.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Same seed, same files.")
-@click.option("--sr", default=22050, show_default=True, type=click.IntRange(min=synth.MIN_SR),
+@click.option("--sr", default=22050, show_default=True,
+              type=click.IntRange(min=synth.MIN_SR, max=synth.MAX_SR),
               help="Sample rate in Hz.")
 def synth_command(out, classes, per_class, seconds, seed, sr):
     """Write labelled synthetic clips to OUT/<class>/<class>.00000.wav (16-bit wav).
 
     Classes differ like genres do (tempo, drum pattern, timbre, harmony); see
-    tinymir.audio.synth for each recipe.
+    tinymir.audio.synth for each recipe. Files already in OUT are never changed: clips there
+    with the same samples are kept (a rerun adds what is missing), and a clip file there with
+    other content stops the command before it writes anything.
     """
     try:
         names = synth.resolve_classes(parse_classes(classes))
-        paths = synth.make_dataset(out, names, per_class, seconds, seed, sr, progress=True)
+        done = synth.write_dataset(out, names, per_class, seconds, seed, sr, progress=True)
     except (ValueError, AudioError, OSError) as exc:
         raise click.ClickException(str(exc))
-    click.echo(f"wrote {len(paths)} clips ({len(names)} classes x {per_class}, {seconds:g} s at "
-               f"{sr} Hz, seed {seed}) to {out}: {', '.join(names)}")
+    kept = f", {done.kept} already there" if done.kept else ""
+    click.echo(f"wrote {done.written} clips{kept} ({len(names)} classes x {per_class}, "
+               f"{seconds:g} s at {sr} Hz, seed {seed}) to {out}: {', '.join(names)}")
+    if done.others:
+        click.echo(f"warning: {out} also holds {len(done.others)} other files (e.g. "
+                   f"{done.others[0]}), kept; a reader of {out} sees them too", err=True)
 
 
 COMMANDS = [synth_command]

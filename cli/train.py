@@ -70,17 +70,22 @@ def cache_options(command):
     return command
 
 
-# Options a resumed run must share with the run it continues (checked against config.json).
-RUN_OPTIONS = ("arch", "data", "features", "segment", "overlap", "split", "fold", "batch_size",
-               "lr", "optimizer", "seed", "class_weights", "patience", "early_stopping",
-               "aggregate", "rnn", "dataset")
+# Options of `train` that are no part of the run (how it is shown) or that --resume itself sets.
+NOT_RUN_OPTIONS = ("resume", "epochs", "quiet", "cache", "no_cache", "jobs")
 
 
-def resumed_options() -> dict:
-    """The RUN_OPTIONS typed on this command line (defaults are not the user's request)."""
+def resumed_options() -> tuple[dict, dict]:
+    """The options typed on this command line beside --resume (defaults are not the user's
+    request): those that must agree with the run, and the settings that apply to it."""
     ctx = click.get_current_context()
-    return {name: ctx.params[name] for name in RUN_OPTIONS
-            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    typed = {name: value for name, value in ctx.params.items()
+             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    settings = {}
+    if "cache" in typed or "no_cache" in typed:
+        settings["cache"] = None if ctx.params["no_cache"] else ctx.params["cache"]
+    if "jobs" in typed:
+        settings["jobs"] = typed["jobs"]
+    return {k: v for k, v in typed.items() if k not in NOT_RUN_OPTIONS}, settings
 
 
 @click.command("train")
@@ -145,8 +150,9 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
         if resume:
-            report = running.resume(resume, resumed_options(), stream=sys.stderr,
-                                    progress=not quiet, epochs=epochs)
+            given, settings = resumed_options()
+            report = running.resume(resume, given, stream=sys.stderr, progress=not quiet,
+                                    epochs=epochs, settings=settings)
             out = resume
         else:
             if not data or not arch:

@@ -7,31 +7,16 @@ import shutil
 import numpy as np
 import pytest
 import soundfile
-from click.testing import CliRunner
+from _cli_helpers import invoke, refused
 
 from tinymir import nn
 from tinymir.audio import synth
-from tinymir.cli.main import main
 from tinymir.data.batches import BatchIterator
 from tinymir.models import FrontEnd
 from tinymir.train import run
 from tinymir.train.checkpoint import load_state, save_state
 
 SR = 22050
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [*map(str, args)])
-
-
-def refused(result, *texts):
-    """One clear line: exit status 1, click's error (not a crash), no traceback."""
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    for text in texts:
-        assert text in result.stderr, result.stderr
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +56,9 @@ def test_impossible_training_options_are_one_line(tmp_path, args, message):
 
 
 def test_lr_given_is_the_lr_used(tmp_path):
-    config = run._settle(run.TrainConfig(arch="cnn3", data=".", out=str(tmp_path), lr=0.25),
-                         tmp_path, resume=False, overwrite=False, stream=None)
+    config = run.check_config(run.with_defaults(
+        run.TrainConfig(arch="cnn3", data=".", out=str(tmp_path), lr=0.25)))
     assert config.lr == 0.25
-    assert json.loads((tmp_path / "config.json").read_text())["lr"] == 0.25
 
 
 def test_a_segment_longer_than_every_track_is_refused(data, tmp_path):

@@ -62,6 +62,7 @@ Patterns below are 16 steps of one 4/4 bar (``x`` = hit). The recipes, in ``GENR
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -411,26 +412,103 @@ def resolve_classes(classes) -> tuple[str, ...]:
     return names
 
 
-def make_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, seed: int = 0,
-                 sr: int = 22050, progress: bool = False) -> list[Path]:
-    """Write ``out/<genre>/<genre>.<index:05d>.wav`` (16-bit PCM) for every genre and index.
+MAX_SECONDS = 600.0        # a clip is rendered whole in memory: ten minutes at most
+MAX_SR = 192000
+
+
+@dataclass
+class Written:
+    """What :func:`write_dataset` did: every clip of the set (``paths``), how many it wrote,
+    how many were already there with the same samples (kept), and the other audio files
+    in the folder that it left alone."""
+    paths: list
+    written: int
+    kept: int
+    others: list
+
+
+def check_options(per_class: int, seconds: float, seed: int, sr: int) -> None:
+    """Refuse a set that cannot be rendered, before anything is written."""
+    for name, value, low, high in (("per_class", per_class, 1, None), ("seed", seed, 0, None),
+                                   ("sr", sr, MIN_SR, MAX_SR)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                or value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high else f"{low} or more"
+            raise ValueError(f"{name} must be a whole number {bound}, got {value!r}")
+    if not (isinstance(seconds, (int, float)) and np.isfinite(seconds)
+            and 0 < seconds <= MAX_SECONDS):
+        raise ValueError(f"seconds must be a number above 0 and at most {MAX_SECONDS:g} (a clip "
+                         f"is rendered in memory), got {seconds!r}")
+
+
+def write_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, seed: int = 0,
+                  sr: int = 22050, progress: bool = False) -> Written:
+    """Write ``out/<genre>/<genre>.<index:05d>.wav`` (16-bit PCM) for every genre and index,
+    never changing a file already there.
 
     ``classes`` is a count (the first ``N`` of :data:`GENRES`) or a list of names. Clip ``i``
     of genre ``g`` is ``render_clip(g, clip_rng(seed, g, i), seconds, sr)``, so adding classes
-    or clips never changes the clips already there. Returns the paths written, class by class.
+    or clips never changes the clips already there. A clip whose file exists with the same
+    samples is kept (a rerun continues); one that exists with other samples (another seed,
+    length or rate, or a file of yours) stops the command before it writes anything. Each
+    file is written beside its place and renamed into it, so a killed run leaves whole files.
     """
     names = resolve_classes(classes)
-    if per_class < 1:
-        raise ValueError(f"per_class must be at least 1, got {per_class}")
+    check_options(per_class, seconds, seed, sr)
     out = Path(out)
-    paths = []
-    with Progress(len(names) * per_class, unit="clips", label="synth", enabled=progress) as bar:
-        for genre in names:
-            folder = out / genre
-            os.makedirs(folder, exist_ok=True)
-            for index in range(per_class):
-                path = folder / f"{genre}.{index:05d}.wav"
-                write(path, render_clip(genre, clip_rng(seed, genre, index), seconds, sr), sr)
-                paths.append(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file: choose a folder for the data set")
+    plan = [(genre, index, out / genre / f"{genre}.{index:05d}.wav")
+            for genre in names for index in range(per_class)]
+    present = [item for item in plan if item[2].exists()]
+    for genre, index, path in present:
+        if not path.is_file() or _render_to_bytes(genre, index, path, seed, seconds, sr) \
+                != path.read_bytes():
+            raise ValueError(f"{path} already exists with other content (another --seed, "
+                             f"--seconds or --sr, or a file of yours; {len(present)} of the "
+                             f"{len(plan)} clips are there): choose another OUT, or the "
+                             "options it was made with")
+    mine = {item[2] for item in plan}
+    others = sorted(p for p in out.rglob("*") if p.is_file() and p not in mine
+                    and not p.name.startswith(".")) if out.is_dir() else []
+    written = 0
+    with Progress(len(plan), unit="clips", label="synth", enabled=progress) as bar:
+        if present:
+            bar.advance(len(present))
+        for genre, index, path in plan:
+            if not path.exists():
+                os.makedirs(path.parent, exist_ok=True)
+                temp = _render_to_file(genre, index, path, seed, seconds, sr)
+                os.replace(temp, path)
+                written += 1
                 bar.advance()
-    return paths
+    return Written([path for _, _, path in plan], written, len(present), others)
+
+
+def _render_to_file(genre: str, index: int, path: Path, seed: int, seconds: float,
+                    sr: int) -> Path:
+    """Clip ``index`` of ``genre`` written to a temporary file beside ``path``."""
+    temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        write(temp, render_clip(genre, clip_rng(seed, genre, index), seconds, sr), sr)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def _render_to_bytes(genre: str, index: int, path: Path, seed: int, seconds: float,
+                     sr: int) -> bytes:
+    """The bytes :func:`write_dataset` would write to ``path`` (to compare with a file
+    there)."""
+    temp = _render_to_file(genre, index, path, seed, seconds, sr)
+    try:
+        return temp.read_bytes()
+    finally:
+        temp.unlink()
+
+
+def make_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, seed: int = 0,
+                 sr: int = 22050, progress: bool = False) -> list[Path]:
+    """:func:`write_dataset`, returning the paths of every clip of the set, class by class."""
+    return write_dataset(out, classes, per_class, seconds, seed, sr, progress).paths

@@ -42,6 +42,7 @@ state (``Trainer.state_dict``), so a resumed run augments exactly as the uninter
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,20 @@ class AugmentError(ValueError):
     """An augmentation list that cannot be read (unknown name or parameter, bad value)."""
 
 
+#: The largest value of each parameter: beyond it an augmentation means nothing more (a shift
+#: or mask wider than any input, a gain past the 80 dB floor of dB features) or only costs
+#: memory (masks are drawn per sample).
+LIMITS = {"max": 10**6, "db": 100.0, "time": 10**6, "freq": 10**6, "masks": 100,
+          "alpha": float("inf")}
+_JOIN = re.compile(r"\+(?![\d.])")      # the + between names, not the one of 1e+06
+
+
+def _number(value) -> str:
+    """A parameter as text with no exponent (``1e+06`` would read as two augmentations)."""
+    return np.format_float_positional(value, trim="-") if isinstance(value, float) \
+        else str(value)
+
+
 @dataclass(frozen=True)
 class Augmentation:
     """One augmentation by name, with its parameters (defaults filled in)."""
@@ -66,40 +81,61 @@ class Augmentation:
     params: dict = field(default_factory=dict)
 
     def describe(self) -> str:
-        shown = ",".join(f"{k}={v:g}" for k, v in self.params.items())
+        shown = ",".join(f"{k}={_number(v)}" for k, v in self.params.items())
         return self.name + (f":{shown}" if shown else "")
 
 
 def parse(spec: str | None) -> list[Augmentation]:
-    """``"crop+mixup:alpha=0.4"`` -> augmentations in :data:`ORDER`; None, "" or "none" -> []."""
+    """``"crop+mixup:alpha=0.4"`` -> augmentations in :data:`ORDER`; None, "" or "none" -> [].
+
+    Every name at most once; a parameter is a finite number within :data:`LIMITS`, a whole
+    number where the default is one (``shift:max=2.5`` is refused, not rounded)."""
     if spec is None or spec.strip() in ("", "none"):
         return []
+    if not isinstance(spec, str):
+        raise AugmentError(f"--augment must be text such as 'crop+mixup', got {spec!r}")
     if spec.strip() == "all":
         spec = "+".join(ORDER)
     chosen = {}
-    for item in spec.split("+"):
+    for item in _JOIN.split(spec):
         name, _, settings = item.strip().partition(":")
         if name not in DEFAULTS:
+            alone = " (all and none stand alone)" if name in ("all", "none") else ""
             raise AugmentError(f"unknown augmentation {name!r} in --augment {spec!r}: choose "
-                               f"from {', '.join(ORDER)}, all or none")
+                               f"from {', '.join(ORDER)} joined by +, all or none{alone}")
+        if name in chosen:
+            raise AugmentError(f"--augment {spec!r}: {name} is given twice; give it once")
         params = dict(DEFAULTS[name])
         for setting in filter(None, settings.split(",")):
             key, eq, value = setting.partition("=")
+            key = key.strip()
             if key not in params or not eq:
                 known = ", ".join(f"{k}=" for k in DEFAULTS[name]) or "no parameters"
                 raise AugmentError(f"--augment {spec!r}: {name} takes {known}, got {setting!r}")
-            try:
-                number = float(value)
-            except ValueError:
-                raise AugmentError(f"--augment {spec!r}: {name} {key} must be a number, "
-                                   f"got {value!r}") from None
-            if not np.isfinite(number) or number < 0 or (key == "alpha" and number == 0):
-                raise AugmentError(f"--augment {spec!r}: {name} {key} must be "
-                                   f"{'positive' if key == 'alpha' else 'at least 0'}, "
-                                   f"got {value}")
-            params[key] = number if isinstance(DEFAULTS[name][key], float) else int(number)
+            params[key] = _value(spec, name, key, value)
         chosen[name] = Augmentation(name, params)
     return [chosen[name] for name in ORDER if name in chosen]
+
+
+def _value(spec: str, name: str, key: str, value: str):
+    """One parameter's value, checked: finite, at least 0 (alpha above 0), at most its limit,
+    whole where the default is whole."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise AugmentError(f"--augment {spec!r}: {name} {key} must be a number, "
+                           f"got {value!r}") from None
+    whole = not isinstance(DEFAULTS[name][key], float)
+    if not np.isfinite(number) or number < 0 or (key == "alpha" and number == 0):
+        raise AugmentError(f"--augment {spec!r}: {name} {key} must be "
+                           f"{'positive' if key == 'alpha' else 'at least 0'}, got {value}")
+    if number > LIMITS[key]:
+        raise AugmentError(f"--augment {spec!r}: {name} {key} must be at most "
+                           f"{_number(LIMITS[key])}, got {value}")
+    if whole and number != int(number):
+        raise AugmentError(f"--augment {spec!r}: {name} {key} must be a whole number, "
+                           f"got {value}")
+    return int(number) if whole else number
 
 
 def describe(augmentations: list[Augmentation]) -> str:

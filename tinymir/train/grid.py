@@ -114,6 +114,10 @@ def read_grid(path, data: str | None = None) -> Grid:
         raise GridError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; a grid has name, "
                         "data, seeds, [fixed], [grid] and [[cells]]")
     fields = {f.name for f in dataclasses.fields(running.TrainConfig)} - set(RESERVED)
+    for key, kind in (("fixed", "[fixed]"), ("grid", "[grid]")):
+        if not isinstance(raw.get(key, {}), dict):
+            raise GridError(f"{path}: {key} must be a table of options ({kind} with one "
+                            f"option a line), not {raw[key]!r}")
     fixed, axes = dict(raw.get("fixed", {})), dict(raw.get("grid", {}))
     listed = raw.get("cells", [{}])
     if not isinstance(listed, list) or not all(isinstance(c, dict) for c in listed) or not listed:
@@ -127,18 +131,52 @@ def read_grid(path, data: str | None = None) -> Grid:
     for key, values in axes.items():
         if not isinstance(values, list) or not values:
             raise GridError(f"{path}: [grid] {key} must be a non-empty list")
+        if not all(isinstance(v, (str, int, float)) for v in values):
+            raise GridError(f"{path}: [grid] {key} must list numbers, text or true/false, "
+                            f"got {values!r}")
+        if len({json.dumps(v) for v in values}) < len(values):
+            raise GridError(f"{path}: [grid] {key} lists a value twice: give each once")
     both = sorted(set(fixed) & (set(axes) | {k for cell in listed for k in cell}))
     if both:
         raise GridError(f"{path}: {', '.join(both)} is both fixed and varied")
     seeds = raw.get("seeds", [0])
-    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
-        raise GridError(f"{path}: seeds must be a non-empty list of integers")
+    if not isinstance(seeds, list) or not seeds or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        raise GridError(f"{path}: seeds must be a non-empty list of integers, 0 or more")
+    if len(set(seeds)) < len(seeds):
+        raise GridError(f"{path}: seeds lists a seed twice: give each once")
     data = data or raw.get("data")
     if not data:
         raise GridError(f"{path}: no data: give `data = \"...\"` in the file or --data")
+    if not isinstance(data, str):
+        raise GridError(f"{path}: data must be a path in quotes, got {data!r}")
+    if not isinstance(raw.get("name", ""), (str, int, float)):
+        raise GridError(f"{path}: name must be text, got {raw['name']!r}")
     fixed.setdefault("split_seed", 0)
     return Grid(path, str(raw.get("name", path.stem)), str(data), list(seeds), fixed, axes,
                 [dict(cell) for cell in listed])
+
+
+def override(grid: Grid, seeds: str | None = None, epochs: int | None = None,
+             **defaults) -> Grid:
+    """The grid with the command line's ``seeds`` (``"0,1,2"``) and ``epochs`` in place of
+    the file's, and ``defaults`` (cache, jobs) where the file sets none."""
+    if seeds is not None:
+        try:
+            grid.seeds = [int(s) for s in seeds.split(",")]
+        except ValueError:
+            raise GridError(f"--seeds {seeds!r} is not a comma-separated list of whole "
+                            "numbers") from None
+        if any(s < 0 for s in grid.seeds) or len(set(grid.seeds)) < len(grid.seeds):
+            raise GridError(f"--seeds {seeds!r}: give each seed once, 0 or more")
+    if epochs is not None:
+        if "epochs" in grid.varied():
+            raise GridError(f"{grid.path}: the grid varies epochs; --epochs would replace "
+                            "them all: drop --epochs or the varied epochs")
+        grid.fixed["epochs"] = epochs
+    for key, value in defaults.items():
+        grid.fixed.setdefault(key, value)
+    return grid
 
 
 def configs(grid: Grid, out) -> list:
@@ -146,7 +184,13 @@ def configs(grid: Grid, out) -> list:
     (:func:`tinymir.train.run.check_config`, which builds the network on its input): one clear
     error naming the cell before any run starts."""
     runs = []
+    folders: dict = {}
     for cell in grid.cells():
+        other = folders.setdefault(cell_name(cell), cell)
+        if other is not cell:
+            raise GridError(f"{grid.path}: cells {cell_label(other)} and {cell_label(cell)} "
+                            f"would share the folder {cell_name(cell)}: make them differ by "
+                            "more than punctuation")
         for seed in grid.seeds:
             folder = Path(out) / cell_name(cell) / f"seed-{seed}"
             try:
@@ -188,8 +232,8 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True) -> dict:
     per run on ``stream``, and the runs' epoch lines when ``epochs_shown``."""
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     runs = configs(grid, out)
+    check_out(out, runs)
     reports = []
     for i, (cell, seed, config) in enumerate(runs, 1):
         stream.write(f"[{i}/{len(runs)}] {cell_label(cell)}, seed {seed}\n")
@@ -198,8 +242,54 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True) -> dict:
         stream.write(running.headline(report) + "\n")
         reports.append((cell, seed, report))
     results = summarise(grid, reports)
+    out.mkdir(parents=True, exist_ok=True)
     write_results(out, results)
     return results
+
+
+#: Fields of a run's config that do not change its numbers (a grid may rerun with others).
+NOT_COMPARED = ("out", "cache", "jobs")
+
+
+def check_out(out: Path, runs) -> None:
+    """Refuse, before any run starts, an OUT that holds something else than this grid's
+    runs and results, and any earlier run in OUT whose options differ from this grid's
+    (its numbers would be reported under options they were not trained with)."""
+    if out.exists() and not out.is_dir():
+        raise GridError(f"{out} is a file: choose another --out")
+    folders = {Path(config.out) for _, _, config in runs}
+    cells = {folder.parent.name for folder in folders}
+    if out.is_dir():
+        ours = {"results.json", "results.md", "results.csv", "results.png"} | cells
+        foreign = sorted(p.name for p in out.iterdir()
+                         if p.name not in ours and not list(p.glob("seed-*/config.json")))
+        if foreign:
+            raise GridError(f"{out} holds files that are not this experiment's ("
+                            f"{', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}): "
+                            "choose another --out")
+    for _, _, config in runs:
+        saved = Path(config.out) / running.CONFIG_FILE
+        if not saved.is_file():
+            continue
+        try:
+            old = json.loads(saved.read_text())
+        except (OSError, ValueError):
+            old = None
+        if not isinstance(old, dict):
+            raise GridError(f"{saved}: not a tinymir run configuration; delete "
+                            f"{saved.parent} to run it again, or choose another --out")
+        new = dataclasses.asdict(running.check_config(running.with_defaults(config)))
+        for key, value in new.items():
+            if key in NOT_COMPARED:
+                continue
+            was = old.get(key)
+            same = (Path(str(was)).resolve() == Path(value).resolve() if key == "data"
+                    else was == json.loads(json.dumps(value)))
+            if not same:
+                raise GridError(f"{saved.parent} holds a run with {key}={was!r} and this grid "
+                                f"asks for {key}={value!r}: its results would be reported "
+                                "under options it was not trained with; choose another --out "
+                                f"(or delete {saved.parent} to train it again)")
 
 
 def summarise(grid: Grid, reports) -> dict:

@@ -14,6 +14,8 @@ import dataclasses
 import inspect
 import json
 import math
+import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ import numpy as np
 from tinymir import audio, backend, metrics, models, nn
 from tinymir.atomic import write_text
 from tinymir.data import DatasetError, read_dataset
+from tinymir.data.readers import DATASETS
 from tinymir.data import splits as splitting
 from tinymir.data import balance
 from tinymir.data.balance import class_weights
@@ -47,7 +50,8 @@ BEST_FILE = "best.npz"
 MODEL_FILE = "model.npz"
 CONFIG_FILE = "config.json"
 RUN_FILES = (STATE_FILE, BEST_FILE, MODEL_FILE, "history.csv", "report.json", "report.md",
-             "curves.png", "confusion.png")     # what a fresh run in an old RUN_DIR removes
+             "curves.png", "confusion.png")     # what a run replacing an earlier one replaces
+STAGING = ".new-run"     # where a run replacing an earlier one is built, inside RUN_DIR
 PLATEAU_PATIENCE = 5     # epochs without a better validation accuracy before lr /= 10
 DEFAULT_PATIENCE = 3     # epochs without a better validation score before stopping
 
@@ -213,8 +217,8 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
         table.label_matrix()[split["train"]]).sum(axis=0)))
     if len(train_classes) < 2:
         raise RunError(f"{config.data}: the training part holds one class only")
-    return Prepared(table, split, front, feats, targets, segments, skipped + table.skipped, seconds,
-                    table.classes, table.multilabel)
+    return Prepared(table, split, front, feats, targets, segments, skipped + table.skipped,
+                    seconds, table.classes, table.multilabel)
 
 
 def check_segment(front: models.FrontEnd, lengths: list, data, stream=None) -> None:
@@ -339,16 +343,47 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
           overwrite: bool = False) -> dict:
     """Run (or resume) training as configured; writes RUN_DIR and returns the report.
 
-    A fresh run refuses a RUN_DIR holding a run of another architecture unless ``overwrite``.
-    A non-finite loss or gradient stops training (:class:`~tinymir.train.loop.Diverged`):
-    the model file and reports are still written from the best epoch before it, when there
-    is one, and a :class:`RunError` then says what happened.
+    Nothing is written before the options are checked and the data is read (features
+    computed). A fresh run refuses a RUN_DIR holding a run of another architecture unless
+    ``overwrite``, and a folder holding files that are not a run; an earlier run there is
+    replaced only after the new one has succeeded: the new run is built in RUN_DIR/.new-run
+    and its files are moved over the old ones at the end (a failed or killed run leaves the
+    earlier one as it was). A non-finite loss or gradient stops training
+    (:class:`~tinymir.train.loop.Diverged`): the model file and reports are still written from
+    the best epoch before it, when there is one, and a :class:`RunError` then says what
+    happened (in a run replacing an earlier one, the earlier one is kept instead).
     """
     stream = stream if stream is not None else sys.stderr
     out = Path(config.out)
-    config = _settle(config, out, resume, overwrite, stream)
+    if resume:
+        config, earlier = check_config(config), None
+    else:
+        config = check_config(with_defaults(config))
+        earlier = claim(out, config, overwrite)
     arch = models.get_arch(config.arch)
     prepared = prepare(config, stream, progress)
+    work = out / STAGING if earlier else out
+    if earlier:
+        stream.write(f"note: replacing the earlier {earlier} run in {out} once this one has "
+                     f"succeeded (`tinymir train --resume {out}` continues it instead)\n")
+        shutil.rmtree(work, ignore_errors=True)         # what a killed replacing run left
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        write_config(work, config)
+        report = _fit(config, arch, prepared, work, out, resume, stream, progress,
+                      keeps_earlier=bool(earlier))
+        if earlier:
+            replace_run(work, out)
+    finally:
+        if earlier:
+            shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, resume: bool,
+         stream, progress: bool, keeps_earlier: bool) -> dict:
+    """Train, score and write the run's files into ``work`` (RUN_DIR, or the folder beside
+    an earlier run); messages name ``out``."""
     front = prepared.front
     n_out = len(prepared.classes)
     standardize = Standardizer.fit_split(prepared.split, prepared.feats)
@@ -360,7 +395,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     metadata = model_metadata(config, prepared, standardize)
 
     def save_best(epoch):
-        nn.save(out / BEST_FILE, model, {**metadata, "epoch": epoch})
+        nn.save(work / BEST_FILE, model, {**metadata, "epoch": epoch})
 
     callbacks = {"best": BestEpoch(monitor, save_best),
                  "plateau": PlateauLR(nn.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
@@ -371,7 +406,7 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                             standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
-                      callbacks, multilabel=prepared.multilabel, state_path=out / STATE_FILE,
+                      callbacks, multilabel=prepared.multilabel, state_path=work / STATE_FILE,
                       stream=stream, progress=progress,
                       augment=make_augmenter(config, prepared, standardize))
     stream.write(f"{config.arch}: {model.num_params()} parameters, input {front.input_shape} "
@@ -379,33 +414,79 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
                  + ", ".join(f"{p} {len(prepared.split[p])} tracks / {len(prepared.segments[p])} "
                              f"segments" for p in ("train", "val", "test")) + "\n")
     report_skipped(prepared.skipped, stream)
+    kept = f"; the earlier run in {out} is kept" if keeps_earlier else ""
     diverged = None
     try:
         with backend.batch_fits(config.batch_size, "--batch-size"):
             history = trainer.fit(batches, config.epochs, resume=resume)
     except Diverged as exc:
         diverged, history = exc, trainer.history
-        if not (out / BEST_FILE).is_file():
+        if not (work / BEST_FILE).is_file():
             raise RunError(f"{out}: {exc}, before any epoch finished, so no model was "
-                           "written; try a lower --lr or check the input files") from None
+                           f"written{kept}; try a lower --lr or check the input files") from None
+    except nn.StateDictError as exc:
+        raise RunError(f"{out / STATE_FILE} does not fit this run's network "
+                       f"({str(exc)[:120]}...); start a new run with --out") from None
+    if diverged is not None and keeps_earlier:
+        raise RunError(f"{out}: {diverged}; nothing replaced{kept}; try a lower --lr or check "
+                       "the input files")
 
-    best, metadata = nn.load(out / BEST_FILE)
+    best, metadata = nn.load(work / BEST_FILE)
     with backend.batch_fits(config.batch_size, "--batch-size"):
         results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
                                              config.aggregate)
     if prepared.multilabel:
         metadata["thresholds"] = [float(t) for t in thresholds]
-    nn.save(out / MODEL_FILE, best, metadata)
+    nn.save(work / MODEL_FILE, best, metadata)
     report = build_report(config, prepared, best, history, results, metadata["epoch"])
     if diverged is not None:
         report["stopped"] = str(diverged)
-    reporting.write_run(out, report, history, prepared.classes)
+    reporting.write_run(work, report, history, prepared.classes)
     if diverged is not None:
         raise RunError(f"{out}: {diverged}; {MODEL_FILE} and the reports hold epoch "
                        f"{metadata['epoch']}, the best before it, and {STATE_FILE} the state "
                        f"after epoch {len(history) and history[-1]['epoch']}; try a lower --lr "
                        "or check the input files")
     return report
+
+
+def claim(out: Path, config: TrainConfig, overwrite: bool) -> str | None:
+    """Check RUN_DIR for a fresh run, writing nothing: None when it is new or empty, the
+    architecture of an earlier run there (replaced after this one succeeds); a
+    :class:`RunError` for a run of another architecture (unless ``overwrite``), a file, or a
+    folder of other files."""
+    if out.exists() and not out.is_dir():
+        raise RunError(f"{out} is a file, not a run folder: choose another --out")
+    cache = Path(config.cache).resolve() if config.cache else None
+    held = sorted(p.name for p in out.iterdir()
+                  if p.name != STAGING and p.resolve() != cache) if out.is_dir() else []
+    if not held:
+        return None
+    saved = out / CONFIG_FILE
+    if not saved.is_file():
+        shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        raise RunError(f"{out} holds files that are not a tinymir run ({shown}): choose "
+                       "another --out (a new or empty folder)")
+    try:
+        old = json.loads(saved.read_text()).get("arch")
+    except (OSError, ValueError, AttributeError):
+        old = None
+    if old != config.arch and not overwrite:
+        held = f"a {old}" if old else "an unreadable"
+        raise RunError(f"{out} holds {held} run and this one is {config.arch}: choose "
+                       "another --out, or add --overwrite to replace it")
+    return str(old) if old else "unreadable"
+
+
+def replace_run(work: Path, out: Path) -> None:
+    """Move the finished run in ``work`` over the run in ``out``, file by file (each
+    ``os.replace`` is atomic), config.json last; earlier run files the new run did not
+    write (a picture without matplotlib) are removed."""
+    new = sorted(p.name for p in work.iterdir() if p.name != CONFIG_FILE) + [CONFIG_FILE]
+    for name in new:
+        os.replace(work / name, out / name)
+    for name in set(RUN_FILES) - set(new):
+        (out / name).unlink(missing_ok=True)
 
 
 def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
@@ -418,13 +499,64 @@ def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
                      n_classes=None if prepared.multilabel else len(prepared.classes))
 
 
+#: Whole-number options and their smallest value (None: may be unset).
+WHOLE = {"epochs": 1, "batch_size": 1, "patience": 1, "jobs": 1, "fold": 0, "seed": 0,
+         "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1, "n_mfcc": 1}
+#: Options that are one of a few words (None: may be unset).
+CHOICES = {"split": SPLITS, "optimizer": OPTIMIZERS, "aggregate": ("mean", "vote"),
+           "rnn": ("gru", "lstm"), "resample": RESAMPLING,
+           "dataset": ("auto",) + DATASETS}
+TEXT = ("arch", "data", "features", "augment", "cache")
+FLAGS = ("class_weights", "early_stopping")
+
+
+def option_name(field_name: str) -> str:
+    """The command-line spelling of a :class:`TrainConfig` field: ``batch_size`` ->
+    ``--batch-size``."""
+    return "--" + field_name.replace("_", "-")
+
+
+def check_types(config: TrainConfig) -> None:
+    """Refuse a value of the wrong kind or range in any field (a grid file or a config.json
+    can hold anything), one line naming the option."""
+    for name, low in WHOLE.items():
+        value = getattr(config, name)
+        if value is None and name not in ("jobs", "fold", "seed"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RunError(f"{option_name(name)} must be a whole number, got {value!r}")
+        if value < low:
+            raise RunError(f"{option_name(name)} must be {low} or more, got {value}")
+    for name in ("segment", "overlap", "lr"):
+        value = getattr(config, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+            raise RunError(f"{option_name(name)} must be a number, got {value!r}")
+    for name, words in CHOICES.items():
+        value = getattr(config, name)
+        if value is not None and value not in words:
+            raise RunError(f"{option_name(name)} must be one of {', '.join(words)}, "
+                           f"got {value!r}")
+    for name in TEXT:
+        value = getattr(config, name)
+        if not (value is None and name != "arch" and name != "data") \
+                and not isinstance(value, str):
+            raise RunError(f"{option_name(name)} must be text, got {value!r}")
+    for name in FLAGS:
+        value = getattr(config, name)
+        if not isinstance(value, bool) and not (value is None and name == "class_weights"):
+            raise RunError(f"{option_name(name)} must be true or false, got {value!r}")
+    if not isinstance(config.reader_options, dict):
+        raise RunError(f"reader_options must be a table of reader options, got "
+                       f"{config.reader_options!r}")
+
+
 def check_config(config: TrainConfig) -> TrainConfig:
     """Refuse options that cannot work, before any data is read; returns ``config`` with its
     augmentation spelled canonically."""
-    if not (isinstance(config.lr, (int, float)) and math.isfinite(config.lr) and config.lr > 0):
-        raise RunError(f"--lr must be a positive number, got {config.lr}")
-    if config.seed < 0:
-        raise RunError(f"--seed must be 0 or more, got {config.seed}")
+    check_types(config)
+    if config.lr is not None and not config.lr > 0:
+        raise RunError(f"--lr must be a positive number, got {float(config.lr)}")
     arch = models.get_arch(config.arch)
     accepted = set(inspect.signature(arch.layers).parameters)
     for option in config.arch_options():
@@ -436,9 +568,6 @@ def check_config(config: TrainConfig) -> TrainConfig:
     # the network built once on its input: refuses bad front-end options, a feature stack for a
     # 2-D net, and an input too small for the net's pooling, before any data is read
     models.build(config.arch, 2, front=config.front(), **config.arch_options())
-    if config.resample not in RESAMPLING:
-        raise RunError(f"unknown resampling {config.resample!r}: choose one of "
-                       f"{', '.join(RESAMPLING)}")
     try:
         return dataclasses.replace(config, augment=describe_augment(parse_augment(config.augment)))
     except AugmentError as exc:
@@ -455,34 +584,6 @@ def with_defaults(config: TrainConfig) -> TrainConfig:
         batch_size=config.batch_size if config.batch_size is not None else arch.batch_size,
         optimizer=config.optimizer or arch.optimizer["name"],
         lr=config.lr if config.lr is not None else arch.optimizer["lr"])
-
-
-def _settle(config: TrainConfig, out: Path, resume: bool, overwrite: bool,
-            stream) -> TrainConfig:
-    """Fill defaults from the architecture and check them; a fresh run claims RUN_DIR
-    (refusing one that holds another architecture's run unless ``overwrite``)."""
-    if resume:
-        if not (out / STATE_FILE).is_file():
-            raise RunError(f"{out}: nothing to resume (no {STATE_FILE} there)")
-        return config
-    config = check_config(with_defaults(config))
-    saved = out / CONFIG_FILE
-    if saved.is_file():
-        try:
-            old = json.loads(saved.read_text()).get("arch")
-        except (OSError, ValueError, AttributeError):
-            old = None
-        if old != config.arch and not overwrite:
-            held = f"a {old}" if old else "an unreadable"
-            raise RunError(f"{out} holds {held} run and this one is {config.arch}: choose "
-                           "another --out, or add --overwrite to replace it")
-        stream.write(f"note: replacing the earlier {old or ''} run in {out} "
-                     f"(`tinymir train --resume {out}` continues a run instead)\n")
-        for name in RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    write_config(out, config)
-    return config
 
 
 def write_config(out: Path, config: TrainConfig) -> None:
@@ -523,40 +624,107 @@ def build_report(config, prepared, model, history, results, best_epoch) -> dict:
     }
 
 
-def resume(out, given: dict, stream=None, progress: bool = True,
-           epochs: int | None = None) -> dict:
-    """Continue the run in ``out``; options in ``given`` must agree with the saved config.
+#: Options of ``train`` that apply to a resumed run as given: they change where features come
+#: from or how they are computed, never the run's numbers.
+RESUME_SETTINGS = ("cache", "jobs")
+#: Reader options on the command line -> their key in ``TrainConfig.reader_options``.
+READER_OPTIONS = {"label_column": "label_columns", "tags_column": "tags_column",
+                  "min_count": "min_count", "top_n": "top_n"}
 
-    ``epochs`` larger than the run's own continues it up to that many epochs, also after it
-    finished or stopped early (Keras' ``initial_epoch``); the new total goes to config.json.
-    """
-    out = Path(out)
+
+def read_config(out: Path) -> TrainConfig:
+    """The TrainConfig saved in RUN_DIR (``out`` replaced by where the run is now)."""
     saved = out / CONFIG_FILE
     if not saved.is_file():
         raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
     try:
-        config = TrainConfig(**{**json.loads(saved.read_text()), "out": str(out)})
+        fields = json.loads(saved.read_text())
+        return TrainConfig(**{**fields, "out": str(out)})
     except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
         raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
+
+
+def check_resumed_options(out: Path, config: TrainConfig, given: dict) -> None:
+    """Refuse every option in ``given`` (the options typed with ``--resume``, by their
+    parameter names) that differs from the run's: a resumed run is the run it continues."""
     front = config.front()
     for key, value in given.items():
+        if key in ("out", "overwrite"):
+            if key == "out" and Path(value).resolve() == out.resolve():
+                continue
+            raise RunError(f"--{key} does not apply with --resume (the run continues in "
+                           f"{out}); start a new run with --out instead")
         if key == "data":
-            same = Path(value).resolve() == Path(config.data).resolve()
-            was = config.data
+            same, was = Path(value).resolve() == Path(config.data).resolve(), config.data
+        elif key == "augment":
+            was = config.augment or "none"
+            try:
+                same = describe_augment(parse_augment(value)) == \
+                    describe_augment(parse_augment(was))
+            except AugmentError as exc:
+                raise RunError(str(exc)) from None
+        elif key == "split_seed":
+            was = config.split_seed_or_seed()
+            same = was == value
+        elif key in READER_OPTIONS:
+            was = config.reader_options.get(READER_OPTIONS[key])
+            same = str(was) == str(value)
         else:
             field = {"features": "kind"}.get(key, key)         # the option's name in the front end
+            if not (hasattr(front, field) or hasattr(config, key)):
+                raise RunError(f"--{key.replace('_', '-')} does not apply with --resume")
             was = getattr(front, field) if hasattr(front, field) else getattr(config, key)
             same = str(was) == str(value)
         if not same:
             raise RunError(f"{out} was trained with {key}={was}; this run asks for {value}: "
                            "start a new run with --out instead")
+
+
+def check_state(out: Path, config: TrainConfig) -> dict:
+    """The run state in RUN_DIR, refused when it is not this run's: not a run state, or the
+    weights of another network."""
+    path = out / STATE_FILE
+    if not path.is_file():
+        raise RunError(f"{out}: nothing to resume (no {STATE_FILE} there)")
+    state = load_state(path)
+    needed = {"epoch", "model", "optimizer", "callbacks", "history"}
+    if not isinstance(state, dict) or not needed <= set(state) \
+            or not isinstance(state["model"], dict):
+        raise RunError(f"{path}: not the state of a tinymir training run")
+    names = set(models.build(config.arch, 2, front=config.front(),
+                             **config.arch_options()).state_dict())
+    if set(state["model"]) != names:
+        alien = sorted(set(state["model"]) - names) or sorted(names - set(state["model"]))
+        raise RunError(f"{path} holds the weights of another network ({alien[0]} ... does not "
+                       f"fit {config.arch}): it is not this run's state; start a new run with "
+                       "--out")
+    return state
+
+
+def resume(out, given: dict, stream=None, progress: bool = True,
+           epochs: int | None = None, settings: dict | None = None) -> dict:
+    """Continue the run in ``out``; options in ``given`` must agree with the saved config
+    (:func:`check_resumed_options`), ``settings`` (:data:`RESUME_SETTINGS`) apply as given.
+
+    ``epochs`` larger than the run's own continues it up to that many epochs, also after it
+    finished or stopped early (Keras' ``initial_epoch``); the new total goes to config.json
+    once the data has been read. The saved options and run state are checked before any data
+    is read, and nothing in RUN_DIR changes before then.
+    """
+    out = Path(out)
+    config = check_config(with_defaults(read_config(out)))
+    check_resumed_options(out, config, given)
+    state = check_state(out, config)
+    unknown = set(settings or {}) - set(RESUME_SETTINGS)
+    if unknown:
+        raise RunError(f"{', '.join(sorted(unknown))} cannot change on --resume")
+    config = dataclasses.replace(config, **(settings or {}))
     if epochs is not None and epochs != config.epochs:
-        done = int(load_state(out / STATE_FILE)["epoch"])
+        done = int(state["epoch"])
         if epochs < done:
             raise RunError(f"{out} has already run {done} epochs; --epochs {epochs} asks for "
                            "fewer (a finished run is not shortened)")
         config = dataclasses.replace(config, epochs=epochs)
-        write_config(out, config)
     return train(config, resume=True, stream=stream, progress=progress)
 
 
