@@ -2,7 +2,7 @@
 invert`: explaining a trained model and its data (tinymir.explain), features back to audio."""
 from __future__ import annotations
 
-import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -14,8 +14,9 @@ from tinymir.explain import measure, pictures
 from tinymir.explain.profile import profile
 from tinymir.explain.represent import OBJECTIVES, STARTS, Settings
 from tinymir.explain.saliency import saliency
-from tinymir.features import FeatureParams
+from tinymir.features.inverse import stored_clips
 from tinymir.nn.serialization import ModelFileError
+from tinymir.staged import staged_files, staged_folder
 from tinymir.train.inputs import front_end_features
 from tinymir.train.predict import Predictor
 from tinymir.train.run import RunError
@@ -76,14 +77,18 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
         try:
             bounds = [int(p) for p in periods.split(",") if p.strip()]
         except ValueError:
-            raise click.ClickException(f"--periods {periods!r}: expected years like "
-                                       "1990,2000,2010") from None
+            bounds = []
+        if not bounds or sorted(set(bounds)) != bounds:
+            raise click.ClickException(f"--periods {periods!r}: expected increasing years "
+                                       "like 1990,2000,2010")
     try:
         settings = Settings(objective=objective, steps=steps, lr=lr, l2=l2, tv_time=tv_time,
                             tv_freq=tv_freq, jitter=jitter, bound=bound, seed=seed)
-        summary = measure.represent_model(
-            model, out, settings, data, classes, start, audio_dir, bounds, dataset,
-            reader_options(options), cache)
+        with staged_folder(out) as folder, staged_folder(audio_dir) if audio_dir else \
+                nullcontext() as audio_folder:
+            summary = measure.represent_model(
+                model, folder, settings, data, classes, start, audio_folder, bounds, dataset,
+                reader_options(options), cache)
     except ERRORS as exc:
         raise click.ClickException(str(exc))
     for row in summary["classes"]:
@@ -121,24 +126,9 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
                            f"{', '.join(predictor.classes)})")
         result = saliency(predictor.model, features, predictor.front, predictor.standardize,
                           predictor.classes.index(class_name), objective, predictor.multilabel)
-        out.mkdir(parents=True, exist_ok=True)
-        np.savez(out / "saliency.npz", features=result.features, starts=result.starts,
-                 scores=result.scores, label=np.array(class_name),
-                 **{f"track_{k.replace(' ', '_')}": v for k, v in result.track.items()},
-                 **{f"segments_{k.replace(' ', '_')}": v for k, v in result.per_segment.items()})
-        drawing = pictures.available()
-        if drawing:
-            params = predictor.front.feature_params()
-            name = Path(file).name
-            pictures.saliency(out / "track.png", result.features, result.track, params,
-                              f"{name}, {class_name}")
-            frames = predictor.front.segment_frames
-            for k, start in enumerate(result.starts[:max_segments]):
-                pictures.saliency(out / f"segment_{k:03d}.png",
-                                  result.features[:, start:start + frames],
-                                  {m: v[k] for m, v in result.per_segment.items()}, params,
-                                  f"{name} segment {k} ({start * params.hop_length / params.sr:.1f}"
-                                  f" s), {class_name}")
+        with staged_folder(out) as folder:
+            drawing = _write_saliency(folder, result, predictor, file, class_name,
+                                      max_segments)
     except ERRORS as exc:
         raise click.ClickException(str(exc))
     missing = [] if "grad-cam" in result.track else [" (no Grad-CAM: the model has no 2-D "
@@ -149,6 +139,28 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
                f"{''.join(missing)} in {out}{drawn}")
 
 
+def _write_saliency(out, result, predictor, file, class_name, max_segments) -> bool:
+    """saliency.npz and (with matplotlib) the pictures in ``out``; whether they were drawn."""
+    np.savez(out / "saliency.npz", features=result.features, starts=result.starts,
+             scores=result.scores, label=np.array(class_name),
+             **{f"track_{k.replace(' ', '_')}": v for k, v in result.track.items()},
+             **{f"segments_{k.replace(' ', '_')}": v for k, v in result.per_segment.items()})
+    drawing = pictures.available()
+    if drawing:
+        params = predictor.front.feature_params()
+        name = Path(file).name
+        pictures.saliency(out / "track.png", result.features, result.track, params,
+                          f"{name}, {class_name}")
+        frames = predictor.front.segment_frames
+        for k, start in enumerate(result.starts[:max_segments]):
+            pictures.saliency(out / f"segment_{k:03d}.png",
+                              result.features[:, start:start + frames],
+                              {m: v[k] for m, v in result.per_segment.items()}, params,
+                              f"{name} segment {k} "
+                              f"({start * params.hop_length / params.sr:.1f} s), {class_name}")
+    return drawing
+
+
 @dataset_group.command("profile")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -156,23 +168,30 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
 @click.option("--base", default=None, help="Base class of the difference images "
                                            "(default: the most frequent class).")
 @click.option("--seconds", type=float, default=None,
-              help="Common length of the class averages (default: the shortest track).")
+              help="Common length of the class averages, at most the longest track; "
+                   "shorter tracks are left out of them (default: the shortest track at "
+                   "least half the median length).")
 @dataset_option
 @reader_option
 def profile_command(path, plot, base, seconds, dataset, options):
     """Class-average log-mel spectrograms and their differences from --base; label
-    co-occurrence and labels per track (multi-label), class counts and durations."""
+    co-occurrence and labels per track (multi-label), class counts and durations. The files
+    go to --plot once all are made (files of the same names there are replaced then)."""
     try:
         table = read_dataset(path, dataset, **reader_options(options))
-        numbers = profile(table, plot, base, seconds)
+        with staged_folder(plot) as folder:
+            numbers = profile(table, folder, base, seconds)
     except ERRORS as exc:
         raise click.ClickException(str(exc))
     if numbers["skipped"]:
         click.echo(f"skipped {len(numbers['skipped'])} unreadable tracks, e.g. "
-                   f"{numbers['skipped'][0][0]}: {numbers['skipped'][0][1]}")
+                   f"{numbers['skipped'][0][0]}: {numbers['skipped'][0][1]}", err=True)
+    short = (f"; {numbers['short']} shorter tracks left out of the averages"
+             if numbers["short"] else "")
     drawn = "" if numbers["pictures"] else " (pictures skipped: matplotlib is not installed)"
     click.echo(f"profiled {numbers['tracks']} tracks of {len(numbers['class_counts'])} classes "
-               f"(base {numbers['base']}, {numbers['seconds']:.1f} s averages) in {plot}{drawn}")
+               f"(base {numbers['base']}, {numbers['seconds']:.2f} s averages{short}; "
+               f"{len(numbers['skipped'])} skipped) in {plot}{drawn}")
 
 
 class FeaturesGroup(click.Group):
@@ -195,36 +214,22 @@ class FeaturesGroup(click.Group):
               help="Seed of Griffin-Lim's initial phases.")
 def invert_command(file, out, iterations, seed):
     """Turn the mel / STFT / MFCC features of FILE (an .npz from `tinymir features` or
-    `tinymir explain represent`) back into audio."""
+    `tinymir explain represent`) back into audio. The wav files are written only once every
+    clip has been turned back; files already at --out are replaced then, not before."""
     try:
-        with np.load(file) as stored:
-            if "features" not in stored or "params" not in stored:
-                raise ValueError(f"{file}: no 'features' and 'params' in it (not written by "
-                                 "`tinymir features` or `tinymir explain represent`)")
-            params = FeatureParams.from_dict(json.loads(str(stored["params"])))
-            values = stored["features"]
-            lengths = stored["n_frames"] if "n_frames" in stored else None
-        clips = _clips(values, lengths)
-        if not all(np.isfinite(c).all() for c in clips):
-            raise ValueError(f"{file}: the features are not all finite")
+        if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
+            raise ValueError(f"--out {out}: an audio file name ending in "
+                             f".{', .'.join(sorted(audio.WRITE_EXTENSIONS))}")
+        params, clips = stored_clips(file)
         paths = [out] if len(clips) == 1 else [
             out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
-        for path, clip in zip(paths, clips):
-            measure.write_audio(path, clip, params, iterations, seed)
+        with staged_files(paths) as temps:
+            for path, clip in zip(temps, clips):
+                measure.write_audio(path, clip, params, iterations, seed)
     except ERRORS as exc:
         raise click.ClickException(str(exc))
     click.echo(f"wrote {len(paths)} wav file{'s' * (len(paths) > 1)} from {params.kind} "
                f"features ({params.sr} Hz): {paths[0]}" + (" ..." if len(paths) > 1 else ""))
-
-
-def _clips(values, lengths):
-    """The ``(bins, frames)`` clips of a features array: one, stacked, or concatenated along
-    frames with ``n_frames`` per clip."""
-    if values.ndim == 2 and lengths is not None and len(lengths) > 1:
-        return np.split(values, np.cumsum(lengths)[:-1], axis=-1)
-    if values.ndim == 2:
-        return [values]
-    return list(values.reshape((-1,) + values.shape[-2:]))
 
 
 features_group = FeaturesGroup("features", help=features_command.help,

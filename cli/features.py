@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections import defaultdict
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 import numpy as np
 
+from tinymir.atomic import write_atomically
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
 from tinymir.data.cache import FeatureCache
@@ -18,6 +20,7 @@ from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
 from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
 from tinymir.progress import Progress
+from tinymir.staged import staged_folder
 
 from .engines import engine_for, scheduler_option
 
@@ -55,7 +58,9 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
     The .npz holds `features` (stacked when every file gives the same shape, else concatenated
     along the frame axis with `n_frames` per file), `paths` (relative to PATH), `labels` (each
     file's parent folder name), `params` (JSON) and `key`; for --kind track also `names`.
-    Unreadable files are skipped with one line each. With --cache DIR each file's features
+    Unreadable files are skipped with one line each. An existing --out file, and pictures
+    of the same names in --plot, are replaced only once every file's features are computed and
+    written beside them. With --cache DIR each file's features
     are kept in DIR (see tinymir.data.cache): a rerun, after Ctrl-C or kill -9, computes only
     what is missing, and --jobs N extracts in N processes (--scheduler dask: N local Dask
     workers; --scheduler tcp://host:8786: a running Dask cluster).
@@ -92,12 +97,15 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
     if not done:
         raise click.ClickException(f"none of the {len(files)} audio files could be read")
     relative = [files[i].relative_to(root).as_posix() for i in done]
+    if out is not None and out.suffix != ".npz":
+        out = out.with_name(out.name + ".npz")          # the name np.savez always gave it
     try:
-        if out is not None:
-            _write_npz(out, relative, [files[i].parent.name for i in done],
-                       [results[i] for i in done], params)
-        if plot is not None:
-            _plot_all(plot, relative, [results[i] for i in done], params)
+        with staged_folder(plot) if plot is not None else nullcontext() as folder:
+            if plot is not None:
+                _plot_all(folder, relative, [results[i] for i in done], params)
+            if out is not None:
+                _write_npz(out, relative, [files[i].parent.name for i in done],
+                           [results[i] for i in done], params)
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
     where = f"to {out}" if out is not None else f"in {cache_dir / params.key()}"
@@ -114,7 +122,7 @@ def _write_npz(out, relative, labels, features, params):
     if params.names() is not None:
         arrays["names"] = np.array(params.names())
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(out, **arrays)
+    write_atomically(out, lambda handle: np.savez(handle, **arrays))
 
 
 def _compute_all(files, params):

@@ -159,7 +159,9 @@ def test_predict_out_gives_the_same_rows_through_every_engine(tmp_path, songs, m
         assert errors[0] == ["path", "reason"] and len(errors[1]) == 1
         tables[name] = read_rows(out)
     header, rows = tables["inline"]
-    assert header == ["path", "label_1", "probability_1", "label_2", "probability_2"]
+    assert header == ["path", "label_1", "probability_1", "label_2", "probability_2",
+                      "warning", "model"]
+    assert {row[-1] for row in rows} == {catalogue.model_id(model)}
     assert len({row[0] for row in rows}) == 16
     assert {row[1] for row in rows} <= {"electronic", "classical"}
     pool.close()
@@ -168,7 +170,7 @@ def test_predict_out_gives_the_same_rows_through_every_engine(tmp_path, songs, m
     inline = [(row[0], row[1], row[3]) for row in rows]      # this process, on any device
     assert inline == [(row[0], row[1], row[3]) for row in tables["pool"][1]]
     for here, there in zip(rows, tables["pool"][1]):
-        np.testing.assert_allclose(np.array(here[2::2], float), np.array(there[2::2], float),
+        np.testing.assert_allclose(np.array(here[2:5:2], float), np.array(there[2:5:2], float),
                                    atol=2e-4)
 
 
@@ -291,10 +293,10 @@ def test_a_tag_model_writes_every_tag_at_or_above_its_threshold(tmp_path, songs,
                                      progress=False)
     assert (report.tagged, len(report.failed)) == (16, 1)
     header, rows = read_rows(out)
-    assert header == ["path", "tags"]
+    assert header == ["path", "tags", "warning", "model"]
     predictor = catalogue.worker_predictor(tags_model)
     seen = set()
-    for path, tags in rows:
+    for path, tags, _, _ in rows:
         expected = predictor.predict_file(path, top=2)
         given = [cell.split(":") for cell in tags.split(";")] if tags else []
         assert [name for name, _ in given] == [name for name, _ in expected["top"]

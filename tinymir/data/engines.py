@@ -198,7 +198,7 @@ def check_scheduler(scheduler) -> None:
     :data:`ADDRESS_SCHEMES`; nothing is started (a caller checks before it writes)."""
     if scheduler is None or not isinstance(scheduler, str) or scheduler in SCHEDULERS:
         return
-    hint = "processes, dask, or an address like tcp://host:8786"
+    hint = "processes, dask or an address like tcp://host:8786"
     if "://" not in scheduler:
         raise EngineError(f"unknown scheduler {scheduler!r}: {hint}")
     scheme, _, rest = scheduler.partition("://")

@@ -133,6 +133,12 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
     if unknown:
         raise RunError(f"{model_path}: no class {', '.join(unknown)} (it has {', '.join(names)})")
     indices = np.array([names.index(c) for c in chosen])
+    table = None
+    if data is not None:                     # read and checked before the optimisation
+        table = read_table(data, dataset, **(reader_options or {}))
+        if periods and not any(track.year is not None for track in table.tracks):
+            raise RunError(f"{data}: no track has a year, so there are no periods to compare; "
+                           "leave out --by/--periods or give data with years")
     shape = predictor.front.input_shape
     if start in ("noise", "silence"):
         x0 = starting_inputs(start, len(chosen), shape,
@@ -154,10 +160,9 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
                        "try a smaller --lr")
 
     best = [None] * len(chosen)
-    table = scores = None
+    scores = None
     skipped = []
-    if data is not None:
-        table = read_table(data, dataset, **(reader_options or {}))
+    if table is not None:
         scores, skipped = track_scores(predictor, table.tracks, settings.objective, cache_root,
                                        progress)
         best_all = best_tracks(table, scores, names)

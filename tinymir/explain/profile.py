@@ -2,15 +2,18 @@
 
 * The class-average log-mel spectrogram: every track's dB mel spectrogram (``FeatureParams``
   defaults: 22 050 Hz, n_fft 1024, hop 512, 128 mels) on a common length of ``L`` frames (the
-  first ``L``; a shorter track is repeated, as training does), averaged over the tracks carrying
-  the class, ``A_c = mean_{t in c} F_t[:, :L]``; ``L`` is the shortest track's length unless
-  given. Its difference from a base class, ``A_c - A_base``.
+  first ``L``), averaged over the tracks carrying the class, ``A_c = mean_{t in c} F_t[:, :L]``.
+  ``L`` is given (``seconds``; at most the longest track), or else the shortest length among
+  the tracks at least half as long as the median track, so that one very short file does not
+  cut every average short. Tracks shorter than ``L`` are left out of the averages and counted
+  (``short``). Its difference from a base class, ``A_c - A_base``.
 * Multi-label data: the label co-occurrence matrix ``C = Y^T Y`` (``C[a, b]`` tracks carrying
   both a and b; the diagonal is each label's count) and the histogram of labels per track.
 * Single-label data: the tracks per class and the histogram of track durations.
 
-Unreadable files are skipped and named; numbers go to ``profile.json`` and ``class_means.npz``
-whether or not matplotlib is there to draw them.
+Unreadable files are skipped and named; ``tracks`` counts the tracks read, not those skipped.
+Numbers go to ``profile.json`` and ``class_means.npz`` whether or not matplotlib is there to
+draw them.
 """
 from __future__ import annotations
 
@@ -42,19 +45,25 @@ def track_mels(table, params: FeatureParams, progress: bool = True):
     return mels, skipped
 
 
-def common_length(mel, frames: int):
-    """The first ``frames`` frames of ``mel``, repeated (wrapped) when it is shorter."""
-    if mel.shape[1] < frames:
-        mel = np.pad(mel, ((0, 0), (0, frames - mel.shape[1])), mode="wrap")
-    return mel[:, :frames]
+def default_frames(lengths) -> int:
+    """The common length ``L`` of the module docstring: the shortest of ``lengths`` (frames)
+    among those at least half the median."""
+    lengths = np.asarray(lengths)
+    return int(lengths[lengths >= np.median(lengths) / 2].min())
+
+
+def seconds_to_frames(seconds: float, params: FeatureParams) -> int:
+    """Frames of ``seconds`` of audio (``round(seconds * sr / hop) + 1``, centred frames)."""
+    return int(round(seconds * params.sr / params.hop_length)) + 1
 
 
 def class_means(table, mels, frames: int) -> dict:
-    """``{class: (bins, frames) mean dB mel}`` over the readable tracks carrying the class."""
+    """``{class: (bins, frames) mean dB mel}`` over the readable tracks carrying the class and
+    at least ``frames`` long (their first ``frames`` frames)."""
     means = {}
     for name in table.classes:
-        members = [common_length(m, frames) for t, m in zip(table.tracks, mels)
-                   if m is not None and name in t.labels]
+        members = [m[:, :frames] for t, m in zip(table.tracks, mels)
+                   if m is not None and m.shape[1] >= frames and name in t.labels]
         if members:
             means[name] = np.mean(members, axis=0, dtype=np.float64)
     return means
@@ -69,9 +78,12 @@ def cooccurrence(table) -> np.ndarray:
 def profile(table, out, base: str | None = None, seconds: float | None = None,
             params: FeatureParams = FeatureParams(kind="mel"), progress: bool = True) -> dict:
     """Write the numbers and (with matplotlib) the pictures of the module docstring to ``out``;
-    returns the numbers (also ``profile.json``)."""
+    returns the numbers (also ``profile.json``). ``seconds`` must be positive and at most the
+    longest readable track (``ValueError`` in one line, before anything is written)."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"--seconds {seconds:g}: the common length must be a positive number "
+                         "of seconds (or leave it out: the tracks decide)")
     counts = table.class_counts()
     base = base or max(counts, key=counts.get)                   # first of the largest
     if base not in counts:
@@ -81,20 +93,32 @@ def profile(table, out, base: str | None = None, seconds: float | None = None,
     readable = [m for m in mels if m is not None]
     if not readable:
         raise ValueError(f"none of the {len(table)} tracks of {table.name} could be read")
-    if seconds:
-        frames = int(round(seconds * params.sr / params.hop_length)) + 1
+    lengths = [m.shape[1] for m in readable]
+    if seconds is not None:
+        frames = seconds_to_frames(seconds, params)
+        if frames > max(lengths):
+            longest = (max(lengths) - 1) * params.hop_length / params.sr
+            raise ValueError(f"--seconds {seconds:g} is longer than every readable track of "
+                             f"{table.name} (the longest is {longest:.2f} s); choose at most "
+                             f"{longest:.2f}")
     else:
-        frames = min(m.shape[1] for m in readable)
+        frames = default_frames(lengths)
+    short = sum(n < frames for n in lengths)
     means = class_means(table, mels, frames)
+    if base not in means:
+        raise ValueError(f"--base {base}: none of its readable tracks is at least "
+                         f"{(frames - 1) * params.hop_length / params.sr:.2f} s long, so it "
+                         "has no average; choose a shorter --seconds or another --base")
     differences = {f"{name} - {base}": means[name] - means[base] for name in means
                    if name != base and base in means}
     np.savez(out / "class_means.npz", classes=np.array(list(means)),
              means=np.stack(list(means.values())), base=np.array(base),
              params=np.array(json.dumps(params.to_dict(), sort_keys=True)))
     durations = [m.shape[1] * params.hop_length / params.sr for m in readable]
-    numbers = {"dataset": table.name, "tracks": len(table), "skipped": skipped,
+    numbers = {"dataset": table.name, "tracks": len(readable), "skipped": skipped,
+               "short": short,
                "multilabel": table.multilabel, "class_counts": counts, "base": base,
-               "frames": frames, "seconds": frames * params.hop_length / params.sr,
+               "frames": frames, "seconds": (frames - 1) * params.hop_length / params.sr,
                "durations": {"min": min(durations), "median": float(np.median(durations)),
                              "max": max(durations)}}
     drawing = pictures.available()

@@ -36,11 +36,13 @@ phases ``A_0`` (random, seeded, or all ones), with ``X_k = S * A_k``::
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 
-from tinymir import backend
+from tinymir import archive, backend
 from tinymir.features.cepstral import dct_matrix
+from tinymir.features.extract import FeatureParams
 from tinymir.features.frames import constant
 from tinymir.features.mel import mel_filterbank
 from tinymir.features.spectrum import istft, stft
@@ -187,19 +189,90 @@ def mfcc_to_audio(mfcc, n_mels: int = 128, ref: float = 1.0, lifter: float = 0.0
     return mel_to_audio(mfcc_to_mel(mfcc, n_mels, ref, lifter), **kwargs)
 
 
+#: Feature kinds that can be turned back into audio.
+INVERTIBLE = ("mel", "stft", "mfcc")
+
+
+def expected_bins(params) -> int:
+    """Rows of a feature array of ``params``: ``n_mels`` (mel), ``1 + n_fft // 2`` (stft) or
+    ``n_mfcc`` (mfcc)."""
+    return {"mel": params.n_mels, "stft": 1 + params.n_fft // 2,
+            "mfcc": params.n_mfcc}[params.kind]
+
+
+def check_invertible(features, params, name: str = "features") -> None:
+    """Raise ``ValueError`` (one line naming ``name``) unless ``features`` ``(..., bins,
+    frames)`` can be what ``features.compute(y, params)`` made: a kind of :data:`INVERTIBLE`,
+    a real array of at least one frame whose rows are :func:`expected_bins`, every value
+    finite (and, for power values, ``params.log`` False, none negative)."""
+    if params.kind not in INVERTIBLE:
+        raise ValueError(f"{name}: {params.kind} features cannot be turned back into audio "
+                         f"({', '.join(INVERTIBLE)} can)")
+    dtype = getattr(features, "dtype", None)
+    if dtype is None or np.dtype(dtype).kind not in "iuf" or features.ndim < 2:
+        raise ValueError(f"{name}: expected a real (bins, frames) array, got "
+                         f"{'shape ' + str(tuple(features.shape)) if dtype is not None else ''}"
+                         f" {dtype}".strip())
+    bins, frames = features.shape[-2:]
+    if bins != expected_bins(params) or frames < 1:
+        raise ValueError(f"{name}: {bins} rows x {frames} frames do not fit {params.kind} "
+                         f"features of n_fft={params.n_fft}, n_mels={params.n_mels}, "
+                         f"n_mfcc={params.n_mfcc} ({expected_bins(params)} rows, 1 frame or "
+                         "more)")
+    xp = backend.array_module(features)
+    if not bool(xp.isfinite(features).all()):
+        raise ValueError(f"{name}: the features are not all finite")
+    if not params.log and params.kind != "mfcc" and bool((features < 0).any()):
+        raise ValueError(f"{name}: power features (log=False) hold negative values")
+
+
+def stored_clips(path) -> tuple:
+    """``(params, clips)`` of an ``.npz`` written by ``tinymir features`` or ``tinymir explain
+    represent``: its ``FeatureParams`` and its ``(bins, frames)`` clips (one, stacked, or
+    concatenated along frames with ``n_frames`` per clip), each checked by
+    :func:`check_invertible`. Every problem is one ``ValueError`` line naming the file."""
+    stored = archive.read_npz(path, ValueError, "features file (.npz)")
+    if "features" not in stored or "params" not in stored:
+        raise ValueError(f"{path}: no 'features' and 'params' in it (not written by "
+                         "`tinymir features` or `tinymir explain represent`)")
+    try:
+        params = FeatureParams.from_dict(json.loads(str(stored["params"])))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: its 'params' are not feature parameters ({exc})") from None
+    values = stored["features"]
+    lengths = stored.get("n_frames")
+    if values.ndim == 2 and lengths is not None and lengths.size > 1:
+        lengths = np.asarray(lengths).ravel()
+        if (lengths.dtype.kind not in "iu" or (lengths < 1).any()
+                or int(lengths.sum()) != values.shape[-1]):
+            raise ValueError(f"{path}: its n_frames ({lengths.size} clips, "
+                             f"{int(lengths.sum()) if lengths.dtype.kind in 'iu' else '?'} "
+                             f"frames) do not add up to the {values.shape[-1]} frames of its "
+                             "features")
+        clips = np.split(values, np.cumsum(lengths)[:-1], axis=-1)
+    elif values.ndim >= 2:
+        clips = list(values.reshape((-1,) + values.shape[-2:]))
+    else:
+        clips = [values]
+    if not clips:
+        raise ValueError(f"{path}: it holds no clip")
+    for clip in clips:
+        check_invertible(clip, params, str(path))
+    return params, clips
+
+
 def features_to_audio(features, params, n_iter: int = 32, random_state=0):
     """Audio at ``params.sr`` from features ``(..., bins, frames)`` that
     ``features.compute(y, params)`` made (a :class:`~tinymir.features.FeatureParams`): dB (or
     power, ``log=False``) mel through :func:`mel_to_audio`, dB (or power) STFT through
     :func:`griffinlim` of its square root, MFCC through :func:`mfcc_to_audio`. Chroma and
-    track features cannot be inverted (ValueError)."""
+    track features cannot be inverted, and features that do not fit ``params`` are refused
+    (:func:`check_invertible`, ValueError)."""
+    check_invertible(features, params)
     options = dict(sr=params.sr, n_fft=params.n_fft, hop_length=params.hop_length,
                    n_iter=n_iter, fmin=params.fmin, fmax=params.fmax, random_state=random_state)
     if params.kind == "mfcc":
         return mfcc_to_audio(features, n_mels=params.n_mels, **options)
-    if params.kind not in ("mel", "stft"):
-        raise ValueError(f"{params.kind} features cannot be turned back into audio "
-                         "(mel, stft and mfcc can)")
     power = db_to_power(features) if params.log else features
     if params.kind == "mel":
         return mel_to_audio(power, **options)
