@@ -73,8 +73,9 @@ class SVC(Classifier):
         else:
             self.gamma_ = float(self.gamma)
         kernel = rbf_kernel(X, X, self.gamma_)
+        one = X.dtype.type(1)                     # not 1.0: a float64 array, then a copy
         signs = xp.where(backend.to_device(labels)[None, :] ==
-                         xp.arange(self.classes_.size)[:, None], 1.0, -1.0).astype(X.dtype)
+                         xp.arange(self.classes_.size)[:, None], one, -one)
         if self.classes_.size == 2:                # one machine: classes_[1] against [0]
             signs = signs[1:]
         coef, self.intercept_ = self._smo(kernel, signs)
@@ -99,7 +100,7 @@ class SVC(Classifier):
         """
         xp = backend.array_module(kernel)
         check_every = 1 if xp is np else GPU_CHECK_EVERY
-        upper_all = xp.where(signs > 0, self.C, 0).astype(kernel.dtype)
+        upper_all = xp.where(signs > 0, kernel.dtype.type(self.C), kernel.dtype.type(0))
         lower_all = upper_all - self.C
         final_coef, final_grad = xp.zeros_like(signs), -signs
         # working set: the problems not yet converged (rows are dropped as they finish)
@@ -152,7 +153,8 @@ class SVC(Classifier):
         xp = backend.array_module(coef)
         free = (coef > lower) & (coef < upper)
         n_free = free.sum(axis=1)
-        free_bias = xp.where(free, -grad, 0).sum(axis=1) / xp.maximum(n_free, 1)
+        free_bias = xp.where(free, -grad, 0).sum(axis=1) / xp.maximum(n_free, 1).astype(
+            coef.dtype)                          # an int64 count would make it float64
         up_score = xp.where(coef < upper, -grad, -xp.inf).max(axis=1)
         low_score = xp.where(coef > lower, -grad, xp.inf).min(axis=1)
         return xp.where(n_free > 0, free_bias, (up_score + low_score) / 2)

@@ -1,12 +1,21 @@
 """Inverted dropout: zero each input with probability ``rate`` during training and scale the
 survivors by 1 / (1 − rate), so inference needs no change.
 
-    training:  y = x ⊙ m / (1 − rate),  m ~ Bernoulli(1 − rate);   dx = dy ⊙ m / (1 − rate)
+    training:  y = x ⊙ m / (1 − rate),  m = [u ≥ rate];   dx = dy ⊙ m / (1 − rate)
     inference: y = x,  dx = dy
 
-The k-th training mask is drawn from a generator seeded with (seed, k). Both are buffers
-(``seed``, ``calls``) saved in the state dict, so a resumed run continues the same mask
-sequence on the CPU.
+The u come from one counter-based generator per layer (SplitMix64, Steele, Lea & Flood 2014),
+keyed once from the layer's seed: element i of the c-th mask is
+
+    z = mix(k + n γ)  (mod 2⁶⁴),   n = c · 2⁴⁰ + i + 1,   k = SeedSequence(seed) (64 bits),
+    γ = 0x9E3779B97F4A7C15,   mix(v) = SplitMix64's finaliser (below),
+    u = ⌊z / 2⁴⁰⌋ / 2²⁴ in float32,  ⌊z / 2¹¹⌋ / 2⁵³ in float64.
+
+So the generator's whole state is (seed, calls), two buffers saved in the state dict (in
+checkpoints and model files): a resumed run draws the masks of the run that was not
+interrupted, on the CPU and on the GPU, and both devices draw the same masks. Nothing is
+initialised per step (a cuRAND generator made per pass sets up one state per GPU thread,
+hundreds of thousands of them), and no device-sized generator state has to be saved.
 """
 from __future__ import annotations
 
@@ -16,10 +25,37 @@ from tinymir import backend
 
 from .layer import Layer, register
 
+GAMMA = np.uint64(0x9E3779B97F4A7C15)          # SplitMix64's increment (2⁶⁴ / golden ratio)
+MIX = (np.uint64(30), np.uint64(0xBF58476D1CE4E5B9), np.uint64(27),
+       np.uint64(0x94D049BB133111EB), np.uint64(31))
+MASK_BITS = 40                                 # a mask of up to 2⁴⁰ values per call
 
-def mask_seed(seed: int, call: int) -> int:
-    """A well-mixed 32-bit seed for call number ``call`` of a layer seeded with ``seed``."""
-    return int(np.random.SeedSequence([seed, call]).generate_state(1)[0])
+
+def layer_key(seed: int) -> np.uint64:
+    """The 64-bit key of a layer seeded with ``seed``."""
+    return np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0]
+
+
+def uniforms(xp, key: np.uint64, call: int, shape, dtype):
+    """u ∈ [0, 1) of the ``call``-th mask (module docstring), on ``xp``'s device."""
+    size = int(np.prod(shape))
+    z = xp.arange(size, dtype=np.uint64)
+    z += np.uint64(((int(call) << MASK_BITS) + 1) % 2**64)  # n
+    z *= GAMMA
+    z += key                                                # k + n γ, wrapping
+    shift1, mul1, shift2, mul2, shift3 = MIX
+    z ^= z >> shift1
+    z *= mul1
+    z ^= z >> shift2
+    z *= mul2
+    z ^= z >> shift3
+    if np.dtype(dtype) == np.float32:
+        u = (z >> np.uint64(40)).astype(np.float32)
+        u *= np.float32(2.0**-24)
+    else:
+        u = (z >> np.uint64(11)).astype(np.float64)
+        u *= 2.0**-53
+    return u.reshape(shape)
 
 
 @register
@@ -32,23 +68,30 @@ class Dropout(Layer):
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
         self.rate = float(rate)
         self.seed = None if seed is None else int(seed)
-        self.buffers["seed"] = np.array(-1 if seed is None else seed, dtype=np.int64)  # host
+        # host arrays changed in place (recurrent layers share them)
+        self.buffers["seed"] = np.array(-1 if seed is None else seed, dtype=np.int64)
         self.buffers["calls"] = np.zeros((), dtype=np.int64)
         self.keep = None
+        self._key = None                # (seed, key): the key is derived once per seed
 
     def _build(self, input_shape, rng):
         if self.seed is None:
             self.buffers["seed"][...] = rng.integers(2**31)
+
+    def key(self) -> np.uint64:
+        seed = int(self.buffers["seed"])
+        if self._key is None or self._key[0] != seed:      # a loaded state may bring a seed
+            self._key = (seed, layer_key(seed))
+        return self._key[1]
 
     def _forward(self, x, training):
         if not training or self.rate == 0.0:
             self.keep = None
             return x
         xp = backend.array_module(x)
-        generator = xp.random.default_rng(mask_seed(int(self.buffers["seed"]),
-                                                    int(self.buffers["calls"])))
+        u = uniforms(xp, self.key(), int(self.buffers["calls"]), x.shape, x.dtype)
         self.buffers["calls"] += 1
-        self.keep = generator.random(x.shape, dtype=x.dtype) >= self.rate   # bool: 1 byte
+        self.keep = u >= self.rate                          # bool: 1 byte
         return x * self.keep * (1.0 / (1.0 - self.rate))
 
     def _backward(self, grad_out):

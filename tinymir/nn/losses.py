@@ -16,6 +16,8 @@ BinaryCrossEntropy, targets Y ∈ {0, 1} of shape (N, L), per-label positive wei
 MSE:  L = mean (z − y)²,   dL/dz = 2 (z − y) / size
 
 Class weights divide by N (Keras' convention), not by the summed weights (PyTorch's).
+Counts (N, N·L, size) divide as Python floats: CuPy 13 computes a float32 array divided by a
+Python int of 65536 or more in float64 (its value-based scalar rule), by a float in float32.
 """
 from __future__ import annotations
 
@@ -71,10 +73,10 @@ class SoftmaxCrossEntropy:
         else:
             weights = targets @ xp.asarray(self.class_weights, dtype=logits.dtype)
         self.probs, self.targets, self.weights = xp.exp(log_probs), targets, weights
-        return (weights * -(targets * log_probs).sum(axis=1)).sum() / n
+        return (weights * -(targets * log_probs).sum(axis=1)).sum() / float(n)
 
     def backward(self):
-        n = self.probs.shape[0]
+        n = float(self.probs.shape[0])
         return (self.weights[:, None] / n) * (self.probs - self.targets)
 
 
@@ -97,7 +99,7 @@ class BinaryCrossEntropy:
 
     def backward(self):
         y, pos = self.targets, self.pos
-        return (sigmoid(self.logits) * (pos * y + 1.0 - y) - pos * y) / y.size
+        return (sigmoid(self.logits) * (pos * y + 1.0 - y) - pos * y) / float(y.size)
 
 
 class MSE:
@@ -112,4 +114,4 @@ class MSE:
         return (self.diff * self.diff).mean()
 
     def backward(self):
-        return 2.0 * self.diff / self.diff.size
+        return 2.0 * self.diff / float(self.diff.size)

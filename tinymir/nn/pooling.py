@@ -177,7 +177,7 @@ class GlobalAvgPool2D(_GlobalPool):
 
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
-        positions = int(np.prod(self.in_shape[2:]))
+        positions = float(np.prod(self.in_shape[2:]))     # a float: see nn/losses.py
         share = (grad_out / positions).reshape(grad_out.shape + (1,) * (len(self.in_shape) - 2))
         return xp.broadcast_to(share, self.in_shape).copy()
 

@@ -143,7 +143,7 @@ class Trainer:
             finite = finite & all_finite(xp, [p.value for p in params])
             # one device -> host transfer per step (it also waits for the step to finish, so
             # the timing below is right): loss, penalty, hits, all finite
-            step = backend.to_host(xp.stack([xp.asarray(v, dtype=xp.float64) for v in
+            step = backend.to_host(xp.stack([xp.asarray(v, dtype=dtype) for v in
                                              (data_loss, penalty,
                                               self._hits(xp, logits, targets), finite)]))
             batch_loss = float(step[0] + step[1])

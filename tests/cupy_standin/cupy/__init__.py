@@ -51,6 +51,12 @@ def asnumpy(a, stream=None, order="C", out=None, blocking=True):
     return _np.asarray(a, order=order)
 
 
+def argpartition(a, kth, axis=-1):
+    """CuPy's ``argpartition`` is a full stable ``argsort`` (its docstring says so): ties
+    come out in index order, where NumPy's introselect leaves them in any order."""
+    return ndarray(_np.argsort(standin.unwrap(a), axis=axis, kind="stable"))
+
+
 def get_array_module(*args):
     import sys
     return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else _np

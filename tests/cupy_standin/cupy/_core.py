@@ -382,6 +382,10 @@ class ndarray:
         counter.add("nonzero")
         return wrap(self._a.nonzero())
 
+    def argpartition(self, kth, axis=-1):
+        """A full stable sort, as CuPy's (see ``cupy.argpartition``)."""
+        return ndarray(np.argsort(self._a, axis=axis, kind="stable"))
+
 
 for _name in ("shape", "dtype", "ndim", "size", "nbytes", "itemsize", "strides", "flags"):
     setattr(ndarray, _name, property(lambda self, name=_name: getattr(self._a, name)))

@@ -12,9 +12,16 @@ BatchNorm, per channel c (axis 1), statistics over the batch and every other axi
     inference:  dx = γ dy / √(σ² + ε)
 
 Dropout (inverted): y = x ⊙ m / (1 − rate), dx = dy ⊙ m / (1 − rate) in training, with the
-mask m ~ Bernoulli(1 − rate) drawn as the layer draws it; y = x in inference.
+mask m = [u ≥ rate]; y = x in inference. u, element i of the c-th mask: the n-th output of
+SplitMix64 keyed by k = SeedSequence(seed), n = c·2⁴⁰ + i + 1, all mod 2⁶⁴:
+
+    z = k + n · 0x9E3779B97F4A7C15
+    z = (z ⊕ (z >> 30)) · 0xBF58476D1CE4E5B9;   z = (z ⊕ (z >> 27)) · 0x94D049BB133111EB
+    z = z ⊕ (z >> 31);   u = ⌊z / 2^(64−b)⌋ / 2^b,   b = 24 (float32) or 53 (float64)
 """
 from __future__ import annotations
+
+import numpy as np
 
 from tinymir import backend
 from tinymir.nn import batchnorm as fast_batchnorm
@@ -63,11 +70,27 @@ class Dropout(fast_dropout.Dropout):
             self.mask = None
             return x
         xp = backend.array_module(x)
-        seed = fast_dropout.mask_seed(int(self.buffers["seed"]), int(self.buffers["calls"]))
+        u = self.uniforms(xp, x.shape, x.dtype)
         self.buffers["calls"] += 1
-        draws = xp.random.default_rng(seed).random(x.shape, dtype=x.dtype)
-        self.mask = (draws >= self.rate).astype(x.dtype)           # m: 1 keeps, 0 drops
+        self.mask = (u >= self.rate).astype(x.dtype)           # m: 1 keeps, 0 drops
         return x * self.mask / (1.0 - self.rate)
+
+    def uniforms(self, xp, shape, dtype):
+        """SplitMix64 outputs n = c·2⁴⁰ + 1, c·2⁴⁰ + 2, ... of the stream keyed by the seed,
+        computed on the host with Python integers (mod 2⁶⁴), as u in [0, 1)."""
+        wrap = 2**64
+        key = int(np.random.SeedSequence(int(self.buffers["seed"])).generate_state(
+            1, np.uint64)[0])
+        first = (int(self.buffers["calls"]) << 40) + 1
+        bits = 24 if np.dtype(dtype) == np.float32 else 53
+        u = np.empty(int(np.prod(shape)), dtype=np.float64)
+        for i in range(u.size):
+            z = (key + (first + i) * 0x9E3779B97F4A7C15) % wrap
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % wrap
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % wrap
+            z ^= z >> 31
+            u[i] = (z >> (64 - bits)) / 2**bits
+        return xp.asarray(u.reshape(shape), dtype=dtype)
 
     def _backward(self, dy):
         if self.mask is None:
