@@ -36,6 +36,7 @@ phases ``A_0`` (random, seeded, or all ones), with ``X_k = S * A_k``::
 from __future__ import annotations
 
 import functools
+import math
 import json
 
 import numpy as np
@@ -89,7 +90,9 @@ def nnls(A, B, n_iter: int = NNLS_ITERATIONS):
     for _ in range(n_iter):
         previous = x
         x = xp.maximum(z - step * (sparse_at @ (sparse_a @ z - columns)), 0)
-        t_next = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
+        # Python floats: a NumPy float64 t would make every iteration after the first
+        # float64 (NumPy 2 and CuPy 14 promote float32 arrays by NumPy scalars)
+        t_next = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
         z = x + ((t - 1.0) / t_next) * (x - previous)
         t = t_next
     n = pinv.shape[0]
