@@ -118,14 +118,20 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
     per segment and over the whole track."""
     try:
         predictor = Predictor.load(model)
-        features = front_end_features(file, predictor.front)
-        if class_name is None:
-            class_name = predictor.predict_file(file, top=1)["top"][0][0]
-        if class_name not in predictor.classes:
+        if class_name is not None and class_name not in predictor.classes:
             raise RunError(f"{model}: no class {class_name!r} (it has "
                            f"{', '.join(predictor.classes)})")
-        result = saliency(predictor.model, features, predictor.front, predictor.standardize,
-                          predictor.classes.index(class_name), objective, predictor.multilabel)
+        features = front_end_features(file, predictor.front)
+        predicted = predictor.predict_file(file, top=1)
+        if "warning" in predicted:
+            click.echo(f"warning: {file}: {predicted['warning']}", err=True)
+        class_name = class_name or predicted["top"][0][0]
+        try:
+            result = saliency(predictor.model, features, predictor.front, predictor.standardize,
+                              predictor.classes.index(class_name), objective,
+                              predictor.multilabel)
+        except ValueError as exc:
+            raise RunError(f"{file}: {exc}") from None
         with staged_folder(out) as folder:
             drawing = _write_saliency(folder, result, predictor, file, class_name,
                                       max_segments)

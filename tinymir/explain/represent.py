@@ -49,6 +49,11 @@ class Settings:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, "
                              f"got {self.objective!r}")
+        numbers = {"lr": self.lr, "l2": self.l2, "tv_time": self.tv_time,
+                   "tv_freq": self.tv_freq, "bound": self.bound}
+        for name, value in numbers.items():
+            if not np.isfinite(value):
+                raise ValueError(f"--{name.replace('_', '-')} {value}: must be a finite number")
         if self.steps < 1 or self.lr <= 0 or self.bound <= 0 or self.jitter < 0:
             raise ValueError("need steps >= 1, lr > 0, bound > 0 and jitter >= 0")
         if min(self.l2, self.tv_time, self.tv_freq) < 0:

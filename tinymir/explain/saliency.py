@@ -88,7 +88,8 @@ def saliency(model, features, front: FrontEnd, standardize: Standardizer, class_
     """The maps of the module docstring for one track's ``features`` ``(bins, n_frames)``."""
     segments = segment_tracks([features], front)
     if len(segments) == 0:
-        raise ValueError("the track has no segment")
+        raise ValueError(f"{features.shape[1]} frames long, shorter than one {front.segment:g} s "
+                         f"segment ({front.segment_frames} frames): nothing to explain")
     frames = front.segment_frames
     x = np.stack([standardize.transform(features[:, s:s + frames]) for s in segments.start])
     layer = last_conv2d(model)

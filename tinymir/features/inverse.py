@@ -254,7 +254,7 @@ def stored_clips(path) -> tuple:
                              "features")
         clips = np.split(values, np.cumsum(lengths)[:-1], axis=-1)
     elif values.ndim >= 2:
-        clips = list(values.reshape((-1,) + values.shape[-2:]))
+        clips = [values[index] for index in np.ndindex(values.shape[:-2])]
     else:
         clips = [values]
     if not clips:
