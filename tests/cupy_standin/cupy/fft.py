@@ -6,7 +6,7 @@ import numpy as _np
 from ._core import forward
 
 
-class PlanCache:
+class _PlanCache:
     """cuFFT plans kept for reuse, one per (shape, axis, kind), at most ``size`` of them
     (CuPy's default: 16), evicted least recently used first."""
 
@@ -36,9 +36,9 @@ class PlanCache:
 
 
 class _Config:
-    _cache = PlanCache()
+    _cache = _PlanCache()
 
-    def get_plan_cache(self, device=None) -> PlanCache:
+    def get_plan_cache(self, device=None) -> _PlanCache:
         return self._cache
 
 

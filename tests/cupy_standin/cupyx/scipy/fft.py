@@ -3,14 +3,14 @@ and ``plan`` but no ``workers`` (passing it is a TypeError, as with CuPy)."""
 import scipy.fft as _fft
 
 from cupy._core import forward
-from cupy.fft import config
+from cupy.fft import config as _config
 
 
 def _planned(name):
     sp_func = forward(getattr(_fft, name), name)
 
     def call(x, n=None, axis=-1, norm=None, overwrite_x=False, *, plan=None):
-        config.get_plan_cache().remember((name, x.shape, axis, n, str(x.dtype)))
+        _config.get_plan_cache().remember((name, x.shape, axis, n, str(x.dtype)))
         return sp_func(x, n=n, axis=axis, norm=norm, overwrite_x=overwrite_x)
     call.__name__ = name
     return call

@@ -3,7 +3,8 @@ host SciPy sparse matrix (as CuPy's; a NumPy dense array is refused), multiplyin
 import numpy as _np
 import scipy.sparse as _sparse
 
-from cupy._core import counter, ndarray
+from cupy._core import counter as _counter
+from cupy._core import ndarray
 
 
 class csr_matrix:
@@ -36,7 +37,7 @@ class csr_matrix:
         return ndarray(self._m.toarray())
 
     def get(self, stream=None):
-        counter.add("get")
+        _counter.add("get")
         return self._m.copy()
 
 
