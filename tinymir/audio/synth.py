@@ -68,6 +68,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from tinymir.atomic import write_error
 from tinymir.progress import Progress
 
 from .instruments import (MIN_SR, additive, bell, clap, electric_piano, filtered_noise, hat,
@@ -477,9 +478,11 @@ def write_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, see
             bar.advance(len(present))
         for genre, index, path in plan:
             if not path.exists():
-                os.makedirs(path.parent, exist_ok=True)
-                temp = _render_to_file(genre, index, path, seed, seconds, sr)
-                os.replace(temp, path)
+                try:
+                    os.makedirs(path.parent, exist_ok=True)
+                    os.replace(_render_to_file(genre, index, path, seed, seconds, sr), path)
+                except OSError as exc:
+                    raise write_error(path, exc) from None
                 written += 1
                 bar.advance()
     return Written([path for _, _, path in plan], written, len(present), others)
