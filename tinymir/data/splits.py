@@ -10,6 +10,7 @@ indices that also carries a human-readable ``name`` for reports.
 * :func:`stratified_kfold` — each class is dealt round-robin into ``k`` folds.
 * :func:`group_split` — whole groups are dealt to the side whose class targets they help most.
 * :func:`group_kfold` — the same dealing into K folds.
+* :func:`repeated_kfold` — K folds, several rounds of them with different seeds.
 * :func:`official_split` — the split the dataset ships (FMA ``set/split``, MTG-Jamendo lists).
 * :func:`filtered_split` — GTZAN's artist-filtered split (Kereliuk, Sturm & Larsen).
 * :func:`check_no_leak` — raises :class:`SplitLeakError` if a track or group is on two sides.
@@ -196,6 +197,21 @@ def group_kfold(labels, groups, k: int = 5, seed: int = 0) -> Folds:
         folds.append((np.setdiff1d(everything, test), test))
     return Folds(f"group-aware {k}-fold (no group on two sides), seed {seed}", folds)
 
+
+def repeated_kfold(labels, k: int = 5, repeats: int = 3, groups=None, seed: int = 0) -> Folds:
+    """``repeats`` rounds of ``k`` folds, ``k * repeats`` pairs ``(train_idx, test_idx)`` in
+    order: round r is :func:`stratified_kfold` (or :func:`group_kfold` with ``groups``) with
+    seed ``seed + r``. Every recipe compared on the same ``Folds`` is paired fold by fold
+    (:mod:`tinymir.compare`)."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise SplitError(f"repeats must be a whole number of 1 or more, got {repeats!r}")
+    rounds = [group_kfold(labels, groups, k, seed + r) if groups is not None
+              else stratified_kfold(labels, k, seed + r) for r in range(repeats)]
+    how = "group-aware" if groups is not None else "stratified"
+    return Folds(f"{how} {k}-fold x {repeats} repeats"
+                 + (" (no group on two sides)" if groups is not None else " by track")
+                 + f", seeds {seed}..{seed + repeats - 1}",
+                 [pair for folds in rounds for pair in folds])
 
 def official_split(table: TrackTable) -> Split:
     """The split shipped with the dataset (``Track.split``), named train / val / test.
