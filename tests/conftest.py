@@ -5,7 +5,9 @@ suite on CuPy). Without CuPy installed, ``TINYMIR_DEVICE=gpu`` runs it on the st
 stand-in of ``tests/cupy_standin`` (``TINYMIR_CUPY_STANDIN=1`` forces it, ``0`` forbids it).
 Every test must end on the device the run asked for (:func:`device_under_test`). Tests that
 read ``../shared/data`` are marked ``shared_data`` and skip cleanly when it is absent, so CI on
-a clean clone needs nothing but what the tests generate.
+a clean clone needs nothing but what the tests generate. The tests of :data:`DEVICE_SUBSET` are
+marked ``device``: ``bench/gpu_check.sh`` runs them (``pytest -m device``) on a real GPU, where
+the whole suite would not fit its 12 minutes.
 """
 import importlib.util
 import os
@@ -21,6 +23,13 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 STANDIN = Path(__file__).resolve().parent / "cupy_standin"
 RUN_DEVICE = {}          # what the run asked for: {"requested": ..., "resolved": ...}
+#: the test files of the device subset (marker ``device``): every layer, loss and optimiser,
+#: the feature chain and its inverse, the classical models, the device path's own checks
+DEVICE_SUBSET = {
+    "test_backend.py", "test_device.py", "test_device_review.py", "test_float32_run.py",
+    "test_cupy_standin.py", "test_nn_model.py", "test_nn_optim.py", "test_nn_reference.py",
+    "test_nn_torch.py", "test_torch_reference.py", "test_features_spectrum.py",
+    "test_features_inverse.py", "test_classic_models.py"}
 
 
 def _standin_wanted() -> bool:
@@ -46,10 +55,17 @@ def standin_in_use() -> bool:
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "device: the subset bench/gpu_check.sh runs on a GPU")
     if _standin_wanted():
         put_standin_in_place()
     requested = (os.environ.get(backend.ENV_VAR) or "auto").strip().lower()
     RUN_DEVICE.update(requested=requested, resolved=backend.set_device(None))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in DEVICE_SUBSET:
+            item.add_marker(pytest.mark.device)
 
 
 def pytest_report_header(config):
