@@ -18,6 +18,7 @@ ALLOWED = {
     "classic": {"audio", "features", "data"},
     "train": {"audio", "features", "data", "nn", "models", "classic"},
     "explain": {"audio", "features", "data", "nn", "models", "classic", "train"},
+    "export": {"audio", "features", "data", "nn", "models", "classic", "train"},
 }
 FOLDERS = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
 
