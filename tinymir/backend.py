@@ -13,6 +13,11 @@ option of the command line), the ``TINYMIR_DEVICE`` environment variable, then `
 ``auto`` means the GPU when CuPy imports and sees a device, else the CPU; ``gpu`` without
 CuPy or without a visible GPU raises :class:`DeviceError` with one clear sentence.
 
+CuPy 13 and CuPy 14 are supported. Code here may use only the names both have, and must give
+float32 under both dtype rules: CuPy 13 computes a float32 array with a Python scalar too large
+for float32's safe casts (an int of 65536 or more) in float64, CuPy 14 (as NumPy 2) promotes a
+float32 array by a NumPy float64 scalar. The CuPy stand-in of the tests enforces both.
+
 Dtype policy: float32 everywhere by default (what a GPU is fast at and what the features and
 layers are tested in); :func:`set_default_dtype` switches to float64, which the gradient checks
 use so that finite differences are meaningful.
@@ -23,12 +28,14 @@ import contextlib
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 
 DEVICES = ("cpu", "gpu", "auto")
 ENV_VAR = "TINYMIR_DEVICE"
 MIN_CUPY = (13, 0)   # cupyx.scipy.signal.resample_poly and savgol_filter came with CuPy 13
+CHECKED_CUPY = (13, 14)   # the CuPy majors tinymir's names and dtypes are checked against
 
 
 class DeviceError(RuntimeError):
@@ -38,6 +45,7 @@ class DeviceError(RuntimeError):
 _requested: str | None = None   # what set_device() was given, None = not yet decided
 _resolved: str | None = None    # "cpu" or "gpu" once decided
 _default_dtype = np.float32
+_warned_newer = False           # the "newer than checked" warning is given once per process
 
 
 def _import_cupy():
@@ -50,6 +58,11 @@ def _import_cupy():
             f"CuPy {cupy.__version__} is too old: tinymir needs CuPy "
             f"{'.'.join(map(str, MIN_CUPY))} or later (pip install 'tinymir[gpu-cuda12]', "
             "or gpu-cuda11 for CUDA 11)")
+    global _warned_newer
+    if version[0] > max(CHECKED_CUPY) and not _warned_newer:
+        _warned_newer = True
+        warnings.warn(f"CuPy {cupy.__version__} is newer than the CuPy versions tinymir is "
+                      f"checked against ({' and '.join(map(str, CHECKED_CUPY))})", stacklevel=3)
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CUDA driver missing or broken
