@@ -39,7 +39,11 @@ def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, cach
     except (grids.GridError, *USER_ERRORS) as exc:
         raise click.ClickException(str(exc))
     click.echo(grids.markdown(results))
-    click.echo(f"results in {out}/ (results.md, results.csv, results.json, results.png)")
+    from tinymir import pictures
+    drawn = ", results.png" if pictures.available() else ""
+    click.echo(f"results in {out}/ (results.md, results.csv, results.json{drawn})")
+    if not drawn:
+        click.echo(pictures.SKIPPED, err=True)
 
 
 COMMANDS = [experiment_command]

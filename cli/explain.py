@@ -99,8 +99,9 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
     if summary["skipped"]:
         click.echo(f"skipped {len(summary['skipped'])} unreadable tracks, e.g. "
                    f"{summary['skipped'][0][0]}: {summary['skipped'][0][1]}")
-    drawn = "" if summary["pictures"] else " (pictures skipped: matplotlib is not installed)"
-    click.echo(f"wrote {out}{drawn}" + (f" and {audio_dir}" if audio_dir else ""))
+    click.echo(f"wrote {out}" + (f" and {audio_dir}" if audio_dir else ""))
+    if not summary["pictures"]:
+        click.echo(pictures.SKIPPED, err=True)
 
 
 @explain_group.command("saliency")
@@ -139,10 +140,15 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
         raise click.ClickException(str(exc))
     missing = [] if "grad-cam" in result.track else [" (no Grad-CAM: the model has no 2-D "
                                                      "convolution)"]
-    drawn = "" if drawing else "; pictures skipped: matplotlib is not installed"
+    tail = pictures.uncovered_seconds(result, predictor.front.segment_frames,
+                                      predictor.front.feature_params())
+    tail = (f"; the last {tail:.1f} s are not analysed (shorter than a segment)" if tail > 0
+            else "")
     click.echo(f"{file}: {class_name} score {float(np.mean(result.scores)):.3f} (mean of "
                f"{len(result.starts)} segments); maps {', '.join(result.track)}"
-               f"{''.join(missing)} in {out}{drawn}")
+               f"{''.join(missing)} in {out}{tail}")
+    if not drawing:
+        click.echo(pictures.SKIPPED, err=True)
 
 
 def _write_saliency(out, result, predictor, file, class_name, max_segments) -> bool:
@@ -153,17 +159,9 @@ def _write_saliency(out, result, predictor, file, class_name, max_segments) -> b
              **{f"segments_{k.replace(' ', '_')}": v for k, v in result.per_segment.items()})
     drawing = pictures.available()
     if drawing:
-        params = predictor.front.feature_params()
-        name = Path(file).name
-        pictures.saliency(out / "track.png", result.features, result.track, params,
-                          f"{name}, {class_name}")
-        frames = predictor.front.segment_frames
-        for k, start in enumerate(result.starts[:max_segments]):
-            pictures.saliency(out / f"segment_{k:03d}.png",
-                              result.features[:, start:start + frames],
-                              {m: v[k] for m, v in result.per_segment.items()}, params,
-                              f"{name} segment {k} "
-                              f"({start * params.hop_length / params.sr:.1f} s), {class_name}")
+        pictures.saliency_pictures(out, result, predictor.front.feature_params(),
+                                   predictor.front.segment_frames, Path(file).name, class_name,
+                                   max_segments)
     return drawing
 
 
@@ -194,10 +192,11 @@ def profile_command(path, plot, base, seconds, dataset, options):
                    f"{numbers['skipped'][0][0]}: {numbers['skipped'][0][1]}", err=True)
     short = (f"; {numbers['short']} shorter tracks left out of the averages"
              if numbers["short"] else "")
-    drawn = "" if numbers["pictures"] else " (pictures skipped: matplotlib is not installed)"
     click.echo(f"profiled {numbers['tracks']} tracks of {len(numbers['class_counts'])} classes "
                f"(base {numbers['base']}, {numbers['seconds']:.2f} s averages{short}; "
-               f"{len(numbers['skipped'])} skipped) in {plot}{drawn}")
+               f"{len(numbers['skipped'])} skipped) in {plot}")
+    if not numbers["pictures"]:
+        click.echo(pictures.SKIPPED, err=True)
 
 
 class FeaturesGroup(click.Group):

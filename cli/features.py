@@ -3,7 +3,6 @@ and/or into a resumable feature cache (``--cache DIR --jobs N --scheduler ...``,
 tinymir.data.cache and tinymir.data.engines)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import defaultdict
 from contextlib import nullcontext
@@ -12,6 +11,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from tinymir import pictures
 from tinymir.atomic import write_atomically
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
@@ -49,8 +49,8 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--n-mels", type=int, default=128, show_default=True, help="Mel bands.")
 @click.option("--n-mfcc", type=int, default=20, show_default=True, help="MFCC coefficients.")
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write a PNG picture of each file's features to this folder "
-                   "(needs matplotlib).")
+              help="Also write a PNG picture of each file's features to this folder, named "
+                   "after the file and the kind, e.g. blues__a.mel.png (needs matplotlib).")
 def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop_length, n_mels,
                      n_mfcc, plot):
     """Compute features of PATH (an audio file, or a folder searched recursively).
@@ -101,8 +101,9 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
         out = out.with_name(out.name + ".npz")          # the name np.savez always gave it
     try:
         with staged_folder(plot) if plot is not None else nullcontext() as folder:
-            if plot is not None:
-                _plot_all(folder, relative, [results[i] for i in done], params)
+            if plot is not None and pictures.available():
+                from tinymir.explain.pictures import feature_pictures
+                feature_pictures(folder, relative, [results[i] for i in done], params)
             if out is not None:
                 _write_npz(out, relative, [files[i].parent.name for i in done],
                            [results[i] for i in done], params)
@@ -111,6 +112,8 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
     where = f"to {out}" if out is not None else f"in {cache_dir / params.key()}"
     click.echo(f"wrote {params.kind} features of {len(done)} files {where}; "
                f"skipped {skipped} files")
+    if plot is not None and not pictures.available():
+        click.echo(pictures.SKIPPED, err=True)
 
 
 def _write_npz(out, relative, labels, features, params):
@@ -206,28 +209,6 @@ def _check_plotting(kind):
     if kind in TRACK_KINDS:
         raise click.ClickException(f"--plot draws spectrogram-like features; --kind {kind} gives "
                                    "one row of numbers per file, nothing to draw")
-    if importlib.util.find_spec("matplotlib") is None:
-        raise click.ClickException("--plot needs matplotlib, which is not installed "
-                                   "(pip install matplotlib)")
-
-
-def _plot_all(folder, relative_paths, features, params):
-    from matplotlib.figure import Figure      # no pyplot: the caller's backend stays as it is
-
-    folder.mkdir(parents=True, exist_ok=True)
-    frame_seconds = params.hop_length / params.sr
-    for name, values in zip(relative_paths, features):
-        figure = Figure(figsize=(8, 3.5))
-        axes = figure.subplots()
-        image = axes.imshow(values, origin="lower", aspect="auto", interpolation="nearest",
-                            extent=(0, values.shape[-1] * frame_seconds, 0, values.shape[0]))
-        figure.colorbar(image, ax=axes, label="dB" if params.kind in ("mel", "stft") else "")
-        axes.set(title=f"{name} ({params.kind})", xlabel="time (s)",
-                 ylabel={"mel": "mel band", "stft": "frequency bin", "mfcc": "coefficient",
-                         "chroma": "pitch class (C..B)", "contrast": "octave band",
-                         "centroid": "Hz"}[params.kind])
-        figure.tight_layout()
-        figure.savefig(folder / (Path(name).with_suffix("").as_posix().replace("/", "__") + ".png"))
 
 
 COMMANDS = [features_command]

@@ -174,6 +174,9 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
         raise click.ClickException(str(exc))
     click.echo(running.headline(report))
     click.echo(f"model and reports in {out}/ (model.npz, report.md, history.csv)")
+    from tinymir import pictures
+    if not pictures.available():
+        click.echo(pictures.SKIPPED, err=True)
 
 
 @click.command("evaluate")

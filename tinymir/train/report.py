@@ -1,15 +1,17 @@
 """The files a run leaves for people: ``history.csv``, ``report.json``, ``report.md`` (each
 written atomically) and, when matplotlib is installed, ``confusion.png`` (test tracks) and
-``curves.png`` (loss and the monitored metric per epoch)."""
+``curves.png`` (loss and the monitored metric per epoch); see :mod:`tinymir.pictures`."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import math
 from pathlib import Path
 
+import numpy as np
+
+from tinymir import pictures
 from tinymir.atomic import write_text
 
 HEADLINE_SINGLE = (("accuracy", "accuracy"), ("macro_f1", "macro F1"), ("roc_auc", "ROC-AUC"),
@@ -78,57 +80,95 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Readable names of the per-epoch logs drawn in ``curves.png``.
+CURVE_NAMES = {"loss": "training loss", "val_loss": "validation loss",
+               "acc": "training accuracy", "val_acc": "validation accuracy",
+               "val_segment_acc": "validation accuracy (segments)",
+               "val_auc": "validation ROC-AUC"}
+SCORES = ("acc", "val_acc", "val_segment_acc", "val_auc")
+
+
 def plot_confusion(path, confusion, classes) -> None:
-    from matplotlib.figure import Figure      # no pyplot: the user's backend stays as it is
-
+    """Counts (left) and each true class's row as a share of its tracks (right, the recall
+    on the diagonal), each with a colour bar; a cell's text is white on dark cells and
+    black on light ones."""
+    confusion = np.asarray(confusion, dtype=float)
+    totals = confusion.sum(axis=1, keepdims=True)
+    shares = np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)
     size = max(4.0, 0.5 * len(classes) + 2)
-    fig = Figure(figsize=(size, size))
-    ax = fig.subplots()
-    ax.imshow(confusion, cmap="Blues")
-    ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right")
-    ax.set_yticks(range(len(classes)), classes)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i, row in enumerate(confusion):
-        for j, count in enumerate(row):
-            if count:
-                ax.text(j, i, str(count), ha="center", va="center", fontsize=8)
-    ax.set_title("test tracks")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    figure, axes = pictures.new_figure(2 * size + 1.5, size, columns=2)
+    views = ((axes[0, 0], confusion, "test tracks: counts", "tracks", "{:.0f}", None),
+             (axes[0, 1], shares, "test tracks: share of each true class", "share of the "
+              "true class's tracks", "{:.2f}", (0.0, 1.0)))
+    font = 8 if len(classes) <= 12 else 6
+    for ax, values, title, unit, text, limits in views:
+        vmin, vmax = limits or (0.0, max(float(values.max()), 1.0))
+        image = ax.imshow(values, cmap="Blues", vmin=vmin, vmax=vmax)
+        figure.colorbar(image, ax=ax, label=unit, fraction=0.046, pad=0.04)
+        ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right")
+        ax.set_yticks(range(len(classes)), classes)
+        ax.set(xlabel="predicted class", ylabel="true class", title=title)
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                if confusion[i, j]:
+                    ax.text(j, i, text.format(value), ha="center", va="center", fontsize=font,
+                            color=pictures.text_colour(image, value))
+    pictures.save(figure, path)
 
 
-def plot_curves(path, history: list[dict]) -> None:
-    from matplotlib.figure import Figure
-
+def plot_curves(path, history: list[dict], best_epoch: int | None = None) -> None:
+    """Loss (left) and accuracy / ROC-AUC (right) per epoch, with readable names, a mark at
+    the best epoch and a dotted line where the learning rate dropped (its new value noted).
+    Lines of the same panel differ in colour, style and marker, so equal curves stay
+    visible."""
     epochs = [h["epoch"] for h in history]
-    fig = Figure(figsize=(9, 3.5))
-    left, right = fig.subplots(1, 2)
-    left.plot(epochs, [h["loss"] for h in history], label="training loss")
-    if "val_loss" in history[0]:
-        left.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
-    left.set_xlabel("epoch")
-    left.legend()
-    for key in ("acc", "val_acc", "val_segment_acc", "val_auc"):
-        if key in history[0]:
-            right.plot(epochs, [h[key] for h in history], label=key)
-    right.set_xlabel("epoch")
-    right.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    figure, axes = pictures.new_figure(11, 4, columns=2)
+    left, right = axes[0]
+    styles = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))
+    scores = [k for k in SCORES if k in history[0]]
+    score_name = " / ".join(dict.fromkeys("ROC-AUC" if k.endswith("auc") else "accuracy"
+                                          for k in scores)) or "score"
+    panels = ((left, [k for k in ("loss", "val_loss") if k in history[0]], "loss",
+               "loss per epoch"),
+              (right, scores, score_name, f"{score_name} per epoch"))
+    drops = [(h["epoch"], h["lr"]) for before, h in zip(history, history[1:])
+             if "lr" in h and h["lr"] < before.get("lr", h["lr"])]
+    for ax, keys, ylabel, title in panels:
+        for (line, marker), key in zip(styles, keys):
+            ax.plot(epochs, [h[key] for h in history], linestyle=line, marker=marker,
+                    markersize=4, markerfacecolor="none", label=CURVE_NAMES.get(key, key))
+        for number, (epoch, lr) in enumerate(drops):
+            ax.axvline(epoch, color="0.5", linestyle=":", linewidth=1,
+                       label="learning rate drop" if number == 0 else None)
+            ax.annotate(f"lr {lr:.2g}", (epoch, 0), xycoords=("data", "axes fraction"),
+                        xytext=(2, 3), textcoords="offset points", fontsize=7, color="0.4")
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="C3", linewidth=1.2, alpha=0.7,
+                       label=f"best epoch ({best_epoch})")
+        ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+        pictures.integer_ticks(ax.xaxis)
+        if ax is right:
+            ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    pictures.save(figure, path)
 
 
 def matplotlib_available() -> bool:
-    return importlib.util.find_spec("matplotlib") is not None
+    """Whether the pictures can be drawn (:func:`tinymir.pictures.available`)."""
+    return pictures.available()
 
 
-def write_run(out, report: dict, history: list[dict], classes) -> None:
+def write_run(out, report: dict, history: list[dict], classes) -> bool:
+    """The files of the module docstring in ``out``; whether the pictures were drawn."""
     out = Path(out)
     write_text(out / "history.csv", history_csv(history))
     write_text(out / "report.json", json.dumps(report, indent=2))
     write_text(out / "report.md", markdown(report))
-    if matplotlib_available():
-        plot_curves(out / "curves.png", history)
-        test = report["results"].get("test", {}).get("tracks", {})
-        if "confusion" in test:
-            plot_confusion(out / "confusion.png", test["confusion"], classes)
+    if not matplotlib_available():
+        return False
+    plot_curves(out / "curves.png", history, report.get("best_epoch"))
+    test = report["results"].get("test", {}).get("tracks", {})
+    if "confusion" in test:
+        plot_confusion(out / "confusion.png", test["confusion"], classes)
+    return True
