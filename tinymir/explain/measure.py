@@ -172,11 +172,13 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
     out.mkdir(parents=True, exist_ok=True)
     params = predictor.front.feature_params()
     drawing = pictures.available()
-    unit = "dB" if params.kind in ("mel", "stft") else "MFCC value"
+    unit = pictures.value_unit(params)
     rows = []
+    inputs = [predictor.standardize.inverse_transform(x) for x in result.x[:, 0]]
+    average = np.mean(inputs, axis=0) if len(inputs) > 1 else None   # beside each class
     for row, name in enumerate(chosen):
         standardised = result.x[row, 0]
-        values = predictor.standardize.inverse_transform(standardised)
+        values = inputs[row]
         stem = file_stem(name)
         np.savez(out / f"{stem}.npz", features=values, standardised=standardised,
                  params=np.array(json.dumps(params.to_dict(), sort_keys=True)),
@@ -187,7 +189,7 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
         if drawing:
             pictures.representative(out / f"{stem}.png", values, params,
                                     result.trajectory[:, row], name,
-                                    float(result.scores[row]), best[row], unit)
+                                    float(result.scores[row]), best[row], unit, average)
         if audio_dir is not None:
             write_audio(Path(audio_dir) / f"{stem}.wav", values, params, griffinlim_iterations,
                         settings.seed)

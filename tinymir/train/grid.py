@@ -315,7 +315,8 @@ def summarise(grid: Grid, reports) -> dict:
     return {"name": grid.name, "grid": str(grid.path), "data": grid.data,
             "split": first.get("split"), "seeds": grid.seeds, "fixed": grid.fixed,
             "varied": grid.varied(), "multilabel": multilabel,
-            "metrics": [key for key, _ in metrics], "cells": rows}
+            "metrics": [key for key, _ in metrics], "cells": rows,
+            "n_classes": len(first.get("classes", []))}
 
 
 def _metric_names(results):
@@ -353,38 +354,63 @@ def to_csv(results: dict) -> str:
     return buffer.getvalue()
 
 
+def chance_level(key: str, results: dict) -> float | None:
+    """A metric's value for guessing: 0.5 for ROC-AUC; ``1 / n_classes`` for accuracy and
+    macro F1 of a single-label set (a uniform guess on balanced classes); None otherwise."""
+    if key == "roc_auc":
+        return 0.5
+    n_classes = results.get("n_classes")
+    if key in ("accuracy", "macro_f1") and not results["multilabel"] and n_classes:
+        return 1.0 / n_classes
+    return None
+
+
 def figure(results: dict):
-    """A ``matplotlib.figure.Figure``: one panel per metric, each cell's mean with a std bar
-    and its single runs as dots."""
-    from matplotlib.figure import Figure
+    """A ``matplotlib.figure.Figure``: one panel per metric on [0, 1], each cell's mean with
+    a std bar (cut at 0 and 1) and its single runs as dots, and a line at the chance level."""
+    from tinymir import pictures
 
     metrics = _metric_names(results)
     rows = results["cells"]
-    fig = Figure(figsize=(3.2 * len(metrics) + 1.0, 0.35 * len(rows) + 1.6))
-    axes = fig.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
+    fig, axes = pictures.new_figure(3.2 * len(metrics) + 1.0, 0.35 * len(rows) + 1.8,
+                                    columns=len(metrics), sharey=True)
+    axes = axes[0]
     positions = np.arange(len(rows))[::-1]
     for ax, (key, label) in zip(axes, metrics):
-        ax.errorbar([r[f"{key}_mean"] for r in rows], positions,
-                    xerr=[r[f"{key}_std"] for r in rows], fmt="o", capsize=3)
+        means = np.array([r[f"{key}_mean"] for r in rows])
+        stds = np.array([r[f"{key}_std"] for r in rows])
+        ax.errorbar(means, positions, xerr=[np.minimum(stds, means), np.minimum(stds, 1 - means)],
+                    fmt="o", capsize=3, label="mean ± std", clip_on=False, zorder=3)
         for y, row in zip(positions, rows):
-            ax.plot(row[f"{key}_runs"], [y] * len(row[f"{key}_runs"]), ".", color="0.6")
-        ax.set_xlabel(label)
+            ax.plot(row[f"{key}_runs"], [y] * len(row[f"{key}_runs"]), ".", color="0.6",
+                    clip_on=False)
+        chance = chance_level(key, results)
+        if chance is not None:
+            ax.axvline(chance, color="C3", linestyle="--", linewidth=1,
+                       label=f"chance ({chance:.2g})")
+        ax.set_xlim(0, 1)
+        ax.set(xlabel=label, title=label)
         ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
     axes[0].set_yticks(positions, [r["cell"] for r in rows])
-    fig.suptitle(f"{results['name']} (mean ± std over {len(results['seeds'])} seeds)",
-                 fontsize=9)
+    axes[0].set_ylabel("cell")
+    fig.suptitle(f"{results['name']}: test tracks, mean ± std over {len(results['seeds'])} "
+                 "seeds", fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def write_results(out, results: dict) -> None:
+def write_results(out, results: dict) -> bool:
+    """results.json / .md / .csv and (with matplotlib) results.png; whether it was drawn."""
+    from tinymir import pictures
+
     out = Path(out)
     for name, text in (("results.json", json.dumps(results, indent=2)),
                        ("results.md", markdown(results)), ("results.csv", to_csv(results))):
         write_atomically(out / name, lambda handle, text=text: handle.write(text.encode()))
-    try:
-        fig = figure(results)
-    except ImportError:
-        return
+    if not pictures.available():
+        return False
+    fig = figure(results)
     write_atomically(out / "results.png", lambda handle: fig.savefig(handle, format="png",
                                                                      dpi=100))
+    return True
