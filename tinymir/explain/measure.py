@@ -136,6 +136,10 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
     table = None
     if data is not None:                     # read and checked before the optimisation
         table = read_table(data, dataset, **(reader_options or {}))
+        if not set(chosen) & set(table.classes):
+            raise RunError(f"{data}: none of its classes ({', '.join(table.classes)}) is one "
+                           f"of the model's ({', '.join(chosen)}), so there is no real track "
+                           "to compare with; give data labelled with the model's classes")
         if periods and not any(track.year is not None for track in table.tracks):
             raise RunError(f"{data}: no track has a year, so there are no periods to compare; "
                            "leave out --by/--periods or give data with years")

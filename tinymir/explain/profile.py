@@ -11,7 +11,8 @@
   both a and b; the diagonal is each label's count) and the histogram of labels per track.
 * Single-label data: the tracks per class and the histogram of track durations.
 
-Unreadable files are skipped and named; ``tracks`` counts the tracks read, not those skipped.
+Unreadable files (the reader's and those that fail here) are skipped and named; ``tracks``
+counts the tracks read, not those skipped.
 Numbers go to ``profile.json`` and ``class_means.npz`` whether or not matplotlib is there to
 draw them.
 """
@@ -115,7 +116,8 @@ def profile(table, out, base: str | None = None, seconds: float | None = None,
              means=np.stack(list(means.values())), base=np.array(base),
              params=np.array(json.dumps(params.to_dict(), sort_keys=True)))
     durations = [m.shape[1] * params.hop_length / params.sr for m in readable]
-    numbers = {"dataset": table.name, "tracks": len(readable), "skipped": skipped,
+    numbers = {"dataset": table.name, "tracks": len(readable),
+               "skipped": [tuple(entry) for entry in table.skipped] + skipped,
                "short": short,
                "multilabel": table.multilabel, "class_counts": counts, "base": base,
                "frames": frames, "seconds": (frames - 1) * params.hop_length / params.sr,

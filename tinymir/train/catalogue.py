@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from tinymir import backend
 from tinymir.atomic import write_text
 from tinymir.data.engines import batches, check_scheduler, open_engine
 from tinymir.progress import Progress
@@ -100,14 +101,15 @@ def model_id(path) -> str:
 
 
 @lru_cache(maxsize=2)
-def _load(path: str, size: int, mtime_ns: int) -> Predictor:
+def _load(path: str, size: int, mtime_ns: int, device: str) -> Predictor:
     return Predictor.load(path)
 
 
 def worker_predictor(path: str) -> Predictor:
-    """The model of ``path``, loaded once per worker process (again only if the file changes)."""
+    """The model of ``path``, loaded once per worker process (again only if the file or the
+    device changes)."""
     stat = os.stat(path)
-    return _load(os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+    return _load(os.path.abspath(path), stat.st_size, stat.st_mtime_ns, backend.get_device())
 
 
 def tag_batch(paths: list, model_path: str, top: int) -> list:
