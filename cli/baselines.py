@@ -6,10 +6,10 @@ import click
 import numpy as np
 
 from tinymir.classic import SEED_BASELINES, evaluate_baselines, format_table, read_feature_table
+from tinymir.classic.evaluate import baseline_folds, compare_models, format_comparison
 from tinymir.classic.table import FeatureTableError
 from tinymir.data import DatasetError, read_dataset
-from tinymir.data.cache import FeatureCache
-from tinymir.data.splits import group_kfold, group_split, stratified_kfold, stratified_split
+from tinymir.data.cache import FeatureCache, default_folder
 from tinymir.features import FeatureParams
 from tinymir.progress import Progress
 
@@ -81,26 +81,35 @@ def _features_from_audio(data, cache_root, jobs, feature_set, dataset, label_col
                    "per-bin chroma, per-band contrast, MFCC deltas, tonnetz-like, onsets).")
 @click.option("--kfold", type=click.IntRange(min=2), default=None,
               help="K-fold CV (default: one 80/20 split).")
+@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Rounds of --kfold, each with its own seed; every model runs on the same "
+                   "folds, and each pair is compared fold by fold.")
 @click.option("--group", is_flag=True,
               help="Split by group (artist) instead of by track: no artist on both sides.")
 @click.option("--models", default=",".join(SEED_BASELINES), show_default=True,
               help="Comma-separated subset of the baselines.")
 @click.option("--seed", default=0, show_default=True, help="Split and model seed.")
-@click.option("--cache", "cache_root", type=click.Path(file_okay=False), default=".tinymir-cache",
-              show_default=True, help="Feature cache folder (audio DATA only).")
+@click.option("--cache", "cache_root", type=click.Path(file_okay=False),
+              default=lambda: str(default_folder()),
+              show_default="$TINYMIR_CACHE, else ~/.cache/tinymir",
+              help="Feature cache folder (audio DATA only), shared with train and evaluate.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for feature extraction.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the table as JSON here.")
-def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold, group, models,
-                      seed, cache_root, jobs, json_path):
+def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold, repeats, group,
+                      models, seed, cache_root, jobs, json_path):
     """Train and score LR, RF, XGB-style boosting, SVM and k-NN (seed 000's settings).
 
     DATA is a dataset folder (GTZAN layout, class folders, ...): track features are extracted
     through the feature cache. Or give --table CSV with --label-column. Prints accuracy, macro
-    F1, one-vs-rest ROC-AUC (means over folds) and fit/predict seconds (sums over folds).
+    F1, one-vs-rest ROC-AUC (mean ± std over folds), fit/predict seconds (sums over folds),
+    and with --kfold each pair of models' paired difference in accuracy with its 95 %
+    corrected resampled t interval.
     """
     names = _model_names(models)
+    if repeats > 1 and kfold is None:
+        raise click.UsageError("--repeats needs --kfold K (rounds of K folds)")
     if (data is None) == (csv_path is None):
         raise click.UsageError("give either DATA (audio dataset) or --table CSV, not both or neither")
     try:
@@ -113,18 +122,8 @@ def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold,
         label_index = np.searchsorted(np.array(classes), labels)
         if group and (groups is None or all(g is None for g in groups)):
             raise DatasetError(f"{data or csv_path}: --group needs tracks with groups (artists)")
-        if group and kfold:
-            folds = group_kfold(labels, groups, k=kfold, seed=seed)
-            folds_name = folds.name
-        elif group:
-            split = group_split(labels, groups, fractions=(0.8, 0.2), seed=seed)
-            folds, folds_name = [(split["train"], split["test"])], split.name
-        elif kfold:
-            folds = stratified_kfold(labels, k=kfold, seed=seed)
-            folds_name = folds.name
-        else:
-            split = stratified_split(labels, fractions=(0.8, 0.2), seed=seed)
-            folds, folds_name = [(split["train"], split["test"])], split.name
+        folds, folds_name, test_fraction = baseline_folds(
+            labels, groups if group else None, kfold, repeats, seed)
         click.echo(f"{source}; {len(classes)} classes; {folds_name}")
         with Progress(total=len(names) * len(folds), unit="fits", label="baselines") as bar:
             results = evaluate_baselines(features, label_index, folds, names, seed=seed,
@@ -132,9 +131,15 @@ def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold,
     except (FeatureTableError, DatasetError, ValueError) as exc:
         raise click.ClickException(str(exc))
     click.echo(format_table(results))
+    pairs = compare_models(results, test_fraction) if len(folds) > 1 else []
+    if pairs:
+        click.echo(format_comparison(pairs))
     if json_path:
         record = {"source": source, "split": folds_name, "classes": classes,
-                  "results": [result.row() for result in results]}
+                  "results": [result.row() for result in results],
+                  "accuracy_differences": [
+                      {"a": a, "b": b, "mean": d.mean, "low": d.low, "high": d.high,
+                       "excludes_zero": d.excludes_zero} for a, b, d in pairs]}
         Path(json_path).write_text(json.dumps(record, indent=1))
         click.echo(f"wrote {json_path}")
 

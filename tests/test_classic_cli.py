@@ -118,3 +118,23 @@ def test_baselines_with_rich_features_and_folds_by_group(tmp_path):
     assert result.exit_code == 0, result.output
     assert "16 tracks, rich track features" in result.output
     assert "group-aware 4-fold" in result.output and "SVM" in result.output
+
+
+def test_repeated_folds_give_mean_std_and_paired_intervals(tmp_path, rng):
+    """3 folds x 2 repeats: every model on the same 6 folds, mean ± std per model, and each
+    pair's accuracy difference with its corrected interval, marked when it excludes zero."""
+    csv_path = _write_table(tmp_path / "features.csv", rng)
+    out = tmp_path / "result.json"
+    result = CliRunner().invoke(main, [
+        "baselines", "--table", str(csv_path), "--kfold", "3", "--repeats", "2",
+        "--models", "lr,knn", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "stratified 3-fold x 2 repeats by track, seeds 0..1" in result.output
+    assert "±" in result.output and "paired differences in accuracy over 6 folds" in result.output
+    record = json.loads(out.read_text())
+    assert [row["folds"] for row in record["results"]] == [6, 6]
+    assert all(row["accuracy_std"] is not None for row in record["results"])
+    (pair,) = record["accuracy_differences"]
+    assert (pair["a"], pair["b"]) == ("LR", "KNN") and pair["low"] <= pair["mean"] <= pair["high"]
+    refused = CliRunner().invoke(main, ["baselines", "--table", str(csv_path), "--repeats", "3"])
+    assert refused.exit_code == 2 and "--repeats needs --kfold" in refused.output

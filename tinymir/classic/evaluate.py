@@ -5,6 +5,10 @@ trees and ``min_samples_split=5``, gradient boosting with ``max_depth=5``,
 ``learning_rate=0.1``, 500 rounds, ``subsample=0.8``, RBF SVM one-vs-rest (C = 1,
 ``gamma='scale'``), k-NN with k = 7. Features are standardised with statistics of each
 fold's training rows only.
+
+With (repeated) k-fold every model is scored on the same folds, so two models are compared fold
+by fold: :func:`compare_models` gives each pair's mean difference with its corrected resampled t
+interval (:mod:`tinymir.compare`), and a difference *holds* when the interval excludes zero.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinymir import backend, metrics
+from tinymir.compare import Interval, corrected_interval, paired_difference
+from tinymir.data import splits
 
 from .boosting import GradientBoostingClassifier
 from .forest import RandomForestClassifier
@@ -45,10 +51,33 @@ class BaselineResult:
     predict_seconds: float = 0.0
 
     def row(self) -> dict:
-        return {"model": self.name, "accuracy": float(np.mean(self.accuracy)),
-                "macro_f1": float(np.mean(self.macro_f1)), "roc_auc": float(np.mean(self.roc_auc)),
-                "fit_s": self.fit_seconds, "predict_s": self.predict_seconds,
+        """Means over folds (and sample standard deviations, ``*_std``, with two folds or
+        more); times summed over folds."""
+        row = {"model": self.name}
+        for metric in METRICS:
+            values = getattr(self, metric)
+            row[metric] = float(np.mean(values))
+            row[f"{metric}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else None
+        return {**row, "fit_s": self.fit_seconds, "predict_s": self.predict_seconds,
                 "folds": len(self.accuracy)}
+
+
+METRICS = ("accuracy", "macro_f1", "roc_auc")
+
+
+def baseline_folds(labels, groups=None, kfold: int | None = None, repeats: int = 1,
+                   seed: int = 0):
+    """The folds every baseline is scored on: one 80/20 split (stratified, or by group with
+    ``groups``) without ``kfold``; ``kfold`` folds, ``repeats`` rounds of them, with it.
+    Returns ``(folds, name, test_fraction)``, ``test_fraction = n_test / n_train``."""
+    if kfold is None:
+        if repeats != 1:
+            raise ValueError("repeats need k folds: give kfold as well")
+        split = (splits.group_split(labels, groups, (0.8, 0.2), seed) if groups is not None
+                 else splits.stratified_split(labels, (0.8, 0.2), seed))
+        return [(split["train"], split["test"])], split.name, 0.25
+    folds = splits.repeated_kfold(labels, kfold, repeats, groups, seed)
+    return list(folds), folds.name, 1.0 / (kfold - 1)
 
 
 def evaluate_baselines(features, labels, folds, names=tuple(SEED_BASELINES), seed: int = 0,
@@ -92,11 +121,51 @@ def evaluate_baselines(features, labels, folds, names=tuple(SEED_BASELINES), see
 
 
 def format_table(results: list[BaselineResult]) -> str:
-    """A plain-text table: one row per model, means over folds, times summed over folds."""
-    lines = [f"{'model':<6} {'accuracy':>8} {'macro F1':>8} {'ROC-AUC':>8} {'fit s':>8} "
-             f"{'predict s':>9}"]
-    for result in results:
-        row = result.row()
-        lines.append(f"{row['model']:<6} {row['accuracy']:>8.3f} {row['macro_f1']:>8.3f} "
-                     f"{row['roc_auc']:>8.3f} {row['fit_s']:>8.2f} {row['predict_s']:>9.3f}")
+    """A plain-text table: one row per model, mean ± std over folds, times summed over
+    folds."""
+    def cell(row, metric):
+        std = row[f"{metric}_std"]
+        return f"{row[metric]:.3f}" + (f" ± {std:.3f}" if std is not None else "")
+
+    rows = [result.row() for result in results]
+    width = max(len(cell(row, metric)) for row in rows for metric in METRICS)
+    lines = [f"{'model':<6} " + " ".join(f"{title:>{width}}" for title in
+                                         ("accuracy", "macro F1", "ROC-AUC"))
+             + f" {'fit s':>8} {'predict s':>9}"]
+    for row in rows:
+        lines.append(f"{row['model']:<6} "
+                     + " ".join(f"{cell(row, metric):>{width}}" for metric in METRICS)
+                     + f" {row['fit_s']:>8.2f} {row['predict_s']:>9.3f}")
     return "\n".join(lines)
+
+
+def compare_models(results: list[BaselineResult], test_fraction: float,
+                   metric: str = "accuracy", confidence: float = 0.95) -> list:
+    """Every pair of models scored on the same folds: ``[(a, b, Interval of a - b), ...]``
+    (corrected resampled t interval; needs two folds or more)."""
+    pairs = []
+    for i, a in enumerate(results):
+        for b in results[i + 1:]:
+            pairs.append((a.name, b.name, paired_difference(getattr(a, metric),
+                                                            getattr(b, metric), test_fraction,
+                                                            confidence)))
+    return pairs
+
+
+def model_intervals(results: list[BaselineResult], test_fraction: float,
+                    metric: str = "accuracy", confidence: float = 0.95) -> dict:
+    """Each model's mean ``metric`` with its corrected interval: ``{name: Interval}``."""
+    return {result.name: corrected_interval(getattr(result, metric), test_fraction, confidence)
+            for result in results}
+
+
+def format_comparison(pairs: list, metric: str = "accuracy") -> str:
+    """The paired differences as text; ``*`` marks an interval that excludes zero."""
+    if not pairs:
+        return ""
+    confidence = pairs[0][2].confidence
+    lines = [f"paired differences in {metric} over {pairs[0][2].n} folds (mean "
+             f"[{confidence:.0%} corrected resampled t interval]; * excludes zero):"]
+    lines += [f"  {a:>4} - {b:<4} {interval}" for a, b, interval in pairs]
+    return "\n".join(lines)
+

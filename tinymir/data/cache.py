@@ -72,6 +72,12 @@ WAIT_SECONDS = 0.1      # how often a build looks at an entry another build is c
 TEMP_NAME = re.compile(r"^\.tmp-(?P<pid>\d+)-")
 
 
+
+def default_folder() -> Path:
+    """Where a command keeps its feature cache unless told: ``$TINYMIR_CACHE``, else
+    ``~/.cache/tinymir`` (one place for every command, so features are computed once)."""
+    return Path(os.environ.get("TINYMIR_CACHE") or Path.home() / ".cache" / "tinymir")
+
 class CacheError(DatasetError):
     """A cache entry is missing or the cache folder cannot be used."""
 

@@ -207,6 +207,8 @@ def repeated_kfold(labels, k: int = 5, repeats: int = 3, groups=None, seed: int 
         raise SplitError(f"repeats must be a whole number of 1 or more, got {repeats!r}")
     rounds = [group_kfold(labels, groups, k, seed + r) if groups is not None
               else stratified_kfold(labels, k, seed + r) for r in range(repeats)]
+    if repeats == 1:
+        return rounds[0]
     how = "group-aware" if groups is not None else "stratified"
     return Folds(f"{how} {k}-fold x {repeats} repeats"
                  + (" (no group on two sides)" if groups is not None else " by track")
