@@ -111,7 +111,8 @@ def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold,
     if repeats > 1 and kfold is None:
         raise click.UsageError("--repeats needs --kfold K (rounds of K folds)")
     if (data is None) == (csv_path is None):
-        raise click.UsageError("give either DATA (audio dataset) or --table CSV, not both or neither")
+        raise click.UsageError("give either DATA (audio dataset) or --table CSV, not both or "
+                               "neither")
     try:
         if csv_path is not None:
             features, labels, groups, source = _features_from_table(csv_path, label_column)

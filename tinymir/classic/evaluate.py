@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinymir import backend, metrics
-from tinymir.compare import Interval, corrected_interval, paired_difference
+from tinymir.compare import corrected_interval, paired_difference
 from tinymir.data import splits
 
 from .boosting import GradientBoostingClassifier
