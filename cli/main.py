@@ -31,8 +31,8 @@ def info():
 
 
 def _register_commands():
-    from . import baselines, dataset, experiment, explain, gradcheck, synth, train
-    for module in (synth, explain, dataset, gradcheck, baselines, train, experiment):
+    from . import baselines, dataset, experiment, explain, export, gradcheck, synth, train
+    for module in (synth, explain, dataset, gradcheck, baselines, train, experiment, export):
         for command in module.COMMANDS:
             main.add_command(command)
 

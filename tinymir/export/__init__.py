@@ -122,8 +122,7 @@ def to_onnx(model_or_path, path, dft_dtype=np.float64) -> Path:
     cannot be read or exported, a missing ``onnx`` package or a path that cannot be written."""
     path = Path(path)
     onnx = _onnx()
-    if path.is_dir():
-        raise ExportError(f"{path}: is a folder; give the name of the .onnx file to write")
+    check_writable(path)
     try:
         predictor = (model_or_path if isinstance(model_or_path, Predictor)
                      else Predictor.load(model_or_path))
@@ -136,5 +135,20 @@ def to_onnx(model_or_path, path, dft_dtype=np.float64) -> Path:
         with staged_files([path]) as (temp,):
             onnx.save(model, os.fspath(temp))
     except OSError as exc:
-        raise ExportError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+        where = f": {exc.filename}" if exc.filename and Path(exc.filename) != path else ""
+        raise ExportError(f"{path}: cannot be written ({exc.strerror or exc}{where})") from None
     return path
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before any work, a folder as ``path`` or a ``path`` below a file or below a
+    folder this process cannot write to (its first existing ancestor is the one that counts)."""
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder; give the name of the .onnx file to write")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ExportError(f"{path}: cannot be written ({folder} is a file, not a folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"{path}: cannot be written (no permission to write in {folder})")
