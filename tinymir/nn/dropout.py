@@ -37,24 +37,22 @@ def layer_key(seed: int) -> np.uint64:
 
 
 def uniforms(xp, key: np.uint64, call: int, shape, dtype):
-    """u ∈ [0, 1) of the ``call``-th mask (module docstring), on ``xp``'s device."""
+    """u ∈ [0, 1) of the ``call``-th mask (module docstring), on ``xp``'s device, in place on
+    two uint64 buffers: k + n γ = i γ + (k + n₀ γ), n₀ = c · 2⁴⁰ + 1, then the finaliser."""
     size = int(np.prod(shape))
+    first = ((int(call) << MASK_BITS) + 1) % 2**64                    # n₀
     z = xp.arange(size, dtype=np.uint64)
-    z += np.uint64(((int(call) << MASK_BITS) + 1) % 2**64)  # n
     z *= GAMMA
-    z += key                                                # k + n γ, wrapping
+    z += np.uint64((int(key) + first * int(GAMMA)) % 2**64)          # k + n γ, wrapping
     shift1, mul1, shift2, mul2, shift3 = MIX
-    z ^= z >> shift1
-    z *= mul1
-    z ^= z >> shift2
-    z *= mul2
-    z ^= z >> shift3
-    if np.dtype(dtype) == np.float32:
-        u = (z >> np.uint64(40)).astype(np.float32)
-        u *= np.float32(2.0**-24)
-    else:
-        u = (z >> np.uint64(11)).astype(np.float64)
-        u *= 2.0**-53
+    t = xp.empty_like(z)
+    for shift, factor in ((shift1, mul1), (shift2, mul2), (shift3, None)):
+        z ^= xp.right_shift(z, shift, out=t)                          # z ⊕ (z >> s)
+        if factor is not None:
+            z *= factor
+    bits, dtype = (24, np.float32) if np.dtype(dtype) == np.float32 else (53, np.float64)
+    u = xp.right_shift(z, np.uint64(64 - bits), out=z).astype(dtype)
+    u *= dtype(2.0**-bits)
     return u.reshape(shape)
 
 
