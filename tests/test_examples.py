@@ -74,6 +74,44 @@ def test_train_cnn3_synthetic():
     assert "('metal'," in out
 
 
+def test_onnx_predict(tmp_path):
+    """The exported file classifies a wav with onnxruntime and soundfile alone (the script
+    imports nothing of tinymir) and gives the labels `tinymir predict` gives."""
+    import ast
+
+    import numpy as np
+    import soundfile as sf
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from tinymir import models, nn
+    from tinymir.export import to_onnx
+    from tinymir.train.predict import Predictor
+    source = ast.parse((REPO / "examples" / "onnx_predict.py").read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(source)
+                if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in (node.names if isinstance(node, ast.Import)
+                              else [ast.alias(node.module or "")])}
+    assert imported == {"argparse", "json", "numpy", "onnxruntime", "soundfile"}
+    front = models.default_front("cnn3")
+    model = models.build("cnn3", 3, front, seed=4)
+    nn.save(tmp_path / "m.npz", model, {
+        "tinymir_model": 1, "arch": "cnn3", "front": front.to_dict(),
+        "classes": ["calm", "busy", "loud"], "multilabel": False,
+        "standardize": {"mean": [-40.0] * front.n_bins, "std": [12.0] * front.n_bins}})
+    to_onnx(tmp_path / "m.npz", tmp_path / "m.onnx")
+    t = np.arange(int(7.5 * front.sr)) / front.sr
+    stereo = np.stack([np.sin(2 * np.pi * 330 * t), np.sin(2 * np.pi * 440 * t) ** 3], 1)
+    sf.write(tmp_path / "song.wav", 0.3 * stereo, front.sr, subtype="FLOAT")
+    out = run_example("onnx_predict.py", tmp_path / "m.onnx", tmp_path / "song.wav",
+                      "--top", "3")
+    expected = Predictor.load(tmp_path / "m.npz").predict_file(tmp_path / "song.wav", top=3)
+    printed = re.findall(r"(calm|busy|loud) ([\d.]+)", out)
+    assert [label for label, _ in printed] == [label for label, _ in expected["top"]], out
+    for (_, p), (_, q) in zip(printed, expected["top"]):
+        assert abs(float(p) - q) < 1e-3                               # printed to 3 decimals
+    assert "(2 segments)" in out                                       # 7.5 s of 3 s segments
+
+
 def test_every_example_is_run_by_a_test():
     covered = {name[len("test_"):] + ".py" for name in globals() if name.startswith("test_")}
     covered |= {"classic_feature_table.py"}
