@@ -31,9 +31,9 @@ def reader_options(label_column, tags_column, min_count, top_n) -> dict:
         options["label_columns"] = label_column
     if tags_column:
         options["tags_column"] = tags_column
-    if min_count:
+    if min_count is not None:
         options["min_count"] = min_count
-    if top_n:
+    if top_n is not None:
         options["top_n"] = top_n
     return options
 
@@ -47,9 +47,10 @@ def dataset_options(f):
                      help="Tag CSVs: the column holding the single label (e.g. Quadrant)."),
         click.option("--tags-column", default=None,
                      help="Tag CSVs: the column of ';'-separated tags (multi-label)."),
-        click.option("--min-count", default=None, type=int,
+        click.option("--min-count", default=None, type=click.IntRange(min=1),
                      help="Tags: drop tags on fewer tracks than this."),
-        click.option("--top-n", default=None, type=int, help="Tags: keep the N most frequent."),
+        click.option("--top-n", default=None, type=click.IntRange(min=1),
+                     help="Tags: keep the N most frequent."),
     ]):
         f = option(f)
     return f
@@ -133,12 +134,16 @@ def resumed_options() -> tuple[dict, dict]:
               help="crnn only: the recurrent cell.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="RUN_DIR (default: runs/<arch>).")
+              help="RUN_DIR (default: runs/<arch>); an earlier run of the same architecture "
+                   "there is replaced once this one has succeeded, a folder of other files is "
+                   "refused.")
 @click.option("--resume", type=click.Path(file_okay=False), default=None,
               help="Continue the run in this RUN_DIR after its last completed epoch; with a "
-                   "larger --epochs, also a finished run.")
+                   "larger --epochs, also a finished run. Other options must be the run's own "
+                   "(--cache, --no-cache and --jobs apply).")
 @click.option("--overwrite", is_flag=True,
-              help="Replace a run of another architecture already in --out.")
+              help="Replace a run of another architecture already in --out (an earlier run "
+                   "is replaced only once this one has succeeded).")
 @cache_options
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options

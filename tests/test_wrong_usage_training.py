@@ -128,6 +128,8 @@ TRAIN = [
     (("--optimizer", "rmsprop"), 2, "Invalid value for '--optimizer': 'rmsprop' is not one"),
     (("--split", "nope"), 2, "Invalid value for '--split': 'nope' is not one of"),
     (("--dataset", "nope"), 1, "--dataset must be one of auto, gtzan, folders, fma"),
+    (("--top-n", "0"), 2, "Invalid value for '--top-n': 0 is not in the range x>=1"),
+    (("--min-count", "0"), 2, "Invalid value for '--min-count': 0 is not in the range"),
     (("--label-column", "x"), 1, "the gtzan reader has no option label_columns"),
     (("--split", "official"), 1, "has no official split"),
     (("--split", "kfold", "--fold", "7"), 1, "fold 7 does not exist: choose 0..4"),
@@ -320,6 +322,11 @@ GRIDS = [
     ("toml", {"fixed": {"cache": "5"}}, "--cache must be text, got 5"),
     ("toml", {"fixed": {"jobs": "0"}}, "--jobs must be 1 or more, got 0"),
     ("toml", {"raw": "[fixed\n"}, "not valid TOML"),
+    ("toml", {"raw": "[grid]\narch = ['cnn3', 'ffnn']\n[[cells]]\narch = 'cnn3'\n"},
+     "arch is both in [grid] and in [[cells]]"),
+    ("toml", {"raw": "[[cells]]\narch = 'cnn3'\nbatch_size = 0\n"},
+     "cell arch cnn3, batch_size 0: --batch-size must be 1 or more, got 0"),
+    ("toml", {"raw": "[fixed]\nepochs = 1\n"}, "no architecture: give arch in [fixed], [grid]"),
     ("json", "{not json", "not valid JSON"),
 ]
 

@@ -139,6 +139,10 @@ def read_grid(path, data: str | None = None) -> Grid:
     both = sorted(set(fixed) & (set(axes) | {k for cell in listed for k in cell}))
     if both:
         raise GridError(f"{path}: {', '.join(both)} is both fixed and varied")
+    crossed = sorted(set(axes) & {k for cell in listed for k in cell})
+    if crossed:
+        raise GridError(f"{path}: {', '.join(crossed)} is both in [grid] and in [[cells]]: "
+                        "give each option in one of them")
     seeds = raw.get("seeds", [0])
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
@@ -152,6 +156,9 @@ def read_grid(path, data: str | None = None) -> Grid:
         raise GridError(f"{path}: data must be a path in quotes, got {data!r}")
     if not isinstance(raw.get("name", ""), (str, int, float)):
         raise GridError(f"{path}: name must be text, got {raw['name']!r}")
+    if "arch" not in fixed and "arch" not in axes and not all("arch" in c for c in listed):
+        raise GridError(f"{path}: no architecture: give arch in [fixed], [grid] or every "
+                        "[[cells]] entry")
     fixed.setdefault("split_seed", 0)
     return Grid(path, str(raw.get("name", path.stem)), str(data), list(seeds), fixed, axes,
                 [dict(cell) for cell in listed])
@@ -249,6 +256,8 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True) -> dict:
 
 #: Fields of a run's config that do not change its numbers (a grid may rerun with others).
 NOT_COMPARED = ("out", "cache", "jobs")
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(running.TrainConfig)
+            if f.default is not dataclasses.MISSING}
 
 
 def check_out(out: Path, runs) -> None:
@@ -282,7 +291,7 @@ def check_out(out: Path, runs) -> None:
         for key, value in new.items():
             if key in NOT_COMPARED:
                 continue
-            was = old.get(key)
+            was = old.get(key, DEFAULTS.get(key))       # a field newer than the run: default
             same = (Path(str(was)).resolve() == Path(value).resolve() if key == "data"
                     else was == json.loads(json.dumps(value)))
             if not same:
