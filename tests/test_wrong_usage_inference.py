@@ -408,7 +408,7 @@ def test_wrong_usage_is_one_line_and_changes_nothing(args, status, texts, ws, ba
                                                      model):
     before = everything(ws, bad, data, model)
     words = [word.format(model=model, data=data, bad=bad, ws=ws) for word in args.split()]
-    result = invoke("--device", "cpu", *words)
+    result = invoke(*words)
     assert result.exit_code == status, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
@@ -446,7 +446,7 @@ def test_clips_without_content_are_flagged_and_music_is_not():
 
 
 def test_predict_warns_about_constant_noise_and_short_files(model, no_content):
-    result = invoke("--device", "cpu", "predict", model, no_content)
+    result = invoke("predict", model, no_content)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert any("dc.wav: constant (a DC offset of 0.3" in line for line in lines)
@@ -456,7 +456,7 @@ def test_predict_warns_about_constant_noise_and_short_files(model, no_content):
 
 def test_predict_out_carries_the_warnings_and_the_model(model, no_content, tmp_path):
     out = tmp_path / "p.csv"
-    result = invoke("--device", "cpu", "predict", model, no_content, "--out", out, "--quiet")
+    result = invoke("predict", model, no_content, "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
     with open(out, newline="") as handle:
         header, *rows = list(csv.reader(handle))
@@ -471,13 +471,13 @@ def test_counts_name_only_the_tracks_read(model, data, tmp_path):
     folder = tmp_path / "data"
     shutil.copytree(data, folder)
     (folder / "classical" / "broken.wav").write_bytes(b"RIFF\x00\x00junk")
-    profiled = invoke("--device", "cpu", "dataset", "profile", folder, "--plot",
+    profiled = invoke("dataset", "profile", folder, "--plot",
                       tmp_path / "profile")
     assert profiled.exit_code == 0, profiled.output
     assert "profiled 16 tracks of 2 classes" in profiled.stdout
     assert "1 skipped" in profiled.stdout
     assert json.loads((tmp_path / "profile" / "profile.json").read_text())["tracks"] == 16
-    scored = invoke("--device", "cpu", "evaluate", model, folder, "--no-cache")
+    scored = invoke("evaluate", model, folder, "--no-cache")
     assert scored.exit_code == 0, scored.output
     assert scored.stdout.startswith("scored 16 tracks of") and "1 skipped" in scored.stdout
 
@@ -487,7 +487,7 @@ def test_a_very_short_file_does_not_set_the_common_length(data, tmp_path):
     shutil.copytree(data, folder)
     soundfile.write(folder / "classical" / "classical.00099.wav",
                     np.sin(np.arange(2000) / 3).astype(np.float32), SR)      # 90 ms
-    result = invoke("--device", "cpu", "dataset", "profile", folder, "--plot", tmp_path / "p")
+    result = invoke("dataset", "profile", folder, "--plot", tmp_path / "p")
     assert result.exit_code == 0, result.output
     assert "1.00 s averages; 1 shorter tracks left out of the averages" in result.stdout
     numbers = json.loads((tmp_path / "p" / "profile.json").read_text())
