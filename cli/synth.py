@@ -21,7 +21,8 @@ def parse_classes(text: str):
 @click.option("--classes", default="6", show_default=True,
               help=f"How many classes (the first N of: {', '.join(synth.GENRES)}) "
                    "or a comma-separated list of them.")
-@click.option("--per-class", default=20, show_default=True, type=click.IntRange(min=1),
+@click.option("--per-class", default=20, show_default=True,
+              type=click.IntRange(min=1, max=synth.MAX_PER_CLASS),
               help="Clips per class.")
 @click.option("--seconds", default=6.0, show_default=True,
               type=click.FloatRange(min=0.1, max=synth.MAX_SECONDS),

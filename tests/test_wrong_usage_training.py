@@ -48,7 +48,7 @@ def ws(tmp_path_factory):
     shutil.copytree(root / "data" / "classical", root / "one" / "classical")
     broken = root / "broken"
     for name in ("alien", "truncated", "garbage", "nostate", "config_list", "config_text",
-                 "config_epochs", "config_arch", "config_field", "nothing"):
+                 "config_epochs", "config_arch", "config_field", "nothing", "nobest"):
         (broken / name).mkdir(parents=True)
         if name != "nothing":
             for file in ("config.json", "state.npz"):
@@ -61,6 +61,7 @@ def ws(tmp_path_factory):
     (broken / "garbage" / "state.npz").write_text("not a state")
     (broken / "nostate" / "state.npz").unlink()
     config = json.loads((root / "run" / "config.json").read_text())
+    shutil.copy(root / "run" / "history.csv", broken / "nobest" / "history.csv")
     (broken / "config_list" / "config.json").write_text("[]")
     (broken / "config_text" / "config.json").write_text("{not json")
     (broken / "config_epochs" / "config.json").write_text(json.dumps({**config, "epochs": 0}))
@@ -240,6 +241,7 @@ BROKEN = [
     ("config_arch", "unknown architecture 'cnn9'"),
     ("config_field", "config.json: not a tinymir run configuration"),
     ("missing", "nothing to resume (no config.json there)"),
+    ("nobest", "nobest/best.npz is missing (the best epoch's weights): the run cannot be"),
 ]
 
 
@@ -328,6 +330,7 @@ GRIDS = [
      "cell arch cnn3, batch_size 0: --batch-size must be 1 or more, got 0"),
     ("toml", {"raw": "[fixed]\nepochs = 1\n"}, "no architecture: give arch in [fixed], [grid]"),
     ("json", "{not json", "not valid JSON"),
+    ("json", "\udcff\udcfe{}", "not a text file (not UTF-8); a grid file is TOML or JSON"),
 ]
 
 
@@ -338,7 +341,7 @@ def write_grid(ws, tmp_path, kind, content):
     if kind == "toml":
         path.write_text(toml(ws / "data", **content))
     elif isinstance(content, str):
-        path.write_text(content)
+        path.write_bytes(content.encode(errors="surrogateescape"))
     else:
         base = {"data": str(ws / "data"), "seeds": [0], "grid": {"arch": ["cnn3"]},
                 "fixed": {"segment": 0.5, "epochs": 1}}
@@ -414,6 +417,8 @@ SYNTH = [
     (("--sr", "10000000"), 2, "Invalid value for '--sr'"),
     (("--seed", "-1"), 2, "Invalid value for '--seed'"),
     (("--per-class", "0"), 2, "Invalid value for '--per-class'"),
+    (("--per-class", "1000000000"), 2, "Invalid value for '--per-class'"),
+    (("--seconds", "600", "--sr", "192000"), 1, "600 s at 192000 Hz is 1.15e+08 samples a clip"),
     (("--seed", "6"), 1, "electronic.00000.wav already exists with other content"),
     (("--seconds", "2"), 1, "electronic.00000.wav already exists with other content"),
     (("--sr", "16000"), 1, "electronic.00000.wav already exists with other content"),

@@ -415,6 +415,8 @@ def resolve_classes(classes) -> tuple[str, ...]:
 
 MAX_SECONDS = 600.0        # a clip is rendered whole in memory: ten minutes at most
 MAX_SR = 192000
+MAX_SAMPLES = 600 * 48000  # ... and at most ten minutes at 48 kHz
+MAX_PER_CLASS = 100_000
 
 
 @dataclass
@@ -430,7 +432,8 @@ class Written:
 
 def check_options(per_class: int, seconds: float, seed: int, sr: int) -> None:
     """Refuse a set that cannot be rendered, before anything is written."""
-    for name, value, low, high in (("per_class", per_class, 1, None), ("seed", seed, 0, None),
+    for name, value, low, high in (("per_class", per_class, 1, MAX_PER_CLASS),
+                                   ("seed", seed, 0, None),
                                    ("sr", sr, MIN_SR, MAX_SR)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
                 or value < low or (high is not None and value > high):
@@ -440,6 +443,10 @@ def check_options(per_class: int, seconds: float, seed: int, sr: int) -> None:
             and 0 < seconds <= MAX_SECONDS):
         raise ValueError(f"seconds must be a number above 0 and at most {MAX_SECONDS:g} (a clip "
                          f"is rendered in memory), got {seconds!r}")
+    if seconds * sr > MAX_SAMPLES:
+        raise ValueError(f"{seconds:g} s at {sr} Hz is {seconds * sr:.3g} samples a clip; at "
+                         f"most {MAX_SAMPLES} fit (a clip is rendered in memory): use fewer "
+                         "--seconds or a lower --sr")
 
 
 def write_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, seed: int = 0,

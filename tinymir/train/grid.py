@@ -92,6 +92,9 @@ def read_grid(path, data: str | None = None) -> Grid:
         text = path.read_text()
     except OSError as exc:
         raise GridError(f"{path}: cannot read the grid file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise GridError(f"{path}: not a text file (not UTF-8); a grid file is TOML or JSON "
+                        "text") from None
     if path.suffix == ".json":
         try:
             raw = json.loads(text)

@@ -698,6 +698,9 @@ def check_state(out: Path, config: TrainConfig) -> dict:
         raise RunError(f"{path} holds the weights of another network ({alien[0]} ... does not "
                        f"fit {config.arch}): it is not this run's state; start a new run with "
                        "--out")
+    if int(state["epoch"]) > 0 and not (out / BEST_FILE).is_file():
+        raise RunError(f"{out / BEST_FILE} is missing (the best epoch's weights): the run cannot "
+                       "be finished; start a new run with --out")
     return state
 
 
