@@ -165,6 +165,17 @@ def test_resume_changes_nothing_before_its_data_is_read(data, run_dir, tmp_path)
     assert tree_digest(run_dir) == before               # config.json still says 1 epoch
 
 
+def test_resume_applies_cache_settings_and_continues(run_dir, tmp_path):
+    """--cache and --jobs change where features come from, not the run: they apply."""
+    cache = tmp_path / "cache"
+    result = invoke("train", "--resume", run_dir, "--epochs", "2", "--cache", cache, "--jobs",
+                    "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert len(list(cache.glob("*/features/*/*.npy"))) == 16          # one per clip
+    assert (run_dir / "history.csv").read_text().count("\n") == 3    # header and 2 epochs
+    assert json.loads((run_dir / "config.json").read_text())["epochs"] == 2
+
+
 # -- experiment ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def finished_once(data, tmp_path_factory):

@@ -442,3 +442,14 @@ def test_synth_onto_a_file_or_over_a_file_of_yours(ws, tmp_path):
               "rock.00000.wav already exists with other content", "a file of yours")
     finally:
         shutil.rmtree(own)
+
+
+# -- handled as the user meant -------------------------------------------------------------
+def test_a_large_shift_trains_and_is_recorded_without_an_exponent(ws, tmp_path):
+    """`shift:max=1000000` was written as `1e+06` and read back as two augmentations."""
+    out = tmp_path / "run"
+    result = invoke("train", ws / "data", "--arch", "cnn3", *FAST, "--epochs", "1", "--out", out,
+                    "--augment", "shift:max=1000000+mixup:alpha=1e-7")
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["augment"] == "shift:max=1000000+mixup:alpha=0.0000001"
