@@ -24,7 +24,11 @@ trained once per seed on the SAME split (``split_seed``, 0 unless ``[fixed]`` sa
 so the seeds measure how much a result moves with initialisation, batch order and
 augmentation alone. Each run has its folder
 ``OUT/<cell>/seed-<s>``; a run whose ``report.json`` is there is finished and kept, a run with
-a run state is resumed, so a killed grid continues where it stopped.
+a run state is resumed, so a killed grid continues where it stopped. Before any run starts,
+every run is checked (:func:`configs`) and so is OUT (:func:`check_out`): an earlier run there
+trained with other options (another fixed option, ``--epochs`` or data) is refused, never
+reported under this grid's options, and a folder of other files is refused; the results files
+are replaced only when every run has finished.
 
 Results, over the seeds of each cell, for the test tracks (mean and sample standard deviation,
 ``std = sqrt(sum (v - mean)^2 / (n - 1))``, 0 for one seed): accuracy, macro F1 and ROC-AUC
