@@ -85,6 +85,10 @@ def profile(table, out, base: str | None = None, seconds: float | None = None,
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ValueError(f"--seconds {seconds:g}: the common length must be a positive number "
                          "of seconds (or leave it out: the tracks decide)")
+    if seconds is not None and seconds_to_frames(seconds, params) < 2:
+        raise ValueError(f"--seconds {seconds:g} is less than one hop "
+                         f"({params.hop_length / params.sr:.3f} s): an average of one frame; "
+                         "choose a longer --seconds")
     counts = table.class_counts()
     base = base or max(counts, key=counts.get)                   # first of the largest
     if base not in counts:

@@ -141,9 +141,14 @@ class RowsFile:
     def __init__(self, path, columns: list[str], model: str):
         self.path, self.columns, self.model = Path(path), columns, model
         self.done, self._whole = set(), None
+        keep = "give another --out to keep it, or delete it to start again"
+        parent = self.path.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise RunError(f"{self.path}: {parent} is a file, not a folder; give another --out")
         if not self.path.exists():
             return
-        keep = "give another --out to keep it, or delete it to start again"
         try:
             text = self.path.read_bytes()
         except OSError as exc:
@@ -158,8 +163,11 @@ class RowsFile:
             raise RunError(f"{self.path}: exists and is not a CSV of `tinymir predict` (not "
                            f"UTF-8 text); {keep}") from None
         if rows and rows[0] != columns:
+            top = sum(name.startswith("label_") for name in rows[0])
+            hint = (f"it was written with --top {top}, give that again or "
+                    if top and rows[0][-2:] == columns[-2:] else "")
             raise RunError(f"{self.path}: its columns ({','.join(rows[0])}) are not the ones "
-                           f"this model writes ({','.join(columns)}); {keep}")
+                           f"this model writes ({','.join(columns)}); {hint}{keep}")
         for number, row in enumerate(rows[1:], start=2):
             if len(row) != len(columns):
                 raise RunError(f"{self.path}: line {number} has {len(row)} cells, not "
