@@ -197,7 +197,7 @@ def test_clip_grad_norm_equals_its_twin(max_norm):
 REFERENCE_DIR = Path(reference.__file__).parent
 #: fast helpers a twin still calls, by module: the dropout twin's seeding goes when the twin
 #: draws its own mask (issue 22, part 4)
-STILL_SHARED = {"normalization": {"mask_seed"}}
+STILL_SHARED: dict = {}
 
 
 def _fast_names_used(path):
