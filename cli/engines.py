@@ -1,4 +1,6 @@
-"""``--scheduler`` and ``--jobs``: where the per-track work of a command runs (tinymir.data.engines)."""
+"""``--scheduler`` and ``--jobs``: where the per-track work of a command runs
+(tinymir.data.engines); a scheduler that names no engine or address is refused as the command
+line is parsed, before anything starts."""
 from contextlib import contextmanager
 
 import click
