@@ -32,6 +32,14 @@ def explain_group():
     """Explain a trained model: most representative inputs, saliency."""
 
 
+def _outside_the_run(out, model) -> None:
+    """Refuse an --out that is the folder of MODEL (a training run, whose files a class or
+    picture of the same name would replace)."""
+    if Path(out).resolve() == Path(model).resolve().parent:
+        raise click.ClickException(f"--out {out} is the folder of {model}, whose files would be "
+                                   "replaced by those of the same names; give another folder")
+
+
 @explain_group.command("represent")
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("represent"),
@@ -70,6 +78,7 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
                       options):
     """Find the most representative input of each class of MODEL by gradient ascent on the
     input (weights fixed), and compare its score with the best real track of --data."""
+    _outside_the_run(out, model)
     bounds = None
     if by or periods:
         if not (by and periods and data):
@@ -118,6 +127,7 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
     """Which parts of FILE made MODEL say --class: gradient, gradient x input and Grad-CAM,
     per segment and over the whole track."""
     try:
+        _outside_the_run(out, model)
         predictor = Predictor.load(model)
         if class_name is not None and class_name not in predictor.classes:
             raise RunError(f"{model}: no class {class_name!r} (it has "

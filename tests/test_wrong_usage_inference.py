@@ -349,6 +349,7 @@ REPRESENT = [
      ["zero or negative deviation"]),
     ("explain represent {model} --out {ws}/song.wav", 2, ["is a file"]),
     ("explain represent {ws}/MISSING.npz --out {ws}/represent", 2, ["does not exist"]),
+    ("explain represent {model} --out {model.parent}", 1, ["is the folder of", "give another"]),
     ("explain represent {model} --out {ws}/represent --data {ws}/nodir", 2,
      ["does not exist"]),
     ("explain represent {model} --out {ws}/represent --data {bad}/other_classes", 1,
@@ -376,6 +377,8 @@ SALIENCY = [
     ("explain saliency {model} {data}/classical/classical.00000.wav --out {ws}/saliency "
      "--max-segments -1", 2, ["Invalid value for '--max-segments'"]),
     ("explain saliency {model} {ws}/missing.wav --out {ws}/saliency", 2, ["does not exist"]),
+    ("explain saliency {model} {data}/classical/classical.00000.wav --out {model.parent}", 1,
+     ["is the folder of", "whose files would be replaced"]),
 ]
 PROFILE = [
     ("dataset profile {data} --plot {ws}/profile --seconds -1", 1,
