@@ -539,8 +539,9 @@ def check_types(config: TrainConfig) -> None:
                            f"got {value!r}")
     for name in TEXT:
         value = getattr(config, name)
+        paths = (str, os.PathLike) if name in ("data", "cache") else str
         if not (value is None and name != "arch" and name != "data") \
-                and not isinstance(value, str):
+                and not isinstance(value, paths):
             raise RunError(f"{option_name(name)} must be text, got {value!r}")
     for name in FLAGS:
         value = getattr(config, name)
@@ -569,9 +570,11 @@ def check_config(config: TrainConfig) -> TrainConfig:
     # 2-D net, and an input too small for the net's pooling, before any data is read
     models.build(config.arch, 2, front=config.front(), **config.arch_options())
     try:
-        return dataclasses.replace(config, augment=describe_augment(parse_augment(config.augment)))
+        augment = describe_augment(parse_augment(config.augment))
     except AugmentError as exc:
         raise RunError(str(exc)) from None
+    return dataclasses.replace(config, augment=augment, data=os.fspath(config.data),
+                               cache=None if config.cache is None else os.fspath(config.cache))
 
 
 def with_defaults(config: TrainConfig) -> TrainConfig:
