@@ -70,6 +70,7 @@ def bad(model, data, tmp_path_factory):
     _model_with(model, out / "zero_std.npz", std=0.0)
     _model_with(model, out / "nan_mean.npz", mean=float("nan"))
     _model_with(model, out / "nan_threshold.npz", thresholds=[float("nan"), 0.5])
+    _model_with(model, out / "same_classes.npz", classes=["rock", "rock"])
     (out / "text_model.npz").write_text("not a model\n")
     (out / "empty.npz").write_bytes(b"")
     mel = np.random.default_rng(0).normal(-40, 10, (128, 20)).astype(np.float32)
@@ -155,6 +156,8 @@ PREDICT = [
     ("predict {bad}/nan_mean.npz {data}", 1,
      ["nan_mean.npz: inconsistent model file", "standardisation holds NaN or infinite"]),
     ("predict {bad}/nan_threshold.npz {data}", 1, ["tag thresholds hold NaN or infinite"]),
+    ("predict {bad}/same_classes.npz {data}", 1,
+     ["same_classes.npz: inconsistent model file: it names the classes rock more than once"]),
     ("predict {model} {data} --jobs 2", 2, ["--jobs and --scheduler tag a catalogue"]),
     ("predict {model} {data} --scheduler dask", 2, ["--jobs and --scheduler tag a catalogue"]),
     ("predict {model} {data} --top 0", 2, ["Invalid value for '--top'"]),

@@ -63,6 +63,10 @@ class Predictor:
         if expected != self.front.input_shape:
             problems.append(f"the network reads {expected} segments but its front end makes "
                             f"{self.front.input_shape}")
+        repeated = sorted({name for name in self.classes if self.classes.count(name) > 1})
+        if repeated:
+            problems.append(f"it names the classes {', '.join(map(str, repeated))} more than "
+                            "once")
         if len(self.classes) != outputs:
             problems.append(f"the network has {outputs} outputs but the file names "
                             f"{len(self.classes)} classes")
