@@ -25,9 +25,12 @@ def main(ctx, device):
 
 @main.command()
 def info():
-    """Print library versions and the device tinymir would use."""
-    for key, value in backend.info().items():
-        click.echo(f"{key:<11} {value if value is not None else '-'}")
+    """Print tinymir's version, the libraries' (optional ones '-' when not installed) and the
+    device tinymir would use."""
+    facts = backend.info()
+    width = max(map(len, facts))
+    for key, value in facts.items():
+        click.echo(f"{key:<{width}} {value if value is not None else '-'}")
 
 
 def _register_commands():

@@ -90,8 +90,11 @@ def test_cli_info_and_version():
     runner = CliRunner()
     result = runner.invoke(main, ["info"])
     assert result.exit_code == 0, result.output
-    for key in ("numpy", "scipy", "soundfile", "cupy", "device"):
+    for key in ("tinymir", "numpy", "scipy", "soundfile", "click", "cupy", "matplotlib", "dask",
+                "threadpoolctl", "onnxruntime", "device"):
         assert re.search(rf"^{key}\s", result.output, re.M), result.output
+    import tinymir
+    assert re.search(rf"^tinymir\s+{re.escape(tinymir.__version__)}$", result.output, re.M)
     version = runner.invoke(main, ["--version"])
     assert version.exit_code == 0 and "tinymir, version" in version.output
 

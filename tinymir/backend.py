@@ -377,12 +377,30 @@ def gpu_name() -> str | None:
     return name.decode() if isinstance(name, bytes) else str(name)
 
 
+#: Optional libraries ``tinymir info`` reports (distribution names), and what each adds.
+OPTIONAL_LIBRARIES = {"matplotlib": "pictures", "dask": "the Dask engine",
+                      "distributed": "the Dask engine", "threadpoolctl": "BLAS thread limits",
+                      "onnx": "tinymir export", "onnxruntime": "running exported models"}
+
+
+def _installed_version(distribution: str) -> str | None:
+    """The installed version of ``distribution`` without importing it, or None."""
+    from importlib import metadata
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def info() -> dict:
-    """Versions and device facts, as printed by ``tinymir info``."""
+    """Versions and device facts, as printed by ``tinymir info``: tinymir's own, the required
+    libraries, the optional ones (None when not installed) and the device."""
     import platform
 
     import scipy
     import soundfile
+
+    import tinymir
 
     try:
         import cupy
@@ -395,12 +413,15 @@ def info() -> dict:
     except DeviceError as exc:
         device, device_error = None, str(exc)
     facts = {
+        "tinymir": tinymir.__version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "soundfile": soundfile.__version__,
         "libsndfile": soundfile.__libsndfile_version__,
+        "click": _installed_version("click"),
         "cupy": cupy_version,
+        **{name: _installed_version(name) for name in OPTIONAL_LIBRARIES},
         "device": device,
         "gpu": gpu_name(),
     }
