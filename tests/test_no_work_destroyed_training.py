@@ -110,8 +110,8 @@ def test_a_replacing_run_that_fails_midway_keeps_the_earlier_run(data, run_dir, 
                 f"the earlier run in {run_dir} is kept")
     elif failure == "interrupted":
         interrupt(monkeypatch, epoch=2)
-        result = invoke(*args)                  # click turns Ctrl-C into "Aborted!", exit 1
-        assert result.exit_code == 1 and "Aborted!" in result.stderr, result.output
+        refused(invoke(*args), "interrupted after 1 epoch(s); nothing replaced",
+                f"the earlier run in {run_dir} is kept")
     else:
         disk_full(monkeypatch)
         refused(invoke(*args), f"{run_dir / run.STAGING / 'config.json'}: cannot write (the "
@@ -272,3 +272,16 @@ def test_synth_on_a_full_disk_names_the_file_and_leaves_whole_files(tmp_path, mo
     refused(invoke("synth", out, *SET), f"{out / 'rock' / 'rock.00001.wav'}: cannot write "
                                         "(the disk is full")
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["rock.00000.wav"]
+
+
+def test_ctrl_c_keeps_the_best_model_so_far_and_says_how_to_resume(data, tmp_path, monkeypatch):
+    out = tmp_path / "fresh"
+    interrupt(monkeypatch, epoch=3)
+    refused(invoke("train", data, *FAST, "--epochs", "4", "--out", out),
+            "interrupted after 2 epoch(s)", f"{out / run.MODEL_FILE} holds epoch",
+            "the best so far", f"tinymir train --resume {out}")
+    assert (out / run.MODEL_FILE).is_file() and (out / run.STATE_FILE).is_file()
+    monkeypatch.undo()
+    resumed = invoke("train", "--resume", out, "--epochs", "4", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert (out / "report.json").is_file()

@@ -427,6 +427,8 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
     except nn.StateDictError as exc:
         raise RunError(f"{out / STATE_FILE} does not fit this run's network "
                        f"({str(exc)[:120]}...); start a new run with --out") from None
+    except KeyboardInterrupt:
+        raise RunError(interrupted(work, out, keeps_earlier, len(trainer.history))) from None
     if diverged is not None and keeps_earlier:
         raise RunError(f"{out}: {diverged}; nothing replaced{kept}; try a lower --lr or check "
                        "the input files")
@@ -448,6 +450,23 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
                        f"after epoch {len(history) and history[-1]['epoch']}; try a lower --lr "
                        "or check the input files")
     return report
+
+
+def interrupted(work: Path, out: Path, keeps_earlier: bool, epochs_done: int) -> str:
+    """What Ctrl-C during training leaves, in one line: in a run of its own, MODEL_FILE from
+    the best epoch so far (not yet scored on the test tracks) and the state to resume from;
+    in a run replacing an earlier one, the earlier run as it was."""
+    if keeps_earlier:
+        return (f"{out}: interrupted after {epochs_done} epoch(s); nothing replaced, the earlier "
+                f"run in {out} is kept")
+    if not (work / BEST_FILE).is_file():
+        return (f"{out}: interrupted before the first epoch finished; no model was written; "
+                "run the same command again to start over")
+    model, metadata = nn.load(work / BEST_FILE)
+    nn.save(work / MODEL_FILE, model, metadata)
+    return (f"{out}: interrupted after {epochs_done} epoch(s); {out / MODEL_FILE} holds epoch "
+            f"{metadata['epoch']}, the best so far (not yet scored on the test tracks); "
+            f"`tinymir train --resume {out}` continues the run")
 
 
 def claim(out: Path, config: TrainConfig, overwrite: bool) -> str | None:
