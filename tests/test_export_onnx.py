@@ -187,6 +187,18 @@ def test_a_batch_of_clips_gives_each_clip_its_own_scores(tmp_path, songs):
     np.testing.assert_allclose(both, np.stack(alone), atol=1e-6)
 
 
+def test_silence_and_clips_shorter_than_a_frame_give_finite_scores(tmp_path):
+    """`tinymir predict` refuses them; the graph scores them, never with a NaN."""
+    model_path = save_model(tmp_path / "m.npz", "crnn")
+    to_onnx(model_path, tmp_path / "m.onnx")
+    sess = session(tmp_path / "m.onnx")
+    for clip in (np.zeros((2, 12000), np.float32), np.full((1, 7), 0.5, np.float32),
+                 np.zeros((1, 0), np.float32)):
+        per_segment, scores = sess.run(None, {"audio": clip})
+        assert np.isfinite(per_segment).all() and np.isfinite(scores).all()
+        np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
+
+
 def _layer_graph(model, input_shape):
     """The network alone as an ONNX model: x (N, *input_shape) -> y."""
     from onnx import TensorProto, helper

@@ -13,11 +13,11 @@ What ``tinymir predict`` computes for one file (:mod:`tinymir.features`,
     dB(S)    = max(10 log10(max(S, 1e-10)), max_clip(...) - 80)     the floor per clip
 
 The DFT is a product with constant bases rather than ONNX's ``DFT``/``STFT`` operators (opset 17):
-every runtime has ``MatMul``, not every one has those, and a product in float64 reproduces
-tinymir's float32 FFT to float32 precision (the dB of a quiet bin is a difference of large
-numbers, which a float32 product would spoil). Then, per track (``center``, ``discard``, wrap
-to one segment, segments every ``h`` frames; :mod:`tinymir.train.inputs`), with the number of
-frames ``T`` known only when the graph runs::
+every runtime has ``MatMul``, not every one has those. In float32 (the default) it matches
+tinymir's float32 FFT to about 0.01 dB; in float64 to about 0.002 dB, on runtimes that compute
+in double precision (``bench/bench_onnx.py --parity``). Then, per track (``center``,
+``discard``, wrap to one segment, segments every ``h`` frames; :mod:`tinymir.train.inputs`),
+with the number of frames ``T`` known only when the graph runs::
 
     n1 = min(T, C); a = (T - n1) // 2                    the central C frames (crnn)
     d  = min(discard frames, max(0, n1 - L) // 2); a += d; n2 = n1 - 2 d
@@ -72,7 +72,7 @@ def decibels(g, power: str, dtype) -> str:
     return g.op("Max", db, g.op("Sub", peak, g.const(TOP_DB, "top_db", dtype)))
 
 
-def features(g, audio: str, front, dtype=np.float64) -> tuple[str, str]:
+def features(g, audio: str, front, dtype=np.float32) -> tuple[str, str]:
     """``(features (batch, bins, T) float32, T)``: every part of the front end, rows stacked."""
     frames, count = audio_frames(g, audio, front, dtype)
     bins = front.n_fft // 2 + 1
