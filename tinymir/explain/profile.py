@@ -99,6 +99,8 @@ def profile(table, out, base: str | None = None, seconds: float | None = None,
     if not readable:
         raise ValueError(f"none of the {len(table)} tracks of {table.name} could be read")
     lengths = [m.shape[1] for m in readable]
+    counts = {name: sum(m is not None and name in t.labels for t, m in zip(table.tracks, mels))
+              for name in counts}                              # the tracks read, per class
     if seconds is not None:
         frames = seconds_to_frames(seconds, params)
         if frames > max(lengths):
