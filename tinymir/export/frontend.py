@@ -4,7 +4,7 @@ What ``tinymir predict`` computes for one file (:mod:`tinymir.features`,
 :mod:`tinymir.train.inputs`), written with standard operators only::
 
     y_pad    = Pad(y, n_fft // 2 zeros on both sides)               centred frames
-    frames   = Gather(y_pad, t * hop + k)     (batch, T, n_fft),    T = 1 + samples // hop
+    frames   = Gather(y_pad, t * hop + k)     (batch, T, n_fft),    T = 1 + n // hop (even n_fft)
     [re, im] = frames @ [w cos(2 pi f k / n_fft) | w sin(...)]      w the periodic Hann window
     P        = re^2 + im^2                                          the power spectrum |X|^2
     stft     = dB(P),   mel = dB(P @ M^T),   mfcc = dB(P @ M^T) @ D^T  (D the orthonormal DCT-II)
@@ -43,7 +43,9 @@ def audio_frames(g, audio: str, front, dtype) -> tuple[str, str]:
     n_fft, hop = front.n_fft, front.hop_length
     half = n_fft // 2
     samples = g.op("Gather", g.op("Shape", audio), g.ints(1, "axis_one"), axis=0)
-    count = g.op("Add", g.op("Div", samples, g.ints(hop, "hop")), g.ints(1, "one"),
+    spare = g.op("Max", g.op("Add", samples, g.ints(2 * half - n_fft, "pad_minus_frame")),
+                 g.ints(0, "zero"))                     # 1 + (n + 2 half - n_fft) // hop
+    count = g.op("Add", g.op("Div", spare, g.ints(hop, "hop")), g.ints(1, "one"),
                  out="n_frames")
     starts = g.op("Mul", g.op("Range", g.ints(0, "zero"), count, g.ints(1, "step")),
                   g.ints(hop, "hop"))
