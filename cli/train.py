@@ -89,6 +89,8 @@ def resumed_options() -> tuple[dict, dict]:
     return {k: v for k, v in typed.items() if k not in NOT_RUN_OPTIONS}, settings
 
 
+CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the example
+
 @click.command("train")
 @click.argument("data", type=click.Path(), required=False)
 @click.option("--arch", default=None, help="Architecture (see `tinymir archs`).")
@@ -115,10 +117,22 @@ def resumed_options() -> tuple[dict, dict]:
 @click.option("--fold", type=int, default=0, show_default=True, help="Test fold for kfold.")
 @click.option("--split-seed", type=int, default=None,
               help="Seed of the split (default: --seed), to vary the seed on one split.")
-@click.option("--epochs", type=click.IntRange(min=1), default=None)
-@click.option("--batch-size", type=click.IntRange(min=1), default=None)
-@click.option("--lr", type=float, default=None, help="Learning rate.")
-@click.option("--optimizer", type=click.Choice(running.OPTIMIZERS), default=None)
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Most epochs to train [default: the architecture's recipe, as `tinymir archs` "
+                   f"shows; cnn3: {CNN3.epochs}].")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Segments per training step [default: the architecture's recipe; cnn3: "
+                   f"{CNN3.batch_size}].")
+@click.option("--lr", type=float, default=None,
+              help=f"Learning rate [default: the architecture's recipe; cnn3: "
+                   f"{CNN3.optimizer['lr']:g}].")
+@click.option("--lr-patience", type=click.IntRange(min=0), default=running.PLATEAU_PATIENCE,
+              show_default=True,
+              help="Divide the learning rate by 10 after this many epochs without a better "
+                   "validation score (ReduceLROnPlateau); 0: never.")
+@click.option("--optimizer", type=click.Choice(running.OPTIMIZERS), default=None,
+              help="Optimiser [default: the architecture's recipe; cnn3: "
+                   f"{CNN3.optimizer['name']}].")
 @click.option("--class-weights/--no-class-weights", default=None,
               help="Weight the loss by inverse class frequency (tags: positive weights). "
                    "Default: on for tags, off otherwise.")
@@ -149,7 +163,7 @@ def resumed_options() -> tuple[dict, dict]:
 @dataset_options
 def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_mels, n_mfcc,
                   augment, resample, split, fold, split_seed, epochs, batch_size, lr,
-                  optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
+                  lr_patience, optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
                   resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
                   tags_column, min_count, top_n):
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
@@ -169,7 +183,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 overlap=overlap, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
                 n_mfcc=n_mfcc, augment=augment, resample=resample, split=split,
                 split_seed=split_seed, fold=fold, epochs=epochs, batch_size=batch_size,
-                lr=lr, optimizer=optimizer, seed=seed, class_weights=class_weights,
+                lr=lr, lr_patience=lr_patience, optimizer=optimizer, seed=seed, class_weights=class_weights,
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
                 dataset=dataset, cache=None if no_cache else cache, jobs=jobs,
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
@@ -292,13 +306,16 @@ def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
 @click.option("--classes", type=click.IntRange(min=1), default=10, show_default=True,
               help="Output units used for the parameter count.")
 def archs_command(classes):
-    """List the architectures with their input shape and parameter count."""
+    """List the architectures with their input shape, parameter count and training recipe
+    (what `tinymir train` uses unless --epochs, --batch-size, --optimizer or --lr say otherwise)."""
     rows = models.describe_archs(classes)
-    click.echo(f"{'name':<9} {'seed':<5} {'features':<9} {'input':<15} {'params':>10}  summary")
+    click.echo(f"{'name':<9} {'seed':<5} {'features':<9} {'input':<12} {'params':>8}  "
+               f"{'epochs':>6} {'batch':>5} {'optimizer':<9} {'lr':>7}  summary")
     for row in rows:
         shape = "x".join(str(d) for d in row["input"])
-        click.echo(f"{row['name']:<9} {row['seed']:<5} {row['features']:<9} {shape:<15} "
-                   f"{row['params']:>10,}  {row['summary']}")
+        click.echo(f"{row['name']:<9} {row['seed']:<5} {row['features']:<9} {shape:<12} "
+                   f"{row['params']:>8,}  {row['epochs']:>6} {row['batch_size']:>5} "
+                   f"{row['optimizer']:<9} {row['lr']:>7g}  {row['summary']}")
 
 
 COMMANDS = [train_command, evaluate_command, predict_command, archs_command]

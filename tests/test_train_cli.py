@@ -86,6 +86,8 @@ def test_archs_lists_every_architecture_with_shape_and_parameters():
     for name in ("cnn3", "cnn7", "ffnn", "dieleman", "lstm", "crnn", "fcn5", "fma_cnn"):
         assert f"\n{name} " in "\n" + result.output
     assert "1x128x130" in result.output
+    cnn3 = next(line for line in result.output.splitlines() if line.startswith("cnn3 "))
+    assert "   20    32 adam" in cnn3                   # its recipe: train's defaults for it
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +199,25 @@ def test_a_corrupt_file_is_named_counted_and_training_goes_on(demo, tmp_path):
     assert f"skipped {bad}: " in result.output and "1 file(s) skipped" in result.output
     report = json.loads((out / "report.json").read_text())
     assert [path for path, _ in report["skipped"]] == [str(bad)]
+
+
+def test_lr_patience_sets_the_plateau_rule_and_zero_turns_it_off(tiny, tmp_path):
+    """A learning rate too small to improve anything: with --lr-patience 1 it drops after a
+    flat epoch, with 0 it never moves."""
+    import csv
+    import dataclasses
+    import io
+
+    def rates(name, patience):
+        config = dataclasses.replace(small_config(tiny, tmp_path / name, 4), lr=1e-9,
+                                     lr_patience=patience)
+        run.train(config, progress=False, stream=io.StringIO())
+        assert json.loads((tmp_path / name / "config.json").read_text())["lr_patience"] == patience
+        with open(tmp_path / name / "history.csv") as handle:
+            return [float(row["lr"]) for row in csv.DictReader(handle)]
+
+    assert set(rates("off", 0)) == {1e-9}
+    assert rates("on", 1)[-1] < 1e-9
+    with pytest.raises(run.RunError, match="--lr-patience must be"):
+        run.check_config(run.with_defaults(dataclasses.replace(
+            small_config(tiny, tmp_path / "bad", 1), lr_patience=-1)))

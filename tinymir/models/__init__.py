@@ -133,11 +133,15 @@ def check_stack(arch: Arch, front: FrontEnd) -> None:
 
 
 def describe_archs(n_classes: int = 10) -> list[dict]:
-    """Name, seed, input shape, parameter count (for ``n_classes`` outputs) and summary of each."""
+    """Name, seed, input shape, parameter count (for ``n_classes`` outputs), training recipe
+    (epochs, batch size, optimiser and learning rate: ``tinymir train``'s defaults for it) and
+    summary of each."""
     rows = []
     for arch in ARCHS.values():
         model = build(arch.name, n_classes)
         rows.append({"name": arch.name, "seed": arch.seed, "input": arch.front.input_shape,
                      "features": arch.front.kind, "params": model.num_params(),
+                     "epochs": arch.epochs, "batch_size": arch.batch_size,
+                     "optimizer": arch.optimizer["name"], "lr": arch.optimizer["lr"],
                      "summary": arch.summary})
     return rows

@@ -52,7 +52,7 @@ CONFIG_FILE = "config.json"
 RUN_FILES = (STATE_FILE, BEST_FILE, MODEL_FILE, "history.csv", "report.json", "report.md",
              "curves.png", "confusion.png")     # what a run replacing an earlier one replaces
 STAGING = ".new-run"     # where a run replacing an earlier one is built, inside RUN_DIR
-PLATEAU_PATIENCE = 5     # epochs without a better validation accuracy before lr /= 10
+PLATEAU_PATIENCE = 5     # epochs without a better validation score before lr /= 10 (default)
 DEFAULT_PATIENCE = 3     # epochs without a better validation score before stopping
 
 
@@ -83,6 +83,7 @@ class TrainConfig:
     seed: int = 0
     class_weights: bool | None = None
     patience: int | None = None
+    lr_patience: int = PLATEAU_PATIENCE
     early_stopping: bool = True
     aggregate: str = "mean"
     rnn: str | None = None
@@ -397,9 +398,10 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
     def save_best(epoch):
         nn.save(work / BEST_FILE, model, {**metadata, "epoch": epoch})
 
-    callbacks = {"best": BestEpoch(monitor, save_best),
-                 "plateau": PlateauLR(nn.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
-                                                           patience=PLATEAU_PATIENCE), monitor)}
+    callbacks = {"best": BestEpoch(monitor, save_best)}
+    if config.lr_patience:
+        callbacks["plateau"] = PlateauLR(nn.ReduceLROnPlateau(
+            optimizer, mode="max", factor=0.1, patience=config.lr_patience), monitor)
     if config.early_stopping:
         callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or DEFAULT_PATIENCE)
     batches = segment_batches(prepared.feats, prepared.segments["train"], prepared.targets,
@@ -519,8 +521,8 @@ def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
 
 
 #: Whole-number options and their smallest value (None: may be unset).
-WHOLE = {"epochs": 1, "batch_size": 1, "patience": 1, "jobs": 1, "fold": 0, "seed": 0,
-         "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1, "n_mfcc": 1}
+WHOLE = {"epochs": 1, "batch_size": 1, "patience": 1, "lr_patience": 0, "jobs": 1, "fold": 0,
+         "seed": 0, "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1, "n_mfcc": 1}
 #: Options that are one of a few words (None: may be unset).
 CHOICES = {"split": SPLITS, "optimizer": OPTIMIZERS, "aggregate": ("mean", "vote"),
            "rnn": ("gru", "lstm"), "resample": RESAMPLING,
