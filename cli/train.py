@@ -163,8 +163,8 @@ CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the e
 @dataset_options
 def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_mels, n_mfcc,
                   augment, resample, split, fold, split_seed, epochs, batch_size, lr,
-                  lr_patience, optimizer, class_weights, patience, early_stopping, aggregate, rnn, seed, out,
-                  resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
+                  lr_patience, optimizer, class_weights, patience, early_stopping, aggregate, rnn,
+                  seed, out, resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
                   tags_column, min_count, top_n):
     """Train ARCH on the dataset in DATA; writes model, history and reports to RUN_DIR."""
     try:
@@ -183,7 +183,8 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 overlap=overlap, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
                 n_mfcc=n_mfcc, augment=augment, resample=resample, split=split,
                 split_seed=split_seed, fold=fold, epochs=epochs, batch_size=batch_size,
-                lr=lr, lr_patience=lr_patience, optimizer=optimizer, seed=seed, class_weights=class_weights,
+                lr=lr, lr_patience=lr_patience, optimizer=optimizer, seed=seed,
+                class_weights=class_weights,
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
                 dataset=dataset, cache=None if no_cache else cache, jobs=jobs,
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
