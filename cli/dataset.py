@@ -1,8 +1,14 @@
-"""`tinymir dataset`: look at a music collection as tinymir reads it."""
+"""`tinymir dataset info / profile`: look at a music collection as tinymir reads it."""
+from pathlib import Path
+
 import click
 
+from tinymir import pictures
+from tinymir.audio import AudioError
 from tinymir.data import DATASETS, DatasetError, read_dataset
 from tinymir.data.describe import describe
+from tinymir.explain.profile import profile
+from tinymir.staged import staged_folder
 
 
 def parse_option(text: str):
@@ -70,6 +76,40 @@ def info_command(path, dataset, check_audio, min_duration, options, max_skipped)
     except DatasetError as exc:
         raise click.ClickException(str(exc))
     click.echo(describe(table, max_skipped=max_skipped))
+
+
+@dataset_group.command("profile")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the pictures and profile.json.")
+@click.option("--base", default=None, help="Base class of the difference images "
+                                           "(default: the most frequent class).")
+@click.option("--seconds", type=float, default=None,
+              help="Common length of the class averages, at most the longest track; "
+                   "shorter tracks are left out of them (default: the shortest track at "
+                   "least half the median length).")
+@dataset_option
+@reader_option
+def profile_command(path, plot, base, seconds, dataset, options):
+    """Class-average log-mel spectrograms and their differences from --base; label
+    co-occurrence and labels per track (multi-label), class counts and durations. The files
+    go to --plot once all are made (files of the same names there are replaced then)."""
+    try:
+        table = read_dataset(path, dataset, **reader_options(options))
+        with staged_folder(plot) as folder:
+            numbers = profile(table, folder, base, seconds)
+    except (DatasetError, AudioError, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    if numbers["skipped"]:
+        click.echo(f"skipped {len(numbers['skipped'])} unreadable tracks, e.g. "
+                   f"{numbers['skipped'][0][0]}: {numbers['skipped'][0][1]}", err=True)
+    short = (f"; {numbers['short']} shorter tracks left out of the averages"
+             if numbers["short"] else "")
+    click.echo(f"profiled {numbers['tracks']} tracks of {len(numbers['class_counts'])} classes "
+               f"(base {numbers['base']}, {numbers['seconds']:.2f} s averages{short}; "
+               f"{len(numbers['skipped'])} skipped) in {plot}")
+    if not numbers["pictures"]:
+        click.echo(pictures.SKIPPED, err=True)
 
 
 COMMANDS = [dataset_group]

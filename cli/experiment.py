@@ -9,7 +9,7 @@ from tinymir.train import grid as grids
 from .train import USER_ERRORS, cache_options
 
 
-@click.command("experiment")
+@click.command("experiment", short_help="Train a grid of runs (cells x seeds); resumable.")
 @click.argument("grid_file", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Folder of the runs and results (default: experiments/<grid file name>).")

@@ -1,5 +1,4 @@
-"""`tinymir explain represent / saliency`, `tinymir dataset profile` and `tinymir features
-invert`: explaining a trained model and its data (tinymir.explain), features back to audio."""
+"""`tinymir explain represent / saliency`: what a trained model learned (tinymir.explain)."""
 from __future__ import annotations
 
 from contextlib import nullcontext
@@ -9,20 +8,17 @@ import click
 import numpy as np
 
 from tinymir import audio
-from tinymir.data import DatasetError, read_dataset
+from tinymir.data import DatasetError
 from tinymir.explain import measure, pictures
-from tinymir.explain.profile import profile
 from tinymir.explain.represent import OBJECTIVES, STARTS, Settings
 from tinymir.explain.saliency import saliency
-from tinymir.features.inverse import stored_clips
 from tinymir.nn.serialization import ModelFileError
-from tinymir.staged import staged_files, staged_folder
+from tinymir.staged import staged_folder
 from tinymir.train.inputs import front_end_features
 from tinymir.train.predict import Predictor
 from tinymir.train.run import RunError
 
-from .dataset import dataset_group, dataset_option, reader_option, reader_options
-from .features import features_command
+from .dataset import dataset_option, reader_option, reader_options
 
 ERRORS = (RunError, DatasetError, ModelFileError, audio.AudioError, ValueError, OSError)
 
@@ -175,81 +171,4 @@ def _write_saliency(out, result, predictor, file, class_name, max_segments) -> b
     return drawing
 
 
-@dataset_group.command("profile")
-@click.argument("path", type=click.Path(exists=True))
-@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the pictures and profile.json.")
-@click.option("--base", default=None, help="Base class of the difference images "
-                                           "(default: the most frequent class).")
-@click.option("--seconds", type=float, default=None,
-              help="Common length of the class averages, at most the longest track; "
-                   "shorter tracks are left out of them (default: the shortest track at "
-                   "least half the median length).")
-@dataset_option
-@reader_option
-def profile_command(path, plot, base, seconds, dataset, options):
-    """Class-average log-mel spectrograms and their differences from --base; label
-    co-occurrence and labels per track (multi-label), class counts and durations. The files
-    go to --plot once all are made (files of the same names there are replaced then)."""
-    try:
-        table = read_dataset(path, dataset, **reader_options(options))
-        with staged_folder(plot) as folder:
-            numbers = profile(table, folder, base, seconds)
-    except ERRORS as exc:
-        raise click.ClickException(str(exc))
-    if numbers["skipped"]:
-        click.echo(f"skipped {len(numbers['skipped'])} unreadable tracks, e.g. "
-                   f"{numbers['skipped'][0][0]}: {numbers['skipped'][0][1]}", err=True)
-    short = (f"; {numbers['short']} shorter tracks left out of the averages"
-             if numbers["short"] else "")
-    click.echo(f"profiled {numbers['tracks']} tracks of {len(numbers['class_counts'])} classes "
-               f"(base {numbers['base']}, {numbers['seconds']:.2f} s averages{short}; "
-               f"{len(numbers['skipped'])} skipped) in {plot}")
-    if not numbers["pictures"]:
-        click.echo(pictures.SKIPPED, err=True)
-
-
-class FeaturesGroup(click.Group):
-    """``tinymir features PATH ...`` computes (as before); ``tinymir features invert ...``
-    inverts: a first argument that is not a sub-command goes to ``compute``."""
-
-    def parse_args(self, ctx, args):
-        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
-            args = ["compute", *args]
-        return super().parse_args(ctx, args)
-
-
-@click.command("invert")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The wav to write (several clips: OUT_000.wav, OUT_001.wav, ...).")
-@click.option("--iterations", type=click.IntRange(min=1), default=32, show_default=True,
-              help="Griffin-Lim iterations.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of Griffin-Lim's initial phases.")
-def invert_command(file, out, iterations, seed):
-    """Turn the mel / STFT / MFCC features of FILE (an .npz from `tinymir features` or
-    `tinymir explain represent`) back into audio. The wav files are written only once every
-    clip has been turned back; files already at --out are replaced then, not before."""
-    try:
-        if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
-            raise ValueError(f"--out {out}: an audio file name ending in "
-                             f".{', .'.join(sorted(audio.WRITE_EXTENSIONS))}")
-        params, clips = stored_clips(file)
-        paths = [out] if len(clips) == 1 else [
-            out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
-        with staged_files(paths) as temps:
-            for path, clip in zip(temps, clips):
-                measure.write_audio(path, clip, params, iterations, seed)
-    except ERRORS as exc:
-        raise click.ClickException(str(exc))
-    click.echo(f"wrote {len(paths)} wav file{'s' * (len(paths) > 1)} from {params.kind} "
-               f"features ({params.sr} Hz): {paths[0]}" + (" ..." if len(paths) > 1 else ""))
-
-
-features_group = FeaturesGroup("features", help=features_command.help,
-                               short_help="Compute features (or invert them: features invert).")
-features_group.add_command(features_command, "compute")
-features_group.add_command(invert_command)
-
-COMMANDS = [explain_group, features_group]
+COMMANDS = [explain_group]

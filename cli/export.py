@@ -14,7 +14,9 @@ from tinymir.export import OPSET, ExportError, to_onnx
                    "float64 follows tinymir's FFT more closely (about 0.002 dB instead of "
                    "0.01 dB) but doubles the DFT's size and needs double-precision support.")
 def export_command(model, out, dft):
-    """Write MODEL (a file of `tinymir train`) as the ONNX graph OUT: float32 audio (batch,
+    """Export MODEL as one ONNX graph: audio in, probabilities out.
+
+    Writes MODEL (a file of `tinymir train`) as the ONNX graph OUT: float32 audio (batch,
     samples) at the model's sample rate in, `segment_scores` (batch, segments, classes) and
     `scores` (batch, classes) out, the class names in the metadata. Needs the onnx package
     (pip install "tinymir[onnx]"). An existing OUT is replaced only when the export succeeded.

@@ -1,6 +1,6 @@
 """`tinymir features`: features of one audio file or of every audio file in a folder, to .npz
 and/or into a resumable feature cache (``--cache DIR --jobs N --scheduler ...``, see
-tinymir.data.cache and tinymir.data.engines)."""
+tinymir.data.cache and tinymir.data.engines); `tinymir features invert`: features back to audio."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from tinymir import pictures
+from tinymir import audio, pictures
 from tinymir.atomic import write_atomically
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
@@ -20,7 +20,9 @@ from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
 from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
 from tinymir.progress import Progress
-from tinymir.staged import staged_folder
+from tinymir.explain import measure
+from tinymir.features.inverse import stored_clips
+from tinymir.staged import staged_files, staged_folder
 
 from .engines import engine_for, scheduler_option
 
@@ -44,15 +46,17 @@ BATCH_SIZE = 16     # clips of one length computed together
 @click.option("--sr", type=int, default=22050, show_default=True, help="Sample rate (Hz).")
 @click.option("--n-fft", type=int, default=1024, show_default=True,
               help="FFT size (samples per frame).")
-@click.option("--hop", "hop_length", type=int, default=512, show_default=True,
-              help="Samples between frames.")
+@click.option("--hop-length", "hop_length", type=int, default=512, show_default=True,
+              help="Samples between frames (as in `tinymir train`).")
+@click.option("--hop", "hop_alias", type=int, default=None, hidden=True,
+              help="The older spelling of --hop-length.")
 @click.option("--n-mels", type=int, default=128, show_default=True, help="Mel bands.")
 @click.option("--n-mfcc", type=int, default=20, show_default=True, help="MFCC coefficients.")
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write a PNG picture of each file's features to this folder, named "
                    "after the file and the kind, e.g. blues__a.mel.png (needs matplotlib).")
-def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop_length, n_mels,
-                     n_mfcc, plot):
+def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop_length,
+                     hop_alias, n_mels, n_mfcc, plot):
     """Compute features of PATH (an audio file, or a folder searched recursively).
 
     The .npz holds `features` (stacked when every file gives the same shape, else concatenated
@@ -65,6 +69,8 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
     what is missing, and --jobs N extracts in N processes (--scheduler dask: N local Dask
     workers; --scheduler tcp://host:8786: a running Dask cluster).
     """
+    if hop_alias is not None:
+        hop_length = hop_alias
     if out is None and cache_dir is None:
         raise click.ClickException("say where the features go: --out FILE.npz, --cache DIR, "
                                    "or both")
@@ -211,4 +217,58 @@ def _check_plotting(kind):
                                    "one row of numbers per file, nothing to draw")
 
 
-COMMANDS = [features_command]
+class FeaturesGroup(click.Group):
+    """``tinymir features PATH ...`` computes (as before); ``tinymir features invert ...``
+    inverts: a first argument that is not a sub-command goes to ``compute``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["compute", *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, "PATH [OPTIONS]  |  invert FILE --out WAV ...")
+
+    def format_options(self, ctx, formatter):
+        """``features --help`` shows the options of ``features PATH`` (--kind, --out, ...),
+        then the sub-commands."""
+        compute = self.commands["compute"]
+        compute.format_options(click.Context(compute, info_name="compute", parent=ctx),
+                               formatter)
+        self.format_commands(ctx, formatter)
+
+
+@click.command("invert")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The wav to write (several clips: OUT_000.wav, OUT_001.wav, ...).")
+@click.option("--iterations", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Griffin-Lim iterations.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of Griffin-Lim's initial phases.")
+def invert_command(file, out, iterations, seed):
+    """Turn the mel / STFT / MFCC features of FILE (an .npz from `tinymir features` or
+    `tinymir explain represent`) back into audio. The wav files are written only once every
+    clip has been turned back; files already at --out are replaced then, not before."""
+    try:
+        if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
+            raise ValueError(f"--out {out}: an audio file name ending in "
+                             f".{', .'.join(sorted(audio.WRITE_EXTENSIONS))}")
+        params, clips = stored_clips(file)
+        paths = [out] if len(clips) == 1 else [
+            out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
+        with staged_files(paths) as temps:
+            for path, clip in zip(temps, clips):
+                measure.write_audio(path, clip, params, iterations, seed)
+    except (ValueError, OSError, AudioError) as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"wrote {len(paths)} wav file{'s' * (len(paths) > 1)} from {params.kind} "
+               f"features ({params.sr} Hz): {paths[0]}" + (" ..." if len(paths) > 1 else ""))
+
+
+features_group = FeaturesGroup("features", help=features_command.help,
+                               short_help="Compute features (or invert them: features invert).")
+features_group.add_command(features_command, "compute")
+features_group.add_command(invert_command)
+
+COMMANDS = [features_group]

@@ -226,7 +226,7 @@ def evaluate_command(model, data, part, as_json, cache, no_cache, jobs, dataset,
         click.echo(warning, err=True)
 
 
-@click.command("predict")
+@click.command("predict", short_help="Label audio files with a trained model (or tag a catalogue).")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("files", type=click.Path(), nargs=-1, required=True)
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
@@ -303,7 +303,7 @@ def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
         sys.exit(1)
 
 
-@click.command("archs")
+@click.command("archs", short_help="List the architectures: input, parameters, training recipe.")
 @click.option("--classes", type=click.IntRange(min=1), default=10, show_default=True,
               help="Output units used for the parameter count.")
 def archs_command(classes):
