@@ -19,7 +19,7 @@ from tinymir.data.cache import FeatureCache
 from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
 from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
-from tinymir.progress import Progress
+from tinymir.progress import Progress, counted
 from tinymir.explain import measure
 from tinymir.features.inverse import stored_clips
 from tinymir.staged import staged_files, staged_folder
@@ -115,9 +115,13 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
                            [results[i] for i in done], params)
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
-    where = f"to {out}" if out is not None else f"in {cache_dir / params.key()}"
-    click.echo(f"wrote {params.kind} features of {len(done)} files {where}; "
-               f"skipped {skipped} files")
+    skipped_part = f"; skipped {counted(skipped, 'file')}" if skipped else ""
+    if out is not None:
+        click.echo(f"wrote {params.kind} features of {counted(len(done), 'file')} to {out}"
+                   + skipped_part)
+    else:
+        click.echo(f"cached {params.kind} features of {counted(len(done), 'file')} in "
+                   f"{cache_dir / params.key()}" + skipped_part)
     if plot is not None and not pictures.available():
         click.echo(pictures.SKIPPED, err=True)
 

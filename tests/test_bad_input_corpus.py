@@ -121,7 +121,7 @@ def test_features_skips_and_names_every_bad_file_and_caches_only_finite_arrays(c
     assert result.exit_code == 0, result.output
     bad = expected(placed, "features")
     good = 24 + len(placed) - len(bad)
-    assert f"wrote mel features of {good} files" in result.output
+    assert f"cached mel features of {good} files" in result.output
     assert f"skipped {len(bad)} files" in result.output
     assert_named_once(result.output, placed, "features")
     assert_cache_finite(tmp_path / "cache")

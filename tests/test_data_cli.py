@@ -58,7 +58,7 @@ def test_features_cache_jobs_then_rerun_reuses_and_npz_matches(tmp_path):
     assert first.exit_code == 0, first.output
     assert "cache: 4 computed, 0 reused, 1 skipped" in first.output
     assert "broken.wav: unreadable or corrupt" in first.output
-    assert f"wrote mel features of 4 files in {cache}" in first.output
+    assert f"cached mel features of 4 files in {cache}" in first.output
     out = tmp_path / "mel.npz"
     again = _features_cli(tmp_path / "music", "--cache", cache, "--out", out, "--sr", "8000",
                           "--n-fft", "256", "--hop", "128", "--n-mels", "16", "--n-mfcc", "13")

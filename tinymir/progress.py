@@ -87,3 +87,8 @@ class Progress:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def counted(n: int, noun: str) -> str:
+    """``counted(1, "file")`` -> ``"1 file"``, ``counted(4, "file")`` -> ``"4 files"``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

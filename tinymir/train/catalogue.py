@@ -19,8 +19,9 @@ The work runs on an engine (:mod:`tinymir.data.engines`) in batches of tracks; e
 the model once (:func:`worker_predictor`) and returns rows, which are appended here, flushed and
 fsynced after every batch. A rerun skips the paths already in ``out`` (after ``kill -9`` a torn
 last line is cut away first), so every track is in ``out`` once. Tracks that cannot be tagged
-are listed with their reasons in ``<out>.errors.csv`` (rewritten at the end of every run; they
-are tried again by the next run, since a failure can be the worker's, not the file's).
+are listed with their reasons in ``<out>.errors.csv`` (rewritten at the end of every run, and
+removed by a run in which none failed; they are tried again by the next run, since a failure can
+be the worker's, not the file's).
 
 Nothing a user had is changed before the model, the data, the engine's name and the existing
 ``out`` are checked: an ``out`` that is not this model's CSV (other columns, another model's
@@ -40,7 +41,7 @@ from pathlib import Path
 from tinymir import backend
 from tinymir.atomic import write_text
 from tinymir.data.engines import batches, check_scheduler, open_engine
-from tinymir.progress import Progress
+from tinymir.progress import Progress, counted
 
 from .predict import Predictor, audio_inputs, predict_files
 from .run import RunError, read_table
@@ -60,8 +61,10 @@ class CatalogueReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.total} tracks: {self.tagged} tagged now, {self.already} already in "
-                f"{self.out}, {len(self.failed)} failed (listed in {self.errors_path})")
+        failed = (f"{len(self.failed)} failed (listed in {self.errors_path})" if self.failed
+                  else "none failed")
+        return (f"{counted(self.total, 'track')}: {self.tagged} tagged now, {self.already} "
+                f"already in {self.out}, {failed}")
 
 
 def catalogue_paths(data, dataset: str = "auto", reader_options: dict | None = None):
@@ -252,7 +255,10 @@ def tag_catalogue(model_path, data, out, scheduler="processes", jobs: int = 1, t
                 report.failed += [(path, reason) for path, cells, reason in results
                                   if cells is None]
                 bar.advance(len(results))
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows([ERRORS_HEADER] + report.failed)
-    write_text(report.errors_path, text.getvalue())
+    if report.failed:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows([ERRORS_HEADER] + report.failed)
+        write_text(report.errors_path, text.getvalue())
+    else:                               # an earlier run's list (checked to be ours) is stale
+        report.errors_path.unlink(missing_ok=True)
     return report
