@@ -222,7 +222,7 @@ def test_a_grid_refused_before_any_run_leaves_out_as_it_was(finished, tmp_path):
             "holds a run with epochs=1 and this grid asks for epochs=2")
     assert tree_digest(out) == before
     refused(invoke("experiment", grid, "--out", tmp_path / "new", "--data", tmp_path / "typo",
-                   "--no-cache"), "typo: no such file or folder")
+                   "--no-cache"), f"its data '{tmp_path / 'typo'}' is not there")
     assert not (tmp_path / "new").exists()
 
 

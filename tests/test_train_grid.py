@@ -99,3 +99,18 @@ def test_a_grid_runs_every_cell_and_seed_on_one_split_and_a_killed_grid_continue
     again = grids.run_grid(grids.read_grid(path), out, epochs_shown=False)
     assert trained == [str(lost.parent)] and lost.is_file()
     assert again["cells"][0] == results["cells"][0]
+
+
+def test_a_dry_run_checks_that_the_grids_data_is_there(tmp_path, monkeypatch):
+    """The shipped grids name ../shared/data/...: run from another folder, the dry run says so
+    instead of listing runs that would fail after the first."""
+    from click.testing import CliRunner
+
+    from tinymir.cli.main import main
+    grid = tmp_path / "g.toml"
+    grid.write_text('data = "../nowhere/gtzan"\nseeds = [0]\n[grid]\narch = ["cnn3"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["experiment", str(grid), "--dry-run"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "its data '../nowhere/gtzan' is not there" in result.output
+    assert f"relative to the current folder, {tmp_path}" in result.output

@@ -365,7 +365,7 @@ EXPERIMENT = [
     (("--out", "{ws}"), "holds files that are not this experiment's"),
     (("--epochs", "2"), "holds a run with epochs=1 and this grid asks for epochs=2"),
     (("--data", "{one}"), "holds a run with data="),
-    (("--data", "{ws}/typo"), "holds a run with data='{data}' and this grid asks for data="),
+    (("--data", "{ws}/typo"), "its data '{ws}/typo' is not there"),
 ]
 
 
@@ -397,7 +397,7 @@ def test_experiment_epochs_over_a_varied_epochs_is_refused(ws, tmp_path):
     (("{grid}", "--out", "{exp}", "--epochs", "0"), 2, "Invalid value for '--epochs'"),
     (("{grid}", "--out", "{afile}"), 2, "{afile}' is a file"),
     (("{grid}", "--out", "{ws}/new", "--data", "{ws}/typo"), 1,
-     "{ws}/typo: no such file or folder"),
+     "its data '{ws}/typo' is not there"),
 ], ids=["missing-file", "epochs-0", "out-a-file", "typo-data-new-out"])
 def test_experiment_file_and_click_errors(ws, args, code, message):
     check(ws, ("experiment", *args, "--no-cache", "--quiet"), code, message)

@@ -195,8 +195,9 @@ def override(grid: Grid, seeds: str | None = None, epochs: int | None = None,
 
 def configs(grid: Grid, out) -> list:
     """``(cell, seed, TrainConfig)`` of every run, each checked
-    (:func:`tinymir.train.run.check_config`, which builds the network on its input): one clear
-    error naming the cell before any run starts."""
+    (:func:`tinymir.train.run.check_config`, which builds the network on its input), and the
+    data checked to exist: one clear error naming the cell or the data before any run starts
+    (a dry run included)."""
     runs = []
     folders: dict = {}
     for cell in grid.cells():
@@ -214,6 +215,10 @@ def configs(grid: Grid, out) -> list:
             except (TypeError, ValueError, KeyError) as exc:
                 raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
             runs.append((cell, seed, config))
+    if not Path(grid.data).exists():
+        raise GridError(f"{grid.path}: its data {grid.data!r} is not there (a grid's data is "
+                        f"relative to the current folder, {Path.cwd()}); run it from the folder "
+                        "the path is relative to, or give --data PATH")
     return runs
 
 
