@@ -113,8 +113,12 @@ CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the e
               help="Tags: seed 000's over- or undersampling of the training tracks.")
 @click.option("--split", type=click.Choice(running.SPLITS), default="random", show_default=True,
               help="Track split: stratified random 80/10/10, group-aware (artists), GTZAN "
-                   "filtered, the dataset's official one, or 5-fold (--fold).")
-@click.option("--fold", type=int, default=0, show_default=True, help="Test fold for kfold.")
+                   "filtered, the dataset's official one, or k-fold by track or by group "
+                   "(--folds, --fold).")
+@click.option("--fold", type=int, default=0, show_default=True,
+              help="Test fold for kfold / group-kfold.")
+@click.option("--folds", type=click.IntRange(min=2), default=running.DEFAULT_FOLDS,
+              show_default=True, help="Folds of kfold / group-kfold.")
 @click.option("--split-seed", type=int, default=None,
               help="Seed of the split (default: --seed), to vary the seed on one split.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
@@ -162,7 +166,7 @@ CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the e
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @dataset_options
 def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_mels, n_mfcc,
-                  augment, resample, split, fold, split_seed, epochs, batch_size, lr,
+                  augment, resample, split, fold, folds, split_seed, epochs, batch_size, lr,
                   lr_patience, optimizer, class_weights, patience, early_stopping, aggregate, rnn,
                   seed, out, resume, overwrite, cache, no_cache, jobs, quiet, dataset, label_column,
                   tags_column, min_count, top_n):
@@ -182,7 +186,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 arch=arch, data=data, out=out, features=features, segment=segment,
                 overlap=overlap, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
                 n_mfcc=n_mfcc, augment=augment, resample=resample, split=split,
-                split_seed=split_seed, fold=fold, epochs=epochs, batch_size=batch_size,
+                split_seed=split_seed, fold=fold, folds=folds, epochs=epochs, batch_size=batch_size,
                 lr=lr, lr_patience=lr_patience, optimizer=optimizer, seed=seed,
                 class_weights=class_weights,
                 patience=patience, early_stopping=early_stopping, aggregate=aggregate, rnn=rnn,
@@ -190,7 +194,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
             report = running.train(config, stream=sys.stderr, progress=not quiet,
                                    overwrite=overwrite)
-    except USER_ERRORS as exc:
+    except (*USER_ERRORS, running.Interrupted) as exc:
         raise click.ClickException(str(exc))
     click.echo(running.headline(report))
     click.echo(f"model and reports in {out}/ (model.npz, report.md, history.csv)")

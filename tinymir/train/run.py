@@ -43,7 +43,8 @@ from .evaluate import choose_thresholds, multilabel_report, probabilities, singl
 from .inputs import db_response, extract_tracks, segment_batches, segment_tracks
 from .loop import Diverged, Trainer
 
-SPLITS = ("random", "group", "filtered", "official", "kfold")
+SPLITS = ("random", "group", "filtered", "official", "kfold", "group-kfold")
+DEFAULT_FOLDS = 5
 OPTIMIZERS = ("adam", "sgd")
 STATE_FILE = "state.npz"
 BEST_FILE = "best.npz"
@@ -76,6 +77,7 @@ class TrainConfig:
     split: str = "random"
     split_seed: int | None = None
     fold: int = 0
+    folds: int = DEFAULT_FOLDS
     epochs: int | None = None
     batch_size: int | None = None
     lr: float | None = None
@@ -110,7 +112,7 @@ class TrainConfig:
 
 
 # -- data ---------------------------------------------------------------------------------
-def make_split(table, method: str, seed: int, fold: int = 0):
+def make_split(table, method: str, seed: int, fold: int = 0, folds: int = DEFAULT_FOLDS):
     """The named track split of ``table`` for ``method`` in :data:`SPLITS`.
 
     ``random``, ``group`` and ``kfold`` stratify on the label; for tags they are not
@@ -130,13 +132,20 @@ def make_split(table, method: str, seed: int, fold: int = 0):
         return splitting.filtered_split(table)
     if method == "official":
         return splitting.official_split(table)
-    if method == "kfold":
-        folds = splitting.stratified_kfold(strata, k=5, seed=seed)
-        if not 0 <= fold < len(folds):
-            raise RunError(f"fold {fold} does not exist: choose 0..{len(folds) - 1}")
-        rest, test = folds[fold]
+    if method in ("kfold", "group-kfold"):
+        grouped = method == "group-kfold"
+        k_folds = (splitting.group_kfold(strata, table.groups, k=folds, seed=seed) if grouped
+                   else splitting.stratified_kfold(strata, k=folds, seed=seed))
+        if not 0 <= fold < len(k_folds):
+            raise RunError(f"fold {fold} does not exist: choose 0..{len(k_folds) - 1}")
+        rest, test = k_folds[fold]
+        name = k_folds.name + (" (not stratified)" if table.multilabel else "")
+        if grouped:         # the next fold validates: whole groups, however few there are
+            val = k_folds[(fold + 1) % len(k_folds)][1]
+            return splitting.Split(f"{name}, fold {fold} as test, fold "
+                                   f"{(fold + 1) % len(k_folds)} as validation",
+                                   {"train": np.setdiff1d(rest, val), "val": val, "test": test})
         inner = splitting.stratified_split([strata[i] for i in rest], (0.9, 0.1), seed=seed)
-        name = folds.name + (" (not stratified)" if table.multilabel else "")
         return splitting.Split(f"{name}, fold {fold} as test; validation 10% of the rest",
                                {"train": rest[inner["train"]], "val": rest[inner["test"]],
                                 "test": test})
@@ -193,8 +202,10 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
     if len(table.classes) < 2:
         raise RunError(f"{config.data}: only one class ({', '.join(table.classes) or 'none'}) "
                        "in the dataset; a classifier needs at least two")
-    split = make_split(table, config.split, config.split_seed_or_seed(), config.fold)
-    splitting.check_no_leak(split, table.ids, table.groups if config.split == "group" else None)
+    split = make_split(table, config.split, config.split_seed_or_seed(), config.fold,
+                       config.folds)
+    grouped = config.split in ("group", "group-kfold")
+    splitting.check_no_leak(split, table.ids, table.groups if grouped else None)
     split = resample_train(split, table, config.resample, config.seed)
     for part in ("train", "val", "test"):
         if part not in split or len(split[part]) == 0:
@@ -430,7 +441,7 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
         raise RunError(f"{out / STATE_FILE} does not fit this run's network "
                        f"({str(exc)[:120]}...); start a new run with --out") from None
     except KeyboardInterrupt:
-        raise RunError(interrupted(work, out, keeps_earlier, len(trainer.history))) from None
+        raise Interrupted(interrupted(work, out, keeps_earlier, len(trainer.history))) from None
     if diverged is not None and keeps_earlier:
         raise RunError(f"{out}: {diverged}; nothing replaced{kept}; try a lower --lr or check "
                        "the input files")
@@ -452,6 +463,11 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
                        f"after epoch {len(history) and history[-1]['epoch']}; try a lower --lr "
                        "or check the input files")
     return report
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during training, after the run's files were put in order; ``str()`` says what
+    was kept and how to go on (still a KeyboardInterrupt, so a notebook stops as usual)."""
 
 
 def interrupted(work: Path, out: Path, keeps_earlier: bool, epochs_done: int) -> str:
@@ -522,7 +538,8 @@ def make_augmenter(config: TrainConfig, prepared: Prepared, standardize):
 
 #: Whole-number options and their smallest value (None: may be unset).
 WHOLE = {"epochs": 1, "batch_size": 1, "patience": 1, "lr_patience": 0, "jobs": 1, "fold": 0,
-         "seed": 0, "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1, "n_mfcc": 1}
+         "folds": 2, "seed": 0, "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1,
+         "n_mfcc": 1}
 #: Options that are one of a few words (None: may be unset).
 CHOICES = {"split": SPLITS, "optimizer": OPTIMIZERS, "aggregate": ("mean", "vote"),
            "rnn": ("gru", "lstm"), "resample": RESAMPLING,
@@ -620,7 +637,7 @@ def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict
             "front": prepared.front.to_dict(), "classes": prepared.classes,
             "multilabel": prepared.multilabel, "standardize": standardize.to_dict(),
             "aggregate": config.aggregate, "split": prepared.split.name,
-            "split_method": config.split, "fold": config.fold,
+            "split_method": config.split, "fold": config.fold, "folds": config.folds,
             "data": str(config.data), "seed": config.seed,
             "split_seed": config.split_seed_or_seed()}
 
