@@ -114,3 +114,88 @@ def test_a_dry_run_checks_that_the_grids_data_is_there(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "its data '../nowhere/gtzan' is not there" in result.output
     assert f"relative to the current folder, {tmp_path}" in result.output
+
+
+CV_GRID = """
+name = "cross-validated"
+seeds = [0]
+cv = {folds = 4, repeats = 2, group = "artist"}
+[fixed]
+dataset = "folders"
+segment = 0.5
+overlap = 0.5
+epochs = 1
+batch_size = 4
+early_stopping = false
+[grid]
+arch = ["cnn3"]
+features = ["mel", "mfcc"]
+"""
+
+
+def test_a_cross_validated_grid_runs_every_cell_on_the_same_folds_by_artist(tmp_path):
+    """cv = {folds, repeats, group}: every cell on the same 4 x 2 folds, no artist on two
+    sides, one score per fold, corrected intervals and the paired difference; a rerun
+    trains nothing and reports the same."""
+    import io
+
+    from tinymir.audio import write
+    from tinymir.data import read_dataset
+    data = tmp_path / "artists"
+    for label in ("electronic", "classical"):
+        for artist in range(4):
+            folder = data / label / f"{label}_artist{artist}"
+            folder.mkdir(parents=True)
+            for k in range(2):
+                write(folder / f"{k}.wav", synth.render_clip(label, seed_or_rng=10 * artist + k,
+                                                             seconds=1.0), 22050)
+    path = tmp_path / "cv.toml"
+    path.write_text(f'data = "{data}"\n' + CV_GRID)
+    grid = grids.read_grid(path)
+    results = grids.run_grid(grid, tmp_path / "out", stream=io.StringIO(), epochs_shown=False)
+    assert "4-fold x 2 repeats by artist" in results["split"]
+    rows = results["cells"]
+    assert [row["folds"] for row in rows] == [8, 8]
+    for row in rows:
+        assert row["accuracy_low"] <= row["accuracy_mean"] <= row["accuracy_high"]
+    (pair,) = results["differences"]
+    assert pair["low"] <= pair["mean"] <= pair["high"]
+    reports = {}
+    for folder in sorted((tmp_path / "out").glob("*/seed-0_repeat-*_fold-*")):
+        report = json.loads((folder / "report.json").read_text())
+        reports.setdefault(folder.name, []).append((report["split"], report["tracks"]))
+    assert len(reports) == 8 and all(len(v) == 2 and v[0] == v[1] for v in reports.values())
+    table = read_dataset(data, dataset="folders")
+    for repeat in range(2):
+        for fold in range(4):
+            split = run.make_split(table, "group-kfold", repeat, fold, 4)
+            sides = [{table.groups[i] for i in split[p]} for p in ("train", "val", "test")]
+            assert not (sides[0] & sides[2] or sides[1] & sides[2] or sides[0] & sides[1])
+    markdown = grids.markdown(results)
+    assert "Paired differences in accuracy over the same 4 x 2 folds" in markdown
+    before = (tmp_path / "out" / "results.json").read_text()
+    again = grids.run_grid(grids.read_grid(path), tmp_path / "out", stream=io.StringIO(),
+                           epochs_shown=False)
+    assert again == results and (tmp_path / "out" / "results.json").read_text() == before
+
+
+@pytest.mark.parametrize("cv, message", [
+    ("cv = 5", "cv must be a table of folds, repeats and group"),
+    ("cv = {folds = 1}", "cv folds must be a whole number of 2 or more, got 1"),
+    ("cv = {folds = 3, repeats = 0}", "cv repeats must be a whole number of 1 or more"),
+    ("cv = {folds = 3, group = 2}", "cv group must be true, false or what the groups are"),
+    ("cv = {folds = 3, shuffle = true}", "cv must be a table of folds, repeats and group"),
+])
+def test_a_bad_cv_is_one_line(tmp_path, cv, message):
+    path = tmp_path / "g.toml"
+    path.write_text(f'data = "{tmp_path}"\n{cv}\n[grid]\narch = ["cnn3"]\n')
+    with pytest.raises(grids.GridError, match=message):
+        grids.read_grid(path)
+
+
+def test_cv_and_a_split_of_the_grids_own_are_refused(tmp_path):
+    path = tmp_path / "g.toml"
+    path.write_text(f'data = "{tmp_path}"\ncv = {{folds = 3}}\n[fixed]\nsplit = "group"\n'
+                    '[grid]\narch = ["cnn3"]\n')
+    with pytest.raises(grids.GridError, match="cv chooses split for every run"):
+        grids.read_grid(path)

@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from tinymir.atomic import write_atomically
+from tinymir.compare import corrected_interval
 
 from . import run as running
 
@@ -73,6 +74,7 @@ class Grid:
     fixed: dict
     axes: dict
     listed: list = dataclasses.field(default_factory=lambda: [{}])
+    cv: dict | None = None          # {"folds": k, "repeats": r, "group": name or ""}
 
     def cells(self) -> list[dict]:
         """Every combination of the varied options (the first one varying slowest), each with
@@ -116,10 +118,10 @@ def read_grid(path, data: str | None = None) -> Grid:
             raise GridError(f"{path}: not valid TOML ({exc})") from None
     if not isinstance(raw, dict):
         raise GridError(f"{path}: the grid must be a table of keys")
-    unknown = set(raw) - {"name", "data", "seeds", "fixed", "grid", "cells"}
+    unknown = set(raw) - {"name", "data", "seeds", "fixed", "grid", "cells", "cv"}
     if unknown:
         raise GridError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; a grid has name, "
-                        "data, seeds, [fixed], [grid] and [[cells]]")
+                        "data, seeds, cv, [fixed], [grid] and [[cells]]")
     fields = {f.name for f in dataclasses.fields(running.TrainConfig)} - set(RESERVED)
     for key, kind in (("fixed", "[fixed]"), ("grid", "[grid]")):
         if not isinstance(raw.get(key, {}), dict):
@@ -166,9 +168,40 @@ def read_grid(path, data: str | None = None) -> Grid:
     if "arch" not in fixed and "arch" not in axes and not all("arch" in c for c in listed):
         raise GridError(f"{path}: no architecture: give arch in [fixed], [grid] or every "
                         "[[cells]] entry")
-    fixed.setdefault("split_seed", 0)
+    cv = read_cv(path, raw.get("cv"), fixed, axes, listed)
+    if cv is None:
+        fixed.setdefault("split_seed", 0)
     return Grid(path, str(raw.get("name", path.stem)), str(data), list(seeds), fixed, axes,
-                [dict(cell) for cell in listed])
+                [dict(cell) for cell in listed], cv)
+
+
+#: Options a cross-validated grid sets itself, for every run.
+CV_OPTIONS = ("split", "split_seed", "fold", "folds")
+
+
+def read_cv(path, cv, fixed: dict, axes: dict, listed: list) -> dict | None:
+    """The grid's ``cv = {folds = 5, repeats = 3, group = "artist"}`` checked (None without
+    one): ``folds`` 2 or more, ``repeats`` 1 or more (default 1), ``group`` true or the name of
+    what the dataset's groups are (artist, album) to keep each group on one side, or false."""
+    if cv is None:
+        return None
+    if not isinstance(cv, dict) or set(cv) - {"folds", "repeats", "group"}:
+        raise GridError(f"{path}: cv must be a table of folds, repeats and group, e.g. "
+                        'cv = {folds = 5, repeats = 3, group = "artist"}')
+    folds, repeats, group = cv.get("folds"), cv.get("repeats", 1), cv.get("group", False)
+    for key, value, low in (("folds", folds, 2), ("repeats", repeats, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise GridError(f"{path}: cv {key} must be a whole number of {low} or more, got "
+                            f"{value!r}")
+    if not isinstance(group, (bool, str)):
+        raise GridError(f"{path}: cv group must be true, false or what the groups are "
+                        f"(\"artist\"), got {group!r}")
+    clash = sorted(set(CV_OPTIONS) & (set(fixed) | set(axes) | {k for c in listed for k in c}))
+    if clash:
+        raise GridError(f"{path}: cv chooses {', '.join(clash)} for every run; leave "
+                        f"{'it' if len(clash) == 1 else 'them'} out of the grid")
+    name = group if isinstance(group, str) else ("group" if group else "")
+    return {"folds": folds, "repeats": repeats, "group": name}
 
 
 def override(grid: Grid, seeds: str | None = None, epochs: int | None = None,
@@ -206,11 +239,11 @@ def configs(grid: Grid, out) -> list:
             raise GridError(f"{grid.path}: cells {cell_label(other)} and {cell_label(cell)} "
                             f"would share the folder {cell_name(cell)}: make them differ by "
                             "more than punctuation")
-        for seed in grid.seeds:
-            folder = Path(out) / cell_name(cell) / f"seed-{seed}"
+        for seed, folder_name, split in run_splits(grid):
+            folder = Path(out) / cell_name(cell) / folder_name
             try:
                 config = running.TrainConfig(data=grid.data, out=str(folder), seed=seed,
-                                             **{**grid.fixed, **cell})
+                                             **{**grid.fixed, **cell, **split})
                 running.check_config(running.with_defaults(config))
             except (TypeError, ValueError, KeyError) as exc:
                 raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
@@ -220,6 +253,19 @@ def configs(grid: Grid, out) -> list:
                         f"relative to the current folder, {Path.cwd()}); run it from the folder "
                         "the path is relative to, or give --data PATH")
     return runs
+
+
+def run_splits(grid: Grid) -> list:
+    """``(seed, folder name, split options)`` of each run of a cell: one per seed on the grid's
+    one split, or, with ``cv``, one per seed, repeat r and fold f (split seed r), so every cell
+    runs on the same folds and two cells can be compared fold by fold."""
+    if grid.cv is None:
+        return [(seed, f"seed-{seed}", {}) for seed in grid.seeds]
+    method = "group-kfold" if grid.cv["group"] else "kfold"
+    return [(seed, f"seed-{seed}_repeat-{r}_fold-{f}",
+             {"split": method, "folds": grid.cv["folds"], "fold": f, "split_seed": r})
+            for seed in grid.seeds for r in range(grid.cv["repeats"])
+            for f in range(grid.cv["folds"])]
 
 
 def cell_name(cell: dict) -> str:
@@ -314,30 +360,90 @@ def check_out(out: Path, runs) -> None:
 
 
 def summarise(grid: Grid, reports) -> dict:
-    """Mean and std over seeds of each cell's test-track metrics."""
+    """Each cell's test-track metrics: mean and std over the seeds on the one split, or, with
+    ``cv``, over the folds (each fold's score the mean over the seeds) with the corrected
+    resampled t interval (:mod:`tinymir.compare`), and every pair of cells' paired difference
+    in the first metric."""
     multilabel = bool(reports and reports[0][2]["multilabel"])
     metrics = METRICS_TAGS if multilabel else METRICS_SINGLE
-    rows = []
+    fraction = test_fraction(reports) if grid.cv else None
+    rows, scores = [], []
     for cell in grid.cells():
         mine = [r for c, _, r in reports if c == cell]
         varied = {k: v for k, v in cell.items()
                   if len({str(c.get(k)) for c in grid.cells()}) > 1}
         row = {"cell": cell_label(varied or cell), **{k: str(v) for k, v in cell.items()},
-               "seeds": len(mine), "test_tracks": mine[0]["results"]["test"]["tracks"]["n"]}
+               "seeds": len(grid.seeds), "test_tracks": mine[0]["results"]["test"]["tracks"]["n"]}
         for key, _ in metrics:
-            values = np.array([r["results"]["test"]["tracks"][key] for r in mine], np.float64)
+            values = fold_scores(mine, key) if grid.cv else np.array(
+                [r["results"]["test"]["tracks"][key] for r in mine], np.float64)
             row[f"{key}_mean"] = float(values.mean())
             row[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
             row[f"{key}_runs"] = [float(v) for v in values]
+            if grid.cv:
+                interval = _interval(values, fraction)
+                row[f"{key}_low"], row[f"{key}_high"] = (
+                    (interval.low, interval.high) if interval else (None, None))
+        if grid.cv:
+            row["folds"] = len(row[f"{metrics[0][0]}_runs"])
+            scores.append((row["cell"], fold_scores(mine, metrics[0][0])))
         row["epochs_mean"] = float(np.mean([r["epochs_run"] for r in mine]))
         row["train_seconds_mean"] = float(np.mean([r["train_seconds"] for r in mine]))
         rows.append(row)
     first = reports[0][2] if reports else {}
-    return {"name": grid.name, "grid": str(grid.path), "data": grid.data,
-            "split": first.get("split"), "seeds": grid.seeds, "fixed": grid.fixed,
-            "varied": grid.varied(), "multilabel": multilabel,
-            "metrics": [key for key, _ in metrics], "cells": rows,
-            "n_classes": len(first.get("classes", []))}
+    results = {"name": grid.name, "grid": str(grid.path), "data": grid.data,
+               "split": first.get("split"), "seeds": grid.seeds, "fixed": grid.fixed,
+               "varied": grid.varied(), "multilabel": multilabel,
+               "metrics": [key for key, _ in metrics], "cells": rows,
+               "n_classes": len(first.get("classes", []))}
+    if grid.cv:
+        results["cv"] = {**grid.cv, "test_fraction": fraction,
+                         "interval": "95 % corrected resampled t (Nadeau & Bengio)"}
+        results["split"] = cv_name(grid.cv)
+        results["differences"] = differences(scores, metrics[0][0], fraction)
+    return results
+
+
+def fold_scores(reports, key: str) -> np.ndarray:
+    """One score per fold (repeat, fold) in fold order, each the mean over the seeds."""
+    by_fold: dict = {}
+    for report in reports:
+        config = report["config"]
+        by_fold.setdefault((config["split_seed"], config["fold"]), []).append(
+            report["results"]["test"]["tracks"][key])
+    return np.array([np.mean(by_fold[k]) for k in sorted(by_fold)], np.float64)
+
+
+def test_fraction(reports) -> float:
+    """The mean ``n_test / n_train`` of the runs' splits (the correction of the interval)."""
+    return float(np.mean([r["tracks"]["test"] / max(r["tracks"]["train"], 1)
+                          for _, _, r in reports]))
+
+
+def cv_name(cv: dict) -> str:
+    how = f"by {cv['group']}, no {cv['group']} on two sides" if cv["group"] else "by track"
+    validation = ("the next fold" if cv["group"] else "10 % of each fold's training part")
+    return (f"{cv['folds']}-fold x {cv['repeats']} repeats {how} (split seeds "
+            f"0..{cv['repeats'] - 1}); validation: {validation}")
+
+
+def _interval(values, fraction):
+    return corrected_interval(values, fraction) if (len(values) > 1 and
+                                                    np.isfinite(values).all()) else None
+
+
+def differences(scores, metric: str, fraction: float) -> list[dict]:
+    """Every pair of cells' paired difference in ``metric`` over the same folds."""
+    found = []
+    for i, (a, a_scores) in enumerate(scores):
+        for b, b_scores in scores[i + 1:]:
+            d = a_scores - b_scores
+            interval = _interval(d, fraction)
+            found.append({"a": a, "b": b, "metric": metric, "mean": float(d.mean()),
+                          "low": interval.low if interval else None,
+                          "high": interval.high if interval else None,
+                          "excludes_zero": bool(interval and interval.excludes_zero)})
+    return found
 
 
 def _metric_names(results):
@@ -346,21 +452,41 @@ def _metric_names(results):
 
 
 def markdown(results: dict) -> str:
-    """The results table: one row per cell, each metric as mean +- std over the seeds."""
+    """The results table: one row per cell, each metric as mean ± std over the seeds (with
+    ``cv``: over the folds, and the 95 % interval), then, with ``cv``, the paired differences
+    between cells; ``*`` marks a difference whose interval excludes zero."""
     metrics = _metric_names(results)
+    cv = results.get("cv")
+    over = "the folds, [95 % corrected resampled t interval]" if cv else "the seeds"
     head = results["varied"] + [label for _, label in metrics] + ["epochs", "train s"]
     lines = [f"# {results['name']}", "",
              f"`{results['data']}`, {results['split']}; seeds {results['seeds']}; "
-             f"test-track metrics, mean ± std over the seeds; fixed options: "
+             f"test-track metrics, mean ± std over {over}; fixed options: "
              + (", ".join(f"{k}={v}" for k, v in results["fixed"].items()
                           if k not in ("cache", "jobs")) or "none"), "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in results["cells"]:
         cells = [row.get(k, "") for k in results["varied"]]
-        cells += [f"{row[key + '_mean']:.3f} ± {row[key + '_std']:.3f}" for key, _ in metrics]
+        cells += [_figure(row, key, cv) for key, _ in metrics]
         cells += [f"{row['epochs_mean']:.1f}", f"{row['train_seconds_mean']:.3g}"]
         lines.append("| " + " | ".join(cells) + " |")
+    if cv and results["differences"]:
+        label = dict(metrics)[results["differences"][0]["metric"]]
+        lines += ["", f"Paired differences in {label} over the same {cv['folds']} x "
+                      f"{cv['repeats']} folds (* : the interval excludes zero, the difference "
+                      "holds):", "", "| a | b | a - b | 95 % interval |", "|---|---|---|---|"]
+        for d in results["differences"]:
+            interval = (f"[{d['low']:+.3f}, {d['high']:+.3f}]{' *' if d['excludes_zero'] else ''}"
+                        if d["low"] is not None else "–")
+            lines.append(f"| {d['a']} | {d['b']} | {d['mean']:+.3f} | {interval} |")
     return "\n".join(lines) + "\n"
+
+
+def _figure(row: dict, key: str, cv) -> str:
+    text = f"{row[key + '_mean']:.3f} ± {row[key + '_std']:.3f}"
+    if cv and row.get(key + "_low") is not None:
+        text += f" [{row[key + '_low']:.3f}, {row[key + '_high']:.3f}]"
+    return text
 
 
 def to_csv(results: dict) -> str:

@@ -27,7 +27,8 @@ from .evaluate import probabilities
 from .inputs import (extract_tracks, frame_view, part_params, segment_batches, segment_tracks,
                      stack)
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
-from .run import (Prepared, RunError, evaluate_parts, make_split, read_table, segment_logits)
+from .run import (DEFAULT_FOLDS, Prepared, RunError, evaluate_parts, make_split, read_table,
+                  segment_logits)
 
 BATCH_SIZE = 64
 SHORT_SHARE = 0.5       # a file shorter than this share of a segment gets a warning
@@ -184,7 +185,8 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     split = None
     if part != "all" or same:
         split = make_split(table, meta.get("split_method", "random"),
-                           meta.get("split_seed", meta.get("seed", 0)), meta.get("fold", 0))
+                           meta.get("split_seed", meta.get("seed", 0)), meta.get("fold", 0),
+                           meta.get("folds", DEFAULT_FOLDS))
     if part == "all":
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:
