@@ -80,6 +80,36 @@ def test_evaluate_scores_the_test_part_again(trained, demo):
     assert "segments" in text and "tracks" in text
 
 
+def test_evaluate_on_another_collection_through_a_labels_map(trained, tmp_path):
+    """Another collection names its classes otherwise and has one the model lacks: the map
+    renames, the rest is left out and counted; without the map it is one line saying so."""
+    out, _ = trained
+    other = tmp_path / "other"
+    synth.make_dataset(other, ("electronic", "classical", "jazz"), per_class=4, seconds=2.0,
+                       seed=9)
+    for old, new in (("electronic", "edm"), ("classical", "klassik")):
+        (other / old).rename(other / new)
+        for wav in (other / new).glob("*.wav"):
+            wav.rename(wav.with_name(wav.name.replace(old, new)))
+    refused = invoke("evaluate", out / "model.npz", other, "--no-cache")
+    assert refused.exit_code == 1 and "give --labels-map FILE" in refused.output
+    assert "Traceback" not in refused.output
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[labels]\nedm = "electronic"\nklassik = "classical"\n')
+    result = invoke("evaluate", out / "model.npz", other, "--no-cache", "--labels-map",
+                    mapping, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n_tracks"] == 8 and report["left_out"] == {"jazz": 4}
+    assert report["tracks"]["accuracy"] >= 0.75                 # the model knows these two
+    text = invoke("evaluate", out / "model.npz", other, "--no-cache", "--labels-map", mapping)
+    assert "edm -> electronic" in text.output and "jazz (4 tracks)" in text.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[labels]\nedm = "techno"\n')
+    wrong = invoke("evaluate", out / "model.npz", other, "--labels-map", bad)
+    assert wrong.exit_code == 1 and "names techno, which the model does not have" in wrong.output
+
+
 def test_archs_lists_every_architecture_with_shape_and_parameters():
     result = invoke("archs")
     assert result.exit_code == 0

@@ -159,8 +159,36 @@ def predict_files(predictor: Predictor, paths, top: int = 3):
             yield path, None, str(exc.strerror or exc)
 
 
+def read_labels_map(path) -> dict:
+    """A labels map file: ``{the data's label: the model's class}``, from a TOML table
+    ``[labels]`` (``"hip-hop" = "hiphop"``) or a JSON object ``{"labels": {...}}``. A label
+    mapped to ``""`` (or left out, when it is not one of the model's classes) is not scored."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise RunError(f"{path}: cannot read the labels map ({reason})") from None
+    try:
+        if path.suffix == ".json":
+            import json
+            raw = json.loads(text)
+        else:
+            import tomllib
+            raw = tomllib.loads(text)
+    except ValueError as exc:
+        raise RunError(f"{path}: not a valid labels map ({exc})") from None
+    labels = raw.get("labels") if isinstance(raw, dict) else None
+    if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                               for k, v in labels.items()):
+        raise RunError(f'{path}: a labels map is a table [labels] of "data label" = "model '
+                       'class" lines')
+    return dict(labels)
+
+
 def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
-             reader_options: dict | None = None, cache_root=None, jobs: int = 1) -> dict:
+             reader_options: dict | None = None, cache_root=None, jobs: int = 1,
+             labels_map: dict | None = None) -> dict:
     """Segment- and track-level metrics of the model file on the tracks of ``data``.
 
     ``part="all"`` scores every track; ``train``/``val``/``test`` rebuild the split the model
@@ -169,14 +197,37 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
     training set (see :func:`training_warning`). ``n_tracks`` counts the tracks scored, not the
     unreadable ones (those are in ``skipped``).
     With ``cache_root`` the features come from (and go to) the feature cache that training uses.
+
+    Another collection: ``labels_map`` (:func:`read_labels_map`) renames the data's labels to
+    the model's classes; a track whose label is no class of the model (after the map) is left
+    out and counted in ``left_out`` (``{label: tracks}``). Metrics cover the classes present.
     """
     predictor = Predictor.load(model_path)
     meta = predictor.metadata
     table = read_table(data, dataset, **(reader_options or {}))
-    unknown = sorted(set(table.classes) - set(predictor.classes))
-    if unknown:
+    known = set(predictor.classes)
+    mapping = labels_map or {}
+    wrong = sorted({c for c in mapping.values() if c and c not in known})
+    if wrong:
+        raise RunError(f"the labels map names {', '.join(wrong)}, which the model does not have "
+                       f"(its classes: {', '.join(predictor.classes)})")
+    labels_of = [[mapping.get(label, label) for label in track.labels] for track in table.tracks]
+    unknown = sorted({label for labels in labels_of for label in labels} - known)
+    if unknown and labels_map is None:
         raise RunError(f"{data}: classes {', '.join(unknown)} are not among the model's "
-                       f"({', '.join(predictor.classes)})")
+                       f"({', '.join(predictor.classes)}); to score a collection with other "
+                       "names, give --labels-map FILE (a [labels] table: data label = model "
+                       "class)")
+    usable = [any(label in known for label in labels) if table.multilabel
+              else bool(labels) and labels[0] in known for labels in labels_of]
+    left_out: dict = {}
+    for labels, keep in zip(labels_of, usable):
+        for label in labels:
+            if label not in known and (not keep or table.multilabel):
+                left_out[label] = left_out.get(label, 0) + 1
+    if not any(usable):
+        raise RunError(f"{data}: no track has a label among the model's classes "
+                       f"({', '.join(predictor.classes)}), even after the labels map")
     if table.multilabel != predictor.multilabel:
         kind = "tags (multi-label)" if predictor.multilabel else "one label per track"
         raise RunError(f"{model_path} predicts {kind} but {data} is "
@@ -191,13 +242,15 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
         tracks, split_name = np.arange(len(table)), "all tracks"
     else:
         tracks, split_name = split[part], f"{split.name}, {part} part"
+    tracks = np.asarray([t for t in tracks if usable[int(t)]], np.int64)
     index = {name: i for i, name in enumerate(predictor.classes)}
     if predictor.multilabel:
         targets = np.zeros((len(table), len(index)), np.float32)
-        for row, track in enumerate(table.tracks):
-            targets[row, [index[label] for label in track.labels]] = 1
+        for row, labels in enumerate(labels_of):
+            targets[row, [index[label] for label in labels if label in index]] = 1
     else:
-        targets = np.array([index[t.labels[0]] for t in table.tracks], np.int64)
+        targets = np.array([index.get(labels[0], -1) if labels else -1 for labels in labels_of],
+                           np.int64)
     start = time.perf_counter()
     part_feats, skipped = extract_tracks([table.tracks[int(t)] for t in tracks],
                                          predictor.front, cache_root, jobs, progress=False)
@@ -217,7 +270,7 @@ def evaluate(model_path, data, part: str = "all", dataset: str = "auto",
                                 predictor.multilabel else None, parts=("eval",))
     return {"model": str(model_path), "arch": meta.get("arch"), "data": str(data),
             "part": split_name, "n_tracks": int(len(scored)), "training_tracks": seen,
-            "skipped": skipped + table.skipped,
+            "skipped": skipped + table.skipped, "labels_map": mapping, "left_out": left_out,
             "multilabel": predictor.multilabel, **results["eval"]}
 
 
@@ -244,6 +297,13 @@ def describe(report: dict) -> str:
     lines = [f"scored {report['n_tracks']} tracks of {report['data']} ({report['part']}"
              f"{f', {seen} of them training tracks' if seen else ''}; "
              f"{len(report['skipped'])} skipped) with {report['arch']} model {report['model']}"]
+    if report.get("labels_map"):
+        lines.append("  labels mapped: " + ", ".join(f"{a} -> {b or '(left out)'}"
+                                                    for a, b in report["labels_map"].items()))
+    if report.get("left_out"):
+        lines.append("  left out (no class of the model): " + ", ".join(
+            f"{label} ({n} track{'s' * (n != 1)})"
+            for label, n in sorted(report["left_out"].items())))
     keys = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
     for level in ("segments", "tracks"):
         result = report[level]
