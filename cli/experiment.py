@@ -6,7 +6,8 @@ import click
 
 from tinymir.train import grid as grids
 
-from .train import USER_ERRORS, cache_options
+from .engines import scheduler_option
+from .train import USER_ERRORS, cache_folder_options
 
 
 @click.command("experiment", short_help="Train a grid of runs (cells x seeds); resumable.")
@@ -19,14 +20,17 @@ from .train import USER_ERRORS, cache_options
               help="At most this many epochs per run, instead of the file's (a bounded run).")
 @click.option("--dry-run", is_flag=True, help="List the runs and stop.")
 @click.option("--quiet", is_flag=True, help="No per-epoch lines.")
-@cache_options
-def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, cache, no_cache,
-                       jobs):
-    """Train every cell of GRID_FILE (TOML or JSON) with every seed on one split; finished runs
-    are kept, so a killed grid continues. Writes results.md / .csv / .json / .png to OUT."""
+@scheduler_option
+@cache_folder_options
+def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, scheduler, jobs,
+                       cache, no_cache):
+    """Train every cell of GRID_FILE (TOML or JSON) with every seed on one split (or on the
+    same repeated folds, with cv in the file); finished runs are kept, so a killed grid
+    continues. --jobs N trains N runs at a time (one core each; --scheduler dask or an address:
+    on Dask workers). Writes results.md / .csv / .json / .png to OUT."""
     try:
         grid = grids.override(grids.read_grid(grid_file, data=data), seeds=seeds,
-                              epochs=epochs, cache=None if no_cache else cache, jobs=jobs)
+                              epochs=epochs, cache=None if no_cache else cache)
         out = out or f"experiments/{grid.path.stem}"
         runs = grids.configs(grid, out)
         if dry_run:
@@ -35,7 +39,8 @@ def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, cach
                 click.echo(f"{grids.cell_label(cell)}: seeds {grid.seeds} -> "
                            f"{out}/{grids.cell_name(cell)}/seed-*")
             return
-        results = grids.run_grid(grid, out, stream=sys.stderr, epochs_shown=not quiet)
+        results = grids.run_grid(grid, out, stream=sys.stderr, epochs_shown=not quiet,
+                                 scheduler=scheduler, jobs=jobs)
     except (grids.GridError, *USER_ERRORS) as exc:
         raise click.ClickException(str(exc))
     click.echo(grids.markdown(results))

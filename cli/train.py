@@ -1,8 +1,6 @@
 """`tinymir train / evaluate / predict / archs`: the model zoo on the command line."""
 import json
-import os
 import sys
-from pathlib import Path
 
 import click
 from click.core import ParameterSource
@@ -10,6 +8,7 @@ from click.core import ParameterSource
 from tinymir import backend, models, nn
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError
+from tinymir.data.cache import default_folder
 from tinymir.data.engines import EngineError
 from tinymir.train import catalogue
 from tinymir.train import predict as predicting
@@ -18,7 +17,6 @@ from tinymir.train.checkpoint import CheckpointError
 
 from .engines import announce, scheduler_option
 
-DEFAULT_CACHE = os.environ.get("TINYMIR_CACHE") or str(Path.home() / ".cache" / "tinymir")
 
 USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
                models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError,
@@ -56,19 +54,25 @@ def dataset_options(f):
     return f
 
 
-def cache_options(command):
-    """``--cache DIR``, ``--no-cache`` and ``--jobs N`` (shared by train and evaluate)."""
+def cache_folder_options(command):
+    """``--cache DIR`` and ``--no-cache`` (train, evaluate, experiment)."""
     for option in reversed((
-            click.option("--cache", type=click.Path(file_okay=False), default=DEFAULT_CACHE,
+            click.option("--cache", type=click.Path(file_okay=False),
+                         default=lambda: str(default_folder()),
                          show_default="$TINYMIR_CACHE, else ~/.cache/tinymir",
                          help="Feature cache folder (features are computed once per file "
                               "and parameters)."),
             click.option("--no-cache", is_flag=True,
-                         help="Compute the features in memory instead."),
-            click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-                         help="Processes computing features for the cache."))):
+                         help="Compute the features in memory instead."))):
         command = option(command)
     return command
+
+
+def cache_options(command):
+    """``--cache DIR``, ``--no-cache`` and ``--jobs N`` (shared by train and evaluate)."""
+    command = click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                           help="Processes computing features for the cache.")(command)
+    return cache_folder_options(command)
 
 
 # Options of `train` that are no part of the run (how it is shown) or that --resume itself sets.

@@ -199,3 +199,26 @@ def test_cv_and_a_split_of_the_grids_own_are_refused(tmp_path):
                     '[grid]\narch = ["cnn3"]\n')
     with pytest.raises(grids.GridError, match="cv chooses split for every run"):
         grids.read_grid(path)
+
+
+def test_a_grid_on_two_worker_processes_reports_what_the_serial_run_reports(tmp_path):
+    """--jobs 2: the runs go to the process pool, two at a time; every figure of every run is
+    the serial run's, and the reports are written where the serial run writes them."""
+    import io
+    data = tmp_path / "data"
+    synth.make_dataset(data, ("electronic", "classical"), per_class=10, seconds=1.0, seed=4)
+    path = tmp_path / "g.toml"
+    path.write_text(f'data = "{data}"\n' + GRID)
+    serial = grids.run_grid(grids.read_grid(path), tmp_path / "serial", stream=io.StringIO(),
+                            epochs_shown=False)
+    log = io.StringIO()
+    parallel = grids.run_grid(grids.read_grid(path), tmp_path / "parallel", stream=log,
+                              epochs_shown=False, jobs=2)
+    assert "4 runs on 2 processes" in log.getvalue()
+    for a, b in zip(serial["cells"], parallel["cells"]):
+        for key in serial["metrics"]:
+            assert a[f"{key}_runs"] == b[f"{key}_runs"], key
+    def written(out):
+        return sorted(p.relative_to(out) for p in out.glob("*/seed-*/report.json"))
+
+    assert written(tmp_path / "parallel") == written(tmp_path / "serial")

@@ -50,6 +50,7 @@ import numpy as np
 
 from tinymir.atomic import write_atomically
 from tinymir.compare import corrected_interval
+from tinymir.data.engines import open_engine
 
 from . import run as running
 
@@ -292,24 +293,64 @@ def run_one(config, stream, progress: bool) -> dict:
     return running.train(config, stream=stream, progress=progress)
 
 
-def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True) -> dict:
+def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True, scheduler=None,
+             jobs: int = 1) -> dict:
     """Run every cell and seed not yet finished, then write and return the results. One line
-    per run on ``stream``, and the runs' epoch lines when ``epochs_shown``."""
+    per run on ``stream``, and the runs' epoch lines when ``epochs_shown``. With ``jobs`` > 1
+    or a Dask ``scheduler`` the runs go to an engine (:mod:`tinymir.data.engines`), ``jobs``
+    at a time, each on one core; the results are the serial run's (each run is the same call,
+    on one BLAS thread instead of all)."""
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
     runs = configs(grid, out)
     check_out(out, runs)
-    reports = []
-    for i, (cell, seed, config) in enumerate(runs, 1):
-        stream.write(f"[{i}/{len(runs)}] {cell_label(cell)}, seed {seed}\n")
-        stream.flush()
-        report = run_one(config, stream if epochs_shown else io.StringIO(), progress=False)
-        stream.write(running.headline(report) + "\n")
-        reports.append((cell, seed, report))
+    if jobs > 1 or scheduler not in (None, "processes"):
+        found = _run_on_engine(runs, stream, scheduler or "processes", jobs)
+    else:
+        found = []
+        for i, (cell, seed, config) in enumerate(runs, 1):
+            stream.write(f"[{i}/{len(runs)}] {cell_label(cell)}, seed {seed}\n")
+            stream.flush()
+            found.append(run_one(config, stream if epochs_shown else io.StringIO(),
+                                 progress=False))
+            stream.write(running.headline(found[-1]) + "\n")
+    reports = [(cell, seed, report) for (cell, seed, _), report in zip(runs, found)]
     results = summarise(grid, reports)
     out.mkdir(parents=True, exist_ok=True)
     write_results(out, results)
     return results
+
+
+def train_runs(configs_batch: list) -> list:
+    """Engine task: run (or resume, or read back) each config; ``(report, None)`` or
+    ``(None, error)`` per run (the grid stops at the first error, as a serial one does)."""
+    done = []
+    for config in configs_batch:
+        try:
+            done.append((run_one(config, io.StringIO(), progress=False), None))
+        except (running.RunError, ValueError, OSError) as exc:
+            done.append((None, f"{config.out}: {exc}"))
+    return done
+
+
+def _run_on_engine(runs, stream, scheduler, jobs: int) -> list:
+    """The runs' reports, in order, trained on an engine one run a task."""
+    found = [None] * len(runs)
+    with open_engine(scheduler, jobs) as engine:
+        stream.write(f"{len(runs)} runs on {engine.name}\n")
+        finished = 0
+        for index, result, lost in engine.run(train_runs, [[config] for _, _, config in runs]):
+            if lost is not None:
+                raise GridError(f"{runs[index][2].out}: {lost}; run the grid again to retry it")
+            ((report, error),) = result
+            if error is not None:
+                raise GridError(error)
+            found[index], finished = report, finished + 1
+            cell, seed, _ = runs[index]
+            stream.write(f"[{finished}/{len(runs)}] {cell_label(cell)}, seed {seed}: "
+                         f"{running.headline(report)}\n")
+            stream.flush()
+    return found
 
 
 #: Fields of a run's config that do not change its numbers (a grid may rerun with others).
