@@ -1,11 +1,14 @@
 """Helpers shared by the command-line tests: run `tinymir` in-process, check a one-line
-refusal, and fingerprint a folder to prove a command left it as it was."""
+refusal, fingerprint a folder to prove a command left it as it was, and the small data set and
+model the wrong-usage tests run on."""
 import hashlib
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from tinymir.audio import synth
 from tinymir.cli.main import main
+from tinymir.train import run
 
 
 def invoke(*args):
@@ -22,6 +25,30 @@ def refused(result, *texts):
     for text in texts:
         assert text in result.stderr, result.stderr
     return result
+
+
+def usage_error(result, *texts):
+    """click's own refusal of an option: exit status 2, one Error line, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    for text in texts:
+        assert text in result.stderr, result.stderr
+    return result
+
+
+def two_class_set(out, seed: int = 5):
+    """Two classes, 8 synthetic clips of 1 s each, in ``out``."""
+    synth.make_dataset(out, ("electronic", "classical"), per_class=8, seconds=1.0, seed=seed)
+    return out
+
+
+def tiny_model(data, out, seed: int = 1):
+    """A cnn3 trained for one epoch on ``data`` (0.5 s segments) into ``out``: its model file."""
+    run.train(run.TrainConfig(arch="cnn3", data=str(data), out=str(out), segment=0.5,
+                              overlap=0.5, epochs=1, batch_size=4, seed=seed, cache=None),
+              progress=False)
+    return out / "model.npz"
 
 
 def tree_digest(path) -> dict[str, str]:

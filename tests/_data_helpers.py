@@ -102,3 +102,19 @@ def make_mtg_jamendo(root, rows, split_of) -> Path:
         (root / "splits" / "split-0" / f"autotagging_moodtheme-{part}.tsv").write_text(
             "\n".join([MTG_HEADER] + lines[part]) + "\n")
     return root
+
+
+def artist_folders(root, labels=("electronic", "classical"), artists: int = 4,
+                   per_artist: int = 2, seconds: float = 1.0) -> Path:
+    """artist20's layout, ``root/<label>/<label>_artist<a>/<k>.wav``, of synthetic clips: the
+    ``folders`` reader takes the second folder as each track's group."""
+    from tinymir.audio import synth, write
+    root = Path(root)
+    for label in labels:
+        for artist in range(artists):
+            folder = root / label / f"{label}_artist{artist}"
+            folder.mkdir(parents=True)
+            for k in range(per_artist):
+                write(folder / f"{k}.wav", synth.render_clip(
+                    label, seed_or_rng=10 * artist + k, seconds=seconds), 22050)
+    return root

@@ -102,16 +102,8 @@ def test_baselines_command_on_audio(tmp_path):
 
 def test_baselines_with_rich_features_and_folds_by_group(tmp_path):
     """artist20-style folders (class/artist/track): --group keeps each artist in one fold."""
-    from tinymir.audio import synth
-    data = tmp_path / "artists"
-    for label in ("electronic", "classical"):
-        for artist in range(4):
-            folder = data / label / f"{label}_artist{artist}"
-            folder.mkdir(parents=True)
-            for k in range(2):
-                from tinymir.audio import write
-                write(folder / f"{k}.wav", synth.render_clip(label, seed_or_rng=10 * artist + k,
-                                                             seconds=1.0), 22050)
+    from _data_helpers import artist_folders
+    data = artist_folders(tmp_path / "artists")
     result = CliRunner().invoke(main, [
         "--device", "cpu", "baselines", str(data), "--dataset", "folders", "--features", "rich",
         "--models", "SVM", "--kfold", "4", "--group", "--cache", str(tmp_path / "cache")])

@@ -12,15 +12,13 @@ import shutil
 
 import numpy as np
 import pytest
-from _cli_helpers import invoke, refused, tree_digest
+from _cli_helpers import invoke, refused, tiny_model, tree_digest, two_class_set
 
-from tinymir.audio import synth
 from tinymir.cli import explain as explain_cli
 from tinymir.cli import features as features_cli
 from tinymir.data import engines
 from tinymir.explain import measure, pictures
 from tinymir.explain import profile as profiling
-from tinymir.train import run
 
 
 def full_disk(*args, **kwargs):
@@ -37,18 +35,12 @@ def failing_after(original):
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    out = tmp_path_factory.mktemp("data")
-    synth.make_dataset(out, ("electronic", "classical"), per_class=8, seconds=1.0, seed=7)
-    return out
+    return two_class_set(tmp_path_factory.mktemp("data"), seed=7)
 
 
 @pytest.fixture(scope="module")
 def model(data, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    run.train(run.TrainConfig(arch="cnn3", data=str(data), out=str(out), segment=0.5,
-                              overlap=0.5, epochs=1, batch_size=4, seed=2, cache=None),
-              progress=False)
-    return out / "model.npz"
+    return tiny_model(data, tmp_path_factory.mktemp("run"), seed=2)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from _cli_helpers import invoke, refused, tree_digest
+from _cli_helpers import invoke, refused, tree_digest, two_class_set
 
 from tinymir import atomic, nn
 from tinymir.audio import synth
@@ -33,9 +33,7 @@ arch = ["cnn3"]
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    out = tmp_path_factory.mktemp("data")
-    synth.make_dataset(out, ("electronic", "classical"), per_class=8, seconds=1.0, seed=5)
-    return out
+    return two_class_set(tmp_path_factory.mktemp("data"), seed=5)
 
 
 @pytest.fixture(scope="module")

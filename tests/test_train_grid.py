@@ -139,16 +139,10 @@ def test_a_cross_validated_grid_runs_every_cell_on_the_same_folds_by_artist(tmp_
     trains nothing and reports the same."""
     import io
 
-    from tinymir.audio import write
+    from _data_helpers import artist_folders
+
     from tinymir.data import read_dataset
-    data = tmp_path / "artists"
-    for label in ("electronic", "classical"):
-        for artist in range(4):
-            folder = data / label / f"{label}_artist{artist}"
-            folder.mkdir(parents=True)
-            for k in range(2):
-                write(folder / f"{k}.wav", synth.render_clip(label, seed_or_rng=10 * artist + k,
-                                                             seconds=1.0), 22050)
+    data = artist_folders(tmp_path / "artists")
     path = tmp_path / "cv.toml"
     path.write_text(f'data = "{data}"\n' + CV_GRID)
     grid = grids.read_grid(path)

@@ -7,10 +7,9 @@ import shutil
 import numpy as np
 import pytest
 import soundfile
-from _cli_helpers import invoke, refused
+from _cli_helpers import invoke, refused, two_class_set
 
 from tinymir import nn
-from tinymir.audio import synth
 from tinymir.data.batches import BatchIterator
 from tinymir.models import FrontEnd
 from tinymir.train import run
@@ -21,10 +20,7 @@ SR = 22050
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """Two classes, 8 clips of 1 s each."""
-    out = tmp_path_factory.mktemp("data")
-    synth.make_dataset(out, ("electronic", "classical"), per_class=8, seconds=1.0, seed=5)
-    return out
+    return two_class_set(tmp_path_factory.mktemp("data"), seed=5)
 
 
 def train_args(data, out, *extra):

@@ -10,31 +10,24 @@ import shutil
 import numpy as np
 import pytest
 import soundfile
-from _cli_helpers import invoke, tree_digest
+from _cli_helpers import invoke, tiny_model, tree_digest, two_class_set
 
 from tinymir import nn
 from tinymir.audio import synth
 from tinymir.audio.checks import content_warning, spectral_flatness
-from tinymir.train import catalogue, run
+from tinymir.train import catalogue
 
 SR = 22050
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """Two classes, 8 clips of 1 s each."""
-    out = tmp_path_factory.mktemp("data")
-    synth.make_dataset(out, ("electronic", "classical"), per_class=8, seconds=1.0, seed=5)
-    return out
+    return two_class_set(tmp_path_factory.mktemp("data"), seed=5)
 
 
 @pytest.fixture(scope="module")
 def model(data, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    run.train(run.TrainConfig(arch="cnn3", data=str(data), out=str(out), segment=0.5,
-                              overlap=0.5, epochs=1, batch_size=4, seed=1, cache=None),
-              progress=False)
-    return out / "model.npz"
+    return tiny_model(data, tmp_path_factory.mktemp("run"), seed=1)
 
 
 def _model_with(model, path, **changes):

@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from _cli_helpers import invoke, refused, tree_digest
+from _cli_helpers import invoke, refused, tree_digest, usage_error
 
 from tinymir.audio import synth
 from tinymir.train.checkpoint import load_state, save_state
@@ -74,16 +74,6 @@ def places(ws):
     return {"data": ws / "data", "run": ws / "run", "exp": ws / "exp", "mine": ws / "mine",
             "afile": ws / "afile.txt", "one": ws / "one", "broken": ws / "broken",
             "grid": ws / "grid.toml", "ws": ws}
-
-
-def usage_error(result, *texts):
-    """click's own refusal of an option: exit status 2, one Error line, no traceback."""
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    for text in texts:
-        assert text in result.stderr, result.stderr
-    return result
 
 
 def check(ws, args, code, *texts):
