@@ -59,9 +59,11 @@ def test_a_bad_grid_file_is_one_clear_line(tmp_path):
 
 
 @pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda path: path.stem)
-def test_every_shipped_grid_is_valid_and_each_cell_builds_its_network(path):
-    runs = grids.configs(grids.read_grid(path), "unused")
-    assert len(runs) == len(grids.read_grid(path).cells()) * 3           # 3 seeds each
+def test_every_shipped_grid_is_valid_and_each_cell_builds_its_network(path, tmp_path):
+    grid = grids.read_grid(path)
+    assert grid.data.startswith("../shared/data/")          # the development data, from the repo
+    runs = grids.configs(grids.read_grid(path, data=str(tmp_path)), "unused")   # without it too
+    assert len(runs) == len(grid.cells()) * 3                                   # 3 seeds each
 
 
 def test_a_grid_runs_every_cell_and_seed_on_one_split_and_a_killed_grid_continues(
