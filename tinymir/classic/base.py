@@ -40,7 +40,9 @@ class DataConversionWarning(UserWarning):
 
 
 @functools.cache
+@functools.lru_cache(maxsize=None)
 def _with_sklearn_class(sklearn_class):
+    """One class deriving from both, made once (not at every raise)."""
     return type("NotFittedError", (NotFittedError, sklearn_class),
                 {"__module__": __name__, "__doc__": NotFittedError.__doc__})
 
