@@ -122,7 +122,7 @@ def _run(block: Block, folder: Path, number: int) -> None:
     assert "Traceback" not in done.stderr, f"{block.page}:{block.line}\n{done.stderr[-3000:]}"
 
 
-@pytest.mark.parametrize("page", _page_params())
+@pytest.mark.parametrize("page", list(_page_params()))
 def test_the_page_runs_as_written(page, tmp_path):
     runnable = [b for b in blocks(page) if b.language in RUN_LANGUAGES and b.skip is None]
     if not runnable:
