@@ -63,7 +63,9 @@ def test_every_shipped_grid_is_valid_and_each_cell_builds_its_network(path, tmp_
     grid = grids.read_grid(path)
     assert grid.data.startswith("../shared/data/")          # the development data, from the repo
     runs = grids.configs(grids.read_grid(path, data=str(tmp_path)), "unused")   # without it too
-    assert len(runs) == len(grid.cells()) * 3                                   # 3 seeds each
+    folds = grid.cv["folds"] * grid.cv["repeats"] if grid.cv else 1
+    assert len(runs) == len(grid.cells()) * len(grid.seeds) * folds
+    assert len(grid.seeds) * folds >= 3                  # every cell measured more than once
 
 
 def test_a_grid_runs_every_cell_and_seed_on_one_split_and_a_killed_grid_continues(
