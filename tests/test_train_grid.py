@@ -200,8 +200,10 @@ def test_cv_and_a_split_of_the_grids_own_are_refused(tmp_path):
 
 
 def test_a_grid_on_two_worker_processes_reports_what_the_serial_run_reports(tmp_path):
-    """--jobs 2: the runs go to the process pool, two at a time; every figure of every run is
-    the serial run's, and the reports are written where the serial run writes them."""
+    """--jobs 2: the runs go to the process pool, two at a time, and the reports are written
+    where the serial run writes them. A worker runs BLAS on one thread and this process on all,
+    another path to the same run: its figures agree with the serial run's to within one test
+    track (float32 rounding may move one decision), not bit for bit."""
     import io
     data = tmp_path / "data"
     synth.make_dataset(data, ("electronic", "classical"), per_class=10, seconds=1.0, seed=4)
@@ -216,8 +218,9 @@ def test_a_grid_on_two_worker_processes_reports_what_the_serial_run_reports(tmp_
     where = "2 processes" if backend.get_device() == "cpu" else "this process"
     assert f"4 runs on {where}" in log.getvalue()
     for a, b in zip(serial["cells"], parallel["cells"]):
+        one_track = 1.0 / a["test_tracks"]
         for key in serial["metrics"]:
-            assert a[f"{key}_runs"] == b[f"{key}_runs"], key
+            assert a[f"{key}_runs"] == pytest.approx(b[f"{key}_runs"], abs=one_track), key
     def written(out):
         return sorted(p.relative_to(out) for p in out.glob("*/seed-*/report.json"))
 

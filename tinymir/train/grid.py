@@ -298,8 +298,8 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True, scheduler=
     """Run every cell and seed not yet finished, then write and return the results. One line
     per run on ``stream``, and the runs' epoch lines when ``epochs_shown``. With ``jobs`` > 1
     or a Dask ``scheduler`` the runs go to an engine (:mod:`tinymir.data.engines`), ``jobs``
-    at a time, each on one core; the results are the serial run's (each run is the same call,
-    on one BLAS thread instead of all)."""
+    at a time, each on one core (one BLAS thread instead of all: the same run by another path,
+    so its figures agree with a serial run's to float32 rounding, not bit for bit)."""
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
     runs = configs(grid, out)
