@@ -4,6 +4,7 @@ options of `features PATH`. (How long `--help` takes is measured in bench/bench_
 not here.)"""
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -27,6 +28,18 @@ def test_help_imports_no_command_and_not_the_library():
     assert "LOADED []" in done.stdout, done.stdout[-2000:]
     for name in COMMANDS:
         assert f"\n  {name} " in done.stdout
+
+
+def test_python_dash_m_runs_the_same_command_line_from_a_plain_checkout(tmp_path):
+    """``python -m tinymir`` works from the checkout's root without an install of the package."""
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "tinymir", "--version"], cwd=repo,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("tinymir, version ")
+    refused = subprocess.run([sys.executable, "-m", "tinymir", "no-such-command"], cwd=repo,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "Usage: tinymir" in refused.stderr
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
