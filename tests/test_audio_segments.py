@@ -132,7 +132,7 @@ def test_is_silent_uses_the_peak_in_dbfs(xp):
 
 def test_the_old_slice_names_still_work_with_a_deprecation_warning():
     from tinymir import audio
-    with pytest.warns(DeprecationWarning, match="slice_count is now tinymir.audio.segment_count"):
+    with pytest.warns(DeprecationWarning, match="slice_count moved to tinymir.audio.segment_count"):
         assert audio.slice_count is audio.segment_count
     with pytest.raises(AttributeError):
         audio.no_such_function

@@ -24,7 +24,7 @@ RUN_SIZES = [None, 1, 2, 3]       # items per run; None: the default budget
 def runs_of(request, monkeypatch):
     """Make every cache-sized run ``k`` items long (the budget is k items' bytes); records
     the longest list of runs any kernel used, so a test can tell it went through several."""
-    real = backend.cpu_runs
+    real = backend.cpu_blocks
     seen = {"most_runs": 0}
 
     def cpu_runs(count, bytes_per_item, budget_bytes, mod):
@@ -34,7 +34,7 @@ def runs_of(request, monkeypatch):
         seen["most_runs"] = max(seen["most_runs"], len(runs))
         return runs
 
-    monkeypatch.setattr(backend, "cpu_runs", cpu_runs)
+    monkeypatch.setattr(backend, "cpu_blocks", cpu_runs)
     seen["size"] = request.param
     return seen
 

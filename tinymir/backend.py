@@ -32,6 +32,8 @@ import warnings
 
 import numpy as np
 
+from tinymir import moved
+
 DEVICES = ("cpu", "gpu", "auto")
 ENV_VAR = "TINYMIR_DEVICE"
 MIN_CUPY = (13, 0)   # cupyx.scipy.signal.resample_poly and savgol_filter came with CuPy 13
@@ -286,17 +288,17 @@ def rng(seed=None):
     return mod.random.default_rng(seed)
 
 
-def cpu_runs(count: int, bytes_per_item: int, budget_bytes: int, mod) -> list[slice]:
-    """``count`` items split into runs of about ``budget_bytes`` each when ``mod`` is NumPy
-    (cache-sized pieces of a memory-bound loop), one run of everything on a GPU."""
+def cpu_blocks(count: int, bytes_per_item: int, budget_bytes: int, mod) -> list[slice]:
+    """``count`` items split into blocks of about ``budget_bytes`` each when ``mod`` is NumPy
+    (cache-sized pieces of a memory-bound loop), one block of everything on a GPU."""
     if mod is not np:
         return [slice(0, count)]
-    return runs(count, bytes_per_item, budget_bytes)
+    return blocks(count, bytes_per_item, budget_bytes)
 
 
-def runs(count: int, bytes_per_item: int, budget_bytes: int) -> list[slice]:
-    """``count`` items split into consecutive runs of at most ``budget_bytes`` (at least one
-    item per run)."""
+def blocks(count: int, bytes_per_item: int, budget_bytes: int) -> list[slice]:
+    """``count`` items split into consecutive blocks of at most ``budget_bytes`` (at least one
+    item per block)."""
     step = max(1, budget_bytes // max(1, bytes_per_item))
     return [slice(start, min(start + step, count)) for start in range(0, count, step)]
 
@@ -428,3 +430,8 @@ def info() -> dict:
     if device_error:
         facts["device_error"] = device_error
     return facts
+
+
+#: Names before "block" became the one name for a cache-sized piece of a loop (tinymir 0.2).
+__getattr__ = moved.names(__name__, {"cpu_runs": "tinymir.backend:cpu_blocks",
+                                     "runs": "tinymir.backend:blocks"})

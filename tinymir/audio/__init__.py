@@ -7,7 +7,7 @@
     y = audio.middle(y, sr, 40.0)                      # 40 s from the centre (seed 003)
     segments = audio.cut_segments(y, sr, 3.0, overlap=0.5)  # (n_segments, 3 * sr)
 """
-import warnings
+from tinymir import moved
 
 from .checks import content_problem
 from .errors import AudioError, skipped_line
@@ -26,13 +26,7 @@ __all__ = [
 ]
 
 #: Names before "segment" became the one name for a piece of a track (tinymir 0.1).
-_RENAMED = {"slice_fixed": "cut_segments", "slice_count": "segment_count",
-            "slice_geometry": "segment_geometry", "slice_starts": "segment_starts"}
-
-
-def __getattr__(name):
-    if name in _RENAMED:
-        warnings.warn(f"tinymir.audio.{name} is now tinymir.audio.{_RENAMED[name]}",
-                      DeprecationWarning, stacklevel=2)
-        return globals()[_RENAMED[name]]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = moved.names(__name__, {
+    "slice_fixed": "tinymir.audio:cut_segments", "slice_count": "tinymir.audio:segment_count",
+    "slice_geometry": "tinymir.audio:segment_geometry",
+    "slice_starts": "tinymir.audio:segment_starts"})

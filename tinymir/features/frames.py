@@ -127,7 +127,7 @@ CPU_BLOCK_BYTES = 2 * 2 ** 20
 def frame_blocks(count: int, bytes_per_frame: int, xp) -> list[slice]:
     """Runs of ``count`` frames to transform together: cache-sized on the CPU (a loop over a few
     dozen blocks, not over frames), all frames at once on a GPU."""
-    return backend.cpu_runs(count, bytes_per_frame, CPU_BLOCK_BYTES, xp)
+    return backend.cpu_blocks(count, bytes_per_frame, CPU_BLOCK_BYTES, xp)
 
 
 def frame_blocks_of(frames_major) -> list[slice]:

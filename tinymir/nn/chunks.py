@@ -16,4 +16,4 @@ CPU_CHUNK_BYTES = 4 * 2 ** 20
 
 def batch_chunks(n: int, bytes_per_sample: int, xp) -> list[slice]:
     """Runs of samples of about ``CPU_CHUNK_BYTES`` on the CPU, the whole batch on a GPU."""
-    return backend.cpu_runs(n, bytes_per_sample, CPU_CHUNK_BYTES, xp)
+    return backend.cpu_blocks(n, bytes_per_sample, CPU_CHUNK_BYTES, xp)

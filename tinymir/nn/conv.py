@@ -110,7 +110,7 @@ def conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns: bool = True)
     runs = [slice(0, n)]
     if not keep_columns and xp is not np:
         budget = int(GPU_COLUMNS_SHARE * backend.free_device_bytes())
-        runs = backend.runs(n, weights.shape[1] * ho * wo * xpad.itemsize, budget)
+        runs = backend.blocks(n, weights.shape[1] * ho * wo * xpad.itemsize, budget)
     y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
     for run in runs:
         cols = im2col(xpad[run], (kh, kw), stride, ones_row=bias is not None)
