@@ -187,6 +187,7 @@ def main():
         return tinymir_worker(args.tinymir_worker, args.steps)
 
     import torch
+
     from tinymir import backend
     device = backend.get_device()
     if device == "cpu":

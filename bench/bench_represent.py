@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir.audio import synth
 from tinymir import backend
+from tinymir.audio import synth
 from tinymir.explain.measure import track_slice
 from tinymir.explain.represent import Settings, optimise, starting_inputs
 from tinymir.train import run

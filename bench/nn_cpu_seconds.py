@@ -25,6 +25,7 @@ def main():
     parser.add_argument("--steps", type=int, default=3)
     args = parser.parse_args()
     import bench_nn
+
     from tinymir import backend
     if backend.get_device() == "cpu":
         backend.keep_freed_memory()          # as the tinymir command (and main before) does

@@ -15,9 +15,16 @@ import numpy as np
 
 from tinymir import metrics
 from tinymir.audio import synth
-from tinymir.classic import (SVC, FeatureTable, GradientBoostingClassifier, KNeighborsClassifier,
-                             LogisticRegression, RandomForestClassifier, StandardScaler,
-                             read_feature_table)
+from tinymir.classic import (
+    SVC,
+    FeatureTable,
+    GradientBoostingClassifier,
+    KNeighborsClassifier,
+    LogisticRegression,
+    RandomForestClassifier,
+    StandardScaler,
+    read_feature_table,
+)
 from tinymir.data.splits import stratified_split
 from tinymir.features import feature_names, track_features
 

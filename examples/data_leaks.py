@@ -11,8 +11,7 @@ still lets an artist be on both sides (the "artist effect"); a group-aware split
 """
 import numpy as np
 
-from tinymir.data.splits import (Split, SplitLeakError, check_no_leak, group_split,
-                                 stratified_split)
+from tinymir.data.splits import Split, SplitLeakError, check_no_leak, group_split, stratified_split
 
 rng = np.random.default_rng(0)
 artists = [f"artist{a}" for a in rng.integers(0, 12, size=40)]

@@ -18,9 +18,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tinymir.cli.main import main
-
 from _corpus import KINDS, make_corpus
+from tinymir.cli.main import main
 
 #: Which fates each command skips (see tests/_corpus.py).
 SKIPPED_BY = {

@@ -21,9 +21,15 @@ import numpy as np
 import pytest
 
 from tinymir import backend
-from tinymir.classic import (SVC, GradientBoostingClassifier, KNeighborsClassifier,
-                             LogisticRegression, NotFittedError, RandomForestClassifier,
-                             StandardScaler)
+from tinymir.classic import (
+    SVC,
+    GradientBoostingClassifier,
+    KNeighborsClassifier,
+    LogisticRegression,
+    NotFittedError,
+    RandomForestClassifier,
+    StandardScaler,
+)
 
 pytest.importorskip("sklearn")
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # noqa: E402

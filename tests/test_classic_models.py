@@ -10,9 +10,15 @@ import numpy as np
 import pytest
 
 from tinymir import backend
-from tinymir.classic import (SVC, GradientBoostingClassifier, KNeighborsClassifier,
-                             LogisticRegression, NotFittedError, RandomForestClassifier,
-                             StandardScaler)
+from tinymir.classic import (
+    SVC,
+    GradientBoostingClassifier,
+    KNeighborsClassifier,
+    LogisticRegression,
+    NotFittedError,
+    RandomForestClassifier,
+    StandardScaler,
+)
 
 datasets = pytest.importorskip("sklearn.datasets")
 sk_ensemble = pytest.importorskip("sklearn.ensemble")

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from tinymir import backend
-from tinymir.classic import (GradientBoostingClassifier, KNeighborsClassifier, LogisticRegression,
-                             RandomForestClassifier, StandardScaler, SVC)
+from tinymir.classic import (
+    SVC,
+    GradientBoostingClassifier,
+    KNeighborsClassifier,
+    LogisticRegression,
+    RandomForestClassifier,
+    StandardScaler,
+)
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn import base, datasets, model_selection, pipeline  # noqa: E402

@@ -13,7 +13,7 @@ import pytest
 
 STANDIN = Path(__file__).resolve().parent / "cupy_standin"
 sys.path.insert(0, str(STANDIN))
-import make_names  # tests/cupy_standin is not a package
+import make_names  # noqa: E402  (tests/cupy_standin is not a package)
 
 sys.path.remove(str(STANDIN))
 

@@ -11,6 +11,8 @@ import time
 import numpy as np
 import pytest
 
+from _data_helpers import each_clip_alone, make_gtzan, tone
+from _rounding import assert_float32_close, assert_same_result
 from tinymir import backend
 from tinymir.data import read_dataset
 from tinymir.data.batches import BatchIterator
@@ -18,9 +20,6 @@ from tinymir.data.cache import CacheError, FeatureCache
 from tinymir.data.segments import make_segments
 from tinymir.features import FeatureParams
 from tinymir.features.files import file_features
-
-from _data_helpers import each_clip_alone, make_gtzan, tone
-from _rounding import assert_float32_close, assert_same_result
 
 PARAMS = FeatureParams(kind="mel", sr=8000, n_fft=256, hop_length=128, n_mels=16,
                        n_mfcc=13)

@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 import soundfile
 
+from _data_helpers import each_clip_alone, make_gtzan, tone
+from _rounding import assert_same_result
 from tinymir.data import claims, read_dataset
 from tinymir.data.cache import CacheError, FeatureCache, save_entry
 from tinymir.features import FeatureParams
 from tinymir.features.files import file_features
-
-from _data_helpers import each_clip_alone, make_gtzan, tone
-from _rounding import assert_same_result
 
 PARAMS = FeatureParams(kind="mel", sr=8000, n_fft=256, hop_length=128, n_mels=16, n_mfcc=13)
 

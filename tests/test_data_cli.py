@@ -2,9 +2,8 @@
 import numpy as np
 from click.testing import CliRunner
 
-from tinymir.cli.main import main
-
 from _data_helpers import make_fma, make_gtzan
+from tinymir.cli.main import main
 
 
 def test_dataset_info_on_gtzan_names_classes_durations_groups_and_bad_files(tmp_path):

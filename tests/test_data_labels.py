@@ -3,10 +3,20 @@ import numpy as np
 import pytest
 
 from tinymir.data import DatasetError, Track, TrackTable
-from tinymir.data.balance import (class_weights, downsample_multilabel, tag_count_report,
-                                  upsample_multilabel)
-from tinymir.data.tags import (drop_rare, keep_top, merge_synonyms, process_tags, read_synonyms,
-                               select_prefix)
+from tinymir.data.balance import (
+    class_weights,
+    downsample_multilabel,
+    tag_count_report,
+    upsample_multilabel,
+)
+from tinymir.data.tags import (
+    drop_rare,
+    keep_top,
+    merge_synonyms,
+    process_tags,
+    read_synonyms,
+    select_prefix,
+)
 
 
 def _table(label_lists):

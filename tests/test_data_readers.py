@@ -2,10 +2,9 @@
 import numpy as np
 import pytest
 
+from _data_helpers import make_fma, make_gtzan, make_mtg_jamendo, tone
 from tinymir.data import DatasetError, detect_dataset, read_dataset
 from tinymir.data.splits import check_no_leak, filtered_split, official_split
-
-from _data_helpers import make_fma, make_gtzan, make_mtg_jamendo, tone
 
 
 @pytest.mark.parametrize("folder", ["genres", "genres_original"])

@@ -3,8 +3,12 @@ import numpy as np
 import pytest
 
 from tinymir import backend
-from tinymir.data.segments import (aggregate_by_track, make_segments, seconds_to_frames,
-                                   window_starts)
+from tinymir.data.segments import (
+    aggregate_by_track,
+    make_segments,
+    seconds_to_frames,
+    window_starts,
+)
 from tinymir.data.splits import Split, SplitError
 from tinymir.data.standardize import Standardizer, column_statistics
 

@@ -5,9 +5,17 @@ import numpy as np
 import pytest
 
 from tinymir.data import Track, TrackTable
-from tinymir.data.splits import (Split, SplitError, SplitLeakError, check_no_leak,
-                                 filtered_split, group_split, official_split, stratified_kfold,
-                                 stratified_split)
+from tinymir.data.splits import (
+    Split,
+    SplitError,
+    SplitLeakError,
+    check_no_leak,
+    filtered_split,
+    group_split,
+    official_split,
+    stratified_kfold,
+    stratified_split,
+)
 
 
 def _labels(per_class=(50, 30, 20)):

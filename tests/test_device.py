@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from _data_helpers import make_gtzan, tone
+from _rounding import assert_float32_close
 from tinymir import backend, models, nn
 from tinymir.classic.svm import SVC
 from tinymir.cli.main import main
 from tinymir.nn import conv
 from tinymir.train.loop import Trainer
-
-from _data_helpers import make_gtzan, tone
-from _rounding import assert_float32_close
 
 
 # -- the stand-in itself ----------------------------------------------------------------------

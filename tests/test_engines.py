@@ -15,18 +15,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from _data_helpers import each_clip_alone, make_gtzan
+from _rounding import assert_same_result
 from tinymir import nn
 from tinymir.audio import synth
 from tinymir.cli.main import main
-from tinymir.data import read_dataset
+from tinymir.data import engines, read_dataset
 from tinymir.data.cache import FeatureCache
-from tinymir.data import engines
 from tinymir.data.engines import WORKER_ENV, ProcessEngine, batches
 from tinymir.features import FeatureParams
 from tinymir.train import catalogue, run
-
-from _data_helpers import each_clip_alone, make_gtzan
-from _rounding import assert_same_result
 
 distributed = pytest.importorskip(
     "distributed", reason="dask.distributed is not installed (pip install 'tinymir[dask]')")
@@ -73,6 +71,7 @@ def test_local_dask_workers_are_set_up_as_the_pools():
 
     def settings():
         import dask
+
         from tinymir import backend as worker_backend
         from tinymir.features import frames
         return (worker_backend.get_device(), frames.CPU_THREADS,

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from _cli_helpers import invoke, refused, tree_digest
 from tinymir import backend, models, nn
 from tinymir.train.predict import Predictor
-
-from _cli_helpers import invoke, refused, tree_digest
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -101,10 +100,9 @@ def run_onnx(sess, wav):
 
 def tinymir_segments(predictor, wav):
     """The segment probabilities `tinymir predict` averages (its own functions)."""
-    from tinymir.train.evaluate import probabilities
-    from tinymir.train.inputs import (frame_view, part_params, segment_batches, segment_tracks,
-                                      stack)
     from tinymir.features.files import file_features
+    from tinymir.train.evaluate import probabilities
+    from tinymir.train.inputs import frame_view, part_params, segment_batches, segment_tracks, stack
     from tinymir.train.run import segment_logits
     feats = frame_view(stack([file_features(wav, p) for p in part_params(predictor.front)]),
                        predictor.front)

@@ -3,10 +3,9 @@ clips without padding the whole signal: the numbers must not depend on any of it
 import numpy as np
 import pytest
 
+from _rounding import assert_float32_close
 from tinymir import features as F
 from tinymir.features import frames
-
-from _rounding import assert_float32_close
 
 
 @pytest.fixture

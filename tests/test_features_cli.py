@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from _features_helpers import make_signal
 from _rounding import assert_float32_close
-from tinymir.cli.main import main
 from tinymir import backend
 from tinymir import features as F
+from tinymir.cli.main import main
 
 
 @pytest.fixture

@@ -170,9 +170,9 @@ def test_track_parameters_that_spectral_contrast_cannot_use_are_refused_up_front
 
 def test_rich_track_features_extend_the_gtzan_set_with_per_bin_deltas_tonnetz_and_onsets():
     import librosa
-    from tinymir.features.track import rich_feature_names, tonnetz_basis
 
     from tinymir.audio import synth
+    from tinymir.features.track import rich_feature_names, tonnetz_basis
     y = synth.render_clip("jazz", seed_or_rng=1, seconds=2.0)
     rich, names = F.rich_track_features(backend.to_device(y), SR, n_mfcc=13)
     plain, _ = F.track_features(backend.to_device(y), SR, n_mfcc=13)

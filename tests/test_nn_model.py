@@ -4,9 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from tinymir import archive, backend, nn
-
 from _rounding import assert_float32_close
+from tinymir import archive, backend, nn
 
 
 def small_cnn():

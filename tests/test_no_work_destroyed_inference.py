@@ -12,8 +12,8 @@ import shutil
 
 import numpy as np
 import pytest
-from _cli_helpers import invoke, refused, tiny_model, tree_digest, two_class_set
 
+from _cli_helpers import invoke, refused, tiny_model, tree_digest, two_class_set
 from tinymir.cli import explain as explain_cli
 from tinymir.cli import features as features_cli
 from tinymir.data import engines

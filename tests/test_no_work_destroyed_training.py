@@ -8,8 +8,8 @@ import shutil
 
 import numpy as np
 import pytest
-from _cli_helpers import invoke, refused, tree_digest, two_class_set
 
+from _cli_helpers import invoke, refused, tree_digest, two_class_set
 from tinymir import atomic, nn
 from tinymir.audio import synth
 from tinymir.data.batches import BatchIterator

@@ -6,11 +6,15 @@ import pytest
 
 from tinymir import backend, models
 from tinymir.data.splits import Split
+from tinymir.data.standardize import Standardizer
 from tinymir.train.callbacks import BestEpoch, EarlyStopping
 from tinymir.train.checkpoint import CheckpointError, load_state, save_state
-from tinymir.train.evaluate import (choose_thresholds, multilabel_report, probabilities,
-                                    single_label_report)
-from tinymir.data.standardize import Standardizer
+from tinymir.train.evaluate import (
+    choose_thresholds,
+    multilabel_report,
+    probabilities,
+    single_label_report,
+)
 from tinymir.train.inputs import segment_batches, segment_tracks
 
 
@@ -54,7 +58,7 @@ def test_best_epoch_ranks_on_accuracy_then_loss_and_ignores_nan():
 def test_early_stopping_counts_epochs_without_a_better_score():
     stop = EarlyStopping("val_acc", patience=2)
     logs = [(0.5, 1.0), (0.6, 1.0), (0.6, 0.9), (0.6, 0.895), (0.55, 0.8)]
-    assert [stop.on_epoch_end(e, {"val_acc": a, "val_loss": l}) for e, (a, l) in
+    assert [stop.on_epoch_end(e, {"val_acc": a, "val_loss": loss}) for e, (a, loss) in
             enumerate(logs, 1)] == [False, False, False, False, True]
 
 

@@ -8,7 +8,7 @@ from tinymir.audio import synth
 from tinymir.data.segments import Segments
 from tinymir.features import FeatureParams, compute
 from tinymir.train import augment, run
-from tinymir.train.augment import AugmentError, Augmenter
+from tinymir.train.augment import Augmenter, AugmentError
 from tinymir.train.checkpoint import load_state
 from tinymir.train.inputs import db_response
 

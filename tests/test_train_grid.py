@@ -144,7 +144,6 @@ def test_a_cross_validated_grid_runs_every_cell_on_the_same_folds_by_artist(tmp_
     import io
 
     from _data_helpers import artist_folders
-
     from tinymir.data import read_dataset
     data = artist_folders(tmp_path / "artists")
     path = tmp_path / "cv.toml"
@@ -214,7 +213,7 @@ def test_a_grid_on_two_worker_processes_reports_what_the_serial_run_reports(tmp_
     log = io.StringIO()
     parallel = grids.run_grid(grids.read_grid(path), tmp_path / "parallel", stream=log,
                               epochs_shown=False, jobs=2)
-    from tinymir import backend                 # a GPU is one process's: the pool runs there
+    from tinymir import backend  # a GPU is one process's: the pool runs there
     where = "2 processes" if backend.get_device() == "cpu" else "this process"
     assert f"4 runs on {where}" in log.getvalue()
     for a, b in zip(serial["cells"], parallel["cells"]):

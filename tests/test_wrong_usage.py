@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 import soundfile
-from _cli_helpers import invoke, refused, two_class_set
 
+from _cli_helpers import invoke, refused, two_class_set
 from tinymir import nn
 from tinymir.data.batches import BatchIterator
 from tinymir.models import FrontEnd

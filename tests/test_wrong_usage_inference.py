@@ -10,8 +10,8 @@ import shutil
 import numpy as np
 import pytest
 import soundfile
-from _cli_helpers import invoke, tiny_model, tree_digest, two_class_set
 
+from _cli_helpers import invoke, tiny_model, tree_digest, two_class_set
 from tinymir import nn
 from tinymir.audio import synth
 from tinymir.audio.checks import content_warning, spectral_flatness

@@ -7,8 +7,8 @@ import json
 import shutil
 
 import pytest
-from _cli_helpers import invoke, refused, tree_digest, usage_error
 
+from _cli_helpers import invoke, refused, tree_digest, usage_error
 from tinymir.audio import synth
 from tinymir.train.checkpoint import load_state, save_state
 

@@ -52,7 +52,7 @@ _warned_newer = False           # the "newer than checked" warning is given once
 
 def _import_cupy():
     """Return the cupy module, or raise ImportError / DeviceError with the reason."""
-    import cupy  # noqa: the one place in tinymir that imports cupy
+    import cupy  # the one place in tinymir that imports cupy
 
     version = tuple(int(part) for part in re.findall(r"\d+", cupy.__version__)[:2])
     if version < MIN_CUPY:

@@ -12,8 +12,7 @@ from tinymir import moved
 from .checks import content_problem
 from .errors import AudioError, skipped_line
 from .files import find_audio, is_audio_name
-from .io import (READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, not_a_file_reason,
-                 write)
+from .io import READ_EXTENSIONS, WRITE_EXTENSIONS, AudioInfo, info, load, not_a_file_reason, write
 from .resample import resample, resample_ratio
 from .segments import cut_segments, segment_count, segment_geometry, segment_starts
 from .trim import discard_ends, is_silent, middle, pad_to

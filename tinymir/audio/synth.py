@@ -71,8 +71,23 @@ from scipy import signal
 from tinymir.atomic import write_error
 from tinymir.progress import Progress
 
-from .instruments import (MIN_SR, additive, bell, clap, electric_piano, filtered_noise, hat,
-                          kick, midi_to_hz, overdrive, pluck, ride, saw, snare, square)
+from .instruments import (
+    MIN_SR,
+    additive,
+    bell,
+    clap,
+    electric_piano,
+    filtered_noise,
+    hat,
+    kick,
+    midi_to_hz,
+    overdrive,
+    pluck,
+    ride,
+    saw,
+    snare,
+    square,
+)
 from .io import write
 
 GENRES = ("rock", "electronic", "jazz", "classical", "hiphop", "ambient", "metal", "reggae")

@@ -16,12 +16,12 @@ from tinymir.atomic import write_atomically
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
 from tinymir.data.cache import FeatureCache
+from tinymir.explain import measure
 from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
 from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
-from tinymir.progress import Progress, counted
-from tinymir.explain import measure
 from tinymir.features.inverse import stored_clips
+from tinymir.progress import Progress, counted
 from tinymir.staged import staged_files, staged_folder
 
 from .engines import engine_for, scheduler_option

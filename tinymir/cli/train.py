@@ -17,7 +17,6 @@ from tinymir.train.checkpoint import CheckpointError
 
 from .engines import announce, scheduler_option
 
-
 USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
                models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError,
                backend.DeviceError)

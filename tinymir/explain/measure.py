@@ -27,8 +27,13 @@ from tinymir import audio, backend
 from tinymir.features import FeatureParams, compute
 from tinymir.features.inverse import features_to_audio
 from tinymir.progress import Progress
-from tinymir.train.inputs import (extract_tracks, frame_view, front_end_features,
-                                  segment_batches, segment_tracks)
+from tinymir.train.inputs import (
+    extract_tracks,
+    frame_view,
+    front_end_features,
+    segment_batches,
+    segment_tracks,
+)
 from tinymir.train.predict import Predictor
 from tinymir.train.run import RunError, read_table, segment_logits
 

@@ -6,21 +6,37 @@ docstring says so. Spectrogram-like outputs are ``(..., n_bins, n_frames)`` as i
 :mod:`tinymir.features.reference` holds the plain twin of the chain (one clip, loops, no tuning),
 which the fast functions are tested equal to.
 """
-from tinymir.features.cepstral import delta, dct_matrix, mfcc
+from tinymir.features.cepstral import dct_matrix, delta, mfcc
 from tinymir.features.chroma import chroma_filterbank, chroma_stft
 from tinymir.features.db import amplitude_to_db, power_to_db
 from tinymir.features.extract import FEATURES_VERSION, KINDS, FeatureParams, compute, extract
 from tinymir.features.frames import frame, hann_window
-from tinymir.features.mel import (hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz,
-                                  melspectrogram)
+from tinymir.features.mel import (
+                                  hz_to_mel,
+                                  mel_filterbank,
+                                  mel_frequencies,
+                                  mel_to_hz,
+                                  melspectrogram,
+)
 from tinymir.features.moments import central_moments
 from tinymir.features.rhythm import onset_strength, tempo, tempogram
-from tinymir.features.spectral import (rms, spectral_bandwidth, spectral_centroid,
-                                       spectral_contrast, spectral_flatness, spectral_rolloff,
-                                       zero_crossing_rate)
+from tinymir.features.spectral import (
+                                  rms,
+                                  spectral_bandwidth,
+                                  spectral_centroid,
+                                  spectral_contrast,
+                                  spectral_flatness,
+                                  spectral_rolloff,
+                                  zero_crossing_rate,
+)
 from tinymir.features.spectrum import fft_frequencies, istft, spectrogram, stft
-from tinymir.features.track import (FEATURE_NAMES, feature_names, rich_feature_names,
-                                   rich_track_features, track_features)
+from tinymir.features.track import (
+                                  FEATURE_NAMES,
+                                  feature_names,
+                                  rich_feature_names,
+                                  rich_track_features,
+                                  track_features,
+)
 
 __all__ = [
     "FEATURES_VERSION", "FEATURE_NAMES", "FeatureParams", "KINDS", "amplitude_to_db",

@@ -31,8 +31,12 @@ from tinymir.features.db import power_to_db
 from tinymir.features.mel import empty_mel_filters, log_mel_frames, mel_frames
 from tinymir.features.spectral import contrast_bands, spectral_centroid, spectral_contrast
 from tinymir.features.spectrum import spectrogram_frames
-from tinymir.features.track import (feature_names, rich_feature_names, rich_track_features,
-                                   track_features)
+from tinymir.features.track import (
+    feature_names,
+    rich_feature_names,
+    rich_track_features,
+    track_features,
+)
 
 KINDS = ("mel", "stft", "mfcc", "chroma", "contrast", "centroid", "track", "track_rich")
 TRACK_KINDS = ("track", "track_rich")       # one row per clip, not a spectrogram

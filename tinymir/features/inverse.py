@@ -36,8 +36,8 @@ phases ``A_0`` (random, seeded, or all ones), with ``X_k = S * A_k``::
 from __future__ import annotations
 
 import functools
-import math
 import json
+import math
 
 import numpy as np
 

@@ -22,8 +22,14 @@ import math
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import (PaddedFrames, as_signal, check_finite_samples,
-                                     for_each_block, frame_blocks, hann_window)
+from tinymir.features.frames import (
+    PaddedFrames,
+    as_signal,
+    check_finite_samples,
+    for_each_block,
+    frame_blocks,
+    hann_window,
+)
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:

@@ -45,9 +45,15 @@ from tinymir.features.frames import as_signal
 from tinymir.features.mel import mel_product
 from tinymir.features.moments import MOMENT_NAMES, central_moments
 from tinymir.features.rhythm import onset_strength, onset_strength_frames, tempo
-from tinymir.features.spectral import (band_extremes, bandwidth_frames, centroid_frames,
-                                       contrast_from_extremes, rms, rolloff_frames,
-                                       zero_crossing_rate)
+from tinymir.features.spectral import (
+    band_extremes,
+    bandwidth_frames,
+    centroid_frames,
+    contrast_from_extremes,
+    rms,
+    rolloff_frames,
+    zero_crossing_rate,
+)
 from tinymir.features.spectrum import power_from_complex, spectrum_blocks
 
 N_CHROMA = 12

@@ -26,8 +26,7 @@ from .dropout import Dropout
 from .layer import LAYERS, Layer, Param, ShapeError, register
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .optimizers import SGD, Adam, AdamW, Optimizer, clip_grad_norm
-from .pooling import (AvgPool1D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool1D,
-                      MaxPool2D)
+from .pooling import AvgPool1D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool1D, MaxPool2D
 from .recurrent import GRU, LSTM
 from .reshape import Flatten, Permute, Reshape, ZeroPad2D
 from .schedules import CosineDecay, ReduceLROnPlateau, StepDecay

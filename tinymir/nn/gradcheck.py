@@ -34,8 +34,7 @@ from .conv import Conv1D, Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
-from .pooling import (AvgPool1D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool1D,
-                      MaxPool2D)
+from .pooling import AvgPool1D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool1D, MaxPool2D
 from .recurrent import GRU, LSTM
 from .reshape import Flatten, Permute, Reshape, ZeroPad2D
 from .sequential import Sequential

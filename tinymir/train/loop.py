@@ -37,7 +37,6 @@ from tinymir.progress import Progress, format_seconds
 
 from .checkpoint import load_state, save_state
 
-
 RECALIBRATION_BATCHES = 32
 
 

@@ -24,11 +24,17 @@ from tinymir.data.standardize import Standardizer
 from tinymir.features.files import file_features, find_audio_files
 
 from .evaluate import probabilities
-from .inputs import (extract_tracks, frame_view, part_params, segment_batches, segment_tracks,
-                     stack)
+from .inputs import extract_tracks, frame_view, part_params, segment_batches, segment_tracks, stack
 from .report import HEADLINE_SINGLE, HEADLINE_TAGS
-from .run import (DEFAULT_FOLDS, Prepared, RunError, evaluate_parts, make_split, read_table,
-                  segment_logits)
+from .run import (
+    DEFAULT_FOLDS,
+    Prepared,
+    RunError,
+    evaluate_parts,
+    make_split,
+    read_table,
+    segment_logits,
+)
 
 BATCH_SIZE = 64
 SHORT_SHARE = 0.5       # a file shorter than this share of a segment gets a warning

@@ -25,20 +25,19 @@ import numpy as np
 
 from tinymir import audio, backend, metrics, models, nn
 from tinymir.atomic import write_text
-from tinymir.data import DatasetError, read_dataset
-from tinymir.data.readers import DATASETS
+from tinymir.data import DatasetError, balance, read_dataset
 from tinymir.data import splits as splitting
-from tinymir.data import balance
 from tinymir.data.balance import class_weights
+from tinymir.data.readers import DATASETS
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
 
 from . import report as reporting
-from .callbacks import BestEpoch, EarlyStopping, PlateauLR
-from .checkpoint import load_state
 from .augment import Augmenter, AugmentError
 from .augment import describe as describe_augment
 from .augment import parse as parse_augment
+from .callbacks import BestEpoch, EarlyStopping, PlateauLR
+from .checkpoint import load_state
 from .evaluate import choose_thresholds, multilabel_report, probabilities, single_label_report
 from .inputs import db_response, extract_tracks, segment_batches, segment_tracks
 from .loop import Diverged, Trainer

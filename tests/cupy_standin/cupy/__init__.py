@@ -25,7 +25,8 @@ import numpy as _np
 from . import _core as standin
 from . import _names, cuda, fft, linalg, random
 from ._core import forward as _forward
-from ._core import ndarray, ufunc as _ufunc
+from ._core import ndarray
+from ._core import ufunc as _ufunc
 from ._memory import get_default_memory_pool, get_default_pinned_memory_pool
 
 __version__ = "13.3.0"

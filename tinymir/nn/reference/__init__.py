@@ -44,8 +44,7 @@ from .dense import Dense
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .normalization import BatchNorm, Dropout
 from .optimizers import SGD, Adam, AdamW, clip_grad_norm
-from .pooling import (AvgPool1D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool1D,
-                      MaxPool2D)
+from .pooling import AvgPool1D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool1D, MaxPool2D
 from .recurrent import GRU, LSTM
 from .reshape import Flatten, Permute, Reshape, ZeroPad2D
 from .sequential import Sequential

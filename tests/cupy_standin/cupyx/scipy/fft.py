@@ -1,7 +1,6 @@
 """``cupyx.scipy.fft``: SciPy-style FFTs with cuFFT plans. CuPy's signature has ``overwrite_x``
 and ``plan`` but no ``workers`` (passing it is a TypeError, as with CuPy)."""
 import scipy.fft as _fft
-
 from cupy._core import forward
 from cupy.fft import config as _config
 

@@ -1,6 +1,5 @@
 """``cupyx.scipy.ndimage``: SciPy's filters on stand-in device arrays."""
 import scipy.ndimage as _ndimage
-
 from cupy import _names
 from cupy._core import forward
 

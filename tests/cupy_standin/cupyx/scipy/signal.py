@@ -1,7 +1,6 @@
 """``cupyx.scipy.signal`` (CuPy 13 or later): ``resample_poly`` and ``savgol_filter`` with
 CuPy's signatures."""
 import scipy.signal as _signal
-
 from cupy._core import forward
 
 

@@ -2,7 +2,6 @@
 host SciPy sparse matrix (as CuPy's; a NumPy dense array is refused), multiplying device arrays."""
 import numpy as _np
 import scipy.sparse as _sparse
-
 from cupy._core import counter as _counter
 from cupy._core import ndarray
 

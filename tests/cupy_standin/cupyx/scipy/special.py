@@ -1,6 +1,5 @@
 """``cupyx.scipy.special``: SciPy's special functions (ufuncs) on stand-in device arrays."""
 import scipy.special as _special
-
 from cupy import _names
 from cupy._core import forward
 
