@@ -7,7 +7,7 @@ import click
 from tinymir.train import grid as grids
 
 from .engines import scheduler_option
-from .train import USER_ERRORS, cache_folder_options
+from .options import USER_ERRORS, cache_folder_options
 
 
 @click.command("experiment", short_help="Train a grid of runs (cells x seeds); resumable.")
