@@ -7,7 +7,8 @@ from .base import Classifier, check_features, check_positive, encode_labels
 
 
 def squared_distances(A, B):
-    """``D[i, j] = ||a_i - b_j||^2 = ||a_i||^2 - 2 a_i.b_j + ||b_j||^2`` (one GEMM), clipped at 0."""
+    """``D[i, j] = ||a_i - b_j||^2 = ||a_i||^2 - 2 a_i.b_j + ||b_j||^2`` (one GEMM),
+    clipped at 0."""
     xp = backend.array_module(A, B)
     squared = (A * A).sum(axis=1)[:, None] - 2 * (A @ B.T) + (B * B).sum(axis=1)[None, :]
     return xp.maximum(squared, 0)

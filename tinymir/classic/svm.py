@@ -119,7 +119,8 @@ class SVC(Classifier):
             active = gap > self.tol
             if iteration % check_every == 0 and int(active.sum()) < ids.size:
                 finished, going = xp.flatnonzero(~active), xp.flatnonzero(active)
-                final_coef[ids[finished]], final_grad[ids[finished]] = coef[finished], grad[finished]
+                final_coef[ids[finished]] = coef[finished]
+                final_grad[ids[finished]] = grad[finished]
                 if not going.size:
                     break
                 ids, coef, grad = ids[going], coef[going], grad[going]

@@ -51,8 +51,9 @@ def read_feature_table(path, label_column: str = "label") -> FeatureTable:
         raise FeatureTableError(f"{path}: needs a header row and at least one data row")
     header, body = rows[0], rows[1:]
     if label_column not in header:
+        more = ", ..." if len(header) > 8 else ""
         raise FeatureTableError(f"{path}: no label column {label_column!r} "
-                                f"(columns: {', '.join(header[:8])}{', ...' if len(header) > 8 else ''})")
+                                f"(columns: {', '.join(header[:8])}{more})")
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise FeatureTableError(f"{path}, line {number}: {len(row)} fields, "

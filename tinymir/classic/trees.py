@@ -20,7 +20,8 @@ class NodeTable:
         self.size = 0
 
     def add_level(self, values) -> np.ndarray:
-        """Append ``len(values)`` leaves (split later with :meth:`set_splits`); returns their ids."""
+        """Append ``len(values)`` leaves (split later with :meth:`set_splits`); returns their
+        ids."""
         values = np.asarray(values).reshape((-1,) + self.value_shape)
         n = values.shape[0]
         self._feature.append(np.zeros(n, np.int32))

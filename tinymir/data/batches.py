@@ -3,8 +3,8 @@
 Epoch e (``batches.epoch(e)``, or the e-th ``iter(batches)``) is the permutation drawn from a
 generator seeded with ``(seed, e)``: the same in every run for a given seed, different from epoch
 e + 1, and needing no iterator state to replay — a resumed training run simply asks for the epoch
-it stopped in. A batch reads only its own segments, ``features[track[i]][..., start[i]:start[i] + L]``,
-from the memory-mapped cache, so the memory used is one batch, never the whole set (MTG-Jamendo
+it stopped in. A batch reads only its own segments,
+``features[track[i]][..., start[i]:start[i] + L]``, from the memory-mapped cache, so the memory used is one batch, never the whole set (MTG-Jamendo
 mel features do not fit in RAM). Segments that run past the end of a short track
 (``short="pad"``) are zero-padded.
 
