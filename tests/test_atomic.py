@@ -32,5 +32,6 @@ def test_a_run_killed_while_writing_its_reports_keeps_the_old_ones(tmp_path, mon
     assert sorted(before) == ["history.csv", "report.json", "report.md"]
     with pytest.raises(KeyboardInterrupt):
         reporting.write_run(tmp_path, {"epochs": 2},
-                            [{"epoch": 1, "loss": 0.7}, {"epoch": 2, "loss": DiesWhenWritten()}], [])
+                            [{"epoch": 1, "loss": 0.7}, {"epoch": 2, "loss": DiesWhenWritten()}],
+                            [])
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -160,7 +160,8 @@ def test_random_forest_fits_separable_training_data_and_is_seeded(problem):
     again = RandomForestClassifier(n_estimators=20, random_state=5).fit(X, y).predict_proba(X_test)
     other = RandomForestClassifier(n_estimators=20, random_state=6).fit(X, y).predict_proba(X_test)
     np.testing.assert_array_equal(
-        RandomForestClassifier(n_estimators=20, random_state=5).fit(X, y).predict_proba(X_test), again)
+        RandomForestClassifier(n_estimators=20, random_state=5).fit(X, y).predict_proba(X_test),
+        again)
     assert not np.array_equal(again, other)
 
 
@@ -216,7 +217,8 @@ def test_classifiers_keep_string_labels(problem):
     X, y, X_test, _ = problem
     names = np.array(["blues", "jazz", "pop", "rock"])[y]
     for model in (LogisticRegression(), KNeighborsClassifier(), SVC(),
-                  RandomForestClassifier(n_estimators=5), GradientBoostingClassifier(n_estimators=3)):
+                  RandomForestClassifier(n_estimators=5),
+                  GradientBoostingClassifier(n_estimators=3)):
         predicted = model.fit(X, names).predict(X_test)
         assert set(predicted) <= set(names)
         assert list(model.classes_) == ["blues", "jazz", "pop", "rock"]

@@ -56,4 +56,5 @@ def _planned(name):
 
 
 rfft, irfft, fft, ifft = (_planned(name) for name in ("rfft", "irfft", "fft", "ifft"))
-rfftfreq, fftfreq, fftshift = (forward(getattr(_np.fft, n), n) for n in ("rfftfreq", "fftfreq", "fftshift"))
+rfftfreq, fftfreq, fftshift = (forward(getattr(_np.fft, n), n)
+                               for n in ("rfftfreq", "fftfreq", "fftshift"))
