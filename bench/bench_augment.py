@@ -79,7 +79,8 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     name = "bench_augment" + ("" if (args.arch, args.features) == ("cnn3", None) else
                               f"_{args.arch}_{front.kind.replace('+', '-')}")
-    record = {"arch": args.arch, "features": front.kind, "batch": args.batch, "input": list(front.input_shape), "repeats": args.repeats,
+    record = {"arch": args.arch, "features": front.kind, "batch": args.batch,
+              "input": list(front.input_shape), "repeats": args.repeats,
               "device": backend.get_device(), "machine": platform.machine(),
               "cpus": os.cpu_count(), "load": os.getloadavg()[0], "rows": rows}
     (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2))

@@ -77,7 +77,8 @@ def run(table_path, names, repeat):
         wall, cpu = dict.fromkeys(sides, 0.0), dict.fromkeys(sides, 0.0)
         correct = dict.fromkeys(sides, 0)
         for number, (train, test) in enumerate(folds):
-            order = list(sides) if number % 2 == 0 else list(sides)[::-1]   # alternate who goes first
+            # alternate who goes first
+            order = list(sides) if number % 2 == 0 else list(sides)[::-1]
             for label in order:
                 elapsed, used, predicted = fit_predict(sides[label], X, y, train, test, repeat)
                 wall[label] += elapsed

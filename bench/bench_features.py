@@ -49,7 +49,8 @@ TARGETS = {"mel": 3.0, "mfcc": 3.0}     # x librosa; 2.0 for the rest
 GENRES = ("rock", "jazz", "electronic", "classical")
 
 
-def make_clips(count: int, seconds: float, seed: int = 0, distinct: int | None = None) -> np.ndarray:
+def make_clips(count: int, seconds: float, seed: int = 0,
+               distinct: int | None = None) -> np.ndarray:
     """``(count, seconds * SR)`` float32 synthetic music, the same for a given seed: ``distinct``
     different clips (default ``count``) repeated in turn."""
     distinct = min(count, distinct or count)

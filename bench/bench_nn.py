@@ -203,7 +203,8 @@ def main():
                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default (all cores)"),
                "load_average_at_start": os.getloadavg()[0],
                "torch": torch.__version__, "batch": BATCH,
-               "cudnn": torch.backends.cudnn.version() if torch_device == "cuda" else None, "steps": args.steps, "rounds": args.rounds,
+               "cudnn": torch.backends.cudnn.version() if torch_device == "cuda" else None,
+               "steps": args.steps, "rounds": args.rounds,
                "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
                "malloc_keeps_freed_memory": device == "cpu" and backend.keep_freed_memory(),
                "workloads": {}}

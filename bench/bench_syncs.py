@@ -58,7 +58,8 @@ def main():
     X = backend.to_device(rng.standard_normal((200, 8)) + y[:, None], np.float32)
     svm = counted(lambda: SVC().fit(X, y).n_iter_)
     result = {"device": "CuPy stand-in (tests/cupy_standin)",
-              "cnn3_step": {"syncs_per_step": steps["syncs"] / 2, "causes_two_steps": steps["causes"]},
+              "cnn3_step": {"syncs_per_step": steps["syncs"] / 2,
+                            "causes_two_steps": steps["causes"]},
               "svm_fit_200x8_3_classes": {"syncs": svm["syncs"], "smo_iterations": svm["result"],
                                           "causes": svm["causes"]}}
     print(json.dumps(result, indent=1))

@@ -57,7 +57,8 @@ def torch_steps(x, y, steps):
 
         def forward(self, t):
             pads = []
-            for size, k, s in zip(reversed(t.shape[2:]), reversed(self.pool), reversed(self.stride)):
+            for size, k, s in zip(reversed(t.shape[2:]), reversed(self.pool),
+                                  reversed(self.stride)):
                 out = -(-size // s)
                 total = max((out - 1) * s + k - size, 0)
                 pads += [total // 2, total - total // 2]

@@ -10,9 +10,9 @@ reader attaches them), 2 s segments so every excerpt is one segment:
 4Q MER clips (``mer4q_dev``, 85 clips of ~30 s): fcn5 on the AllMusic mood tags (multi-label,
 tags on at least ``--min-count`` clips) and on the quadrant (one label), random stratified split.
 
-Each run writes its RUN_DIR under ``--out`` (features cached in ``--out/cache``); the table of test-track figures goes to
-``bench/results/bench_train_real.{json,md}``. Nothing here is timed against a reference: it
-measures what the zoo reaches on this data with the given epoch budget.
+Each run writes its RUN_DIR under ``--out`` (features cached in ``--out/cache``); the table of
+test-track figures goes to ``bench/results/bench_train_real.{json,md}``. Nothing here is timed
+against a reference: it measures what the zoo reaches on this data with the given epoch budget.
 
     python bench/bench_train_real.py --epochs 10            # everything
     python bench/bench_train_real.py --only cnn3-mel fcn5-tags
@@ -112,7 +112,8 @@ def main():
             continue
         start = time.perf_counter()
         report = run.train(config, progress=False)
-        rows = [r for r in rows if r["run"] != name] + [row(name, report, time.perf_counter() - start)]
+        rows = ([r for r in rows if r["run"] != name]
+                + [row(name, report, time.perf_counter() - start)])
         print(markdown(rows[-1:]).splitlines()[-1], flush=True)
         path.write_text(json.dumps(rows, indent=2))
         (RESULTS / "bench_train_real.md").write_text(markdown(rows))

@@ -67,5 +67,5 @@ for training in (True, False):
         layer = nn.BatchNorm()
         layer.build(maps.shape[1:])
     mode = "training" if training else "inference"
-    print("\n" + gradcheck.format_report(f"BatchNorm on (N, C, H, W), {mode}: fast vs reference twin",
-                                         gradcheck.compare_twins(layer, maps, training)))
+    title = f"BatchNorm on (N, C, H, W), {mode}: fast vs reference twin"
+    print("\n" + gradcheck.format_report(title, gradcheck.compare_twins(layer, maps, training)))
