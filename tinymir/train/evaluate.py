@@ -17,7 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import backend, metrics
+from tinymir.data.segments import aggregate_by_track
 from tinymir.special import sigmoid, softmax
+
+from .inputs import segment_batches
 
 
 def probabilities(logits, multilabel: bool) -> np.ndarray:
@@ -88,3 +91,67 @@ def multilabel_report(targets, probs, classes, thresholds) -> dict:
                              "threshold": float(thresholds[c])}
                       for c, name in enumerate(classes)},
     }
+
+
+def segment_logits(model, batches) -> np.ndarray:
+    out = []
+    for x, _, _ in batches.epoch():
+        out.append(backend.to_host(model.forward(x)))
+    return np.concatenate(out)
+
+
+def scores(model, prepared, part: str, standardize,
+           batch_size: int, aggregate: str):
+    """Segment probabilities with their tracks, and the track scores of the tracks of ``part``
+    that have segments (sorted track indices)."""
+    s = prepared.segments[part]
+    batches = segment_batches(prepared.feats, s, prepared.targets, standardize, batch_size,
+                            shuffle=False)
+    probs = probabilities(segment_logits(model, batches), prepared.multilabel)
+    tracks, track_probs = aggregate_by_track(probs, s.track, aggregate)
+    return probs, s.track, track_probs, tracks
+
+
+def validator(prepared, loss, standardize, batch_size: int,
+              aggregate: str):
+    """``validate(model)`` for the loop: track accuracy (tags: track ROC-AUC, macro), segment
+    accuracy and the mean segment cross-entropy ``val_loss`` (``-log p_y``; for tags the binary
+    cross-entropy averaged over tags), without class weights."""
+    def validate(model):
+        probs, segment_track, track_probs, tracks = scores(model, prepared, "val", standardize,
+                                                         batch_size, aggregate)
+        y_segments = prepared.targets[segment_track]
+        p = np.clip(probs, 1e-7, 1 - 1e-7)
+        if prepared.multilabel:
+            return {"val_auc": metrics.roc_auc(prepared.targets[tracks], track_probs),
+                    "val_loss": float(-(y_segments * np.log(p) + (1 - y_segments)
+                                        * np.log(1 - p)).mean())}
+        return {"val_acc": metrics.accuracy(prepared.targets[tracks], track_probs.argmax(axis=1)),
+                "val_segment_acc": metrics.accuracy(y_segments, probs.argmax(axis=1)),
+                "val_loss": float(-np.log(p[np.arange(len(p)), y_segments]).mean())}
+
+    return validate
+
+
+def evaluate_parts(model, prepared, standardize, batch_size, aggregate,
+                   thresholds=None, parts=("val", "test")) -> dict:
+    """Segment-level and track-level reports of each part; tags use ``thresholds`` (chosen on
+    validation when not given)."""
+    out = {}
+    classes = prepared.classes
+    for part in parts:
+        probs, segment_track, track_probs, tracks = scores(model, prepared, part, standardize,
+                                                         batch_size, aggregate)
+        if prepared.multilabel:
+            if thresholds is None:
+                thresholds = choose_thresholds(prepared.targets[tracks], track_probs)
+            out[part] = {
+                "segments": multilabel_report(prepared.targets[segment_track], probs, classes,
+                                            thresholds),
+                "tracks": multilabel_report(prepared.targets[tracks], track_probs, classes,
+                                            thresholds)}
+        else:
+            out[part] = {
+                "segments": single_label_report(prepared.targets[segment_track], probs, classes),
+                "tracks": single_label_report(prepared.targets[tracks], track_probs, classes)}
+    return out, thresholds

@@ -7,11 +7,12 @@ One step on a batch ``(x, y)``::
     model.backward(dL/dz); optimizer.step()      # fills every param.grad, then updates
 
 After each epoch the BatchNorm running statistics are re-estimated on training batches
-(:func:`recalibrate_batchnorm`), then the loop validates, logs ``loss``, ``acc``, the validation metrics, ``lr``,
-samples per second and the shares of time spent waiting for data and augmenting, runs the
-callbacks, and saves the run state (weights, optimiser, callbacks, augmentation generator,
-history) to ``state_path``. An ``augment`` hook (:class:`tinymir.train.augment.Augmenter`) sees
-every training batch and nothing else. :meth:`Trainer.fit`
+(:func:`recalibrate_batchnorm`), then the loop validates, logs ``loss``, ``acc``, the
+validation metrics, ``lr``, samples per second and the shares of time spent waiting for data
+and augmenting, runs the callbacks, and saves the run state (weights, optimiser, callbacks,
+augmentation generator, history) to ``state_path``. An ``augment`` hook
+(:class:`tinymir.train.augment.Augmenter`) sees every training batch and nothing else.
+:meth:`Trainer.fit`
 with ``resume=True`` restores that state and carries on with the next epoch; batches are
 shuffled from ``(seed, epoch)`` and Dropout's generators are part of the weights' state, so on
 the CPU a resumed run is bit-for-bit the run that was not interrupted.

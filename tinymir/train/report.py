@@ -4,6 +4,7 @@ written atomically) and, when matplotlib is installed, ``confusion.png`` (test t
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import pictures
+from tinymir import backend, pictures
 from tinymir.atomic import write_text
 
 HEADLINE_SINGLE = (("accuracy", "accuracy"), ("macro_f1", "macro F1"), ("roc_auc", "ROC-AUC"),
@@ -43,6 +44,7 @@ def _fmt(value) -> str:
 def markdown(report: dict) -> str:
     """A short human report: the run, then the headline metrics per part, level and class."""
     headline = HEADLINE_TAGS if report["multilabel"] else HEADLINE_SINGLE
+    cache = f"cache {report['feature_cache']}" if report.get("feature_cache") else "in memory"
     lines = [f"# {report['arch']} on {report['dataset']}", "",
              f"- data: `{report['data']}`; classes: {', '.join(report['classes'])}",
              f"- split: {report['split']} — tracks "
@@ -52,8 +54,7 @@ def markdown(report: dict) -> str:
              f"{report['front']['segment']:g} s segments; {report['params']} parameters",
              f"- best epoch {report['best_epoch']} of {report['epochs_run']}; track scores: "
              f"{report['aggregate']} of segment probabilities",
-             f"- time: features {report['feature_seconds']:.1f} s "
-             f"({'cache ' + report['feature_cache'] if report.get('feature_cache') else 'in memory'})"
+             f"- time: features {report['feature_seconds']:.1f} s ({cache})"
              f", training "
              f"{report['train_seconds']:.1f} s on {report['device']}; share of training time "
              f"spent waiting for data: {100 * (report['data_loading_share'] or 0):.1f} %"]
@@ -172,3 +173,57 @@ def write_run(out, report: dict, history: list[dict], classes) -> bool:
     if "confusion" in test:
         plot_confusion(out / "confusion.png", test["confusion"], classes)
     return True
+
+
+def build_report(config, prepared, model, history, results, best_epoch) -> dict:
+    """report.json's content: the run's data, split, sizes, configuration, timings and the
+    validation and test results.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's configuration (defaults filled in).
+    prepared : Prepared
+        The data the run trained on (:func:`tinymir.train.prepare.prepare`).
+    model : nn.Sequential
+        The best epoch's network (its parameter count is reported).
+    history : list of dict
+        The per-epoch logs.
+    results : dict
+        Segment and track reports of each part (:func:`tinymir.train.evaluate.evaluate_parts`).
+    best_epoch : int
+        The epoch whose weights were kept.
+    """
+    shares = [h["data_share"] for h in history]
+    augmenting = [h["augment_share"] for h in history if "augment_share" in h]
+    return {
+        "arch": config.arch, "data": str(config.data), "dataset": prepared.table.name,
+        "split": prepared.split.name,
+        "tracks": {p: int(len(prepared.split[p])) for p in ("train", "val", "test")},
+        "segments": {p: int(len(prepared.segments[p])) for p in ("train", "val", "test")},
+        "skipped": [list(s) for s in prepared.skipped],
+        "classes": prepared.classes, "multilabel": prepared.multilabel,
+        "front": prepared.front.to_dict(), "params": model.num_params(),
+        "config": dataclasses.asdict(config), "best_epoch": best_epoch,
+        "epochs_run": len(history), "aggregate": config.aggregate,
+        "feature_seconds": prepared.feature_seconds, "feature_cache": config.cache,
+        "train_seconds": float(sum(h["epoch_time"] for h in history)),
+        "data_loading_share": float(np.mean(shares)) if shares else None,
+        "augment": config.augment,
+        "augment_share": float(np.mean(augmenting)) if augmenting else None,
+        "device": backend.get_device(),
+        "results": results,
+    }
+
+
+def headline(report: dict) -> str:
+    """One line: the test tracks' main figures."""
+    test = report["results"]["test"]["tracks"]
+    if report["multilabel"]:
+        figures = (f"ROC-AUC {test['roc_auc']:.3f}, PR-AUC {test['pr_auc']:.3f}, "
+                   f"macro F1 {test['macro_f1']:.3f}")
+    else:
+        figures = (f"accuracy {test['accuracy']:.3f}, macro F1 {test['macro_f1']:.3f}, "
+                   f"ROC-AUC {test['roc_auc']:.3f}")
+    return (f"{report['arch']}: test tracks ({test['n']}, {report['split']}): {figures} "
+            f"(best epoch {report['best_epoch']})")

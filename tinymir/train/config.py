@@ -1,0 +1,240 @@
+"""What defines a training run: :class:`TrainConfig`, its checks, config.json, and the resume rule.
+
+A run is its options. They are checked before any data is read (:func:`check_config` builds the
+network once on its input), filled with the architecture's recipe (:func:`with_defaults`),
+written to RUN_DIR/config.json (:func:`write_config`) and read back by ``--resume`` and
+``experiment`` (:func:`read_config`). A resumed run is the run it continues: every option given
+with ``--resume`` must match the saved one (:func:`check_resumed_options`), except the settings
+in :data:`RESUME_SETTINGS`, which change where features come from, never the numbers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinymir import models
+from tinymir.atomic import write_text
+from tinymir.data.readers import DATASETS
+
+from .augment import AugmentError
+from .augment import describe as describe_augment
+from .augment import parse as parse_augment
+
+SPLITS = ("random", "group", "filtered", "official", "kfold", "group-kfold")
+DEFAULT_FOLDS = 5
+OPTIMIZERS = ("adam", "sgd")
+RESAMPLING = ("none", "oversample", "undersample")
+CONFIG_FILE = "config.json"
+PLATEAU_PATIENCE = 5     # epochs without a better validation score before lr /= 10 (default)
+DEFAULT_PATIENCE = 3     # epochs without a better validation score before stopping
+
+
+class RunError(ValueError):
+    """A run that cannot go ahead as asked; the message says what is wrong and with what."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; ``None`` means the architecture's (or seed's) default."""
+    arch: str
+    data: str
+    out: str
+    features: str | None = None
+    segment: float | None = None
+    overlap: float | None = None
+    n_fft: int | None = None
+    hop_length: int | None = None
+    n_mels: int | None = None
+    n_mfcc: int | None = None
+    split: str = "random"
+    split_seed: int | None = None
+    fold: int = 0
+    folds: int = DEFAULT_FOLDS
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    optimizer: str | None = None
+    seed: int = 0
+    class_weights: bool | None = None
+    patience: int | None = None
+    lr_patience: int = PLATEAU_PATIENCE
+    early_stopping: bool = True
+    aggregate: str = "mean"
+    rnn: str | None = None
+    dataset: str = "auto"
+    reader_options: dict = field(default_factory=dict)
+    cache: str | None = None
+    jobs: int = 1
+    augment: str | None = None
+    resample: str = "none"
+
+    def front(self) -> models.FrontEnd:
+        return models.default_front(self.arch).replace(
+            kind=self.features, segment=self.segment, overlap=self.overlap,
+            n_fft=self.n_fft, hop_length=self.hop_length, n_mels=self.n_mels,
+            n_mfcc=self.n_mfcc)
+
+    def split_seed_or_seed(self) -> int:
+        """The split's seed: ``split_seed``, or the run's seed when that is not given (an
+        experiment grid fixes the split and varies the seed)."""
+        return self.seed if self.split_seed is None else self.split_seed
+
+    def arch_options(self) -> dict:
+        return {"rnn": self.rnn} if self.rnn else {}
+
+
+#: Whole-number options and their smallest value (None: may be unset).
+WHOLE = {"epochs": 1, "batch_size": 1, "patience": 1, "lr_patience": 0, "jobs": 1, "fold": 0,
+         "folds": 2, "seed": 0, "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1,
+         "n_mfcc": 1}
+#: Options that are one of a few words (None: may be unset).
+CHOICES = {"split": SPLITS, "optimizer": OPTIMIZERS, "aggregate": ("mean", "vote"),
+           "rnn": ("gru", "lstm"), "resample": RESAMPLING,
+           "dataset": ("auto",) + DATASETS}
+TEXT = ("arch", "data", "features", "augment", "cache")
+FLAGS = ("class_weights", "early_stopping")
+
+
+def option_name(field_name: str) -> str:
+    """The command-line spelling of a :class:`TrainConfig` field: ``batch_size`` ->
+    ``--batch-size``."""
+    return "--" + field_name.replace("_", "-")
+
+
+def check_types(config: TrainConfig) -> None:
+    """Refuse a value of the wrong kind or range in any field (a grid file or a config.json
+    can hold anything), one line naming the option."""
+    for name, low in WHOLE.items():
+        value = getattr(config, name)
+        if value is None and name not in ("jobs", "fold", "seed"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RunError(f"{option_name(name)} must be a whole number, got {value!r}")
+        if value < low:
+            raise RunError(f"{option_name(name)} must be {low} or more, got {value}")
+    for name in ("segment", "overlap", "lr"):
+        value = getattr(config, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+            raise RunError(f"{option_name(name)} must be a number, got {value!r}")
+    for name, words in CHOICES.items():
+        value = getattr(config, name)
+        if value is not None and value not in words:
+            raise RunError(f"{option_name(name)} must be one of {', '.join(words)}, "
+                           f"got {value!r}")
+    for name in TEXT:
+        value = getattr(config, name)
+        paths = (str, os.PathLike) if name in ("data", "cache") else str
+        if not (value is None and name != "arch" and name != "data") \
+                and not isinstance(value, paths):
+            raise RunError(f"{option_name(name)} must be text, got {value!r}")
+    for name in FLAGS:
+        value = getattr(config, name)
+        if not isinstance(value, bool) and not (value is None and name == "class_weights"):
+            raise RunError(f"{option_name(name)} must be true or false, got {value!r}")
+    if not isinstance(config.reader_options, dict):
+        raise RunError(f"reader_options must be a table of reader options, got "
+                       f"{config.reader_options!r}")
+
+
+def check_config(config: TrainConfig) -> TrainConfig:
+    """Refuse options that cannot work, before any data is read; returns ``config`` with its
+    augmentation spelled canonically."""
+    check_types(config)
+    if config.lr is not None and not config.lr > 0:
+        raise RunError(f"--lr must be a positive number, got {float(config.lr)}")
+    arch = models.get_arch(config.arch)
+    accepted = set(inspect.signature(arch.layers).parameters)
+    for option in config.arch_options():
+        if option not in accepted:
+            takers = [a.name for a in models.ARCHS.values()
+                      if option in inspect.signature(a.layers).parameters]
+            raise RunError(f"--{option} does not apply to {config.arch} (only "
+                           f"{', '.join(takers) or 'no architecture'} takes it)")
+    # the network built once on its input: refuses bad front-end options, a feature stack for a
+    # 2-D net, and an input too small for the net's pooling, before any data is read
+    models.build(config.arch, 2, front=config.front(), **config.arch_options())
+    try:
+        augment = describe_augment(parse_augment(config.augment))
+    except AugmentError as exc:
+        raise RunError(str(exc)) from None
+    return dataclasses.replace(config, augment=augment, data=os.fspath(config.data),
+                               cache=None if config.cache is None else os.fspath(config.cache))
+
+
+def with_defaults(config: TrainConfig) -> TrainConfig:
+    """``config`` with the architecture's epochs, batch size, optimiser and learning rate
+    where it leaves them unset."""
+    arch = models.get_arch(config.arch)
+    return dataclasses.replace(
+        config,
+        epochs=config.epochs if config.epochs is not None else arch.epochs,
+        batch_size=config.batch_size if config.batch_size is not None else arch.batch_size,
+        optimizer=config.optimizer or arch.optimizer["name"],
+        lr=config.lr if config.lr is not None else arch.optimizer["lr"])
+
+
+def write_config(out: Path, config: TrainConfig) -> None:
+    """RUN_DIR/config.json, written atomically (resume reads it)."""
+    write_text(Path(out) / CONFIG_FILE, json.dumps(dataclasses.asdict(config), indent=2))
+
+
+def read_config(out: Path) -> TrainConfig:
+    """The TrainConfig saved in RUN_DIR (``out`` replaced by where the run is now)."""
+    saved = out / CONFIG_FILE
+    if not saved.is_file():
+        raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
+    try:
+        fields = json.loads(saved.read_text())
+        return TrainConfig(**{**fields, "out": str(out)})
+    except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
+        raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
+
+
+#: Options of ``train`` that apply to a resumed run as given: they change where features come
+#: from or how they are computed, never the run's numbers.
+RESUME_SETTINGS = ("cache", "jobs")
+#: Reader options on the command line -> their key in ``TrainConfig.reader_options``.
+READER_OPTIONS = {"label_column": "label_columns", "tags_column": "tags_column",
+                  "min_count": "min_count", "top_n": "top_n"}
+
+
+def check_resumed_options(out: Path, config: TrainConfig, given: dict) -> None:
+    """Refuse every option in ``given`` (the options typed with ``--resume``, by their
+    parameter names) that differs from the run's: a resumed run is the run it continues."""
+    front = config.front()
+    for key, value in given.items():
+        if key in ("out", "overwrite"):
+            if key == "out" and Path(value).resolve() == out.resolve():
+                continue
+            raise RunError(f"--{key} does not apply with --resume (the run continues in "
+                           f"{out}); start a new run with --out instead")
+        if key == "data":
+            same, was = Path(value).resolve() == Path(config.data).resolve(), config.data
+        elif key == "augment":
+            was = config.augment or "none"
+            try:
+                same = describe_augment(parse_augment(value)) == \
+                    describe_augment(parse_augment(was))
+            except AugmentError as exc:
+                raise RunError(str(exc)) from None
+        elif key == "split_seed":
+            was = config.split_seed_or_seed()
+            same = was == value
+        elif key in READER_OPTIONS:
+            was = config.reader_options.get(READER_OPTIONS[key])
+            same = str(was) == str(value)
+        else:
+            field = {"features": "kind"}.get(key, key)         # the option's name in the front end
+            if not (hasattr(front, field) or hasattr(config, key)):
+                raise RunError(f"--{key.replace('_', '-')} does not apply with --resume")
+            was = getattr(front, field) if hasattr(front, field) else getattr(config, key)
+            same = str(was) == str(value)
+        if not same:
+            raise RunError(f"{out} was trained with {key}={was}; this run asks for {value}: "
+                           "start a new run with --out instead")
