@@ -31,6 +31,17 @@ def content_problem(y, sr: int, min_samples: int, silence_db: float = SILENCE_DB
     Unusable: fewer than ``min_samples`` samples (one analysis frame, e.g. ``n_fft``), or a
     peak ``20 log10 max_t |y[t]|`` below ``silence_db`` dB full scale
     (:func:`tinymir.audio.trim.is_silent`), which also covers digital silence.
+
+    Parameters
+    ----------
+    y : array
+        Mono samples in [-1, 1] (NumPy or CuPy), shape ``(n,)``.
+    sr : int
+        Sample rate in Hz (only for the message).
+    min_samples : int
+        Fewest samples that are usable (one analysis frame).
+    silence_db : float, default -60.0
+        Peak level in dBFS below which the clip counts as silent.
     """
     n = int(y.shape[-1])
     if n < min_samples:
@@ -50,7 +61,19 @@ def spectral_flatness(y, frame: int = FLATNESS_FRAME, hop: int = FLATNESS_HOP,
         P[k]     = mean_t |sum_n w[n] y[t hop + n] e^{-2 pi i k n / frame}|^2   (Hann w)
         flatness = exp(mean_k log P[k]) / mean_k P[k]        k = 1 .. band * frame / 2
 
-    1 for white noise, near 0 for tones; 0 when ``y`` is shorter than one frame."""
+    1 for white noise, near 0 for tones; 0 when ``y`` is shorter than one frame.
+
+    Parameters
+    ----------
+    y : array
+        Mono samples (NumPy or CuPy), shape ``(n,)``.
+    frame : int, default 1024
+        Frame length in samples (``FLATNESS_FRAME``).
+    hop : int, default 512
+        Hop between frames in samples (``FLATNESS_HOP``).
+    band : float, default 0.9
+        Share of the bins from 0 Hz up to Nyquist that is averaged (``FLATNESS_BAND``).
+    """
     xp = backend.array_module(y)
     n = int(y.shape[-1])
     if n < frame:

@@ -76,16 +76,32 @@ def load(path, sr: int | None = 22050, mono: bool = True, offset: float = 0.0,
          check_silence: bool = False, silence_db: float = -60.0):
     """Read ``path`` as floating-point samples in [-1, 1]; returns ``(y, sr)``.
 
-    - ``sr``: resample to this rate (polyphase, exact rational ratio, see
-      :func:`~tinymir.audio.resample.resample`); ``None`` keeps the file's rate.
-    - ``mono``: average the channels, ``y = (1/C) * sum_c x_c``; shape ``(n,)``.
-      Otherwise ``(channels, n)``.
-    - ``offset``, ``duration`` (seconds, at the file's rate): read frames
-      ``[round(offset * sr_file), round(offset * sr_file) + round(duration * sr_file))`` only.
-      A file that ends before ``offset + duration`` raises :class:`AudioError` unless
-      ``allow_short=True``, which returns what is there (librosa's behaviour).
-    - ``check_silence``: raise :class:`AudioError` when the peak of what was read is below
-      ``silence_db`` dBFS (see :func:`~tinymir.audio.trim.is_silent`).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The audio file.
+    sr : int or None, default 22050
+        Resample to this rate in Hz (polyphase, exact rational ratio, see
+        :func:`~tinymir.audio.resample.resample`); ``None`` keeps the file's rate.
+    mono : bool, default True
+        Average the channels, ``y = (1/C) * sum_c x_c``; shape ``(n,)``. Otherwise
+        ``(channels, n)``.
+    offset : float, default 0.0
+        Start of the part read, in seconds at the file's rate.
+    duration : float or None, default None
+        Length of the part read, in seconds (``None``: to the end). Frames
+        ``[round(offset * sr_file), round(offset * sr_file) + round(duration * sr_file))`` are
+        read; a file that ends before ``offset + duration`` raises :class:`AudioError`.
+    dtype : numpy dtype, default float32
+        Dtype of the returned samples.
+    allow_short : bool, default False
+        Return what is there when the file ends before ``offset + duration`` (librosa's
+        behaviour) instead of raising.
+    check_silence : bool, default False
+        Raise :class:`AudioError` when the peak of what was read is below ``silence_db``
+        (see :func:`~tinymir.audio.trim.is_silent`).
+    silence_db : float, default -60.0
+        Silence threshold in dBFS for ``check_silence``.
     """
     if offset < 0 or (duration is not None and duration <= 0):
         raise ValueError(f"offset must be >= 0 and duration > 0 (got offset={offset}, "
@@ -133,6 +149,17 @@ def write(path, y, sr: int, subtype: str = "PCM_16") -> None:
     the sample format: ``"PCM_16"`` (default), ``"PCM_24"``, ``"FLOAT"`` (not in flac) ...
     For integer PCM the samples are clipped to [-1, 1] first, so loud input saturates instead
     of wrapping around.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; its extension picks the container.
+    y : array
+        Samples in [-1, 1], ``(n,)`` or ``(channels, n)`` (NumPy or CuPy).
+    sr : int
+        Sample rate in Hz.
+    subtype : str, default "PCM_16"
+        Sample format of the file (a soundfile subtype).
     """
     ext = _extension(path)
     if ext not in WRITE_EXTENSIONS:

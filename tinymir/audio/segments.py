@@ -22,7 +22,19 @@ SHORT_POLICIES = ("pad", "drop")
 def segment_geometry(sr: int, seconds: float, overlap: float = 0.5,
                    hop_seconds: float | None = None) -> tuple[int, int]:
     """``(segment_samples, hop_samples)`` for segments of ``seconds`` with the given overlap or
-    hop."""
+    hop.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+    seconds : float
+        Segment length in seconds; ``L = round(seconds * sr)`` samples.
+    overlap : float, default 0.5
+        Share of a segment shared with the next, in [0, 1): ``H = round(L * (1 - overlap))``.
+    hop_seconds : float or None, default None
+        Hop between segment starts in seconds; overrides ``overlap`` when given.
+    """
     length = int(round(seconds * sr))
     if length <= 0:
         raise ValueError(f"a segment must be longer than 0 samples (seconds={seconds}, sr={sr})")
@@ -44,6 +56,21 @@ def segment_starts(n_samples: int, sr: int, seconds: float, overlap: float = 0.5
 
     ``len(segment_starts(...))`` is the number of segments, e.g.
     ``len(segment_starts(30 * 22050, 22050, 3.0)) == 19``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the track in samples.
+    sr : int
+        Sample rate in Hz.
+    seconds : float
+        Segment length in seconds; ``L = round(seconds * sr)`` samples.
+    overlap : float, default 0.5
+        Share of a segment shared with the next, in [0, 1): ``H = round(L * (1 - overlap))``.
+    hop_seconds : float or None, default None
+        Hop between segment starts in seconds; overrides ``overlap`` when given.
+    short : {"pad", "drop"}, default "pad"
+        A track shorter than one segment gives one zero-padded segment or none.
     """
     length, hop = segment_geometry(sr, seconds, overlap, hop_seconds)
     return whole_window_starts(n_samples, length, hop, short)
@@ -52,7 +79,19 @@ def segment_starts(n_samples: int, sr: int, seconds: float, overlap: float = 0.5
 def whole_window_starts(n: int, length: int, hop: int, short: str = "pad") -> np.ndarray:
     """Starts ``0, hop, 2 hop, ...`` of the whole windows of ``length`` in ``n`` positions
     (samples here, frames for :func:`tinymir.data.segments.window_starts`); when ``n < length``,
-    one window at 0 (``short="pad"``, if ``n > 0``) or none (``short="drop"``)."""
+    one window at 0 (``short="pad"``, if ``n > 0``) or none (``short="drop"``).
+
+    Parameters
+    ----------
+    n : int
+        Length of the track in positions (samples or frames).
+    length : int
+        Window length in the same unit.
+    hop : int
+        Distance between window starts in the same unit.
+    short : {"pad", "drop"}, default "pad"
+        When ``n < length``: one window at 0 (if ``n > 0``) or none.
+    """
     if short not in SHORT_POLICIES:
         raise ValueError(f"short must be one of {SHORT_POLICIES}, got {short!r}")
     if n < length:
@@ -62,7 +101,23 @@ def whole_window_starts(n: int, length: int, hop: int, short: str = "pad") -> np
 
 def segment_count(n_samples: int, sr: int, seconds: float, overlap: float = 0.5,
                 hop_seconds: float | None = None, short: str = "pad") -> int:
-    """How many segments a track of ``n_samples`` samples gives (see :func:`segment_starts`)."""
+    """How many segments a track of ``n_samples`` samples gives (see :func:`segment_starts`).
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the track in samples.
+    sr : int
+        Sample rate in Hz.
+    seconds : float
+        Segment length in seconds; ``L = round(seconds * sr)`` samples.
+    overlap : float, default 0.5
+        Share of a segment shared with the next, in [0, 1): ``H = round(L * (1 - overlap))``.
+    hop_seconds : float or None, default None
+        Hop between segment starts in seconds; overrides ``overlap`` when given.
+    short : {"pad", "drop"}, default "pad"
+        A track shorter than one segment gives one zero-padded segment or none.
+    """
     return len(segment_starts(n_samples, sr, seconds, overlap, hop_seconds, short))
 
 
@@ -72,6 +127,21 @@ def cut_segments(y, sr: int, seconds: float, overlap: float = 0.5,
 
     ``out[..., i, t] = y[..., starts[i] + t]`` with ``starts`` from :func:`segment_starts`; a
     copy, so segments can be modified freely. An empty track gives 0 segments.
+
+    Parameters
+    ----------
+    y : array
+        Samples, time on the last axis (NumPy or CuPy).
+    sr : int
+        Sample rate in Hz.
+    seconds : float
+        Segment length in seconds; ``L = round(seconds * sr)`` samples.
+    overlap : float, default 0.5
+        Share of a segment shared with the next, in [0, 1): ``H = round(L * (1 - overlap))``.
+    hop_seconds : float or None, default None
+        Hop between segment starts in seconds; overrides ``overlap`` when given.
+    short : {"pad", "drop"}, default "pad"
+        A track shorter than one segment gives one zero-padded segment or none.
     """
     starts = segment_starts(y.shape[-1], sr, seconds, overlap, hop_seconds, short)
     length, _ = segment_geometry(sr, seconds, overlap, hop_seconds)

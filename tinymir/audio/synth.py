@@ -140,7 +140,19 @@ class Score:
             self.out[start:stop] += gain * sound[head:head + stop - start]
 
     def play(self, pattern: str, sound, gain: float = 1.0, accent=None) -> None:
-        """Repeat a 16-step pattern (``x`` = hit) over the whole clip."""
+        """Repeat a 16-step pattern (``x`` = hit) over the whole clip.
+
+        Parameters
+        ----------
+        pattern : str
+            16 characters, one a step; ``"x"`` plays ``sound`` on that step.
+        sound : numpy.ndarray
+            Float32 samples of one hit.
+        gain : float, default 1.0
+            Level of every hit (times a random 0.85 to 1.0).
+        accent : sequence of float or None, default None
+            16 extra gains, one a step (``None``: all 1).
+        """
         for step in range(self.steps):
             if pattern[step % 16] == "x":
                 level = gain if accent is None else gain * accent[step % 16]
@@ -155,7 +167,19 @@ class Score:
 
 
 def chord(root: int, scale, degree: int, size: int = 3) -> list[int]:
-    """MIDI notes of the chord on scale ``degree`` (0-based), thirds stacked in the scale."""
+    """MIDI notes of the chord on scale ``degree`` (0-based), thirds stacked in the scale.
+
+    Parameters
+    ----------
+    root : int
+        MIDI note of the scale's first degree.
+    scale : sequence of int
+        The 7 steps of the scale in semitones above ``root`` (e.g. ``MAJOR``).
+    degree : int
+        Scale degree the chord is built on, 0-based (may exceed 6: the next octave).
+    size : int, default 3
+        Number of notes (3: a triad, 4: a seventh chord).
+    """
     notes = []
     for i in range(size):
         step = degree + 2 * i
@@ -395,6 +419,17 @@ def render_clip(genre: str, seed_or_rng, seconds: float = 6.0, sr: int = 22050) 
 
     ``seed_or_rng`` is an int seed or a ``numpy.random.Generator``; the same seed gives the
     same array. A noise floor at -55 to -40 dB below full scale is added before normalising.
+
+    Parameters
+    ----------
+    genre : str
+        One of :data:`GENRES`.
+    seed_or_rng : int or numpy.random.Generator
+        Where the randomness comes from.
+    seconds : float, default 6.0
+        Length of the clip in seconds.
+    sr : int, default 22050
+        Sample rate in Hz.
     """
     if genre not in RECIPES:
         raise ValueError(f"unknown genre {genre!r}: choose from {', '.join(GENRES)}")
@@ -446,7 +481,19 @@ class Written:
 
 
 def check_options(per_class: int, seconds: float, seed: int, sr: int) -> None:
-    """Refuse a set that cannot be rendered, before anything is written."""
+    """Refuse a set that cannot be rendered, before anything is written.
+
+    Parameters
+    ----------
+    per_class : int
+        Clips per genre, 1 to ``MAX_PER_CLASS``.
+    seconds : float
+        Length of a clip in seconds, above 0 and at most ``MAX_SECONDS``.
+    seed : int
+        Seed of the set, 0 or more.
+    sr : int
+        Sample rate in Hz, ``MIN_SR`` to ``MAX_SR``; ``seconds * sr`` at most ``MAX_SAMPLES``.
+    """
     for name, value, low, high in (("per_class", per_class, 1, MAX_PER_CLASS),
                                    ("seed", seed, 0, None),
                                    ("sr", sr, MIN_SR, MAX_SR)):
@@ -475,6 +522,23 @@ def write_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, see
     samples is kept (a rerun continues); one that exists with other samples (another seed,
     length or rate, or a file of yours) stops the command before it writes anything. Each
     file is written beside its place and renamed into it, so a killed run leaves whole files.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        Folder of the set (created when missing).
+    classes : int or list of str, default 6
+        The first ``N`` genres of :data:`GENRES`, or their names.
+    per_class : int, default 20
+        Clips per genre.
+    seconds : float, default 6.0
+        Length of each clip in seconds.
+    seed : int, default 0
+        Seed of the set; clip ``i`` of genre ``g`` uses ``clip_rng(seed, g, i)``.
+    sr : int, default 22050
+        Sample rate in Hz.
+    progress : bool, default False
+        Show a progress bar.
     """
     names = resolve_classes(classes)
     check_options(per_class, seconds, seed, sr)
@@ -535,5 +599,23 @@ def _render_to_bytes(genre: str, index: int, path: Path, seed: int, seconds: flo
 
 def make_dataset(out, classes=6, per_class: int = 20, seconds: float = 6.0, seed: int = 0,
                  sr: int = 22050, progress: bool = False) -> list[Path]:
-    """:func:`write_dataset`, returning the paths of every clip of the set, class by class."""
+    """:func:`write_dataset`, returning the paths of every clip of the set, class by class.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        Folder of the set (created when missing).
+    classes : int or list of str, default 6
+        The first ``N`` genres of :data:`GENRES`, or their names.
+    per_class : int, default 20
+        Clips per genre.
+    seconds : float, default 6.0
+        Length of each clip in seconds.
+    seed : int, default 0
+        Seed of the set; clip ``i`` of genre ``g`` uses ``clip_rng(seed, g, i)``.
+    sr : int, default 22050
+        Sample rate in Hz.
+    progress : bool, default False
+        Show a progress bar.
+    """
     return write_dataset(out, classes, per_class, seconds, seed, sr, progress).paths

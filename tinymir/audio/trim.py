@@ -21,6 +21,17 @@ def middle(y, sr: int, seconds: float, short: str = "keep"):
     With ``n`` samples and ``m = round(seconds * sr)``, keeps ``y[..., s:s + m]`` where
     ``s = (n - m) // 2``. A track shorter than ``m`` is returned whole (``short="keep"``) or
     zero-padded at the end to ``m`` samples (``short="pad"``).
+
+    Parameters
+    ----------
+    y : array
+        Samples, time on the last axis (NumPy or CuPy).
+    sr : int
+        Sample rate in Hz.
+    seconds : float
+        Length kept in seconds.
+    short : {"keep", "pad"}, default "keep"
+        What to do with a track shorter than ``seconds``.
     """
     m = seconds_to_samples(seconds, sr)
     n = y.shape[-1]
