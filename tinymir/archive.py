@@ -101,7 +101,19 @@ def read_npz(path, error=ArchiveError, what: str = "tinymir file") -> dict:
 
 def tree_from_entries(path, entries: dict, error=ArchiveError,
                       what: str = "tinymir file") -> dict:
-    """The tree that :func:`save_tree` stored, from :func:`read_npz`'s entries."""
+    """The tree that :func:`save_tree` stored, from :func:`read_npz`'s entries.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file the entries came from (for the messages).
+    entries : dict of str to numpy.ndarray
+        What :func:`read_npz` returned.
+    error : type of Exception, default ArchiveError
+        Exception raised when the tree is missing or corrupt.
+    what : str, default "tinymir file"
+        What the messages call the file.
+    """
     if TREE_KEY not in entries:
         raise error(f"{path}: not a {what} (no {TREE_KEY} entry)")
     try:

@@ -290,7 +290,19 @@ def rng(seed=None):
 
 def cpu_blocks(count: int, bytes_per_item: int, budget_bytes: int, mod) -> list[slice]:
     """``count`` items split into blocks of about ``budget_bytes`` each when ``mod`` is NumPy
-    (cache-sized pieces of a memory-bound loop), one block of everything on a GPU."""
+    (cache-sized pieces of a memory-bound loop), one block of everything on a GPU.
+
+    Parameters
+    ----------
+    count : int
+        Number of items (rows, frames, clips) in the loop.
+    bytes_per_item : int
+        Bytes one item touches, in bytes.
+    budget_bytes : int
+        Bytes one block may touch (about a cache's size), in bytes.
+    mod : module
+        The array module in use (:func:`array_module`); anything but NumPy gives one block.
+    """
     if mod is not np:
         return [slice(0, count)]
     return blocks(count, bytes_per_item, budget_bytes)

@@ -67,7 +67,18 @@ def corrected_interval(scores, test_fraction: float, confidence: float = 0.95) -
 
 def paired_difference(a, b, test_fraction: float, confidence: float = 0.95) -> Interval:
     """The corrected interval of ``mean(a - b)`` for scores of two recipes on the same folds
-    (``a[j]`` and ``b[j]`` from fold j)."""
+    (``a[j]`` and ``b[j]`` from fold j).
+
+    Parameters
+    ----------
+    a, b : array_like of float
+        One score a fold for each recipe, fold ``j`` at index ``j`` in both.
+    test_fraction : float
+        ``n_test / n_train`` of one fold (``1 / (k - 1)`` for k folds), see
+        :func:`corrected_interval`.
+    confidence : float, default 0.95
+        Coverage of the interval, between 0 and 1.
+    """
     a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"paired scores need the same folds: {a.size} against {b.size}")

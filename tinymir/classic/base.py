@@ -65,6 +65,20 @@ def check_features(X, name: str = "X", n_features: int | None = None, device: bo
     ``device=False`` returns a host float64 array (for the tree models, which stay on the CPU).
     Sparse and complex inputs are refused; ``n_features`` is the width ``estimator`` was
     fitted on. The messages contain the phrases scikit-learn's checks look for.
+
+    Parameters
+    ----------
+    X : array_like
+        The samples, ``(n_samples, n_features)`` (NumPy, CuPy or anything ``np.asarray`` takes).
+    name : str, default "X"
+        What the messages call the array.
+    n_features : int or None, default None
+        Width the estimator was fitted on; ``None`` skips that check.
+    device : bool, default True
+        Move to the device in the float policy (:func:`tinymir.backend.float_dtype`); ``False``
+        returns a host float64 array.
+    estimator : object or None, default None
+        The estimator named in the width message.
     """
     if scipy.sparse.issparse(X):
         raise TypeError(f"{name} is a sparse matrix; sparse input is not supported by tinymir's "

@@ -54,7 +54,19 @@ class Binner:
 
 def fit_binned(estimator, X, y, max_bins: int):
     """The common start of a histogram-tree ``fit``: check ``X``, encode ``y`` into
-    ``estimator.classes_``, fit ``estimator.binner_`` and return ``(codes, labels)``."""
+    ``estimator.classes_``, fit ``estimator.binner_`` and return ``(codes, labels)``.
+
+    Parameters
+    ----------
+    estimator : object
+        The tree model being fitted; gets ``classes_``, ``n_features_in_`` and ``binner_``.
+    X : array_like
+        Training samples ``(n_samples, n_features)``.
+    y : array_like
+        Class labels, one a sample.
+    max_bins : int
+        Bins per feature for the :class:`Binner`, 2 to 256.
+    """
     X = check_features(X, device=False)
     estimator.classes_, labels = encode_labels(y, X.shape[0], estimator)
     estimator.n_features_in_ = X.shape[1]

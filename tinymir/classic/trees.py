@@ -33,7 +33,19 @@ class NodeTable:
         return ids
 
     def set_splits(self, level_offsets, features, thresholds, lefts) -> None:
-        """Turn nodes of the LAST added level (given by offsets into it) into splits."""
+        """Turn nodes of the LAST added level (given by offsets into it) into splits.
+
+        Parameters
+        ----------
+        level_offsets : array of int
+            Positions of the nodes within the last added level (not global ids).
+        features : array of int
+            Feature each node splits on.
+        thresholds : array of uint8
+            Bin code each node splits at: codes ``<= threshold`` go left.
+        lefts : array of int
+            Global id of each node's left child (the right child is ``left + 1``).
+        """
         self._feature[-1][level_offsets] = features
         self._threshold[-1][level_offsets] = thresholds
         self._left[-1][level_offsets] = lefts
