@@ -41,7 +41,7 @@ class NodeTable:
             Positions of the nodes within the last added level (not global ids).
         features : array of int
             Feature each node splits on.
-        thresholds : array of uint8
+        thresholds : array of int
             Bin code each node splits at: codes ``<= threshold`` go left.
         lefts : array of int
             Global id of each node's left child (the right child is ``left + 1``).
