@@ -4,9 +4,9 @@ Epoch e (``batches.epoch(e)``, or the e-th ``iter(batches)``) is the permutation
 generator seeded with ``(seed, e)``: the same in every run for a given seed, different from epoch
 e + 1, and needing no iterator state to replay — a resumed training run simply asks for the epoch
 it stopped in. A batch reads only its own segments,
-``features[track[i]][..., start[i]:start[i] + L]``, from the memory-mapped cache, so the memory used is one batch, never the whole set (MTG-Jamendo
-mel features do not fit in RAM). Segments that run past the end of a short track
-(``short="pad"``) are zero-padded.
+``features[track[i]][..., start[i]:start[i] + L]``, from the memory-mapped cache, so the memory
+used is one batch, never the whole set (MTG-Jamendo mel features do not fit in RAM). Segments
+that run past the end of a short track (``short="pad"``) are zero-padded.
 
     view = cache.tracks(table.ids)
     segments = make_segments(view.frame_counts(), frames=128, overlap=0.5, tracks=split["train"])

@@ -311,11 +311,20 @@ class FeatureCache:
               batch_size: int | None = None, scheduler="processes") -> BuildReport:
         """Compute the features of every track not yet cached; returns a :class:`BuildReport`.
 
-        ``tracks``: a TrackTable, Tracks or paths. ``scheduler`` and ``jobs``: where the work
-        runs (:func:`tinymir.data.engines.start_engine`: ``"processes"`` with ``jobs`` worker
-        processes, ``"dask"`` with ``jobs`` local Dask workers, a scheduler address, a
-        ``distributed.Client``). ``batch_size``: tracks per task (default: 16 on a GPU, else
-        chosen from the number of tracks and workers).
+        Parameters
+        ----------
+        tracks : TrackTable, Tracks or list of paths
+            The tracks whose features should be cached.
+        jobs : int, default 1
+            Worker processes (``"processes"``) or local Dask workers (``"dask"``).
+        progress : bool, default True
+            Show a progress bar.
+        batch_size : int or None, default None
+            Tracks per task (``None``: 16 on a GPU, else chosen from the number of tracks and
+            workers).
+        scheduler : str or distributed.Client, default "processes"
+            Where the work runs (:func:`tinymir.data.engines.start_engine`): ``"processes"``,
+            ``"dask"``, a scheduler address or a ``distributed.Client``.
         """
         self._remove_dead_temporaries()
         report = BuildReport()

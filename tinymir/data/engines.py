@@ -73,7 +73,19 @@ class EngineError(RuntimeError):
 def batches(items: list, workers: int, size: int | None = None,
             largest: int = MAX_BATCH) -> list[list]:
     """``items`` cut into batches of ``size`` (default: at most ``largest``, and small enough
-    that every worker gets about four batches)."""
+    that every worker gets about four batches).
+
+    Parameters
+    ----------
+    items : list
+        What is to be done, in order.
+    workers : int
+        Number of workers that share the batches.
+    size : int or None, default None
+        Items a batch; ``None``: ``min(largest, ceil(len(items) / (4 workers)))``, at least 1.
+    largest : int, default MAX_BATCH
+        Most items a batch when ``size`` is chosen here.
+    """
     if size is None:
         size = max(1, min(largest, math.ceil(len(items) / (4 * max(1, workers)))))
     return [items[start:start + size] for start in range(0, len(items), size)]

@@ -63,11 +63,20 @@ def read_dataset(path, dataset: str = "auto", check_audio: bool = False,
                  min_duration: float | None = None, **options) -> TrackTable:
     """Read the dataset at ``path`` into a :class:`TrackTable`.
 
-    ``dataset`` is one of ``auto, gtzan, folders, fma, mtg-jamendo, tags``; ``options`` go to
-    that reader (see each ``read_<name>``) or to :func:`~tinymir.data.tags.process_tags`.
-    With ``check_audio`` (always on for FMA, and implied by ``min_duration``) every file's
-    header is read: undecodable files and files shorter than ``min_duration`` seconds are
-    skipped, and durations are filled in.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset's folder or file.
+    dataset : str, default "auto"
+        One of ``auto, gtzan, folders, fma, mtg-jamendo, tags``.
+    check_audio : bool, default False
+        Read every file's header (always on for FMA): undecodable files are skipped and durations
+        filled in.
+    min_duration : float or None, default None
+        Skip files shorter than this, in seconds (implies ``check_audio``).
+    **options
+        Keyword arguments of that reader (see each ``read_<name>``) or of
+        :func:`~tinymir.data.tags.process_tags`.
     """
     path = Path(path)
     if not path.exists():
@@ -295,9 +304,20 @@ def read_fma(path, subset: str = "small", labels: str = "genre_top",
              audio_dir=None) -> TrackTable:
     """FMA: tracks of ``subset`` (and the smaller subsets it contains) with their audio.
 
-    ``labels``: ``"genre_top"`` (single label) or ``"genres_all"`` (multi-label, names from
-    ``genres.csv`` when present). ``audio_dir`` defaults to ``fma_<subset>/`` beside
-    ``fma_metadata/``. Tracks without a label or without an audio file are skipped.
+    Tracks without a label or without an audio file are skipped.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The FMA folder (holding ``fma_metadata/``), the folder of ``tracks.csv``, or
+        ``tracks.csv`` itself.
+    subset : {"small", "medium", "large"}, default "small"
+        The FMA subset (with the smaller subsets it contains).
+    labels : {"genre_top", "genres_all"}, default "genre_top"
+        ``"genre_top"`` (single label) or ``"genres_all"`` (multi-label, names from
+        ``genres.csv`` when present).
+    audio_dir : str, os.PathLike or None, default None
+        Folder of the mp3 files (``None``: ``fma_<subset>/`` beside ``fma_metadata/``).
     """
     path = Path(path)
     if path.is_file():
@@ -366,10 +386,20 @@ def read_mtg_jamendo(path, audio_dir=None, split: int | None = 0, group: str = "
                      require_audio: bool = True) -> TrackTable:
     """MTG-Jamendo: an ``autotagging*.tsv`` and its official ``splits/split-<split>/``.
 
-    ``path`` is the TSV or its folder (which must hold one ``autotagging*.tsv``); audio is at
-    ``audio_dir / PATH`` (default ``audios/`` beside the TSV, else the TSV's folder).
-    ``group``: ``"artist"`` or ``"album"``. ``require_audio=False`` keeps tracks whose audio is
-    absent (metadata-only analysis).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``autotagging*.tsv`` or its folder (which must hold exactly one).
+    audio_dir : str, os.PathLike or None, default None
+        Audio is at ``audio_dir / PATH`` (``None``: ``audios/`` beside the TSV, else the TSV's
+        folder).
+    split : int or None, default 0
+        Number of the official split (``splits/split-<split>/``); ``None``: no official split.
+    group : {"artist", "album"}, default "artist"
+        What groups tracks for splitting.
+    require_audio : bool, default True
+        Skip tracks whose audio file is absent (``False``: keep them, for metadata-only
+        analysis).
     """
     path = Path(path)
     if path.is_dir():
@@ -438,16 +468,28 @@ def read_tag_csv(path, path_column: str | None = None, label_columns=None,
                  audio_dir=None, year_column: str | None = None) -> TrackTable:
     """A CSV (or TSV) of tracks and labels (seed 003; 4Q MER ``metadata.csv``).
 
-    - ``path_column`` (default: the first of path, file, filename, song, track, id ...): a path
-      relative to ``audio_dir`` (default: the CSV's folder), or a bare track name, found as
-      ``<name>.<ext>`` anywhere under ``audio_dir``.
-    - ``label_columns``: one column name or a list (e.g. ``["genre1", "genre2"]``), one label
-      per column, empty cells ignored; or ``tags_column``: one column of ``sep``-separated tags.
-      A list of several columns or a tag column makes the table multi-label.
-    - ``group_column`` (default: artist if present).
-    - ``year_column`` (optional): a column whose cells start with a year (``1994``,
-      ``1994-05-01``), for the per-period tables of :mod:`tinymir.explain`; other cells give no
-      year.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV or TSV file.
+    path_column : str or None, default None
+        Column of a path relative to ``audio_dir``, or of a bare track name, found as
+        ``<name>.<ext>`` anywhere under ``audio_dir`` (``None``: the first of path, file,
+        filename, song, track, id ...).
+    label_columns : str, list of str or None, default None
+        One column name or a list (e.g. ``["genre1", "genre2"]``), one label per column, empty
+        cells ignored. A list of several columns makes the table multi-label.
+    tags_column : str or None, default None
+        Instead of ``label_columns``: one column of ``sep``-separated tags (multi-label).
+    sep : str, default ";"
+        Separator of the tags in ``tags_column``.
+    group_column : str or None, default None
+        Column that groups tracks for splitting (``None``: artist if present).
+    audio_dir : str, os.PathLike or None, default None
+        Folder the paths are relative to (``None``: the CSV's folder).
+    year_column : str or None, default None
+        A column whose cells start with a year (``1994``, ``1994-05-01``), for the per-period
+        tables of :mod:`tinymir.explain`; other cells give no year.
     """
     path = Path(path)
     if path.is_dir():

@@ -53,7 +53,26 @@ def clip_frames(seconds: float, sr: int, hop_length: int) -> int:
 
 def window_starts(n_frames: int, frames: int, hop: int, head: int = 0, tail: int = 0,
                   max_per_track: int | None = None, short: str = "drop") -> np.ndarray:
-    """Start frames of the windows of one track (formula in the module docstring)."""
+    """Start frames of the windows of one track (formula in the module docstring).
+
+    Parameters
+    ----------
+    n_frames : int
+        Frames of the track, ``n``.
+    frames : int
+        Window length ``L`` in frames.
+    hop : int
+        Frames between window starts, ``H``.
+    head : int, default 0
+        Frames discarded at the start of each track.
+    tail : int, default 0
+        Frames discarded at the end of each track.
+    max_per_track : int or None, default None
+        Keep at most this many windows a track, evenly spread (``None``: all).
+    short : {"pad", "drop"}, default "drop"
+        A track with fewer usable frames than ``L``: one window at ``head`` that the reader
+        zero-pads, or none.
+    """
     starts = head + whole_window_starts(n_frames - head - tail, frames, hop, short)
     if max_per_track is not None and len(starts) > max_per_track:
         starts = starts[np.round(np.linspace(0, len(starts) - 1, max_per_track)).astype(np.int64)]
@@ -65,8 +84,27 @@ def make_segments(frame_counts, frames: int, hop: int | None = None, overlap: fl
                   short: str = "drop", tracks=None) -> Segments:
     """Segments over tracks with ``frame_counts[t]`` frames each (default: all tracks).
 
-    ``hop`` in frames, or ``overlap`` in [0, 1) (``hop = round(frames * (1 - overlap))``);
-    ``head``/``tail`` frames discarded at each end; ``max_per_track`` windows at most.
+    Parameters
+    ----------
+    frame_counts : sequence of int
+        Frames of each track, by track index.
+    frames : int
+        Window length ``L`` in frames.
+    hop : int or None, default None
+        Frames between window starts, ``H`` (``None``: from ``overlap``).
+    overlap : float, default 0.0
+        Share of a window shared with the next, in [0, 1): ``H = round(L * (1 - overlap))``.
+    head : int, default 0
+        Frames discarded at the start of each track.
+    tail : int, default 0
+        Frames discarded at the end of each track.
+    max_per_track : int or None, default None
+        Keep at most this many windows a track, evenly spread (``None``: all).
+    short : {"pad", "drop"}, default "drop"
+        A track with fewer usable frames than ``L``: one window at ``head`` that the reader
+        zero-pads, or none.
+    tracks : sequence of int or None, default None
+        Track indices to cut (e.g. ``split["train"]``); ``None``: every track.
     """
     if frames <= 0:
         raise ValueError(f"a segment must be at least one frame long, got {frames}")

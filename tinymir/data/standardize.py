@@ -70,9 +70,18 @@ class Standardizer:
                   feature_axis: int = -2) -> "Standardizer":
         """Fit on ``features[t]`` for the tracks ``t`` of ``split[part]`` only.
 
-        ``features`` is indexable by track index (a list of arrays, or
-        :meth:`FeatureCache.tracks <tinymir.data.cache.FeatureCache.tracks>`); a track whose
-        features are ``None`` (an unreadable file) is left out.
+        Parameters
+        ----------
+        split : Split or mapping of str to track indices
+            The split; only ``split[part]`` is read.
+        features : indexable of arrays
+            ``features[t]`` for track index ``t`` (a list of arrays, or
+            :meth:`FeatureCache.tracks <tinymir.data.cache.FeatureCache.tracks>`); ``None`` entries
+            (unreadable files) are left out.
+        part : str, default "train"
+            The part of the split to fit on.
+        feature_axis : int, default -2
+            Axis of the features (mel bands); statistics are per entry along it.
         """
         if part not in split:
             raise SplitError(f"split {getattr(split, 'name', '')!r} has no part {part!r} "

@@ -87,7 +87,23 @@ def keep_top(table: TrackTable, n: int, others: str | None = "Others") -> TrackT
 def process_tags(table: TrackTable, prefix: str | None = None, synonyms=None,
                  min_count: int | None = None, top_n: int | None = None,
                  others: str | None = "Others") -> TrackTable:
-    """Apply the steps that are asked for, in the order prefix, synonyms, min count, top N."""
+    """Apply the steps that are asked for, in the order prefix, synonyms, min count, top N.
+
+    Parameters
+    ----------
+    table : TrackTable
+        Tracks with their tags.
+    prefix : str or None, default None
+        Keep only tags starting with it, prefix removed (:func:`select_prefix`).
+    synonyms : dict, str, os.PathLike or None, default None
+        Renames, a dict or a file (:func:`merge_synonyms`).
+    min_count : int or None, default None
+        Drop tags carried by fewer tracks (:func:`drop_rare`).
+    top_n : int or None, default None
+        Keep the ``n`` most frequent tags (:func:`keep_top`).
+    others : str or None, default "Others"
+        Name the tags outside the top N become (``None``: they are dropped).
+    """
     if prefix is not None:
         table = select_prefix(table, prefix)
     if synonyms is not None:
