@@ -39,7 +39,19 @@ TINY = float(np.finfo(np.float32).tiny)     # tinymir's features are float32
 
 
 def audio_frames(g, audio: str, front, dtype) -> tuple[str, str]:
-    """``(frames (batch, T, n_fft) in dtype, T as an int64 scalar)``: centred frames."""
+    """``(frames (batch, T, n_fft) in dtype, T as an int64 scalar)``: centred frames.
+
+    Parameters
+    ----------
+    g : tinymir.export.graph.Graph
+        The graph the nodes are added to.
+    audio : str
+        Name of the ``(batch, samples)`` float32 input.
+    front : tinymir.models.frontend.FrontEnd
+        The front end the model was trained on (``n_fft``, ``hop_length``, parts, segments).
+    dtype : numpy dtype
+        Precision of the frames (float32 or float64).
+    """
     n_fft, hop = front.n_fft, front.hop_length
     half = n_fft // 2
     samples = g.op("Gather", g.op("Shape", audio), g.ints(1, "axis_one"), axis=0)
@@ -75,7 +87,20 @@ def decibels(g, power: str, dtype) -> str:
 
 
 def features(g, audio: str, front, dtype=np.float32) -> tuple[str, str]:
-    """``(features (batch, bins, T) float32, T)``: every part of the front end, rows stacked."""
+    """``(features (batch, bins, T) float32, T)``: every part of the front end, rows stacked.
+
+    Parameters
+    ----------
+    g : tinymir.export.graph.Graph
+        The graph the nodes are added to.
+    audio : str
+        Name of the ``(batch, samples)`` float32 input.
+    front : tinymir.models.frontend.FrontEnd
+        The front end the model was trained on (``n_fft``, ``hop_length``, parts, segments).
+    dtype : numpy dtype, default float32
+        Precision the spectrum is computed in (float64: closer to tinymir, on runtimes that
+        compute in double precision).
+    """
     frames, count = audio_frames(g, audio, front, dtype)
     bins = front.n_fft // 2 + 1
     spectrum = g.op("MatMul", frames, g.const(dft_basis(front.n_fft, dtype), "dft_basis"))
@@ -163,7 +188,19 @@ def standardise(g, feats: str, standardize) -> str:
 
 
 def segments(g, feats: str, count: str, front) -> str:
-    """``(batch * S, 1, bins, L)``: the track trimmed and cut into segments (module docstring)."""
+    """``(batch * S, 1, bins, L)``: the track trimmed and cut into segments (module docstring).
+
+    Parameters
+    ----------
+    g : tinymir.export.graph.Graph
+        The graph the nodes are added to.
+    feats : str
+        Name of the ``(batch, bins, T)`` features.
+    count : str
+        Name of the int64 scalar ``T`` (frames of the track).
+    front : tinymir.models.frontend.FrontEnd
+        The front end the model was trained on (``n_fft``, ``hop_length``, parts, segments).
+    """
     length, hop = front.segment_frames, front.hop_frames
     start, kept = g.ints(0, "zero"), count
     if front.center:

@@ -47,12 +47,38 @@ class Graph:
         return self._ints[key]
 
     def op(self, op_type: str, *inputs: str, out: str | None = None, **attrs) -> str:
-        """Add one node; returns the name of its single output (``out`` or a fresh one)."""
+        """Add one node; returns the name of its single output (``out`` or a fresh one).
+
+        Parameters
+        ----------
+        op_type : str
+            The ONNX operator (``"MatMul"``, ``"Gather"`` ...).
+        *inputs : str
+            Names of its inputs, in order.
+        out : str or None, default None
+            Name of the output (``None``: a fresh name from ``op_type``).
+        **attrs
+            The operator's attributes (``axis=0`` ...).
+        """
         return self.op_n(op_type, inputs, 1, out=out, **attrs)[0]
 
     def op_n(self, op_type: str, inputs, n_outputs: int, out: str | None = None,
              **attrs) -> list[str]:
-        """Add one node with ``n_outputs`` outputs (``""`` skips an optional input)."""
+        """Add one node with ``n_outputs`` outputs (``""`` skips an optional input).
+
+        Parameters
+        ----------
+        op_type : str
+            The ONNX operator (``"TopK"`` ...).
+        inputs : sequence of str
+            Names of its inputs, in order (``""`` for a skipped optional input).
+        n_outputs : int
+            Number of outputs.
+        out : str or None, default None
+            Name of the output when there is one (``None``: fresh names from ``op_type``).
+        **attrs
+            The operator's attributes.
+        """
         base = out or op_type.lower()
         outputs = [out] if out and n_outputs == 1 else [self.name(base)
                                                        for _ in range(n_outputs)]

@@ -106,8 +106,19 @@ def build(name: str, n_classes: int, front: FrontEnd | None = None, seed: int = 
           **options) -> nn.Sequential:
     """Build architecture ``name`` for ``n_classes`` outputs on ``front`` (default: its own).
 
-    ``options`` go to the architecture (``rnn="lstm"`` for ``crnn``). The weights are drawn
-    from ``seed``.
+    Parameters
+    ----------
+    name : str
+        An architecture of :data:`ARCHS` (``tinymir archs`` lists them).
+    n_classes : int
+        Number of outputs, at least 1.
+    front : FrontEnd or None, default None
+        Front end the inputs come from (``None``: the architecture's own); it fixes the input
+        shape.
+    seed : int, default 0
+        Seed the weights are drawn from.
+    **options
+        Keyword arguments of the architecture (``rnn="lstm"`` for ``crnn``).
     """
     arch = get_arch(name)
     front = front or arch.front
