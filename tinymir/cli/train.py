@@ -4,27 +4,23 @@ import sys
 import click
 from click.core import ParameterSource
 
-from tinymir import models
+from tinymir import models, moved
+from tinymir.train import config as configs
+from tinymir.train import report as reporting
 from tinymir.train import run as running
 
 from .options import USER_ERRORS, cache_options, dataset_options, reader_options
 
-# Options of `train` that are no part of the run (how it is shown) or that --resume itself sets.
-NOT_RUN_OPTIONS = ("resume", "epochs", "quiet", "cache", "no_cache", "jobs")
+__getattr__ = moved.names(__name__, {"NOT_RUN_OPTIONS": "tinymir.train.config"})
 
 
 def resumed_options() -> tuple[dict, dict]:
     """The options typed on this command line beside --resume (defaults are not the user's
-    request): those that must agree with the run, and the settings that apply to it."""
+    request), split by the resume rule (:func:`tinymir.train.config.resume_request`)."""
     ctx = click.get_current_context()
-    typed = {name: value for name, value in ctx.params.items()
-             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
-    settings = {}
-    if "cache" in typed or "no_cache" in typed:
-        settings["cache"] = None if ctx.params["no_cache"] else ctx.params["cache"]
-    if "jobs" in typed:
-        settings["jobs"] = typed["jobs"]
-    return {k: v for k, v in typed.items() if k not in NOT_RUN_OPTIONS}, settings
+    typed = ParameterSource.COMMANDLINE
+    return configs.resume_request({name: value for name, value in ctx.params.items()
+                                   if ctx.get_parameter_source(name) == typed})
 
 
 CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the example
@@ -46,16 +42,16 @@ CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the e
               help="Training-batch augmentation: crop, shift, gain, specaugment, mixup joined "
                    "by + with optional NAME:key=value,... parameters (e.g. "
                    "crop+mixup:alpha=0.4), all, or none [default: none].")
-@click.option("--resample", type=click.Choice(running.RESAMPLING), default="none",
+@click.option("--resample", type=click.Choice(configs.RESAMPLING), default="none",
               show_default=True,
               help="Tags: seed 000's over- or undersampling of the training tracks.")
-@click.option("--split", type=click.Choice(running.SPLITS), default="random", show_default=True,
+@click.option("--split", type=click.Choice(configs.SPLITS), default="random", show_default=True,
               help="Track split: stratified random 80/10/10, group-aware (artists), GTZAN "
                    "filtered, the dataset's official one, or k-fold by track or by group "
                    "(--folds, --fold).")
 @click.option("--fold", type=int, default=0, show_default=True,
               help="Test fold for kfold / group-kfold.")
-@click.option("--folds", type=click.IntRange(min=2), default=running.DEFAULT_FOLDS,
+@click.option("--folds", type=click.IntRange(min=2), default=configs.DEFAULT_FOLDS,
               show_default=True, help="Folds of kfold / group-kfold.")
 @click.option("--split-seed", type=int, default=None,
               help="Seed of the split (default: --seed), to vary the seed on one split.")
@@ -68,11 +64,11 @@ CNN3 = models.get_arch("cnn3")      # its recipe is what the help shows as the e
 @click.option("--lr", type=float, default=None,
               help=f"Learning rate [default: the architecture's recipe; cnn3: "
                    f"{CNN3.optimizer['lr']:g}].")
-@click.option("--lr-patience", type=click.IntRange(min=0), default=running.PLATEAU_PATIENCE,
+@click.option("--lr-patience", type=click.IntRange(min=0), default=configs.PLATEAU_PATIENCE,
               show_default=True,
               help="Divide the learning rate by 10 after this many epochs without a better "
                    "validation score (ReduceLROnPlateau); 0: never.")
-@click.option("--optimizer", type=click.Choice(running.OPTIMIZERS), default=None,
+@click.option("--optimizer", type=click.Choice(configs.OPTIMIZERS), default=None,
               help="Optimiser [default: the architecture's recipe; cnn3: "
                    f"{CNN3.optimizer['name']}].")
 @click.option("--class-weights/--no-class-weights", default=None,
@@ -120,7 +116,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 raise click.UsageError("give DATA and --arch (or --resume RUN_DIR)")
             models.get_arch(arch)
             out = out or f"runs/{arch}"
-            config = running.TrainConfig(
+            config = configs.TrainConfig(
                 arch=arch, data=data, out=out, features=features, segment=segment,
                 overlap=overlap, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
                 n_mfcc=n_mfcc, augment=augment, resample=resample, split=split,
@@ -134,7 +130,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                                    overwrite=overwrite)
     except (*USER_ERRORS, running.Interrupted) as exc:
         raise click.ClickException(str(exc))
-    click.echo(running.headline(report))
+    click.echo(reporting.headline(report))
     click.echo(f"model and reports in {out}/ (model.npz, report.md, history.csv)")
     from tinymir import pictures
     if not pictures.available():

@@ -196,12 +196,29 @@ def read_config(out: Path) -> TrainConfig:
         raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
 
 
+# -- the resume rule -----------------------------------------------------------------------
 #: Options of ``train`` that apply to a resumed run as given: they change where features come
 #: from or how they are computed, never the run's numbers.
 RESUME_SETTINGS = ("cache", "jobs")
+#: Options of ``train`` that are no part of the run (how it is shown) or that --resume itself
+#: sets: never compared with the run's.
+NOT_RUN_OPTIONS = ("resume", "epochs", "quiet", "cache", "no_cache", "jobs")
 #: Reader options on the command line -> their key in ``TrainConfig.reader_options``.
 READER_OPTIONS = {"label_column": "label_columns", "tags_column": "tags_column",
                   "min_count": "min_count", "top_n": "top_n"}
+
+
+def resume_request(typed: dict) -> tuple[dict, dict]:
+    """The options typed beside ``--resume`` (by parameter name; defaults are not the user's
+    request) as ``(given, settings)``: those that must agree with the run
+    (:func:`check_resumed_options`), and the :data:`RESUME_SETTINGS` that apply to it
+    (``no_cache`` typed sets ``cache`` to None)."""
+    settings = {}
+    if "cache" in typed or "no_cache" in typed:
+        settings["cache"] = None if typed.get("no_cache") else typed.get("cache")
+    if "jobs" in typed:
+        settings["jobs"] = typed["jobs"]
+    return {k: v for k, v in typed.items() if k not in NOT_RUN_OPTIONS}, settings
 
 
 def check_resumed_options(out: Path, config: TrainConfig, given: dict) -> None:
