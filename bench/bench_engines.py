@@ -49,7 +49,7 @@ def engine_name(kind: str, workers: int, batch) -> str:
 def warm_up(batch):
     """Runs on a worker: import what the work imports; linger so every worker gets one."""
     import tinymir.data.cache  # noqa: F401
-    import tinymir.train.catalogue  # noqa: F401
+    import tinymir.predict.catalogue  # noqa: F401
     time.sleep(0.3)
     return [os.getpid()]
 
@@ -120,7 +120,7 @@ def run_features(engine, paths, out: Path, batch):
 
 
 def run_predict(engine, paths, out: Path, batch, model: str):
-    from tinymir.train.catalogue import tag_catalogue
+    from tinymir.predict.catalogue import tag_catalogue
     begin = time.perf_counter()
     report = tag_catalogue(model, paths_file(out, paths), out / "tags.csv", scheduler=engine,
                            progress=False, batch_size=batch)
@@ -141,7 +141,7 @@ def traffic_per_track(paths, model: str, cache_root: Path) -> dict:
     without its own framing), measured on one batch of 8 tracks of each task."""
     from tinymir.data.cache import FeatureCache, extract_batch
     from tinymir.features import FeatureParams
-    from tinymir.train.catalogue import tag_batch
+    from tinymir.predict.catalogue import tag_batch
     cache = FeatureCache(cache_root, FeatureParams(kind="mel"))
     items = [(p, str(cache.folder / "features" / f"x{i}.npy")) for i, p in enumerate(paths[:8])]
     (cache.folder / "features").mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def bench_arch(arch: str, folder: Path, runs: int, batch: int, seconds: float) -
 
     from tinymir.audio import synth
     from tinymir.export import to_onnx
-    from tinymir.train.predict import Predictor
+    from tinymir.predict import Predictor
 
     front = model_file(arch, folder / f"{arch}.npz")
     wav = folder / f"{arch}.wav"
@@ -120,7 +120,7 @@ def parity(arch: str, folder: Path, seconds: float) -> dict:
 
     from tinymir.audio import synth
     from tinymir.export import to_onnx
-    from tinymir.train.predict import Predictor
+    from tinymir.predict import Predictor
 
     front = model_file(arch, folder / f"p_{arch}.npz")
     predictor = Predictor.load(folder / f"p_{arch}.npz")

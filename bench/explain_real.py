@@ -26,7 +26,7 @@ import numpy as np
 
 from tinymir.explain.measure import represent_model
 from tinymir.explain.represent import Settings
-from tinymir.train.predict import Predictor
+from tinymir.predict import Predictor
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "gtzan_excerpts"

@@ -24,7 +24,8 @@ from tinymir.data import engines, read_dataset
 from tinymir.data.cache import FeatureCache
 from tinymir.data.engines import WORKER_ENV, ProcessEngine, batches
 from tinymir.features import FeatureParams
-from tinymir.train import catalogue, run
+from tinymir.predict import catalogue
+from tinymir.train import run
 
 distributed = pytest.importorskip(
     "distributed", reason="dask.distributed is not installed (pip install 'tinymir[dask]')")

@@ -85,7 +85,7 @@ def test_onnx_predict(tmp_path):
     pytest.importorskip("onnx")
     from tinymir import models, nn
     from tinymir.export import to_onnx
-    from tinymir.train.predict import Predictor
+    from tinymir.predict import Predictor
     source = ast.parse((REPO / "examples" / "onnx_predict.py").read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(source)
                 if isinstance(node, (ast.Import, ast.ImportFrom))

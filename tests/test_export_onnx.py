@@ -13,7 +13,7 @@ import soundfile as sf
 
 from _cli_helpers import invoke, refused, tree_digest
 from tinymir import backend, models, nn
-from tinymir.train.predict import Predictor
+from tinymir.predict import Predictor
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

@@ -15,7 +15,7 @@ from _cli_helpers import invoke, tiny_model, tree_digest, two_class_set
 from tinymir import nn
 from tinymir.audio import synth
 from tinymir.audio.checks import content_warning, spectral_flatness
-from tinymir.train import catalogue
+from tinymir.predict import catalogue
 
 SR = 22050
 

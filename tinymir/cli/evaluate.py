@@ -3,7 +3,7 @@ import json
 
 import click
 
-from tinymir.train import predict as predicting
+from tinymir.predict import evaluation
 
 from .options import USER_ERRORS, cache_options, dataset_options, reader_options
 
@@ -26,15 +26,15 @@ def evaluate_command(model, data, part, as_json, labels_map, cache, no_cache, jo
     """Score MODEL on the tracks of DATA: segment- and track-level metrics. The first line names
     the tracks scored; a warning says when they include the model's training tracks."""
     try:
-        mapping = predicting.read_labels_map(labels_map) if labels_map else None
-        report = predicting.evaluate(model, data, part=part, dataset=dataset,
+        mapping = evaluation.read_labels_map(labels_map) if labels_map else None
+        report = evaluation.evaluate(model, data, part=part, dataset=dataset,
                                      cache_root=None if no_cache else cache, jobs=jobs,
                                      reader_options=reader_options(label_column, tags_column,
                                                                    min_count, top_n),
                                      labels_map=mapping)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
-    click.echo(json.dumps(report, indent=2) if as_json else predicting.describe(report))
-    warning = predicting.training_warning(report)
+    click.echo(json.dumps(report, indent=2) if as_json else evaluation.describe(report))
+    warning = evaluation.training_warning(report)
     if warning:
         click.echo(warning, err=True)

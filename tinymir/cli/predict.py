@@ -6,8 +6,7 @@ import click
 
 from tinymir.audio import skipped_line
 from tinymir.data.engines import EngineError
-from tinymir.train import catalogue
-from tinymir.train import predict as predicting
+from tinymir.predict import Predictor, predict_inputs, tag_catalogue
 
 from .engines import announce, scheduler_option
 from .options import USER_ERRORS
@@ -39,7 +38,7 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
     little (a very short, constant or white-noise track) and a `model` column which model file
     wrote it. A rerun into the same CSV adds only the missing tracks, and only with the same
     model: a CSV of another model, or any other file, is refused and left as it is. See
-    tinymir.train.catalogue.
+    tinymir.predict.catalogue.
     """
     if out is not None:
         if len(files) != 1 or as_json:
@@ -50,14 +49,12 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
     if jobs > 1 or scheduler != "processes":
         raise click.UsageError("--jobs and --scheduler tag a catalogue: give --out CSV")
     try:
-        predictor = predicting.Predictor.load(model)
-        paths, not_files = predicting.audio_inputs(files)
+        labelled = predict_inputs(Predictor.load(model), files, top)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
-    for path, reason in not_files:
-        click.echo(skipped_line(path, reason), err=True)
-    failed = len(not_files)
-    for path, result, problem in predicting.predict_files(predictor, paths, top):
+    total = failed = 0
+    for path, result, problem in labelled:
+        total += 1
         if problem is not None:
             failed += 1
             click.echo(skipped_line(path, problem), err=True)
@@ -71,16 +68,15 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
     if failed:
-        raise click.ClickException(f"{failed} of {len(paths) + len(not_files)} files could not "
-                                   "be labelled (named above)")
+        raise click.ClickException(f"{failed} of {total} files could not be labelled (named "
+                                   "above)")
 
 
 def _predict_catalogue(model, data, out, top, scheduler, jobs, dataset, quiet):
     """``predict --out``: tag the catalogue, end with the counts (exit 1 when some failed)."""
     try:
-        report = catalogue.tag_catalogue(model, data, out, scheduler=scheduler, jobs=jobs,
-                                         top=top, dataset=dataset, progress=not quiet,
-                                         on_engine=announce)
+        report = tag_catalogue(model, data, out, scheduler=scheduler, jobs=jobs, top=top,
+                               dataset=dataset, progress=not quiet, on_engine=announce)
     except (*USER_ERRORS, EngineError) as exc:
         raise click.ClickException(str(exc))
     for path, reason in report.failed[:10]:

@@ -30,9 +30,9 @@ import numpy as np
 
 import tinymir
 from tinymir.nn import ModelFileError
+from tinymir.predict.predictor import Predictor
 from tinymir.staged import staged_files
-from tinymir.train.predict import Predictor
-from tinymir.train.run import RunError
+from tinymir.train.config import RunError
 
 __all__ = ["IR_VERSION", "OPSET", "ExportError", "build_onnx", "to_onnx"]
 
@@ -116,7 +116,7 @@ def metadata(predictor: Predictor) -> dict:
 
 
 def to_onnx(model_or_path, path, dft_dtype=np.float32) -> Path:
-    """Export a model file (a path or a loaded :class:`~tinymir.train.predict.Predictor`) to
+    """Export a model file (a path or a loaded :class:`~tinymir.predict.Predictor`) to
     the ONNX file ``path``; returns ``path``. The file is written beside ``path`` under a
     temporary name and renamed over it only when complete, so a failed export leaves an
     existing ``path`` as it was. Raises :class:`ExportError` (one line) for a model file that
