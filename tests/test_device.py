@@ -14,7 +14,7 @@ from _rounding import assert_float32_close
 from tinymir import backend, models, nn
 from tinymir.classic.svm import SVC
 from tinymir.cli.main import main
-from tinymir.nn import conv
+from tinymir.nn.kernels import conv
 from tinymir.train.loop import Trainer
 
 
@@ -126,17 +126,19 @@ def test_conv_gemm_schedule_equals_the_per_sample_schedule(x_shape, k_shape, str
             np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
 
 
-def test_full_correlation_runs_in_pieces_when_device_memory_is_short(device_syncs, monkeypatch):
+def test_full_correlation_runs_in_blocks_when_device_memory_is_short(device_syncs, monkeypatch):
     rng = np.random.default_rng(1)
     grad, kernel = rng.standard_normal((5, 2, 8, 8)), rng.standard_normal((2, 4, 3, 3))
     expected = conv.full_correlation_grad(grad, kernel)                 # NumPy
     column_bytes = (2 * 3 * 3) * (8 + 2) * (8 + 2) * 8                  # one sample's columns
-    monkeypatch.setattr(conv, "GPU_COLUMNS_SHARE", 2.5 * column_bytes / backend.free_device_bytes())
+    monkeypatch.setattr(conv, "GPU_COLUMNS_SHARE",
+                        2.5 * column_bytes / backend.free_device_bytes())
     built = []
-    im2col = conv.im2col
-    monkeypatch.setattr(conv, "im2col", lambda x, *a, **k: built.append(len(x)) or im2col(x, *a, **k))
+    im2col = conv.im2col                            # the name the kernel calls, block by block
+    monkeypatch.setattr(conv, "im2col",
+                        lambda x, *a, **k: built.append(len(x)) or im2col(x, *a, **k))
     ours = conv.full_correlation_grad(backend.to_device(grad), backend.to_device(kernel))
-    assert built == [2, 2, 1]                               # 5 samples, 2 per run
+    assert built == [2, 2, 1]                               # 5 samples, 2 per block
     np.testing.assert_allclose(backend.to_host(ours), expected, rtol=1e-12, atol=1e-12)
 
 

@@ -1,9 +1,10 @@
 """Every fast layer, loss and optimiser equals its plain twin in tinymir.nn.reference.
 
 In float64 to 1e-10, on random inputs, on tie-heavy inputs for the max pools, and at several
-run sizes: the fast kernels work on cache-sized runs of the batch (of the time steps, for the
-LSTM's backward), and at the test shapes the default budget is one run, so the `runs_of`
-fixture shrinks the budget to 1, 2 and 3 items per run (ragged last runs included). The twins
+block sizes: the fast kernels work on cache-sized blocks of the batch (of the time steps, for
+the LSTM's backward), and at the test shapes the default budget is one block, so the
+`blocks_of` fixture shrinks the budget to 1, 2 and 3 items per block (ragged last blocks
+included). The twins
 themselves pass the finite-difference checks that the fast layers pass.
 """
 import ast
@@ -17,24 +18,25 @@ from tinymir.nn import conv, gradcheck, pooling, reference, windows
 
 TOLERANCE = 1e-10
 LAYER_CASES = list(gradcheck.CASES)
-RUN_SIZES = [None, 1, 2, 3]       # items per run; None: the default budget
+BLOCK_SIZES = [None, 1, 2, 3]       # items per block; None: the default budget
 
 
-@pytest.fixture(params=RUN_SIZES, ids=lambda k: "default-runs" if k is None else f"runs-of-{k}")
-def runs_of(request, monkeypatch):
-    """Make every cache-sized run ``k`` items long (the budget is k items' bytes); records
-    the longest list of runs any kernel used, so a test can tell it went through several."""
+@pytest.fixture(params=BLOCK_SIZES,
+                ids=lambda k: "default-blocks" if k is None else f"blocks-of-{k}")
+def blocks_of(request, monkeypatch):
+    """Make every cache-sized block ``k`` items long (the budget is k items' bytes); records
+    the longest list of blocks any kernel used, so a test can tell it went through several."""
     real = backend.cpu_blocks
-    seen = {"most_runs": 0}
+    seen = {"most_blocks": 0}
 
-    def cpu_runs(count, bytes_per_item, budget_bytes, mod):
+    def cpu_blocks(count, bytes_per_item, budget_bytes, mod):
         if request.param is not None:
             budget_bytes = request.param * bytes_per_item
-        runs = real(count, bytes_per_item, budget_bytes, mod)
-        seen["most_runs"] = max(seen["most_runs"], len(runs))
-        return runs
+        blocks = real(count, bytes_per_item, budget_bytes, mod)
+        seen["most_blocks"] = max(seen["most_blocks"], len(blocks))
+        return blocks
 
-    monkeypatch.setattr(backend, "cpu_blocks", cpu_runs)
+    monkeypatch.setattr(backend, "cpu_blocks", cpu_blocks)
     seen["size"] = request.param
     return seen
 
@@ -55,7 +57,7 @@ def test_every_layer_has_a_twin():
 
 
 @pytest.mark.parametrize("name", LAYER_CASES)
-def test_fast_equals_reference(name, runs_of):
+def test_fast_equals_reference(name, blocks_of):
     model, x, training = gradcheck.build_case(name, seed=3)
     assert_agree(gradcheck.compare_twins(model, x, training, seed=3))
 
@@ -68,17 +70,17 @@ def test_fast_equals_reference(name, runs_of):
     (lambda: nn.Conv2D(2, 3, padding="same"), (5, 3, 5, 6), False),    # dx: full correlation
     (lambda: nn.LSTM(3), (2, 7, 4), True),                             # last state only
 ])
-def test_the_multi_run_branches(build, shape, training, runs_of):
-    """Batches (sequences) of 5-7 items: with runs of 1-3 items the kernels go through
-    several runs, the last one shorter."""
+def test_the_multi_block_branches(build, shape, training, blocks_of):
+    """Batches (sequences) of 5-7 items: with blocks of 1-3 items the kernels go through
+    several blocks, the last one shorter."""
     rng = np.random.default_rng(4)
     with backend.default_dtype(np.float64):
         model = build()
         model.build(shape[1:], rng)
     x = backend.to_device(rng.standard_normal(shape), np.float64)
     assert_agree(gradcheck.compare_twins(model, x, training, seed=4))
-    if runs_of["size"] is not None and backend.get_device() == "cpu":
-        assert runs_of["most_runs"] > 1
+    if blocks_of["size"] is not None and backend.get_device() == "cpu":
+        assert blocks_of["most_blocks"] > 1
 
 
 POOLS = [((2, 4), 2, "valid"), ((4, 4), 2, "valid"), ((2, 5), 2, "valid"), ((3, 3), 2, "same"),
@@ -87,7 +89,7 @@ POOLS = [((2, 4), 2, "valid"), ((4, 4), 2, "valid"), ((2, 5), 2, "valid"), ((3, 
 
 @pytest.mark.parametrize("pool, stride, padding", POOLS)
 @pytest.mark.parametrize("values", ["three-levels", "all-equal"])
-def test_max_pool_ties_go_where_the_twin_sends_them(pool, stride, padding, values, runs_of):
+def test_max_pool_ties_go_where_the_twin_sends_them(pool, stride, padding, values, blocks_of):
     """Inputs drawn from {0, 1, 2} (most windows hold several maxima) or all zero: the fast
     pool's arg-max is the twin's, the first maximum of each window column by column."""
     rng = np.random.default_rng(5)

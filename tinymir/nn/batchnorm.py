@@ -18,8 +18,8 @@ import numpy as np
 
 from tinymir import backend
 
-from .chunks import batch_chunks
 from .kernels import batchnorm as bn_kernels
+from .kernels.blocks import batch_blocks
 from .layer import Layer, register
 
 
@@ -29,7 +29,7 @@ class BatchNorm(Layer):
 
         x̂ = (x − μ) / √(σ² + ε),   y = γ x̂ + β            (formulas: module docstring)
 
-    The passes over the batch run in cache-sized runs (:mod:`tinymir.nn.kernels.batchnorm`);
+    The passes over the batch run in cache-sized blocks (:mod:`tinymir.nn.kernels.batchnorm`);
     the plain twin is :class:`tinymir.nn.reference.BatchNorm`."""
 
     input_ndim = (1, 2, 3)
@@ -55,9 +55,9 @@ class BatchNorm(Layer):
         gamma, beta = self.params["gamma"].value[:, None], self.params["beta"].value[:, None]
         self.shape, self.training = x.shape, training
         x = x.reshape(n, c, -1)            # (N, C, positions): every statistic is per row c
-        self.runs = batch_chunks(n, x[0].nbytes, xp)
+        self.blocks = batch_blocks(n, x[0].nbytes, xp)
         if training:
-            mean, var, centred = bn_kernels.centre(x, self.runs)      # μ, σ², x − μ
+            mean, var, centred = bn_kernels.centre(x, self.blocks)      # μ, σ², x − μ
             for name, batch in (("running_mean", mean), ("running_var", var)):
                 running = self.buffers[name]
                 running *= self.momentum
@@ -67,7 +67,7 @@ class BatchNorm(Layer):
             centred = xp.subtract(x, self.buffers["running_mean"][:, None])
         self.inv_std = (1.0 / xp.sqrt(var + self.eps))[:, None]
         # x̂ = (x − μ) / √(σ² + ε),  y = γ x̂ + β
-        self.xhat, y = bn_kernels.normalise(centred, self.inv_std, gamma, beta, self.runs)
+        self.xhat, y = bn_kernels.normalise(centred, self.inv_std, gamma, beta, self.blocks)
         return y.reshape(self.shape)
 
     def _backward(self, grad_out):
@@ -78,7 +78,7 @@ class BatchNorm(Layer):
         self.params["beta"].grad, self.params["gamma"].grad = sum_dy, sum_dy_xhat
         scale = self.params["gamma"].value[:, None] * self.inv_std
         if self.training:      # dx = γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M)
-            grad_in = bn_kernels.input_grad(g, self.xhat, sum_dy, sum_dy_xhat, scale, self.runs)
+            grad_in = bn_kernels.input_grad(g, self.xhat, sum_dy, sum_dy_xhat, scale, self.blocks)
         else:                  # the running statistics are constants: dx = γ dy/√(σ²_run + ε)
             grad_in = xp.multiply(g, scale, out=self.xhat)
         self.xhat = None

@@ -77,8 +77,14 @@ class _Recurrent(Layer):
             self.recurrent_init, (self.units, width), self.units, width, rng))
         self.input_dropout.build(input_shape, rng)
 
-    def _project_inputs(self, x, training, scale=None):
-        """(N, T, F) -> (x W + b) ⊙ scale for all steps in one GEMM, time-major: (T, N, G).
+    def _input_weights(self):
+        """[W; b] (F + 1, G): a new array, the bias as one more row of W."""
+        xp = backend.array_module(self.params["kernel"].value)
+        return xp.concatenate([self.params["kernel"].value, self.params["bias"].value[None]])
+
+    def _project_inputs(self, x, training, weights):
+        """(N, T, F) -> x W + b for all steps in one GEMM, time-major: (T, N, G), with
+        ``weights`` = [W; b] from :meth:`_input_weights` (the LSTM passes them rescaled).
 
         The inputs are kept time-major with a column of ones, so that the bias is one more
         row of W in the GEMM (and db one more row of dW in backward)."""
@@ -89,9 +95,6 @@ class _Recurrent(Layer):
         inputs[:, :, :f] = x.transpose(1, 0, 2)
         inputs[:, :, f] = 1.0
         self.x_time_major = inputs.reshape(t * n, f + 1)
-        weights = xp.concatenate([self.params["kernel"].value, self.params["bias"].value[None]])
-        if scale is not None:
-            weights *= scale
         return (self.x_time_major @ weights).reshape(t, n, -1)
 
     def _input_grads(self, dproj):
@@ -150,10 +153,10 @@ class LSTM(_Recurrent):
 
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        # the gates through one tanh: z is scaled by 1/2 for i, f, o (see kernels.lstm)
-        scale, shift = lstm_kernels.gate_affine(self.units, x.dtype, xp)
-        proj = self._project_inputs(x, training, scale)        # (x_t W + b) for every t
-        recurrent = self.params["recurrent_kernel"].value * scale
+        # the gates through one tanh: W, b and R scaled by 1/2 for i, f, o (kernels.lstm)
+        weights, recurrent, scale, shift = lstm_kernels.fold_gate_scale(
+            self._input_weights(), self.params["recurrent_kernel"].value, x.dtype)
+        proj = self._project_inputs(x, training, weights)      # (x_t W + b) for every t
         t, n, _ = proj.shape
         self.gate_values = xp.empty((t, n, 4 * self.units), dtype=x.dtype)   # i, f, g, o
         self.cells, self.tanh_cells, self.hidden = (
@@ -213,7 +216,7 @@ class GRU(_Recurrent):
 
     def _forward(self, x, training):
         xp = backend.array_module(x)
-        proj = self._project_inputs(x, training)
+        proj = self._project_inputs(x, training, self._input_weights())    # x_t W + b
         t, n, _ = proj.shape
         u = self.units
         recurrent = self.params["recurrent_kernel"].value

@@ -10,13 +10,9 @@
 Forward is ``y = f_L(… f_2(f_1(x)))``; backward applies the chain rule in reverse,
 ``dx = J_1ᵀ(… J_Lᵀ dy)``, each layer filling its own parameter gradients on the way.
 
-One reorder, for speed: a ReLU directly followed by a max pool runs *after* the pool
-(:meth:`Sequential.run_order`). max is monotone, so ``pool(relu(x)) = relu(pool(x))``,
-gradients included, and the ReLU then works on the pooled map: on CNN-3's first block (batch
-128, the 2-core development machine) its forward and backward take 0.05-0.09 CPU-seconds on
-the pooled (128, 32, 64, 64) map instead of 0.25-0.43 on the (128, 32, 128, 130) one.
-``summary()`` shows the declared order; :class:`tinymir.nn.reference.Sequential` runs it, and
-the tests find the same numbers both ways.
+The passes may run the layers in another order that gives the same numbers (a ReLU before a
+max pool runs after it): :meth:`Sequential.run_order`, from :mod:`tinymir.nn.kernels.fusion`.
+``summary()`` shows the declared order; :class:`tinymir.nn.reference.Sequential` runs it.
 """
 from __future__ import annotations
 
@@ -24,9 +20,8 @@ import numpy as np
 
 from tinymir import backend
 
-from .activations import ReLU
+from .kernels import fusion
 from .layer import LAYERS, Layer, ShapeError, as_generator
-from .pooling import MaxPool1D, MaxPool2D
 
 
 class StateDictError(ValueError):
@@ -34,8 +29,8 @@ class StateDictError(ValueError):
 
 
 class Sequential:
-    """Layers in order (a ReLU before a max pool runs after it: see :meth:`run_order`);
-    ``build(input_shape, seed)`` names them and creates their weights."""
+    """Layers in order, ``y = f_L(… f_1(x))``; ``build(input_shape, seed)`` names them and
+    creates their weights (the passes run them in :meth:`run_order`)."""
 
     def __init__(self, layers, name: str | None = None):
         self.layers = list(layers)
@@ -109,26 +104,9 @@ class Sequential:
 
     # -- passes ---------------------------------------------------------------------------
     def run_order(self) -> list[int]:
-        """The indices of the layers in the order the passes run them.
-
-        As declared, except that a ReLU directly followed by a max pool runs after the pool.
-        The two commute exactly: max is monotone, so ``max(relu(x)) = relu(max(x))``, and so
-        does the gradient, which reaches each window's (first) arg-max times ``[max > 0]``
-        either way (a window whose max is ≤ 0 passes no gradient in both orders). Pooling
-        first means the ReLU works on a map a quarter of the size or less: for CNN-3's first
-        block (a 32 × 128 × 130 map per sample) that is most of the ReLU's time. Only ReLU:
-        for other monotone activations float rounding can tie values that differ and move
-        the gradient to another cell of the window.
-        """
-        order = list(range(len(self.layers)))
-        k = 0
-        while k < len(order) - 1:
-            if type(self.layers[k]) is ReLU and type(self.layers[k + 1]) in (MaxPool2D, MaxPool1D):
-                order[k], order[k + 1] = k + 1, k
-                k += 2
-            else:
-                k += 1
-        return order
+        """The indices of the layers in the order the passes run them: as declared, with a
+        ReLU directly before a max pool moved after it (:mod:`tinymir.nn.kernels.fusion`)."""
+        return fusion.relu_after_pool(self.layers)
 
     def forward(self, x, training: bool = False):
         if not self.built:
@@ -187,7 +165,8 @@ class Sequential:
         unexpected = sorted(set(state) - set(targets))
         if missing or unexpected:
             raise StateDictError(f"state does not fit model {self.name!r}: "
-                                 f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+                                 f"missing {missing or 'nothing'}, "
+                                 f"unexpected {unexpected or 'nothing'}")
         for name, target in targets.items():
             value = backend.as_array_like(state[name], target)     # host or device state
             if value.shape != target.shape:

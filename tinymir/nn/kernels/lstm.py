@@ -1,20 +1,25 @@
 """The LSTM's tuned parts (the kernel behind :class:`tinymir.nn.LSTM`).
 
 - One ``tanh`` for all four gates. σ(z) = (1 + tanh(z/2)) / 2, so with the pre-activations of
-  i, f, o scaled by 1/2 (folded into W, R and b once per call) the gate values
+  i, f, o scaled by 1/2 (folded into W, R and b once per call: :func:`fold_gate_scale`) the
+  gate values
   [σ(z_i), σ(z_f), tanh(z_g), σ(z_o)] are ``tanh(scaled z) · scale + shift`` with scale and
   shift 1/2 for i, f, o and 1, 0 for g: one pass over the (N, 4U) block instead of four calls.
 - The local derivatives of every step (what backward multiplies by dc or dh) are computed
-  before the time loop, a cache-sized run of steps at a time, into the array that the loop then
+  before the time loop, a cache-sized block of steps at a time
+  (:mod:`tinymir.nn.kernels.blocks`), into the array that the loop then
   turns into dz step by step (no new array per step).
 - ``dz = coef ⊙ [dc, dc, dc, dh]`` as one broadcast over the i, f, g blocks, which are
   consecutive in the [i, f, g, o] layout.
+
+Their gain is measured by ``bench/nn_cpu_seconds.py lstm`` (CPU seconds per training step of
+``bench/bench_nn.py``'s LSTM, before and after a change).
 """
 from __future__ import annotations
 
 from tinymir import backend
 
-from ..chunks import batch_chunks
+from .blocks import batch_blocks
 
 
 def gate_affine(units: int, dtype, xp):
@@ -24,6 +29,18 @@ def gate_affine(units: int, dtype, xp):
     shift = scale.copy()
     shift[2 * units:3 * units] = 0.0
     return scale, shift
+
+
+def fold_gate_scale(weights, recurrent, dtype):
+    """The one-``tanh`` rescaling folded into the weights: (weights ⊙ s, R ⊙ s, s, shift).
+
+    ``weights`` is a fresh [W; b] array (F + 1, 4U), scaled in place; ``recurrent`` is R
+    (U, 4U); s and shift come from :func:`gate_affine`, so that z = x W + h R + b computed with
+    the scaled weights is s ⊙ z, which :func:`activate_gates` takes."""
+    xp = backend.array_module(weights)
+    scale, shift = gate_affine(recurrent.shape[0], dtype, xp)
+    weights *= scale
+    return weights, recurrent * scale, scale, shift
 
 
 def activate_gates(scaled_z, scale, shift, out):
@@ -54,25 +71,25 @@ def local_derivatives(gates, cells, tanh_cells):
     i, f, g, o = split_gates(gates)
     coef = xp.empty_like(gates)
     dc_from_dh = xp.empty_like(tanh_cells)
-    for run in batch_chunks(t, gates[0].nbytes, xp):
-        part = coef[run]
-        xp.subtract(1.0, gates[run], out=part)
-        part *= gates[run]                  # s(1 − s) for i, f, o; g's slot is redone
+    for block in batch_blocks(t, gates[0].nbytes, xp):
+        part = coef[block]
+        xp.subtract(1.0, gates[block], out=part)
+        part *= gates[block]                # s(1 − s) for i, f, o; g's slot is redone
         coef_i, coef_f, coef_g, coef_o = split_gates(part)
-        coef_i *= g[run]
-        previous = cells[max(run.start - 1, 0):min(run.stop, t) - 1]
-        if run.start == 0:
+        coef_i *= g[block]
+        previous = cells[max(block.start - 1, 0):min(block.stop, t) - 1]
+        if block.start == 0:
             coef_f[0] = 0.0
             coef_f = coef_f[1:]
         coef_f *= previous
-        xp.multiply(g[run], g[run], out=coef_g)
+        xp.multiply(g[block], g[block], out=coef_g)
         xp.subtract(1.0, coef_g, out=coef_g)
-        coef_g *= i[run]
-        coef_o *= tanh_cells[run]
-        from_dh = dc_from_dh[run]
-        xp.multiply(tanh_cells[run], tanh_cells[run], out=from_dh)
+        coef_g *= i[block]
+        coef_o *= tanh_cells[block]
+        from_dh = dc_from_dh[block]
+        xp.multiply(tanh_cells[block], tanh_cells[block], out=from_dh)
         xp.subtract(1.0, from_dh, out=from_dh)
-        from_dh *= o[run]
+        from_dh *= o[block]
     return coef, dc_from_dh
 
 

@@ -1,0 +1,219 @@
+"""Conv2D as GEMMs on im2col columns (the kernel behind :class:`tinymir.nn.Conv2D`).
+
+The layer's sums (:mod:`tinymir.nn.conv`) become matrix products on im2col columns X̂
+(C·kh·kw + 1, N·Ho·Wo), whose last row is ones so that the bias is the last column of the kernel
+matrix K̂ = [K reshaped to (F, C·kh·kw) | b]. With dY_n the (F, Ho·Wo) gradient of sample n:
+
+    Y_n = K̂ X̂_n,    [dK | db] = Σ_n dY_n X̂_nᵀ,    dX̂_n = K̂ᵀ dY_n  then  dx = col2im(dX̂)
+
+Three tricks, each tested equal to the plain twin :class:`tinymir.nn.reference.Conv2D`
+(tests/test_nn_reference.py) and to each other (tests/test_device.py):
+
+- **Two GEMM schedules.** On the CPU the products run per sample as one batched matmul
+  (:func:`conv2d_forward`, :func:`conv2d_backward`) that reads and writes (N, F, Ho·Wo)
+  directly: no transposing copy of the batch, and each sample's columns fit the caches. On a
+  GPU they run as single large GEMMs over the whole batch (:func:`conv2d_forward_gemm`,
+  :func:`conv2d_backward_gemm`): CuPy would copy the transposed per-sample view of the columns.
+- **dx as a full correlation.** With stride 1 and no more filters than channels, dx is the
+  equivalent full correlation of dY with the rotated kernel (:func:`full_correlation_grad`): a
+  GEMM with F·kh·kw as inner dimension instead of F, and no col2im.
+- **Columns in blocks.** Backward needs X̂ for dK̂, so the forward keeps the columns (kh·kw times
+  the input's size) rather than rebuilding them. The full correlation's columns are used once:
+  they are built a block of samples at a time (:mod:`tinymir.nn.kernels.blocks` on the CPU, a
+  share of the free memory on a GPU), so the whole array never exists.
+
+Their gain is measured by ``bench/nn_cpu_seconds.py`` and ``bench/bench_nn.py`` (training steps
+of CNN-3, whose convolutions take most of the step, before and after a change).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinymir import backend
+
+from ..windows import col2im, im2col, output_size, pad2d
+from .blocks import batch_blocks
+
+
+def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
+    """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
+
+    Y_n = K̂ X̂_n as one batched matmul (bias included: the ones row of the columns). The
+    columns are returned because backward needs them for dK. With ``keep_columns=False``
+    (backward's full correlation) they are built and used a block of samples at a time, so
+    that the product reads them from cache and the whole array never exists; None is returned.
+    On a GPU array this is :func:`conv2d_forward_gemm`.
+
+    Parameters
+    ----------
+    xpad : array (N, C, Hp, Wp)
+        The input, already padded.
+    kernel4d : array (F, C, kh, kw)
+        The kernel K.
+    bias : array (F,) or None
+        The bias b; None for none (the columns then have no ones row).
+    stride : pair of int
+        Steps (s_h, s_w) of the window, in cells.
+    keep_columns : bool, default True
+        Return the columns (for backward); False builds them block by block and returns None.
+    """
+    xp = backend.array_module(xpad)
+    if xp is not np:
+        return conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns)
+    f = kernel4d.shape[0]
+    n, _, h, w = xpad.shape
+    kh, kw = kernel4d.shape[2:]
+    ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
+    weights = kernel4d.reshape(f, -1)
+    if bias is not None:
+        weights = xp.concatenate([weights, bias[:, None]], axis=1)
+    rows = weights.shape[1]
+    y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
+    blocks = ([slice(0, n)] if keep_columns
+              else batch_blocks(n, rows * ho * wo * xpad.itemsize, xp))
+    for block in blocks:
+        cols = im2col(xpad[block], (kh, kw), stride, ones_row=bias is not None)
+        xp.matmul(weights, cols.reshape(rows, -1, ho * wo).transpose(1, 0, 2), out=y[block])
+    return y.reshape(n, f, ho, wo), cols if keep_columns else None
+
+
+def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
+    """(dx_padded, dkernel, dbias) for :func:`conv2d_forward`, given its columns; dbias is None
+    without a bias (no ones row), dx_padded None when ``input_grad`` is false.
+
+        [dK | db] = Σ_n dY_n X̂_nᵀ,    dX̂_n = K̂ᵀ dY_n  then  dx = col2im(dX̂)
+
+    (or :func:`full_correlation_grad` for dx with stride 1 and F ≤ C). On a GPU array this is
+    :func:`conv2d_backward_gemm`.
+
+    Parameters
+    ----------
+    cols : array (C·kh·kw [+ 1], N·Ho·Wo)
+        The columns :func:`conv2d_forward` returned.
+    padded_shape : tuple
+        Shape (N, C, Hp, Wp) of the padded input.
+    kernel4d : array (F, C, kh, kw)
+        The kernel K.
+    grad_out : array (N, F, Ho, Wo)
+        dL/dY.
+    stride : pair of int
+        Steps (s_h, s_w) of the window, in cells.
+    input_grad : bool, default True
+        Compute dx; False skips it (the layer's input is data) and returns None for it.
+    """
+    xp = backend.array_module(grad_out)
+    if xp is not np:
+        return conv2d_backward_gemm(cols, padded_shape, kernel4d, grad_out, stride, input_grad)
+    f, c, kh, kw = kernel4d.shape
+    n = grad_out.shape[0]
+    g = grad_out.reshape(n, f, -1)                                   # dY_n: (F, Ho·Wo)
+    per_sample_t = cols.reshape(cols.shape[0], n, -1).transpose(1, 2, 0)   # X̂_nᵀ
+    dweights = xp.matmul(g, per_sample_t).sum(axis=0)                # (F, C·kh·kw [+ 1])
+    dkernel, dbias = split_kernel_bias(dweights, kernel4d.shape)
+    if not input_grad:
+        return None, dkernel, dbias
+    if stride == (1, 1) and f <= c:
+        return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
+    dcols = xp.matmul(kernel4d.reshape(f, -1).T, g)                 # (N, C·kh·kw, Ho·Wo)
+    return col2im(dcols, padded_shape, (kh, kw), stride), dkernel, dbias
+
+
+def split_kernel_bias(dweights, kernel_shape):
+    """[dK | db] -> (dK shaped as the kernel, db or None when there is no bias column)."""
+    rows = int(np.prod(kernel_shape[1:]))
+    dbias = dweights[:, rows] if dweights.shape[1] > rows else None
+    return dweights[:, :rows].reshape(kernel_shape), dbias
+
+
+#: Share of the GPU's free memory the columns of one block of backward's full correlation may
+#: take (the forward's columns are kept for backward, so they are built whole).
+GPU_COLUMNS_SHARE = 0.25
+
+
+def conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns: bool = True):
+    """:func:`conv2d_forward` as one GEMM over the batch, the GPU's schedule:
+
+        Y = K̂ X̂   (F, N·Ho·Wo) on the contiguous columns, then one copy to (N, F, Ho, Wo).
+
+    With ``keep_columns=False`` (backward's full correlation) the batch goes in blocks whose
+    columns take at most ``GPU_COLUMNS_SHARE`` of the free device memory (one block when it
+    fits). Works on NumPy arrays too (the tests compare both schedules there).
+
+    Parameters
+    ----------
+    xpad : array (N, C, Hp, Wp)
+        The input, already padded.
+    kernel4d : array (F, C, kh, kw)
+        The kernel K.
+    bias : array (F,) or None
+        The bias b; None for none (the columns then have no ones row).
+    stride : pair of int
+        Steps (s_h, s_w) of the window, in cells.
+    keep_columns : bool, default True
+        Return the columns (for backward); False builds them block by block and returns None.
+    """
+    xp = backend.array_module(xpad)
+    (f, _, kh, kw), n = kernel4d.shape, xpad.shape[0]
+    ho, wo = (output_size(size, k, s, (0, 0))
+              for size, k, s in zip(xpad.shape[2:], (kh, kw), stride))
+    weights = kernel4d.reshape(f, -1)                                   # K̂ = [K | b]
+    weights = weights if bias is None else xp.concatenate([weights, bias[:, None]], axis=1)
+    blocks = [slice(0, n)]
+    if not keep_columns and xp is not np:
+        budget = int(GPU_COLUMNS_SHARE * backend.free_device_bytes())
+        blocks = backend.blocks(n, weights.shape[1] * ho * wo * xpad.itemsize, budget)
+    y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
+    for block in blocks:
+        cols = im2col(xpad[block], (kh, kw), stride, ones_row=bias is not None)
+        y[block] = (weights @ cols).reshape(f, -1, ho * wo).transpose(1, 0, 2)
+    return y.reshape(n, f, ho, wo), cols if keep_columns else None
+
+
+def conv2d_backward_gemm(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
+    """:func:`conv2d_backward` as single GEMMs over the batch, the GPU's schedule, with dY as
+    one (F, N·Ho·Wo) matrix G (one transposing copy):
+
+        [dK | db] = G X̂ᵀ,    dX̂ = K̂ᵀ G  (C·kh·kw, N·Ho·Wo)  then  dx = col2im(dX̂)
+
+    Parameters
+    ----------
+    cols : array (C·kh·kw [+ 1], N·Ho·Wo)
+        The columns :func:`conv2d_forward_gemm` returned.
+    padded_shape : tuple
+        Shape (N, C, Hp, Wp) of the padded input.
+    kernel4d : array (F, C, kh, kw)
+        The kernel K.
+    grad_out : array (N, F, Ho, Wo)
+        dL/dY.
+    stride : pair of int
+        Steps (s_h, s_w) of the window, in cells.
+    input_grad : bool, default True
+        Compute dx; False skips it (the layer's input is data) and returns None for it.
+    """
+    f, c, kh, kw = kernel4d.shape
+    n, _, ho, wo = grad_out.shape
+    g = grad_out.reshape(n, f, -1).transpose(1, 0, 2).reshape(f, -1)
+    dkernel, dbias = split_kernel_bias(g @ cols.T, kernel4d.shape)
+    if not input_grad:
+        return None, dkernel, dbias
+    if stride == (1, 1) and f <= c:
+        return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
+    dcols = kernel4d.reshape(f, -1).T @ g
+    per_sample = dcols.reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)   # a view
+    return col2im(per_sample, padded_shape, (kh, kw), stride), dkernel, dbias
+
+
+def full_correlation_grad(grad_out, kernel4d):
+    """dL/dxpad for stride 1 as a forward convolution:
+
+        dxpad[n, c, y, x] = Σ_{f,i,j} K[f, c, i, j] · dY[n, f, y − i, x − j]
+
+    is a 'full' correlation of dY (zero-padded by kh−1, kw−1) with the kernel rotated by 180°
+    and its two channel axes swapped. Its GEMM has F·kh·kw as inner dimension instead of F,
+    and there is no col2im; used when F ≤ C (the columns are then no larger)."""
+    f, c, kh, kw = kernel4d.shape
+    rotated = kernel4d[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    padded = pad2d(grad_out, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    dxpad, _ = conv2d_forward(padded, backend.array_module(kernel4d).ascontiguousarray(rotated),
+                              None, (1, 1), keep_columns=False)
+    return dxpad
