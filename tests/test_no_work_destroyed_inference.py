@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 
 from _cli_helpers import invoke, refused, tiny_model, tree_digest, two_class_set
-from tinymir.cli import explain as explain_cli
-from tinymir.cli import features as features_cli
 from tinymir.data import engines
 from tinymir.explain import measure, pictures
 from tinymir.explain import profile as profiling
+from tinymir.features import npz as feature_file
 
 
 def full_disk(*args, **kwargs):
@@ -134,7 +133,7 @@ def test_profile_refused_before_it_starts(ws, data):
 
 # -- a failure in the middle of the work -----------------------------------------------------
 def test_features_failing_to_write_leave_npz_and_pictures(ws, few, monkeypatch):
-    monkeypatch.setattr(features_cli, "write_atomically", full_disk)
+    monkeypatch.setattr(feature_file, "write_atomically", full_disk)
     leaves_it_as_it_was(ws, lambda: invoke("features", few, "--out", ws / "feats.npz", "--plot",
                                            ws / "pictures", "--kind", "mfcc"),
                         "No space left on device")
@@ -168,8 +167,7 @@ def test_represent_failing_late_leaves_the_earlier_folder(ws, model, monkeypatch
 
 
 def test_saliency_failing_late_leaves_the_earlier_folder(ws, model, data, monkeypatch):
-    monkeypatch.setattr(explain_cli, "_write_saliency",
-                        failing_after(explain_cli._write_saliency))
+    monkeypatch.setattr(measure, "write_saliency", failing_after(measure.write_saliency))
     leaves_it_as_it_was(ws, lambda: invoke("explain", "saliency", model,
                                            data / "electronic" / "electronic.00003.wav",
                                            "--out", ws / "saliency", "--max-segments", "1"),

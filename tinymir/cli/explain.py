@@ -11,11 +11,8 @@ from tinymir import audio
 from tinymir.data import DatasetError
 from tinymir.explain import measure, pictures
 from tinymir.explain.represent import OBJECTIVES, STARTS, Settings
-from tinymir.explain.saliency import saliency
 from tinymir.nn.serialization import ModelFileError
 from tinymir.staged import staged_folder
-from tinymir.train.inputs import front_end_features
-from tinymir.train.predict import Predictor
 from tinymir.train.run import RunError
 
 from .dataset import dataset_option, reader_option, reader_options
@@ -26,14 +23,6 @@ ERRORS = (RunError, DatasetError, ModelFileError, audio.AudioError, ValueError, 
 @click.group("explain")
 def explain_group():
     """Explain a trained model: most representative inputs, saliency."""
-
-
-def _outside_the_run(out, model) -> None:
-    """Refuse an --out that is the folder of MODEL (a training run, whose files a class or
-    picture of the same name would replace)."""
-    if Path(out).resolve() == Path(model).resolve().parent:
-        raise click.ClickException(f"--out {out} is the folder of {model}, whose files would be "
-                                   "replaced by those of the same names; give another folder")
 
 
 @explain_group.command("represent")
@@ -74,7 +63,6 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
                       options):
     """Find the most representative input of each class of MODEL by gradient ascent on the
     input (weights fixed), and compare its score with the best real track of --data."""
-    _outside_the_run(out, model)
     bounds = None
     if by or periods:
         if not (by and periods and data):
@@ -87,6 +75,7 @@ def represent_command(model, out, data, classes, objective, start, steps, lr, l2
             raise click.ClickException(f"--periods {periods!r}: expected increasing years "
                                        "like 1990,2000,2010")
     try:
+        measure.check_outside_run(out, model)
         settings = Settings(objective=objective, steps=steps, lr=lr, l2=l2, tv_time=tv_time,
                             tv_freq=tv_freq, jitter=jitter, bound=bound, seed=seed)
         with staged_folder(out) as folder, staged_folder(audio_dir) if audio_dir else \
@@ -123,52 +112,24 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
     """Which parts of FILE made MODEL say --class: gradient, gradient x input and Grad-CAM,
     per segment and over the whole track."""
     try:
-        _outside_the_run(out, model)
-        predictor = Predictor.load(model)
-        if class_name is not None and class_name not in predictor.classes:
-            raise RunError(f"{model}: no class {class_name!r} (it has "
-                           f"{', '.join(predictor.classes)})")
-        features = front_end_features(file, predictor.front)
-        predicted = predictor.predict_file(file, top=1)
-        if "warning" in predicted:
-            click.echo(f"warning: {file}: {predicted['warning']}", err=True)
-        class_name = class_name or predicted["top"][0][0]
-        try:
-            result = saliency(predictor.model, features, predictor.front, predictor.standardize,
-                              predictor.classes.index(class_name), objective,
-                              predictor.multilabel)
-        except ValueError as exc:
-            raise RunError(f"{file}: {exc}") from None
+        measure.check_outside_run(out, model)
         with staged_folder(out) as folder:
-            drawing = _write_saliency(folder, result, predictor, file, class_name,
-                                      max_segments)
+            found = measure.saliency_of_file(model, file, folder, class_name, objective,
+                                             max_segments)
     except ERRORS as exc:
         raise click.ClickException(str(exc))
+    if found["warning"]:
+        click.echo(f"warning: {file}: {found['warning']}", err=True)
+    result, class_name, tail = found["result"], found["class"], found["uncovered"]
     missing = [] if "grad-cam" in result.track else [" (no Grad-CAM: the model has no 2-D "
                                                      "convolution)"]
-    tail = pictures.uncovered_seconds(result, predictor.front.segment_frames,
-                                      predictor.front.feature_params())
     tail = (f"; the last {tail:.1f} s are not analysed (shorter than a segment)" if tail > 0
             else "")
     click.echo(f"{file}: {class_name} score {float(np.mean(result.scores)):.3f} (mean of "
                f"{len(result.starts)} segments); maps {', '.join(result.track)}"
                f"{''.join(missing)} in {out}{tail}")
-    if not drawing:
+    if not found["pictures"]:
         click.echo(pictures.SKIPPED, err=True)
-
-
-def _write_saliency(out, result, predictor, file, class_name, max_segments) -> bool:
-    """saliency.npz and (with matplotlib) the pictures in ``out``; whether they were drawn."""
-    np.savez(out / "saliency.npz", features=result.features, starts=result.starts,
-             scores=result.scores, label=np.array(class_name),
-             **{f"track_{k.replace(' ', '_')}": v for k, v in result.track.items()},
-             **{f"segments_{k.replace(' ', '_')}": v for k, v in result.per_segment.items()})
-    drawing = pictures.available()
-    if drawing:
-        pictures.saliency_pictures(out, result, predictor.front.feature_params(),
-                                   predictor.front.segment_frames, Path(file).name, class_name,
-                                   max_segments)
-    return drawing
 
 
 COMMANDS = [explain_group]

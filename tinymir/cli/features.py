@@ -3,30 +3,26 @@ and/or into a resumable feature cache (``--cache DIR --jobs N --scheduler ...``,
 tinymir.data.cache and tinymir.data.engines); `tinymir features invert`: features back to audio."""
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from contextlib import nullcontext
 from pathlib import Path
 
 import click
-import numpy as np
 
-from tinymir import audio, pictures
-from tinymir.atomic import write_atomically
+from tinymir import moved, pictures
 from tinymir.audio import AudioError, skipped_line
 from tinymir.data import DatasetError, Track
 from tinymir.data.cache import FeatureCache
 from tinymir.explain import measure
 from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
-from tinymir.features.files import batch_features, check_finite, find_audio_files, load_clip
-from tinymir.features.inverse import stored_clips
-from tinymir.progress import Progress, counted
-from tinymir.staged import staged_files, staged_folder
+from tinymir.features.files import compute_files, find_audio_files
+from tinymir.features.npz import npz_path, save_features
+from tinymir.progress import counted
+from tinymir.staged import staged_folder
 
 from .engines import engine_for, scheduler_option
 
-BATCH_SIZE = 16     # clips of one length computed together
+__getattr__ = moved.names(__name__, {"BATCH_SIZE": "tinymir.features.files"})
 
 
 @click.command("features")
@@ -95,7 +91,10 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
 
     root = path if path.is_dir() else path.parent
     if cache_dir is None:
-        results, skipped = _compute_all(files, params)
+        results, skipped_files = compute_files(files, params)
+        for file, reason in skipped_files:
+            click.echo(skipped_line(file, reason), err=True)
+        skipped = len(skipped_files)
     else:
         results, skipped = _compute_cached(files, root, params, cache_dir, scheduler, jobs)
     done = sorted(results)
@@ -103,16 +102,16 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
     if not done:
         raise click.ClickException(f"none of the {len(files)} audio files could be read")
     relative = [files[i].relative_to(root).as_posix() for i in done]
-    if out is not None and out.suffix != ".npz":
-        out = out.with_name(out.name + ".npz")          # the name np.savez always gave it
+    if out is not None:
+        out = npz_path(out)
     try:
         with staged_folder(plot) if plot is not None else nullcontext() as folder:
             if plot is not None and pictures.available():
                 from tinymir.explain.pictures import feature_pictures
                 feature_pictures(folder, relative, [results[i] for i in done], params)
             if out is not None:
-                _write_npz(out, relative, [files[i].parent.name for i in done],
-                           [results[i] for i in done], params)
+                save_features(out, relative, [files[i].parent.name for i in done],
+                              [results[i] for i in done], params)
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
     skipped_part = f"; skipped {counted(skipped, 'file')}" if skipped else ""
@@ -124,63 +123,6 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
                    f"{cache_dir / params.key()}" + skipped_part)
     if plot is not None and not pictures.available():
         click.echo(pictures.SKIPPED, err=True)
-
-
-def _write_npz(out, relative, labels, features, params):
-    """The .npz described in the command's help."""
-    arrays = _feature_arrays(features)
-    arrays.update(paths=np.array(relative), labels=np.array(labels),
-                  params=np.array(json.dumps(params.to_dict(), sort_keys=True)),
-                  key=np.array(params.key()))
-    if params.names() is not None:
-        arrays["names"] = np.array(params.names())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(out, lambda handle: np.savez(handle, **arrays))
-
-
-def _compute_all(files, params):
-    """``{file index: features}`` and the number of skipped files.
-
-    Clips are loaded one by one and grouped by length; once ``BATCH_SIZE`` clips are waiting,
-    each group is computed in one batched call, so at most ``BATCH_SIZE`` decoded clips are held
-    however many different lengths the folder has. A group that fails is skipped, named.
-    """
-    results, pending, skipped = {}, defaultdict(list), 0
-
-    def flush_all():
-        nonlocal skipped
-        for length in list(pending):
-            indices, clips = zip(*pending.pop(length))
-            try:
-                features = batch_features(list(clips), params)
-            except ValueError as exc:
-                for index in indices:
-                    click.echo(skipped_line(files[index], f"feature extraction failed ({exc})"),
-                               err=True)
-                skipped += len(indices)
-                continue
-            for index, clip, values in zip(indices, clips, features):
-                try:
-                    check_finite(files[index], clip, values)
-                    results[index] = values
-                except AudioError as exc:
-                    click.echo(skipped_line(exc.path, exc.reason), err=True)
-                    skipped += 1
-
-    with Progress(total=len(files), unit="tracks", label=f"features {params.kind}") as bar:
-        for index, file in enumerate(files):
-            try:
-                clip = load_clip(file, params)
-            except AudioError as exc:
-                click.echo(skipped_line(exc.path, exc.reason), err=True)
-                skipped += 1
-            else:
-                pending[clip.shape[-1]].append((index, clip))
-                if sum(map(len, pending.values())) >= BATCH_SIZE:
-                    flush_all()
-            bar.advance()
-        flush_all()
-    return results, skipped
 
 
 def _compute_cached(files, root, params, cache_dir, scheduler, jobs):
@@ -202,17 +144,6 @@ def _compute_cached(files, root, params, cache_dir, scheduler, jobs):
                   else ""))
     results = {i: cache.load(track_id) for i, track_id in enumerate(ids) if track_id in cache}
     return results, len(report.skipped)
-
-
-def _feature_arrays(features):
-    """Stacked when all shapes agree; else concatenated along frames with ``n_frames``."""
-    if len({f.shape for f in features}) == 1:
-        arrays = {"features": np.stack(features)}
-    else:
-        arrays = {"features": np.concatenate(features, axis=-1)}
-    if features[0].ndim == 2:
-        arrays["n_frames"] = np.array([f.shape[-1] for f in features])
-    return arrays
 
 
 def _check_plotting(kind):
@@ -255,15 +186,7 @@ def invert_command(file, out, iterations, seed):
     `tinymir explain represent`) back into audio. The wav files are written only once every
     clip has been turned back; files already at --out are replaced then, not before."""
     try:
-        if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
-            raise ValueError(f"--out {out}: an audio file name ending in "
-                             f".{', .'.join(sorted(audio.WRITE_EXTENSIONS))}")
-        params, clips = stored_clips(file)
-        paths = [out] if len(clips) == 1 else [
-            out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
-        with staged_files(paths) as temps:
-            for path, clip in zip(temps, clips):
-                measure.write_audio(path, clip, params, iterations, seed)
+        params, paths = measure.invert_file(file, out, iterations, seed)
     except (ValueError, OSError, AudioError) as exc:
         raise click.ClickException(str(exc))
     click.echo(f"wrote {len(paths)} wav file{'s' * (len(paths) > 1)} from {params.kind} "

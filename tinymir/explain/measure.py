@@ -25,8 +25,9 @@ import numpy as np
 
 from tinymir import audio, backend
 from tinymir.features import FeatureParams, compute
-from tinymir.features.inverse import features_to_audio
+from tinymir.features.inverse import features_to_audio, stored_clips
 from tinymir.progress import Progress
+from tinymir.staged import staged_files
 from tinymir.train.inputs import (
     extract_tracks,
     frame_view,
@@ -39,6 +40,7 @@ from tinymir.train.run import RunError, read_table, segment_logits
 
 from . import pictures
 from .represent import Settings, optimise, starting_inputs
+from .saliency import saliency, write_saliency
 
 
 def all_class_scores(logits, objective: str, multilabel: bool) -> np.ndarray:
@@ -121,6 +123,15 @@ def track_slice(predictor: Predictor, path) -> np.ndarray:
     """Standardised first segment ``(1, bins, frames)`` of the audio file ``path``."""
     feats = front_end_features(path, predictor.front)[:, :predictor.front.segment_frames]
     return predictor.standardize.transform(feats)[None]
+
+
+def check_outside_run(out, model_path) -> None:
+    """Refuse (:class:`RunError`) an output folder ``out`` that is the folder of the model file
+    ``model_path`` (a training run, whose files a class or picture of the same name would
+    replace)."""
+    if Path(out).resolve() == Path(model_path).resolve().parent:
+        raise RunError(f"--out {out} is the folder of {model_path}, whose files would be "
+                       "replaced by those of the same names; give another folder")
 
 
 def represent_model(model_path, out, settings: Settings = Settings(), data=None,
@@ -285,3 +296,68 @@ def write_audio(path: Path, values, params: FeatureParams, n_iter: int = 32, see
     path.parent.mkdir(parents=True, exist_ok=True)
     audio.write(path, y * (0.9 / peak) if peak > 0 else y, params.sr)
     return y
+
+
+def invert_file(path, out, n_iter: int = 32, seed: int = 0) -> tuple:
+    """Every clip of the feature file ``path`` (:func:`tinymir.features.inverse.stored_clips`)
+    back to audio (:func:`write_audio`): ``out`` for one clip, ``OUT_000.wav``,
+    ``OUT_001.wav``, ... for several. The files are written only once every clip has been
+    turned back (files already there are replaced then, not before). Returns
+    ``(params, paths written)``."""
+    out = Path(out)
+    if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
+        raise ValueError(f"--out {out}: an audio file name ending in "
+                         f".{', .'.join(sorted(audio.WRITE_EXTENSIONS))}")
+    params, clips = stored_clips(path)
+    paths = [out] if len(clips) == 1 else [
+        out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
+    with staged_files(paths) as temps:
+        for temp, clip in zip(temps, clips):
+            write_audio(temp, clip, params, n_iter, seed)
+    return params, paths
+
+
+def saliency_of_file(model_path, path, out, class_name: str | None = None,
+                     objective: str = "logit", max_segments: int = 8) -> dict:
+    """Saliency of the audio file ``path`` for one class of the model file ``model_path``
+    (:func:`tinymir.explain.saliency.saliency`), written to the folder ``out``
+    (:func:`tinymir.explain.saliency.write_saliency`).
+
+    Returns ``{"class", "result", "warning", "pictures", "uncovered"}``: the class explained
+    (the model's top class for the file when ``class_name`` is None), the
+    :class:`~tinymir.explain.saliency.Saliency`, the prediction's warning about the clip (or
+    None), whether pictures were drawn, and the seconds at the end that no whole segment covers.
+
+    Parameters
+    ----------
+    model_path : path
+        A model file of ``tinymir train``.
+    path : path
+        The audio file to explain.
+    out : path
+        The folder for ``saliency.npz`` and the pictures (made when missing).
+    class_name : str or None, default None
+        The class to explain; None: the model's top class for the file.
+    objective : {"logit", "logprob"}, default "logit"
+        The score whose gradient is taken.
+    max_segments : int, default 8
+        Pictures of at most this many segments (the track's is always drawn).
+    """
+    predictor = Predictor.load(model_path)
+    if class_name is not None and class_name not in predictor.classes:
+        raise RunError(f"{model_path}: no class {class_name!r} (it has "
+                       f"{', '.join(predictor.classes)})")
+    features = front_end_features(path, predictor.front)
+    predicted = predictor.predict_file(path, top=1)
+    class_name = class_name or predicted["top"][0][0]
+    try:
+        result = saliency(predictor.model, features, predictor.front, predictor.standardize,
+                          predictor.classes.index(class_name), objective, predictor.multilabel)
+    except ValueError as exc:
+        raise RunError(f"{path}: {exc}") from None
+    params, segment_frames = predictor.front.feature_params(), predictor.front.segment_frames
+    drawing = write_saliency(Path(out), result, params, segment_frames, Path(path).name,
+                             class_name, max_segments)
+    return {"class": class_name, "result": result, "warning": predicted.get("warning"),
+            "pictures": drawing,
+            "uncovered": pictures.uncovered_seconds(result, segment_frames, params)}

@@ -25,6 +25,7 @@ from tinymir.data.standardize import Standardizer
 from tinymir.models import FrontEnd
 from tinymir.train.inputs import segment_tracks
 
+from . import pictures
 from .represent import class_scores
 
 METHODS = ("gradient", "gradient x input", "grad-cam")
@@ -114,3 +115,38 @@ def saliency(model, features, front: FrontEnd, standardize: Standardizer, class_
         track[name] = total / np.maximum(coverage, 1)
     return Saliency(maps, track, np.asarray(segments.start), backend.to_host(score),
                     np.asarray(features))
+
+
+def write_saliency(out, result: Saliency, params, segment_frames: int, name: str,
+                   class_name: str, max_segments: int = 8) -> bool:
+    """``saliency.npz`` (the features, segment starts and scores, the label, every map of the
+    track and of each segment) and, with matplotlib, the pictures
+    (:func:`tinymir.explain.pictures.saliency_pictures`) in the folder ``out``; returns whether
+    the pictures were drawn.
+
+    Parameters
+    ----------
+    out : Path
+        The folder to write into (it exists).
+    result : Saliency
+        What :func:`saliency` found for the track.
+    params : FeatureParams
+        The features' parameters (axes of the pictures in Hz and seconds).
+    segment_frames : int
+        Frames per segment (where each segment starts in the track picture).
+    name : str
+        The audio file's name, for the titles.
+    class_name : str
+        The class explained (stored as ``label``, and in the titles).
+    max_segments : int, default 8
+        Pictures of at most this many segments.
+    """
+    np.savez(out / "saliency.npz", features=result.features, starts=result.starts,
+             scores=result.scores, label=np.array(class_name),
+             **{f"track_{k.replace(' ', '_')}": v for k, v in result.track.items()},
+             **{f"segments_{k.replace(' ', '_')}": v for k, v in result.per_segment.items()})
+    drawing = pictures.available()
+    if drawing:
+        pictures.saliency_pictures(out, result, params, segment_frames, name, class_name,
+                                   max_segments)
+    return drawing

@@ -2,7 +2,8 @@
 
 :func:`file_features` is the unit of work a cache or a worker pool calls per file;
 :func:`batch_features` is the fast path when several clips share one length (one batched call
-on the device instead of one per clip). Both return host NumPy arrays.
+on the device instead of one per clip). Both return host NumPy arrays. :func:`compute_files`
+drives a whole list of files through :func:`batch_features`, grouping clips by length.
 
 A clip is refused, with an :class:`~tinymir.audio.AudioError` naming the file, when it has no
 usable content (:func:`check_content`) or when its features are not finite
@@ -10,6 +11,7 @@ usable content (:func:`check_content`) or when its features are not finite
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,9 @@ from tinymir import backend
 from tinymir.audio import READ_EXTENSIONS, AudioError, content_problem, find_audio, load
 from tinymir.audio.checks import content_warning
 from tinymir.features.extract import FeatureParams, compute
+from tinymir.progress import Progress
+
+BATCH_SIZE = 16     # clips of one length computed together
 
 
 def find_audio_files(path) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -102,3 +107,45 @@ def _compute(y, params: FeatureParams) -> np.ndarray:
     :func:`check_finite` turns it into one line naming the file."""
     with np.errstate(over="ignore", invalid="ignore"):
         return backend.to_host(compute(backend.to_device(y), params))
+
+
+def compute_files(files: list, params: FeatureParams) -> tuple[dict, list]:
+    """``({file index: features}, [(path, reason) of each skipped file]``) for ``files``.
+
+    Clips are loaded one by one and grouped by length; once ``BATCH_SIZE`` clips are waiting,
+    each group is computed in one batched call (:func:`batch_features`), so at most
+    ``BATCH_SIZE`` decoded clips are held however many different lengths the files have. A
+    group that fails is skipped, each file named; each clip is checked by
+    :func:`check_finite`. A progress bar counts the files on stderr.
+    """
+    results, pending, skipped = {}, defaultdict(list), []
+
+    def flush_all():
+        for length in list(pending):
+            indices, clips = zip(*pending.pop(length))
+            try:
+                features = batch_features(list(clips), params)
+            except ValueError as exc:
+                skipped.extend((files[index], f"feature extraction failed ({exc})")
+                               for index in indices)
+                continue
+            for index, clip, values in zip(indices, clips, features):
+                try:
+                    check_finite(files[index], clip, values)
+                    results[index] = values
+                except AudioError as exc:
+                    skipped.append((exc.path, exc.reason))
+
+    with Progress(total=len(files), unit="tracks", label=f"features {params.kind}") as bar:
+        for index, file in enumerate(files):
+            try:
+                clip = load_clip(file, params)
+            except AudioError as exc:
+                skipped.append((exc.path, exc.reason))
+            else:
+                pending[clip.shape[-1]].append((index, clip))
+                if sum(map(len, pending.values())) >= BATCH_SIZE:
+                    flush_all()
+            bar.advance()
+        flush_all()
+    return results, skipped
