@@ -3,19 +3,15 @@ import json
 from pathlib import Path
 
 import click
-import numpy as np
 
-from tinymir.classic import SEED_BASELINES, evaluate_baselines, format_table, read_feature_table
-from tinymir.classic.evaluate import baseline_folds, compare_models, format_comparison
+from tinymir.classic import SEED_BASELINES, evaluate_baselines, format_table
+from tinymir.classic import inputs as classic_inputs
+from tinymir.classic.evaluate import compare_models, format_comparison
+from tinymir.classic.inputs import FEATURE_SETS
 from tinymir.classic.table import FeatureTableError
-from tinymir.data import DatasetError, read_dataset
-from tinymir.data.cache import FeatureCache, default_folder
-from tinymir.features import FeatureParams
+from tinymir.data import DatasetError
+from tinymir.data.cache import default_folder
 from tinymir.progress import Progress
-
-#: Track feature sets: the GTZAN-table set, or that plus per-bin/-band statistics, MFCC
-#: deltas, tonnetz-like and onset features (tinymir.features.track).
-FEATURE_SETS = {"gtzan": "track", "rich": "track_rich"}
 
 
 def _model_names(text: str) -> tuple:
@@ -25,46 +21,6 @@ def _model_names(text: str) -> tuple:
         raise click.BadParameter(f"choose from {','.join(SEED_BASELINES)}, got {text!r}",
                                  param_hint="--models")
     return names
-
-
-def _features_from_table(csv_path, label_column):
-    table = read_feature_table(csv_path, label_column)
-    if table.skipped:
-        click.echo(f"{csv_path}: non-numeric columns left out: {', '.join(table.skipped)}")
-    return (table.features, table.labels, None,
-            f"{csv_path} ({len(table.feature_names)} features)")
-
-
-def _features_from_audio(data, cache_root, jobs, feature_set, dataset, label_column):
-    options = {"label_columns": label_column} if dataset == "tags" else {}
-    table = read_dataset(data, dataset=dataset, **options)
-    if table.multilabel:
-        raise DatasetError(f"{data}: {table.name} is multi-label; the baselines need one label "
-                           "per track")
-    cache = FeatureCache(cache_root, FeatureParams(kind=FEATURE_SETS[feature_set], n_fft=2048,
-                                                   hop_length=512))
-    report = cache.build(table, jobs=jobs, progress=True)
-    kept, rows = [], []
-    for track in table.tracks:
-        if track.id not in cache:
-            continue
-        row = np.asarray(cache.load(track.id), dtype=np.float64)
-        if np.isfinite(row).all():          # always, unless the cache was edited by hand
-            kept.append(track)
-            rows.append(row)
-        else:
-            report.skipped.append((track.path, "cached features hold NaN or infinite values"))
-    if report.skipped or table.skipped:
-        report.skipped[:0] = table.skipped
-        click.echo(report.summary())
-    if not kept:
-        raise DatasetError(f"{data}: no track could be read")
-    features = np.stack(rows)
-    labels = np.array([track.labels[0] for track in kept])
-    groups = [track.group for track in kept]
-    return (features, labels, groups,
-            f"{table.name}: {len(kept)} tracks, {feature_set} track features "
-            f"({features.shape[1]} columns)")
 
 
 @click.command("baselines")
@@ -114,21 +70,17 @@ def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold,
         raise click.UsageError("give either DATA (audio dataset) or --table CSV, not both or "
                                "neither")
     try:
-        if csv_path is not None:
-            features, labels, groups, source = _features_from_table(csv_path, label_column)
-        else:
-            features, labels, groups, source = _features_from_audio(
-                data, cache_root, jobs, feature_set, dataset, label_column)
-        classes = sorted(set(labels.tolist()))
-        label_index = np.searchsorted(np.array(classes), labels)
-        if group and (groups is None or all(g is None for g in groups)):
-            raise DatasetError(f"{data or csv_path}: --group needs tracks with groups (artists)")
-        folds, folds_name, test_fraction = baseline_folds(
-            labels, groups if group else None, kfold, repeats, seed)
-        click.echo(f"{source}; {len(classes)} classes; {folds_name}")
+        inputs = (classic_inputs.from_table(csv_path, label_column) if csv_path is not None
+                  else classic_inputs.from_audio(data, cache_root, jobs, feature_set, dataset,
+                                                 label_column))
+        for note in inputs.notes:
+            click.echo(note)
+        classes = inputs.classes
+        folds, folds_name, test_fraction = inputs.folds(group, kfold, repeats, seed)
+        click.echo(f"{inputs.source}; {len(classes)} classes; {folds_name}")
         with Progress(total=len(names) * len(folds), unit="fits", label="baselines") as bar:
-            results = evaluate_baselines(features, label_index, folds, names, seed=seed,
-                                         progress=bar)
+            results = evaluate_baselines(inputs.features, inputs.label_index, folds, names,
+                                         seed=seed, progress=bar)
     except (FeatureTableError, DatasetError, ValueError) as exc:
         raise click.ClickException(str(exc))
     click.echo(format_table(results))
@@ -136,7 +88,7 @@ def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold,
     if pairs:
         click.echo(format_comparison(pairs))
     if json_path:
-        record = {"source": source, "split": folds_name, "classes": classes,
+        record = {"source": inputs.source, "split": folds_name, "classes": classes,
                   "results": [result.row() for result in results],
                   "accuracy_differences": [
                       {"a": a, "b": b, "mean": d.mean, "low": d.low, "high": d.high,

@@ -13,6 +13,7 @@ indices that also carries a human-readable ``name`` for reports.
 * :func:`repeated_kfold` — K folds, several rounds of them with different seeds.
 * :func:`official_split` — the split the dataset ships (FMA ``set/split``, MTG-Jamendo lists).
 * :func:`filtered_split` — GTZAN's artist-filtered split (Kereliuk, Sturm & Larsen).
+* :func:`make_split` — training's named split of a track table (one of :data:`SPLITS`).
 * :func:`check_no_leak` — raises :class:`SplitLeakError` if a track or group is on two sides.
 """
 from __future__ import annotations
@@ -26,6 +27,9 @@ import numpy as np
 from .table import DatasetError, TrackTable
 
 PART_NAMES = ("train", "val", "test")
+#: The named splits of :func:`make_split` (``tinymir train --split``).
+SPLITS = ("random", "group", "filtered", "official", "kfold", "group-kfold")
+DEFAULT_FOLDS = 5
 OFFICIAL_PART_NAMES = {"training": "train", "train": "train", "validation": "val",
                        "valid": "val", "val": "val", "test": "test"}
 FILTERED_LISTS = {"train": "train_filtered.txt", "val": "valid_filtered.txt",
@@ -260,6 +264,47 @@ def filtered_split(table: TrackTable) -> Split:
                          "(expects GTZAN clip names such as blues.00012)")
     sizes = "/".join(str(len(parts[p])) for p in FILTERED_LISTS)
     return Split(f"GTZAN artist-filtered split (Kereliuk, Sturm & Larsen), {sizes} tracks", parts)
+
+
+def make_split(table, method: str, seed: int, fold: int = 0, folds: int = DEFAULT_FOLDS):
+    """The named train / validation / test track split of ``table`` that training uses, for
+    ``method`` in :data:`SPLITS`; ``fold`` of ``folds`` with ``kfold`` and ``group-kfold``.
+
+    ``random``, ``group`` and ``kfold`` stratify on the label; for tags they are not
+    stratified, because stratifying on each track's rarest tag leaves almost nothing for a
+    small side when most tags are rare (85 4Q clips with 28 tags: 58 / 11 / 1 tracks at random;
+    the 70 clips with the tags on at least 6 of them, by artist: 59 / 11 / 0, and in 5 folds a
+    validation part of 0 or 1 track)."""
+    strata = [""] * len(table) if table.multilabel else table.strata()
+    if method == "random" and table.multilabel:
+        parts = stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
+        return Split(f"random 80/10/10 by track (not stratified), seed {seed}", parts)
+    if method == "random":
+        return stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
+    if method == "group":
+        return group_split(strata, table.groups, (0.8, 0.1, 0.1), seed=seed)
+    if method == "filtered":
+        return filtered_split(table)
+    if method == "official":
+        return official_split(table)
+    if method in ("kfold", "group-kfold"):
+        grouped = method == "group-kfold"
+        k_folds = (group_kfold(strata, table.groups, k=folds, seed=seed) if grouped
+                   else stratified_kfold(strata, k=folds, seed=seed))
+        if not 0 <= fold < len(k_folds):
+            raise SplitError(f"fold {fold} does not exist: choose 0..{len(k_folds) - 1}")
+        rest, test = k_folds[fold]
+        name = k_folds.name + (" (not stratified)" if table.multilabel else "")
+        if grouped:         # the next fold validates: whole groups, however few there are
+            val = k_folds[(fold + 1) % len(k_folds)][1]
+            return Split(f"{name}, fold {fold} as test, fold "
+                                   f"{(fold + 1) % len(k_folds)} as validation",
+                                   {"train": np.setdiff1d(rest, val), "val": val, "test": test})
+        inner = stratified_split([strata[i] for i in rest], (0.9, 0.1), seed=seed)
+        return Split(f"{name}, fold {fold} as test; validation 10% of the rest",
+                               {"train": rest[inner["train"]], "val": rest[inner["test"]],
+                                "test": test})
+    raise SplitError(f"unknown split {method!r}: choose one of {', '.join(SPLITS)}")
 
 
 def check_no_leak(split, track_ids, groups=None) -> None:

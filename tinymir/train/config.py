@@ -20,13 +20,12 @@ from pathlib import Path
 from tinymir import models
 from tinymir.atomic import write_text
 from tinymir.data.readers import DATASETS
+from tinymir.data.splits import DEFAULT_FOLDS, SPLITS
 
 from .augment import AugmentError
 from .augment import describe as describe_augment
 from .augment import parse as parse_augment
 
-SPLITS = ("random", "group", "filtered", "official", "kfold", "group-kfold")
-DEFAULT_FOLDS = 5
 OPTIMIZERS = ("adam", "sgd")
 RESAMPLING = ("none", "oversample", "undersample")
 CONFIG_FILE = "config.json"

@@ -16,10 +16,11 @@ import numpy as np
 from tinymir import audio, models
 from tinymir.data import DatasetError, balance, read_dataset
 from tinymir.data import splits as splitting
+from tinymir.data.splits import make_split  # training's split rule, beside the other split makers
 
 from .augment import Augmenter
 from .augment import parse as parse_augment
-from .config import DEFAULT_FOLDS, SPLITS, RunError, TrainConfig
+from .config import RunError, TrainConfig
 from .inputs import db_response, extract_tracks, segment_tracks
 
 
@@ -30,46 +31,6 @@ def read_table(data, dataset: str = "auto", **options):
         raise
     except (OSError, ValueError) as exc:
         raise RunError(f"{data}: cannot read the dataset ({exc})") from None
-
-
-def make_split(table, method: str, seed: int, fold: int = 0, folds: int = DEFAULT_FOLDS):
-    """The named track split of ``table`` for ``method`` in :data:`SPLITS`.
-
-    ``random``, ``group`` and ``kfold`` stratify on the label; for tags they are not
-    stratified, because stratifying on each track's rarest tag leaves almost nothing for a
-    small side when most tags are rare (85 4Q clips with 28 tags: 58 / 11 / 1 tracks at random;
-    the 70 clips with the tags on at least 6 of them, by artist: 59 / 11 / 0, and in 5 folds a
-    validation part of 0 or 1 track)."""
-    strata = [""] * len(table) if table.multilabel else table.strata()
-    if method == "random" and table.multilabel:
-        parts = splitting.stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
-        return splitting.Split(f"random 80/10/10 by track (not stratified), seed {seed}", parts)
-    if method == "random":
-        return splitting.stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)
-    if method == "group":
-        return splitting.group_split(strata, table.groups, (0.8, 0.1, 0.1), seed=seed)
-    if method == "filtered":
-        return splitting.filtered_split(table)
-    if method == "official":
-        return splitting.official_split(table)
-    if method in ("kfold", "group-kfold"):
-        grouped = method == "group-kfold"
-        k_folds = (splitting.group_kfold(strata, table.groups, k=folds, seed=seed) if grouped
-                   else splitting.stratified_kfold(strata, k=folds, seed=seed))
-        if not 0 <= fold < len(k_folds):
-            raise RunError(f"fold {fold} does not exist: choose 0..{len(k_folds) - 1}")
-        rest, test = k_folds[fold]
-        name = k_folds.name + (" (not stratified)" if table.multilabel else "")
-        if grouped:         # the next fold validates: whole groups, however few there are
-            val = k_folds[(fold + 1) % len(k_folds)][1]
-            return splitting.Split(f"{name}, fold {fold} as test, fold "
-                                   f"{(fold + 1) % len(k_folds)} as validation",
-                                   {"train": np.setdiff1d(rest, val), "val": val, "test": test})
-        inner = splitting.stratified_split([strata[i] for i in rest], (0.9, 0.1), seed=seed)
-        return splitting.Split(f"{name}, fold {fold} as test; validation 10% of the rest",
-                               {"train": rest[inner["train"]], "val": rest[inner["test"]],
-                                "test": test})
-    raise RunError(f"unknown split {method!r}: choose one of {', '.join(SPLITS)}")
 
 
 UPSAMPLING_SIZE = 0.5      # seed 000: rare tags copied up to half the most frequent tag's count

@@ -51,7 +51,8 @@ from .rundir import (
 _MOVED = {"tinymir.train.config": ("SPLITS", "DEFAULT_FOLDS", "RESAMPLING", "CONFIG_FILE",
                                    "PLATEAU_PATIENCE", "WHOLE", "CHOICES", "TEXT", "FLAGS",
                                    "option_name", "check_types", "READER_OPTIONS"),
-          "tinymir.train.prepare": ("read_table", "make_split", "UPSAMPLING_SIZE",
+          "tinymir.data.splits": ("make_split",),
+          "tinymir.train.prepare": ("read_table", "UPSAMPLING_SIZE",
                                     "DOWNSAMPLING_SIZE", "resample_train", "check_segment"),
           "tinymir.train.evaluate": ("segment_logits", "scores"),
           "tinymir.train.rundir": ("RUN_FILES",), "tinymir.train.report": ("headline",)}
