@@ -33,7 +33,8 @@ def music_folder(tmp_path):
 
 
 def run(*args):
-    result = CliRunner().invoke(main, ["--device", backend.get_device(), "features", *map(str, args)])
+    result = CliRunner().invoke(main, ["--device", backend.get_device(), "features",
+                                       *map(str, args)])
     return result
 
 

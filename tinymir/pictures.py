@@ -22,7 +22,18 @@ def available() -> bool:
 
 
 def new_figure(width: float, height: float, rows: int = 1, columns: int = 1, **subplots):
-    """``(figure, axes)`` with ``axes`` a 2-D array ``(rows, columns)``."""
+    """``(figure, axes)`` with ``axes`` a 2-D array ``(rows, columns)`` (a matplotlib
+    ``Figure`` not held by pyplot, so nothing is shown and nothing leaks between pictures).
+
+    Parameters
+    ----------
+    width, height : float
+        The figure's size in inches.
+    rows, columns : int, default 1
+        The grid of axes.
+    **subplots
+        Passed to ``Figure.subplots`` (``sharex``, ``sharey``).
+    """
     from matplotlib.figure import Figure
     figure = Figure(figsize=(width, height))
     axes = figure.subplots(rows, columns, squeeze=False, **subplots)

@@ -57,8 +57,23 @@ def all_class_scores(logits, objective: str, multilabel: bool) -> np.ndarray:
 
 def track_scores(predictor: Predictor, tracks, objective: str, cache_root=None,
                  progress: bool = True):
-    """Scores ``(n_tracks, classes)`` of ``tracks`` (mean over each track's segments); rows of
-    unreadable tracks are NaN, and the ``(path, reason)`` of each is returned too."""
+    """``score[t, c] = mean over the segments s of track t of score_c(s)``: scores
+    ``(n_tracks, classes)`` of ``tracks``, read as ``tinymir predict`` reads them; rows of
+    unreadable tracks are NaN, and the ``(path, reason)`` of each is returned too.
+
+    Parameters
+    ----------
+    predictor : Predictor
+        The loaded model file (model, front end, standardisation, classes).
+    tracks : list of Track
+        The tracks to score.
+    objective : {"logit", "logprob"}
+        The score of :func:`all_class_scores`.
+    cache_root : path or None, default None
+        A feature cache for the tracks' features; None computes them.
+    progress : bool, default True
+        Show a progress bar on stderr.
+    """
     feats, skipped = extract_tracks(tracks, predictor.front, cache_root, progress=progress)
     segments = segment_tracks(feats, predictor.front)
     out = np.full((len(tracks), len(predictor.classes)), np.nan)
@@ -77,8 +92,21 @@ def track_scores(predictor: Predictor, tracks, objective: str, cache_root=None,
 
 
 def best_tracks(table, scores, classes, members=None) -> list:
-    """For each class: ``(track id, score)`` of the highest-scoring track labelled with it
-    among ``members`` (indices; default all), or ``None`` when there is none."""
+    """``argmax over tracks t labelled c of scores[t, c]``: for each class, ``(track id,
+    score)`` of the highest-scoring track labelled with it among ``members``, or ``None`` when
+    there is none (tracks with a NaN score are left out).
+
+    Parameters
+    ----------
+    table : TrackTable
+        The tracks and their labels, in the rows' order of ``scores``.
+    scores : ndarray
+        ``(n_tracks, len(classes))`` scores from :func:`track_scores`.
+    classes : list of str
+        The class of each column of ``scores``.
+    members : iterable of int or None, default None
+        Row indices to look among; None: every track.
+    """
     members = range(len(table)) if members is None else members
     best = []
     for c, name in enumerate(classes):
@@ -141,7 +169,35 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
     """Optimise the input of every class (or of ``classes``) of the model file and write the
     files of the module docstring to ``out``; returns the summary (also ``summary.json``).
 
-    ``start`` is ``"noise"``, ``"silence"`` or the path of an audio file."""
+    Parameters
+    ----------
+    model_path : path
+        A model file of ``tinymir train``.
+    out : path
+        The folder for the files (made when missing).
+    settings : Settings, default Settings()
+        The optimisation's knobs (:class:`tinymir.explain.represent.Settings`).
+    data : path or None, default None
+        A dataset whose best real track of each class is compared; None: no comparison.
+    classes : list of str or None, default None
+        Only these classes; None: all of the model's.
+    start : str, default "noise"
+        ``"noise"``, ``"silence"`` or the path of an audio file (its first segment).
+    audio_dir : path or None, default None
+        Also write each class's input as ``<class>.wav`` here (Griffin-Lim).
+    periods : list of int or None, default None
+        Period boundaries (years, increasing): also the per-period table.
+    dataset : str, default "auto"
+        The reader of ``data`` (:func:`tinymir.data.read_dataset`).
+    reader_options : dict or None, default None
+        Options of that reader.
+    cache_root : path or None, default None
+        A feature cache for the tracks of ``data``.
+    griffinlim_iterations : int, default 32
+        Griffin-Lim iterations of the wav files.
+    progress : bool, default True
+        Show progress bars on stderr.
+    """
     predictor = Predictor.load(model_path)
     names = list(predictor.classes)
     chosen = names if not classes else list(classes)
@@ -239,7 +295,31 @@ def represent_model(model_path, out, settings: Settings = Settings(), data=None,
 
 
 def per_period(out, table, scores, names, chosen, achievable, bounds, objective, drawing):
-    """The per-period table (``periods.csv``, ``periods.png``); returns its rows."""
+    """``difference[c, p] = achievable[c] - best real score of class c in period p``: the
+    per-period table (``periods.csv``, ``periods.png``); returns ``{"rows", "left_out"}`` (the
+    table's rows and how many tracks fall in no period).
+
+    Parameters
+    ----------
+    out : Path
+        The folder to write into.
+    table : TrackTable
+        The tracks, with their years.
+    scores : ndarray
+        ``(n_tracks, len(names))`` scores from :func:`track_scores`.
+    names : list of str
+        The model's classes (the columns of ``scores``).
+    chosen : list of str
+        The classes optimised, in the order of ``achievable``.
+    achievable : ndarray
+        The maximum achievable score of each chosen class.
+    bounds : list of int
+        Period boundaries (years); see the module docstring.
+    objective : str
+        The score's name, for the picture's axis.
+    drawing : bool
+        Also draw ``periods.png`` (matplotlib is there).
+    """
     labels = period_names(bounds)
     members = [[] for _ in labels]
     left_out = 0
@@ -287,7 +367,22 @@ def write_table(stem: Path, rows: list[dict], columns) -> None:
 
 
 def write_audio(path: Path, values, params: FeatureParams, n_iter: int = 32, seed: int = 0):
-    """Features back to audio (:func:`features_to_audio`), peak-normalised to 0.9, as a wav."""
+    """``y = 0.9 y / max|y|`` for ``y`` the features back to audio (:func:`features_to_audio`),
+    written as a wav at ``params.sr``; returns ``y`` before the normalisation.
+
+    Parameters
+    ----------
+    path : Path
+        The audio file to write (its folder is made when missing).
+    values : ndarray
+        Features ``(bins, frames)`` that ``params`` computed.
+    params : FeatureParams
+        Their parameters.
+    n_iter : int, default 32
+        Griffin-Lim iterations.
+    seed : int, default 0
+        Seed of Griffin-Lim's initial phases.
+    """
     y = backend.to_host(features_to_audio(backend.to_device(values, np.float32), params,
                                           n_iter, seed))
     peak = float(np.abs(y).max()) if y.size else 0.0
@@ -303,7 +398,19 @@ def invert_file(path, out, n_iter: int = 32, seed: int = 0) -> tuple:
     back to audio (:func:`write_audio`): ``out`` for one clip, ``OUT_000.wav``,
     ``OUT_001.wav``, ... for several. The files are written only once every clip has been
     turned back (files already there are replaced then, not before). Returns
-    ``(params, paths written)``."""
+    ``(params, paths written)``.
+
+    Parameters
+    ----------
+    path : path
+        An ``.npz`` of ``tinymir features`` or ``tinymir explain represent``.
+    out : path
+        The audio file to write (a name ending in one of ``audio.WRITE_EXTENSIONS``).
+    n_iter : int, default 32
+        Griffin-Lim iterations.
+    seed : int, default 0
+        Seed of Griffin-Lim's initial phases.
+    """
     out = Path(out)
     if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
         raise ValueError(f"--out {out}: an audio file name ending in "

@@ -55,8 +55,27 @@ def specshow(ax, values, params, title: str = "", cmap: str = "magma", start: fl
              colorbar: str | None = None, **imshow):
     """``values`` ``(rows, frames)`` as an image on ``ax`` in real units (module docstring).
 
-    Frame ``t`` covers ``start + [t, t + 1) * hop_length / sr`` seconds; ``colorbar`` is
-    the colour bar's label (none without it). Returns the ``AxesImage``.
+    Frame ``t`` covers ``start + [t, t + 1) * hop_length / sr`` seconds. Returns the
+    ``AxesImage``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw.
+    values : ndarray
+        ``(rows, frames)`` features.
+    params : FeatureParams
+        Their parameters (kind, sr, hop_length, n_fft, fmin, fmax: the axes' units).
+    title : str, default ""
+        The axes' title.
+    cmap : str, default "magma"
+        The colour map.
+    start : float, default 0.0
+        Seconds of the first frame (a segment at its place in the track).
+    colorbar : str or None, default None
+        The colour bar's label; None draws no colour bar.
+    **imshow
+        Passed to ``ax.imshow`` (``vmin``, ``vmax``, ``alpha``).
     """
     values = np.asarray(values)
     rows, frames = values.shape
@@ -102,7 +121,21 @@ def contrast_band_names(params, rows: int) -> list[str]:
 
 def feature_line(ax, values, params, title: str = "", start: float = 0.0):
     """A one-row feature (``(frames,)`` or ``(1, frames)``) as a line over time, its unit
-    on the y axis; frame ``t`` at ``start + t * hop_length / sr`` seconds (frame centres)."""
+    on the y axis; frame ``t`` at ``start + t * hop_length / sr`` seconds (frame centres).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw.
+    values : ndarray
+        ``(frames,)`` or ``(1, frames)``.
+    params : FeatureParams
+        Their parameters (kind, sr, hop_length).
+    title : str, default ""
+        The axes' title.
+    start : float, default 0.0
+        Seconds of the first frame.
+    """
     values = np.asarray(values).reshape(-1)
     times = start + np.arange(values.size) * frame_seconds(params)
     name = {"centroid": "spectral centroid"}.get(params.kind, params.kind)
@@ -121,7 +154,19 @@ def feature_picture_name(relative_path: str, kind: str) -> str:
 
 def feature_pictures(folder, relative_paths, features, params) -> list[Path]:
     """One picture per file in ``folder`` (:func:`feature_picture_name`): the spectrogram-like
-    kinds through :func:`specshow`, a one-row kind as a line. Returns the paths written."""
+    kinds through :func:`specshow`, a one-row kind as a line. Returns the paths written.
+
+    Parameters
+    ----------
+    folder : path
+        Where the pictures go (made when missing).
+    relative_paths : list of str
+        Each audio file's path relative to the folder read (names the picture).
+    features : list of ndarray
+        Each file's ``(rows, frames)`` features.
+    params : FeatureParams
+        Their parameters.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -147,8 +192,29 @@ def representative(path, values, params, trajectory, class_name: str, score: flo
                    best=None, unit: str = "dB", average=None) -> None:
     """The optimised input of one class, beside it its difference from ``average`` (the mean
     of all classes' optimised inputs: what makes this class's input its own), and its score
-    over the steps; ``best`` is the ``(track name, score)`` of the highest-scoring real
-    track, drawn as a line."""
+    over the steps; the best real track's score is drawn as a line.
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    values : ndarray
+        The input as features ``(rows, frames)`` (not standardised).
+    params : FeatureParams
+        Their parameters.
+    trajectory : ndarray
+        The class score after each optimisation step.
+    class_name : str
+        The class, for the titles.
+    score : float
+        The final score.
+    best : tuple of (str, float) or None, default None
+        ``(track name, score)`` of the highest-scoring real track; None draws no line.
+    unit : str, default "dB"
+        The colour bar's unit.
+    average : ndarray or None, default None
+        The mean of all classes' inputs; None leaves out the difference panel.
+    """
     panels = 3 if average is not None else 2
     figure, axes = _figure(5.5 * panels, 3.8, columns=panels)
     specshow(axes[0, 0], values, params,
@@ -172,7 +238,23 @@ def representative(path, values, params, trajectory, class_name: str, score: flo
 
 def score_bars(path, names, achievable, best, title: str, ylabel: str) -> None:
     """Seed 001's Figure 12: per class, the maximum achievable score, the best real track's
-    score and their difference, as grouped bars."""
+    score and their difference ``achievable - best``, as grouped bars.
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    names : list of str
+        The classes.
+    achievable : sequence of float
+        Each class's maximum achievable score.
+    best : sequence of float
+        Each class's best real track's score.
+    title : str
+        The picture's title.
+    ylabel : str
+        The score's name (logit or log-probability).
+    """
     figure, axes = _figure(max(6.0, 0.9 * len(names) + 2), 4)
     ax = axes[0, 0]
     where = np.arange(len(names))
@@ -188,7 +270,21 @@ def score_bars(path, names, achievable, best, title: str, ylabel: str) -> None:
 
 
 def period_lines(path, classes, periods, differences, ylabel: str) -> None:
-    """Per class, the difference (max achievable - best real track) in each period."""
+    """Per class, the difference (max achievable - best real track) in each period.
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    classes : list of str
+        One line per class.
+    periods : list of str
+        The periods' names (x axis).
+    differences : list of list of float
+        ``differences[c][p]``, NaN where the period has no track of the class.
+    ylabel : str
+        The y axis' label.
+    """
     figure, axes = _figure(7, 4)
     ax = axes[0, 0]
     for name, row in zip(classes, differences):
@@ -207,7 +303,25 @@ def saliency(path, background, maps: dict, params, title: str, start: float = 0.
              covered: int | None = None) -> None:
     """The features (grey) with each saliency map laid over them, one row per map, time in
     the track's seconds from ``start``. Frames from ``covered`` on (after the last whole
-    segment, which no segment analyses) are hatched and the titles say how long they last."""
+    segment, which no segment analyses) are hatched and the titles say how long they last.
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    background : ndarray
+        The features ``(rows, frames)``, drawn in grey.
+    maps : dict of str to ndarray
+        Each method's map, ``(rows, frames)`` scaled to [0, 1].
+    params : FeatureParams
+        The features' parameters.
+    title : str
+        The start of each row's title.
+    start : float, default 0.0
+        Seconds of the first frame.
+    covered : int or None, default None
+        Frames covered by whole segments; None: all.
+    """
     figure, axes = _figure(11, 3.0 * len(maps), rows=len(maps))
     frames = np.asarray(background).shape[1]
     seconds = frame_seconds(params)
@@ -237,7 +351,25 @@ def saliency_pictures(out, result, params, segment_frames: int, name: str, class
                       max_segments: int) -> None:
     """``track.png`` (the whole track) and ``segment_000.png`` ... (the first
     ``max_segments`` segments, each at its place in the track's time) for a
-    :class:`~tinymir.explain.saliency.Saliency` ``result``."""
+    :class:`~tinymir.explain.saliency.Saliency` ``result``.
+
+    Parameters
+    ----------
+    out : path
+        The folder to write into.
+    result : Saliency
+        The maps of the track and of each segment.
+    params : FeatureParams
+        The features' parameters.
+    segment_frames : int
+        Frames per segment.
+    name : str
+        The audio file's name, for the titles.
+    class_name : str
+        The class explained, for the titles.
+    max_segments : int
+        Pictures of at most this many segments.
+    """
     out = Path(out)
     starts = np.asarray(result.starts)
     covered = min(int(starts.max()) + segment_frames, result.features.shape[1])
@@ -254,7 +386,25 @@ def saliency_pictures(out, result, params, segment_frames: int, name: str, class
 def image_grid(path, images: dict, params, title: str, unit: str = "dB", cmap: str = "magma",
                symmetric: bool = False) -> None:
     """One feature image per entry (class averages, differences), in a grid, each with its
-    colour bar (``unit``); ``symmetric`` centres the colours on 0."""
+    colour bar, in a grid of at most three columns.
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    images : dict of str to ndarray
+        Each panel's title and ``(rows, frames)`` image.
+    params : FeatureParams
+        The images' feature parameters.
+    title : str
+        The picture's title.
+    unit : str, default "dB"
+        The colour bars' label.
+    cmap : str, default "magma"
+        The colour map.
+    symmetric : bool, default False
+        Centre the colours on 0 (differences).
+    """
     names = list(images)
     columns = min(3, len(names))
     rows = -(-len(names) // columns)
@@ -272,7 +422,21 @@ def image_grid(path, images: dict, params, title: str, unit: str = "dB", cmap: s
 
 
 def matrix(path, values, labels, title: str, label: str) -> None:
-    """A labelled square matrix (label co-occurrence)."""
+    """A labelled square matrix (label co-occurrence).
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    values : ndarray
+        ``(n, n)`` values.
+    labels : list of str
+        The rows' and columns' names.
+    title : str
+        The picture's title.
+    label : str
+        The colour bar's label.
+    """
     size = max(5.0, 0.35 * len(labels) + 2)
     figure, axes = _figure(size, size)
     ax = axes[0, 0]
@@ -285,7 +449,19 @@ def matrix(path, values, labels, title: str, label: str) -> None:
 
 
 def bars(path, names, values, title: str, xlabel: str, ylabel: str) -> None:
-    """Plain bars (class counts, labels-per-track histogram, durations)."""
+    """Plain bars (class counts, labels-per-track histogram, durations).
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    names : list
+        One bar per name (x axis).
+    values : sequence of float
+        The bars' heights.
+    title, xlabel, ylabel : str
+        The picture's title and axis labels.
+    """
     figure, axes = _figure(max(5.0, 0.5 * len(names) + 2), 3.8)
     ax = axes[0, 0]
     ax.bar(range(len(names)), values)
@@ -295,7 +471,19 @@ def bars(path, names, values, title: str, xlabel: str, ylabel: str) -> None:
 
 
 def histogram(path, values, title: str, xlabel: str, bins: int = 20) -> None:
-    """A histogram of ``values`` (track durations), counted in tracks."""
+    """A histogram of ``values`` (track durations), counted in tracks.
+
+    Parameters
+    ----------
+    path : path
+        The picture to write.
+    values : sequence of float
+        The values counted.
+    title, xlabel : str
+        The picture's title and x axis label.
+    bins : int, default 20
+        Number of bins.
+    """
     figure, axes = _figure(5, 3.5)
     ax = axes[0, 0]
     ax.hist(values, bins=bins)

@@ -80,7 +80,24 @@ def profile(table, out, base: str | None = None, seconds: float | None = None,
             params: FeatureParams = FeatureParams(kind="mel"), progress: bool = True) -> dict:
     """Write the numbers and (with matplotlib) the pictures of the module docstring to ``out``;
     returns the numbers (also ``profile.json``). ``seconds`` must be positive and at most the
-    longest readable track (``ValueError`` in one line, before anything is written)."""
+    longest readable track (``ValueError`` in one line, before anything is written).
+
+    Parameters
+    ----------
+    table : TrackTable
+        The dataset (tracks, labels, durations).
+    out : path
+        The folder for the pictures, ``profile.json`` and ``class_means.npz``.
+    base : str or None, default None
+        Base class of the difference images; None: the most frequent class.
+    seconds : float or None, default None
+        Common length of the class averages in seconds, at most the longest track; None: the
+        shortest track at least half the median length (:func:`default_frames`).
+    params : FeatureParams, default FeatureParams(kind="mel")
+        The features averaged (dB mel).
+    progress : bool, default True
+        Show a progress bar on stderr.
+    """
     out = Path(out)
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ValueError(f"--seconds {seconds:g}: the common length must be a positive number "

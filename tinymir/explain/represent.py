@@ -70,7 +70,19 @@ class Representative:
 
 
 def class_scores(logits, classes, objective: str = "logit", multilabel: bool = False):
-    """``s[i] = score of class classes[i] in row i`` and ``ds/dlogits`` (module docstring)."""
+    """``s[i] = score of class classes[i] in row i`` and ``ds/dlogits`` (module docstring).
+
+    Parameters
+    ----------
+    logits : array
+        ``(rows, n_classes)`` logits (NumPy or CuPy).
+    classes : array of int
+        The class scored in each row.
+    objective : {"logit", "logprob"}, default "logit"
+        The logit itself, or the log-probability.
+    multilabel : bool, default False
+        Log-probability of a tag (log sigmoid) instead of one label (log softmax).
+    """
     xp = backend.array_module(logits)
     rows = xp.arange(logits.shape[0])
     classes = xp.asarray(classes)
@@ -90,7 +102,21 @@ def class_scores(logits, classes, objective: str = "logit", multilabel: bool = F
 
 def input_gradient(model, x, classes, objective: str = "logit", multilabel: bool = False):
     """Scores of ``x`` for ``classes`` (one per row) and their gradient with respect to ``x``
-    (the model in inference mode; its parameter gradients are overwritten, never applied)."""
+    (the model in inference mode; its parameter gradients are overwritten, never applied).
+
+    Parameters
+    ----------
+    model : Sequential
+        The trained model (built).
+    x : array
+        Standardised inputs ``(rows, 1, bins, frames)``.
+    classes : array of int
+        The class scored in each row.
+    objective : {"logit", "logprob"}, default "logit"
+        See :func:`class_scores`.
+    multilabel : bool, default False
+        See :func:`class_scores`.
+    """
     logits = model.forward(x, training=False)
     score, grad = class_scores(logits, classes, objective, multilabel)
     return score, model.backward(grad, input_grad=True)
@@ -117,7 +143,21 @@ def optimise(model, classes, start, settings: Settings = Settings(), multilabel:
              on_step=None) -> Representative:
     """Gradient ascent on ``start`` ``(len(classes), 1, bins, frames)`` (module docstring).
 
-    ``on_step(step)`` is called after every step (progress)."""
+    Parameters
+    ----------
+    model : Sequential
+        The trained model (weights fixed).
+    classes : array of int
+        The class of each row of ``start``.
+    start : array
+        Standardised starting inputs ``(len(classes), 1, bins, frames)``.
+    settings : Settings, default Settings()
+        The optimisation's knobs (objective, steps, lr, penalties, jitter, bound, seed).
+    multilabel : bool, default False
+        The model's classes are tags (see :func:`class_scores`).
+    on_step : callable or None, default None
+        ``on_step(step)`` after every step (progress).
+    """
     xp = backend.array_module(start)
     x = nn.Param(xp.clip(xp.array(start, dtype=backend.float_dtype()),
                          -settings.bound, settings.bound))
@@ -142,7 +182,23 @@ def optimise(model, classes, start, settings: Settings = Settings(), multilabel:
 def starting_inputs(kind, n_classes: int, shape, silence=None, track=None, seed: int = 0):
     """``(n_classes, 1, bins, frames)`` starts on the device: ``"noise"`` (seeded standard
     normal), ``"silence"`` (``silence``, standardised features of a silent clip) or
-    ``"track"`` (``track``, a standardised segment), repeated for every class."""
+    ``"track"`` (``track``, a standardised segment), repeated for every class.
+
+    Parameters
+    ----------
+    kind : {"noise", "silence", "track"}
+        Where to start.
+    n_classes : int
+        How many rows.
+    shape : tuple of int
+        One input's shape ``(1, bins, frames)``.
+    silence : ndarray or None, default None
+        The silent segment (for ``"silence"``).
+    track : ndarray or None, default None
+        The track's segment (for ``"track"``).
+    seed : int, default 0
+        Seed of the noise.
+    """
     if kind == "noise":
         start = np.random.default_rng(seed).standard_normal((n_classes,) + tuple(shape))
     elif kind == "silence":

@@ -54,7 +54,24 @@ def gradients(model, x, classes, objective: str = "logit", multilabel: bool = Fa
     """Scores, ``ds/dx``, and (for ``layer``) that layer's output ``A`` and ``ds/dA``.
 
     The passes of :class:`~tinymir.nn.Sequential`, one layer at a time, so that the chosen
-    layer's output and incoming gradient can be kept."""
+    layer's output and incoming gradient can be kept.
+
+    Parameters
+    ----------
+    model : Sequential
+        The trained model (built).
+    x : array
+        Standardised inputs ``(rows, 1, bins, frames)`` on the device.
+    classes : array of int
+        The class scored in each row.
+    objective : {"logit", "logprob"}, default "logit"
+        See :func:`tinymir.explain.represent.class_scores`.
+    multilabel : bool, default False
+        See :func:`tinymir.explain.represent.class_scores`.
+    layer : int or None, default None
+        Index of the layer whose ``A`` and ``ds/dA`` are kept (the last Conv2D for
+        Grad-CAM); None keeps none (both returned as None).
+    """
     order = model.run_order()
     activation = activation_grad = None
     h = x
@@ -86,7 +103,26 @@ def grad_cam(activation, activation_grad, shape):
 
 def saliency(model, features, front: FrontEnd, standardize: Standardizer, class_index: int,
              objective: str = "logit", multilabel: bool = False) -> Saliency:
-    """The maps of the module docstring for one track's ``features`` ``(bins, n_frames)``."""
+    """The maps of the module docstring for one track's ``features`` ``(bins, n_frames)``:
+    per segment, then averaged over the segments covering each frame of the track.
+
+    Parameters
+    ----------
+    model : Sequential
+        The trained model.
+    features : ndarray
+        The track's features ``(bins, n_frames)``, not standardised.
+    front : FrontEnd
+        The model's front end (segment length in frames).
+    standardize : Standardizer
+        The model's standardisation.
+    class_index : int
+        The class explained.
+    objective : {"logit", "logprob"}, default "logit"
+        The score whose gradient is taken.
+    multilabel : bool, default False
+        The model's classes are tags.
+    """
     segments = segment_tracks([features], front)
     if len(segments) == 0:
         raise ValueError(f"{features.shape[1]} frames long, shorter than one {front.segment:g} s "
