@@ -1,0 +1,187 @@
+"""A label over time for a long recording: segment scores -> smoothing -> spans.
+
+A long file is cut into the model's segments (start ``s_i`` seconds, length ``L``), each scored
+on its own: ``P[i, c]``, the probability of class ``c`` in segment ``i``. Segment ``i`` speaks for
+the time around its centre ``m_i = s_i + L / 2``: from the midpoint with the previous centre to
+the midpoint with the next (the first from 0 s, the last to the end of the file).
+
+The label path ``c_1 .. c_n`` is chosen from the scores in one of three ways:
+
+- ``none``: ``c_i = argmax_c P[i, c]``, segment by segment;
+- ``median``: ``c_i = argmax_c median(P[i - w//2 .. i + w//2, c])`` over ``w`` segments (the
+  edges repeat the first and last segment);
+- ``hmm``: the path that maximises ``sum_i log P[i, c_i] - penalty * #{i : c_i != c_(i-1)}``
+  (Viterbi): each change of label costs ``penalty`` nats, so a change must be backed by segments
+  whose scores favour the new label by that much in total. A penalty of 0 is ``none``.
+
+Consecutive segments with one label merge into a :class:`Span` (``0:00-3:12 rock 0.91``), whose
+score is the mean of the unsmoothed ``P[i, c]`` over its segments. For tags (multi-label), each
+tag is on or off on its own: ``P[i, t] >= threshold_t`` after the same smoothing, where ``hmm``
+uses the two states' log-odds against the threshold, ``log(P / thr)`` and
+``log((1 - P) / (1 - thr))``, so that with no penalty it is the threshold rule itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+SMOOTHINGS = ("hmm", "median", "none")
+DEFAULT_SMOOTHING = "hmm"
+DEFAULT_SWITCH_PENALTY = 4.0       # nats: a change needs about e^4 = 55 times the evidence
+DEFAULT_MEDIAN_WIDTH = 5           # segments
+_FLOOR = 1e-7                      # probabilities are clipped here before the logarithm
+
+
+@dataclass(frozen=True)
+class Span:
+    """``label`` from ``start`` to ``end`` seconds, with its mean segment probability."""
+    start: float
+    end: float
+    label: str
+    score: float
+
+    def row(self) -> dict:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "label": self.label,
+                "score": round(self.score, 4)}
+
+    def __str__(self) -> str:
+        return f"{clock(self.start)}-{clock(self.end)} {self.label} {self.score:.2f}"
+
+
+def clock(seconds: float) -> str:
+    """``m:ss``, or ``h:mm:ss`` from one hour on (whole seconds, rounded down)."""
+    whole = int(max(0.0, seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def segment_bounds(starts, length: float, duration: float) -> np.ndarray:
+    """``n + 1`` boundaries in seconds: 0, the midpoints between consecutive segment centres,
+    and ``duration``; segment ``i`` speaks for ``[bounds[i], bounds[i + 1])``."""
+    centres = np.asarray(starts, dtype=np.float64) + length / 2
+    inner = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[0.0], inner, [max(float(duration), float(centres[-1]))]])
+
+
+def smooth(scores, how: str = DEFAULT_SMOOTHING, width: int = DEFAULT_MEDIAN_WIDTH):
+    """``median``: each column's running median over ``width`` segments; anything else: the
+    scores as they are (the ``hmm`` smoothing is a path, see :func:`label_path`)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if how != "median" or width <= 1 or len(scores) < 2:
+        return scores
+    return median_filter(scores, size=(int(width), 1), mode="nearest")
+
+
+def viterbi(emissions, penalty: float) -> np.ndarray:
+    """The state path maximising ``sum_i E[i, c_i] - penalty * #changes`` for the ``(n,
+    states)`` log-scores ``E``; ties go to the lowest state, then to staying."""
+    emissions = np.asarray(emissions, dtype=np.float64)
+    n, states = emissions.shape
+    best = emissions[0].copy()
+    came_from = np.zeros((n, states), dtype=np.int64)
+    for i in range(1, n):
+        leader = int(np.argmax(best))
+        switch = best[leader] - penalty
+        stay = best >= switch                     # staying wins a tie
+        came_from[i] = np.where(stay, np.arange(states), leader)
+        best = np.where(stay, best, switch) + emissions[i]
+    path = np.empty(n, dtype=np.int64)
+    path[-1] = int(np.argmax(best))
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = came_from[i, path[i]]
+    return path
+
+
+def label_path(scores, how: str = DEFAULT_SMOOTHING, penalty: float = DEFAULT_SWITCH_PENALTY,
+               width: int = DEFAULT_MEDIAN_WIDTH) -> np.ndarray:
+    """One class index per segment from ``(n, classes)`` probabilities (see the module)."""
+    check_smoothing(how, penalty, width)
+    scores = np.asarray(scores, dtype=np.float64)
+    if how == "hmm":
+        return viterbi(np.log(np.clip(scores, _FLOOR, 1.0)), penalty)
+    return np.argmax(smooth(scores, how, width), axis=1)
+
+
+def tag_paths(scores, thresholds, how: str = DEFAULT_SMOOTHING,
+              penalty: float = DEFAULT_SWITCH_PENALTY,
+              width: int = DEFAULT_MEDIAN_WIDTH) -> np.ndarray:
+    """``(n, tags)`` booleans: tag ``t`` on in segment ``i`` (see the module)."""
+    check_smoothing(how, penalty, width)
+    scores = np.clip(np.asarray(scores, dtype=np.float64), _FLOOR, 1 - _FLOOR)
+    thresholds = np.clip(np.asarray(thresholds, dtype=np.float64), _FLOOR, 1 - _FLOOR)
+    if how != "hmm":
+        return smooth(scores, how, width) >= thresholds
+    on = np.log(scores / thresholds)
+    off = np.log((1 - scores) / (1 - thresholds))
+    return np.stack([viterbi(np.stack([off[:, t], on[:, t]], axis=1), penalty) == 1
+                     for t in range(scores.shape[1])], axis=1)
+
+
+def merge(path, bounds, scores, names) -> list[Span]:
+    """Spans of equal consecutive labels of ``path`` (indices into ``names``), each scored by
+    the mean of its own segments' ``scores[:, label]``."""
+    path = np.asarray(path)
+    changes = np.flatnonzero(np.diff(path)) + 1
+    firsts = np.concatenate([[0], changes])
+    lasts = np.concatenate([changes, [len(path)]])
+    return [Span(float(bounds[a]), float(bounds[b]), str(names[path[a]]),
+                 float(np.mean(np.asarray(scores)[a:b, path[a]])))
+            for a, b in zip(firsts, lasts)]
+
+
+def spans(scores, starts, length: float, duration: float, names, multilabel: bool = False,
+          thresholds=None, how: str = DEFAULT_SMOOTHING, penalty: float = DEFAULT_SWITCH_PENALTY,
+          width: int = DEFAULT_MEDIAN_WIDTH) -> list[Span]:
+    """The timeline of one recording: labels (or, for tags, each tag's "on" stretches) as
+    :class:`Span` objects in time order.
+
+    Parameters
+    ----------
+    scores : array (n_segments, n_classes)
+        Each segment's class probabilities.
+    starts : array (n_segments,)
+        Each segment's start, in seconds.
+    length : float
+        Segment length in seconds.
+    duration : float
+        Length of the recording in seconds (the last span ends there).
+    names : list of str
+        Class (or tag) names.
+    multilabel : bool
+        Tags: one row per tag span above its threshold, instead of one label at a time.
+    thresholds : array (n_classes,), optional
+        Tag thresholds (default 0.5 each); unused for single labels.
+    how : {"hmm", "median", "none"}
+        The smoothing (see the module); default "hmm".
+    penalty : float
+        ``hmm``: the cost of a change of label, in nats (default 4).
+    width : int
+        ``median``: the window, in segments (default 5).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2 or len(scores) == 0:
+        raise ValueError(f"a timeline needs (segments, classes) scores, got shape {scores.shape}")
+    bounds = segment_bounds(starts, length, duration)
+    if not multilabel:
+        return merge(label_path(scores, how, penalty, width), bounds, scores, names)
+    thresholds = np.full(scores.shape[1], 0.5) if thresholds is None else thresholds
+    on = tag_paths(scores, thresholds, how, penalty, width)
+    found = []
+    for t, name in enumerate(names):
+        for span in merge(on[:, t].astype(np.int64), bounds,
+                          np.stack([1 - scores[:, t], scores[:, t]], axis=1), ["", name]):
+            if span.label:
+                found.append(span)
+    return sorted(found, key=lambda span: (span.start, span.label))
+
+
+def check_smoothing(how: str, penalty: float, width: int) -> None:
+    if how not in SMOOTHINGS:
+        raise ValueError(f"unknown smoothing {how!r}: choose one of {', '.join(SMOOTHINGS)}")
+    if not np.isfinite(penalty) or penalty < 0:
+        raise ValueError(f"the switch penalty must be a number >= 0 (nats), got {penalty!r}")
+    if int(width) < 1:
+        raise ValueError(f"the median width must be at least 1 segment, got {width!r}")
