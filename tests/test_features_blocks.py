@@ -6,6 +6,8 @@ import pytest
 from _rounding import assert_float32_close
 from tinymir import features as F
 from tinymir.features import frames
+from tinymir.features.kernels import blocks
+from tinymir.features.kernels.padded import PaddedFrames
 
 
 @pytest.fixture
@@ -23,28 +25,28 @@ def _all_features(y):
 @pytest.mark.parametrize("threads, block_bytes", [(2, 4096), (3, 64 * 1024), (1, 4096)])
 def test_threads_and_blocks_do_not_change_the_numbers(clips, monkeypatch, threads, block_bytes):
     expected = _all_features(clips)
-    monkeypatch.setattr(frames, "CPU_THREADS", threads)
-    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", block_bytes)
-    assert len(frames.frame_blocks(44, 3 * 1024 * 4, np)) > 1
+    monkeypatch.setattr(blocks, "CPU_THREADS", threads)
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", block_bytes)
+    assert len(blocks.frame_blocks(44, 3 * 1024 * 4, np)) > 1
     for actual, wanted in zip(_all_features(clips), expected):
         # the same products, summed in another order where the rows are split differently
         assert_float32_close(actual, wanted)
 
 
 def test_for_each_block_visits_every_block_once(monkeypatch):
-    monkeypatch.setattr(frames, "CPU_THREADS", 2)
+    monkeypatch.setattr(blocks, "CPU_THREADS", 2)
     seen = np.zeros(100, dtype=int)
 
     def mark(block):
         seen[block] += 1
 
-    frames.for_each_block(mark, frames.frame_blocks(100, 3, np))
+    blocks.for_each_block(mark, blocks.frame_blocks(100, 3, np))
     np.testing.assert_array_equal(seen, 1)
 
 
 def test_omp_num_threads_sets_the_thread_count(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert frames._cpu_threads() == 1
+    assert blocks._cpu_threads() == 1
 
 
 @pytest.mark.parametrize("pad_mode", ["constant", "reflect", "edge"])
@@ -58,18 +60,18 @@ def test_padded_frames_equal_the_frames_of_the_padded_signal(n, frame_length, ho
         expected = frames.frame(frames.pad_edges(y, width, pad_mode), frame_length, hop_length)
     except ValueError:
         with pytest.raises(ValueError):
-            frames.PaddedFrames(y, frame_length, hop_length, width, pad_mode)
+            PaddedFrames(y, frame_length, hop_length, width, pad_mode)
         return
-    padded = frames.PaddedFrames(y, frame_length, hop_length, width, pad_mode)
+    padded = PaddedFrames(y, frame_length, hop_length, width, pad_mode)
     assert padded.count == expected.shape[-2]
     for step in (1, 3, padded.count):
-        runs = [padded.block(slice(start, start + step)) for start in range(0, padded.count, step)]
-        np.testing.assert_array_equal(np.concatenate(runs, axis=-2), expected)
+        parts = [padded.block(slice(start, start + step)) for start in range(0, padded.count, step)]
+        np.testing.assert_array_equal(np.concatenate(parts, axis=-2), expected)
 
 
 def test_frames_inside_the_signal_are_views():
     y = np.arange(2 * 100, dtype=np.float32).reshape(2, 100)
-    padded = frames.PaddedFrames(y, 16, 4, 8)
+    padded = PaddedFrames(y, 16, 4, 8)
     assert np.shares_memory(padded.block(slice(3, 10)), y)
 
 
@@ -88,8 +90,8 @@ def test_a_forked_child_gets_its_own_threads(monkeypatch):
     """Without a fresh pool the child queues its blocks for threads it does not have (hangs)."""
     import multiprocessing
 
-    monkeypatch.setattr(frames, "CPU_THREADS", 2)
-    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", 4096)       # many blocks: the pool is used
+    monkeypatch.setattr(blocks, "CPU_THREADS", 2)
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 4096)       # many blocks: the pool is used
     y = np.random.default_rng(0).standard_normal((2, 22050)).astype(np.float32)
     expected = F.melspectrogram(y, 22050, 1024, 512, 32)      # the parent's pool now exists
     with multiprocessing.get_context("fork").Pool(1) as pool:
@@ -98,15 +100,15 @@ def test_a_forked_child_gets_its_own_threads(monkeypatch):
 
 
 def test_a_block_thread_runs_nested_blocks_in_order_instead_of_waiting_on_its_pool(monkeypatch):
-    monkeypatch.setattr(frames, "CPU_THREADS", 2)
+    monkeypatch.setattr(blocks, "CPU_THREADS", 2)
     seen = np.zeros((4, 10), dtype=int)
 
     def outer(block):
         def inner(inner_block):
             seen[block, inner_block] += 1
-        frames.for_each_block(inner, frames.frame_blocks(10, 3, np))
+        blocks.for_each_block(inner, blocks.frame_blocks(10, 3, np))
 
-    frames.for_each_block(outer, [slice(k, k + 1) for k in range(4)])   # deadlocked before
+    blocks.for_each_block(outer, [slice(k, k + 1) for k in range(4)])   # deadlocked before
     assert (seen == 1).all()
 
 
@@ -136,7 +138,7 @@ def test_padded_frames_know_whether_they_cover_every_sample(n, frame_length, hop
     width = frame_length // 2 if centred else 0
     if n + 2 * width < frame_length:
         return
-    padded = frames.PaddedFrames(np.zeros((2, n), np.float32), frame_length, hop_length, width)
+    padded = PaddedFrames(np.zeros((2, n), np.float32), frame_length, hop_length, width)
     covered = np.zeros(n + 2 * width, dtype=bool)
     for start in range(0, padded.count * hop_length, hop_length):
         covered[start:start + frame_length] = True
@@ -160,7 +162,7 @@ def test_spectrum_features_refuse_a_non_finite_sample_anywhere(clips, monkeypatc
                                                                centred, bad, where):
     """Found from the DC bins in the block threads, or, for samples no frame holds (the tail
     of an uncentred signal), by the exact check before any transform."""
-    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", 4096)    # many blocks, one of them bad
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 4096)    # many blocks, one of them bad
     y = clips.copy()
     y[1, where] = bad
     with pytest.raises(ValueError, match="NaN or infinite"):

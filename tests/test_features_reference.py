@@ -13,8 +13,8 @@ import pytest
 
 from tinymir import backend
 from tinymir import features as F
-from tinymir.features import frames
 from tinymir.features import reference as R
+from tinymir.features.kernels import blocks
 
 SR, N_FFT, HOP = 22050, 512, 128
 TOLERANCE = 1e-10            # relative to the largest value of the clip's feature
@@ -41,12 +41,12 @@ SIGNALS = [("noise", 4000), ("noise", 1001), ("noise", 300), ("adversarial", 250
            ("loud_and_quiet", 3000)]
 
 
-@pytest.fixture(params=[(1, frames.CPU_BLOCK_BYTES), (1, 4096), (2, 4096), (3, 64 * 1024)],
+@pytest.fixture(params=[(1, blocks.CPU_BLOCK_BYTES), (1, 4096), (2, 4096), (3, 64 * 1024)],
                 ids=["one-block", "tiny-blocks", "2-threads", "3-threads"])
 def code_path(request, monkeypatch):
     threads, block_bytes = request.param
-    monkeypatch.setattr(frames, "CPU_THREADS", threads)
-    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(blocks, "CPU_THREADS", threads)
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", block_bytes)
     with backend.default_dtype(np.float64):
         yield request.param
 
@@ -123,9 +123,9 @@ def test_fast_equals_reference(case, kind, n, code_path):
 
 
 def test_the_tiny_blocks_really_split_the_work(monkeypatch):
-    monkeypatch.setattr(frames, "CPU_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 4096)
     count = 1 + 4000 // HOP
-    assert len(frames.frame_blocks(count, 3 * N_FFT * 8, np)) == count
+    assert len(blocks.frame_blocks(count, 3 * N_FFT * 8, np)) == count
 
 
 def test_filterbanks_and_dct_equal_their_twins():

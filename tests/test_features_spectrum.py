@@ -177,7 +177,7 @@ def test_power_to_db_rejects_bad_reference():
     (22050, 1024, 128, 0.0, None, False), (16000, 512, 40, 300.0, 5000.0, True),
     (22050, 256, 128, 0.0, None, False)])          # the last one has empty filters
 def test_blocked_filterbank_product_equals_dense(sr, n_fft, n_mels, fmin, fmax, htk):
-    from tinymir.features.mel import apply_filterbank, filter_blocks
+    from tinymir.features.kernels.filterbank import apply_filterbank, filter_blocks
     bank = F.mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk)
     power = on_device(np.random.default_rng(0).random((3, 7, 1 + n_fft // 2), np.float32))
     for rows in (1, 7, 32, n_mels):

@@ -19,8 +19,10 @@ import functools
 import numpy as np
 
 from tinymir import backend
-from tinymir.features.frames import constant, for_each_block, frame_blocks_of
-from tinymir.features.mel import apply_filterbank, log_mel_and_floor
+from tinymir.features.frames import constant
+from tinymir.features.kernels.blocks import for_each_block, frame_blocks_of
+from tinymir.features.kernels.filterbank import apply_filterbank
+from tinymir.features.mel import log_mel_and_floor
 
 
 def dct_matrix(n_out: int, n_in: int, xp=None, dtype=None):

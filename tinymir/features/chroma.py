@@ -27,8 +27,9 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.features.frames import constant
-from tinymir.features.mel import apply_filterbank
-from tinymir.features.spectrum import power_from_complex, spectrum_blocks
+from tinymir.features.kernels.filterbank import apply_filterbank
+from tinymir.features.kernels.spectrum import spectrum_blocks
+from tinymir.features.spectrum import power_from_complex
 
 
 def chroma_filterbank(sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0,

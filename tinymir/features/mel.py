@@ -15,8 +15,9 @@ points ``p_i, p_{i+1}, p_{i+2}`` (``n_mels + 2`` points evenly spaced in mel fro
 
 and with ``norm="slaney"`` each triangle is scaled to unit area, ``W[i] *= 2 / (p_{i+2} - p_i)``.
 The mel spectrogram is a matrix product with the power spectrogram,
-``M[..., i, t] = sum_k W[i, k] |X[..., k, t]|^2``, taken over groups of filters and only the
-bins each group covers (:func:`filter_blocks`).
+``M[..., i, t] = sum_k W[i, k] |X[..., k, t]|^2`` (spectrogram -> filterbank); the kernel
+:mod:`tinymir.features.kernels.filterbank` takes it over groups of filters and only the bins
+each group covers, block by block of the spectrum (:mod:`tinymir.features.kernels.spectrum`).
 """
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ import functools
 
 import numpy as np
 
-from tinymir import backend
-from tinymir.features.db import check_db_options, decibels
-from tinymir.features.frames import constant, for_each_block, frame_blocks_of
-from tinymir.features.spectrum import fft_frequencies, power_from_complex, spectrum_blocks
+from tinymir import backend, moved
+from tinymir.features.db import check_db_options
+from tinymir.features.frames import constant
+from tinymir.features.kernels.db import apply_floor, log_blocks_and_floor
+from tinymir.features.kernels.filterbank import filterbank_product
+from tinymir.features.kernels.spectrum import spectrum_blocks
+from tinymir.features.spectrum import fft_frequencies, power_from_complex
 
 _F_SP = 200.0 / 3          # Hz per mel below the break (Slaney)
 _BREAK_HZ = 1000.0
@@ -109,45 +113,6 @@ def _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp, dtype):
     return constant(weights, xp, dtype)
 
 
-def apply_filterbank(spec_frames, bank, blocks=None):
-    """``out[..., t, i] = sum_k bank[i, k] spec[..., t, k]``: matrix products over all clips and
-    frames at once (frame-major in, frame-major out).
-
-    ``blocks`` (from :func:`filter_blocks`) restricts each group of filters to the bins where
-    it is non-zero; the result is the same, with a fraction of the multiplications.
-    """
-    xp = backend.array_module(spec_frames)
-    flat = spec_frames.reshape(-1, spec_frames.shape[-1])
-    blocks = blocks or ((slice(0, bank.shape[0]), slice(0, bank.shape[1])),)
-    out = xp.empty((flat.shape[0], bank.shape[0]), dtype=flat.dtype)
-    for rows, columns in blocks:
-        weights = bank[rows, columns].T
-        if xp is np:                                 # BLAS writes the strided columns
-            np.matmul(flat[:, columns], weights, out=out[:, rows])
-        else:
-            out[:, rows] = flat[:, columns] @ weights
-    return out.reshape(spec_frames.shape[:-1] + (bank.shape[0],))
-
-
-def filter_blocks(weights: np.ndarray, rows_per_block: int = 8) -> tuple:
-    """``((row slice, column slice), ...)``: groups of ``rows_per_block`` consecutive filters
-    and the bins between the first and last non-zero weight of the group.
-
-    Mel filters are narrow and ordered, so for 128 mels over 513 bins sixteen groups of 8 need
-    7 % of the dense product's multiplications (eight groups of 16: 13 %; four of 32: 25 %).
-    Smaller groups save little more: each product has a fixed cost of its own.
-    """
-    blocks = []
-    for start in range(0, weights.shape[0], rows_per_block):
-        stop = min(start + rows_per_block, weights.shape[0])
-        used = np.flatnonzero(np.any(weights[start:stop] != 0, axis=0))
-        if used.size:
-            blocks.append((slice(start, stop), slice(int(used[0]), int(used[-1]) + 1)))
-        else:
-            blocks.append((slice(start, stop), slice(0, 0)))
-    return tuple(blocks)
-
-
 def mel_from_power(power_frames, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
                    fmax: float | None = None, htk: bool = False, norm: str | None = "slaney"):
     """Mel spectrogram of a frame-major power spectrogram ``(..., n_frames, 1 + n_fft // 2)``,
@@ -164,15 +129,10 @@ def mel_product(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
     (on ``xp``, in ``dtype``) and its groups of filters looked up once: for a loop over
     blocks."""
     bank = mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp=xp, dtype=dtype)
-    blocks = _mel_blocks(float(sr), int(n_fft), int(n_mels), float(fmin),
-                         float(sr / 2.0 if fmax is None else fmax), bool(htk), norm)
-    return lambda power_frames: apply_filterbank(power_frames, bank, blocks)
-
-
-@functools.lru_cache(maxsize=32)
-def _mel_blocks(sr, n_fft, n_mels, fmin, fmax, htk, norm):
-    return filter_blocks(backend.to_host(
-        _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, np, "float64")))
+    host_bank = _mel_filterbank(float(sr), int(n_fft), int(n_mels), float(fmin),
+                                float(sr / 2.0 if fmax is None else fmax), bool(htk), norm,
+                                np, "float64")
+    return filterbank_product(bank, host_bank)
 
 
 def melspectrogram(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
@@ -210,15 +170,7 @@ def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
     pass over the blocks."""
     db, floor = log_mel_and_floor(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, norm,
                                   power, center, pad_mode, amin, top_db)
-    if floor is None:
-        return db
-    xp = backend.array_module(db)
-
-    def apply_floor(rows):
-        xp.maximum(db[..., rows, :], floor, out=db[..., rows, :])
-
-    for_each_block(apply_floor, frame_blocks_of(db))
-    return db
+    return apply_floor(db, floor)
 
 
 def log_mel_and_floor(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
@@ -238,17 +190,12 @@ def log_mel_and_floor(y, sr: float = 22050, n_fft: int = 2048, hop_length: int =
     check_db_options(amin, top_db)
     to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm, backend.array_module(y),
                          backend.float_dtype())
-    block_maxima = []
+    return log_blocks_and_floor(y, n_fft, hop_length, center, pad_mode,
+                                lambda spectrum: to_mel(power_from_complex(spectrum, power)),
+                                n_mels, amin, top_db)
 
-    def log_mel_of_block(spectrum):
-        mel = to_mel(power_from_complex(spectrum, power))
-        db = decibels(mel, amin, out=mel)
-        if top_db is not None:
-            block_maxima.append(db.max(axis=(-2, -1)))      # list.append is thread-safe
-        return db
 
-    db = spectrum_blocks(y, n_fft, hop_length, None, center, pad_mode, log_mel_of_block, n_mels)
-    if top_db is None:
-        return db, None
-    xp = backend.array_module(db)
-    return db, (xp.stack(block_maxima).max(axis=0) - top_db)[..., None, None]
+__getattr__ = moved.names(__name__, {
+    "apply_filterbank": "tinymir.features.kernels.filterbank",
+    "filter_blocks": "tinymir.features.kernels.filterbank",
+})

@@ -31,12 +31,8 @@ import numpy as np
 from tinymir import backend
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import as_signal, constant, frame, pad_edges
-from tinymir.features.spectrum import (
-    fft_frequencies,
-    power_from_complex,
-    spectrogram_frames,
-    spectrum_blocks,
-)
+from tinymir.features.kernels.spectrum import spectrum_blocks
+from tinymir.features.spectrum import fft_frequencies, power_from_complex, spectrogram_frames
 
 
 def _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode):

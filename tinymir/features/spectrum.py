@@ -7,11 +7,13 @@ For a clip ``y`` padded by ``n_fft // 2`` zeros on both sides (``center=True``, 
 
     S = |X| ** power
 
-Shapes follow librosa: ``(..., 1 + n_fft // 2, n_frames)`` with
+i.e. frame -> window -> rfft, then a reduction (``|.| ** power``, a filterbank, ...). Shapes
+follow librosa: ``(..., 1 + n_fft // 2, n_frames)`` with
 ``n_frames = 1 + (n + 2 * (n_fft // 2) - n_fft) // hop`` when centred. Any leading axes are a
-batch of clips, transformed together: in one call on a GPU, and on the CPU in cache-sized
-blocks of frames that span every clip, shared among threads (see ``frames.frame_blocks``).
-Features computed from the spectrum reduce each block as it comes (:func:`spectrum_blocks`).
+batch of clips, transformed together. How it is made fast (blocks of frames shared among
+threads, no padded copy, the reduction applied block by block, the finiteness check folded
+into the DC bin) is the kernel's business:
+:func:`tinymir.features.kernels.spectrum.spectrum_blocks`.
 Float32 in gives complex64 out (librosa computes the windowed frames in float64 and rounds to
 complex64, so the two agree to float32 precision).
 """
@@ -21,103 +23,16 @@ import math
 
 import numpy as np
 
-from tinymir import backend
-from tinymir.features.frames import (
-    PaddedFrames,
-    as_signal,
-    check_finite_samples,
-    for_each_block,
-    frame_blocks,
-    hann_window,
-)
+from tinymir import backend, moved
+from tinymir.features.frames import check_sizes, hann_window
+from tinymir.features.kernels.fft import irfft
+from tinymir.features.kernels.spectrum import spectrum_blocks
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
-    """Centre frequency of each rFFT bin: ``f_k = k * sr / n_fft``, ``k = 0 .. n_fft // 2`` (host)."""
+    """Centre frequency of each rFFT bin: ``f_k = k * sr / n_fft``, ``k = 0 .. n_fft // 2``
+    (host)."""
     return np.linspace(0.0, sr / 2.0, 1 + n_fft // 2)
-
-
-#: Threads per FFT call on the CPU. One: the batch already gives each call thousands of frames,
-#: and on a busy machine (the 2-core dev box under load) FFT threads mostly wait on each other:
-#: a block of 1024 frames of 1024 samples took a median 1.4 ms with 1 thread, 6.6 ms with 2.
-FFT_WORKERS = 1
-
-
-def rfft(x, n: int | None = None, axis: int = -1, overwrite_x: bool = False):
-    """Real FFT on the array's device (``FFT_WORKERS`` threads on the host); ``overwrite_x``
-    lets it reuse ``x`` as scratch."""
-    xp = backend.array_module(x)
-    fft = backend.fft_module(xp)
-    if xp is np:
-        return fft.rfft(x, n=n, axis=axis, overwrite_x=overwrite_x, workers=FFT_WORKERS)
-    return fft.rfft(x, n=n, axis=axis, overwrite_x=overwrite_x)
-
-
-def irfft(x, n: int | None = None, axis: int = -1):
-    """Inverse real FFT on the array's device (``FFT_WORKERS`` threads on the host)."""
-    xp = backend.array_module(x)
-    fft = backend.fft_module(xp)
-    if xp is np:
-        return fft.irfft(x, n=n, axis=axis, workers=FFT_WORKERS)
-    return fft.irfft(x, n=n, axis=axis)
-
-
-def _check_sizes(n_fft: int, hop_length: int | None, win_length: int | None):
-    win_length = win_length or n_fft
-    hop_length = hop_length or win_length // 4
-    if n_fft < 2 or hop_length < 1:
-        raise ValueError(f"n_fft={n_fft} must be >= 2 and hop_length={hop_length} >= 1")
-    return hop_length, win_length
-
-
-def spectrum_blocks(y, n_fft: int, hop_length: int | None, win_length: int | None,
-                    center: bool, pad_mode: str, reduce=None, width: int | None = None,
-                    dtype=None):
-    """``reduce(rfft(window * frame))`` for every frame, frame-major ``(..., n_frames, width)``.
-
-    ``reduce`` maps a block of spectra ``(..., frames, 1 + n_fft // 2)`` (complex) to
-    ``(..., frames, width)`` of ``dtype``; ``None`` keeps the complex spectra. Reducing block by
-    block means a feature built on the spectrum (power, mel, chroma) never holds the whole
-    batch's spectrogram. On the CPU the blocks are shared among ``CPU_THREADS`` threads
-    (pocketfft and BLAS release the GIL).
-
-    Non-finite samples raise ``ValueError`` (as :func:`as_signal`), found without a pass of its
-    own over the signal when the frames cover it: a NaN or an infinity in a frame makes that
-    frame's DC bin, a plain sum of the windowed samples, non-finite (``0 * inf`` is NaN too).
-    Only a block with a non-finite DC bin is looked at again, with the exact check of the
-    whole signal (a finite sum can overflow).
-    """
-    hop_length, win_length = _check_sizes(n_fft, hop_length, win_length)
-    y = as_signal(y, check_finite=False)
-    xp = backend.array_module(y)
-    if not center and y.shape[-1] < n_fft:
-        raise ValueError(f"n_fft={n_fft} is too large for a signal of {y.shape[-1]} samples "
-                         "without centring")
-    frames = PaddedFrames(y, n_fft, hop_length, n_fft // 2 if center else 0, pad_mode)
-    if not frames.covers_signal:
-        check_finite_samples(y)
-    window = hann_window(n_fft, win_length, xp, y.dtype)
-    if reduce is None:
-        dtype = np.result_type(y.dtype, np.complex64)
-    out = xp.empty(y.shape[:-1] + (frames.count, width or 1 + n_fft // 2), dtype=dtype or y.dtype)
-    unchecked = []
-
-    def transform(block, checked=False):
-        with np.errstate(invalid="ignore"):                     # inf * 0: caught just below
-            windowed = frames.block(block) * window
-        spectrum = rfft(windowed, axis=-1, overwrite_x=True)
-        if not checked and not bool(xp.isfinite(spectrum[..., 0]).all()):
-            unchecked.append(block)                             # list.append is thread-safe
-            return
-        out[..., block, :] = spectrum if reduce is None else reduce(spectrum)
-
-    bytes_per_frame = n_fft * y.itemsize * int(np.prod(y.shape[:-1], dtype=np.int64))
-    for_each_block(transform, frame_blocks(frames.count, bytes_per_frame, xp))
-    if unchecked:
-        check_finite_samples(y)
-        for block in unchecked:                                 # finite after all: overflow
-            transform(block, checked=True)
-    return out
 
 
 def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
@@ -181,14 +96,15 @@ def istft(stft_matrix, hop_length: int | None = None, win_length: int | None = N
     """
     xp = backend.array_module(stft_matrix)
     n_fft = n_fft or 2 * (stft_matrix.shape[-2] - 1)
-    hop_length, win_length = _check_sizes(n_fft, hop_length, win_length)
+    hop_length, win_length = check_sizes(n_fft, hop_length, win_length)
     n_frames = stft_matrix.shape[-1]
     if length:
         padded_length = length + 2 * (n_fft // 2) if center else length
         n_frames = min(n_frames, math.ceil(padded_length / hop_length))
     real_dtype = np.float64 if stft_matrix.dtype == np.complex128 else np.float32
     window = hann_window(n_fft, win_length, xp, real_dtype)
-    frames = irfft(stft_matrix[..., :n_frames].swapaxes(-1, -2), n=n_fft, axis=-1) * window
+    frames = irfft(stft_matrix[..., :n_frames].swapaxes(-1, -2), n=n_fft,
+                   axis=-1) * window
     signal = _overlap_add(frames, hop_length)
     norm = _overlap_add(xp.broadcast_to(window * window, (n_frames, n_fft)), hop_length)
 
@@ -219,3 +135,9 @@ def _overlap_add(frames, hop_length: int):
         out[..., k:k + n_frames, :] += frames[..., :, k, :]
     out = out.reshape(out.shape[:-2] + (-1,))
     return out[..., :n_fft + hop_length * (n_frames - 1)]
+
+
+__getattr__ = moved.names(__name__, {
+    "FFT_WORKERS": "tinymir.features.kernels.fft",
+    "rfft": "tinymir.features.kernels.fft",
+})

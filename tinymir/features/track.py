@@ -42,6 +42,7 @@ from tinymir.features.cepstral import delta, mfcc_frames
 from tinymir.features.chroma import chroma_frames
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import as_signal
+from tinymir.features.kernels.spectrum import spectrum_blocks
 from tinymir.features.mel import mel_product
 from tinymir.features.moments import MOMENT_NAMES, central_moments
 from tinymir.features.rhythm import onset_strength, onset_strength_frames, tempo
@@ -54,7 +55,7 @@ from tinymir.features.spectral import (
     rolloff_frames,
     zero_crossing_rate,
 )
-from tinymir.features.spectrum import power_from_complex, spectrum_blocks
+from tinymir.features.spectrum import power_from_complex
 
 N_CHROMA = 12
 N_CONTRAST_BANDS = 6        # spectral contrast's default: 6 octave bands and the rest
