@@ -8,7 +8,7 @@ Backward, given dy:
 
 dx has three terms because every x moves μ and σ² too: the output of one sample depends on
 all the others. The plain twin (tinymir/nn/reference/normalization.py) is these lines; the
-fast layer (tinymir/nn/kernels/batchnorm.py) makes the same passes a cache-sized run of the
+fast layer (tinymir/nn/kernels/batchnorm.py) makes the same passes a cache-sized block of the
 batch at a time and writes dx into x̂'s buffer.
 
 Run:  python examples/nn_batchnorm_by_hand.py

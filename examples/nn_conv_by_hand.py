@@ -9,7 +9,7 @@ Backward, given dL/dy:
 
 tinymir's Conv2D computes the same sums without loops over pixels: im2col copies every
 window into a column, and one matrix product per sample (a batched matmul) does all of them,
-the bias riding along as a row of ones (see tinymir/nn/conv.py). The plain twin
+the bias riding along as a row of ones (tinymir/nn/kernels/conv.py). The plain twin
 (tinymir/nn/reference/conv.py) is the loop below over output positions, on whole batches.
 
 Run:  python examples/nn_conv_by_hand.py

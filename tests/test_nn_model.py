@@ -290,7 +290,8 @@ def test_orthogonal_recurrent_kernel_and_open_forget_gate():
 
 def test_shape_errors_of_time_layers_name_the_layer_and_its_own_input():
     model = nn.Sequential([nn.Conv1D(2, 3), nn.MaxPool1D(8)])
-    with pytest.raises(nn.ShapeError, match=r"'maxpool1d_1' \(MaxPool1D\) cannot take input \(2, 3\)"):
+    with pytest.raises(nn.ShapeError,
+                       match=r"'maxpool1d_1' \(MaxPool1D\) cannot take input \(2, 3\)"):
         model.build((4, 5))
 
 

@@ -49,7 +49,8 @@ def test_conv2d_matches_torch(filters, stride, padding, torch_padding):
     grad = backend.to_device(np.random.default_rng(2).standard_normal(y.shape), np.float64)
     dx = layer.backward(grad)
 
-    tx, tw, tb = _t(x, True), _t(layer.params["kernel"].value, True), _t(layer.params["bias"].value, True)
+    tx = _t(x, True)
+    tw, tb = _t(layer.params["kernel"].value, True), _t(layer.params["bias"].value, True)
     ty = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=torch_padding)
     ty.backward(_t(grad))
     _compare(y, ty)

@@ -3,8 +3,9 @@
 Every layer is readable in one sitting and proven by finite differences
 (:mod:`tinymir.nn.gradcheck`); :mod:`tinymir.nn.reference` holds a plain twin of every layer,
 loss and optimiser (the formula written out, loops and all), tested equal to the fast code,
-whose tuned parts live in :mod:`tinymir.nn.kernels`. Data layout: (N, C, H, W) images, (N, C, T) channels over time,
-(N, T, F) sequences, (N, F) vectors. See :mod:`tinymir.nn.layer` for the contract.
+whose tuned parts live in :mod:`tinymir.nn.kernels`. Data layout: (N, C, H, W) images,
+(N, C, T) channels over time, (N, T, F) sequences, (N, F) vectors. See
+:mod:`tinymir.nn.layer` for the contract.
 
     from tinymir import nn
     model = nn.Sequential([nn.Conv2D(32, 3, padding="same"), nn.ReLU(),

@@ -43,6 +43,25 @@ class Conv2D(Layer):
     ``padding``: ``"valid"`` (none), ``"same"`` (output = ceil(input / stride), Keras rule),
     an int or a pair (rows, columns) of zeros on each side. Kernel layout (F, C, kh, kw) as in
     PyTorch.
+
+    Parameters
+    ----------
+    filters : int
+        Number F of kernels (output channels).
+    kernel_size : int or pair of int
+        Window (kh, kw), in cells (rows, columns).
+    stride : int or pair of int, default 1
+        Steps (s_h, s_w) of the window, in cells.
+    padding : "valid", "same", int or pair, default "valid"
+        Zeros around the input (see above).
+    l2 : float, default 0.0
+        L2 penalty λ: the layer adds λ Σ w² over its kernels to the loss (:meth:`penalty`).
+    init : str, default "glorot_uniform"
+        Initializer of the kernel (:mod:`tinymir.nn.init`).
+    use_bias : bool, default True
+        Add the bias b; False drops it.
+    name : str or None, default None
+        The layer's name; None gives the class name, numbered by :class:`Sequential`.
     """
 
     kernel_names = ("kernel",)
@@ -119,6 +138,25 @@ class Conv1D(Layer):
 
     ``y[n, f, t] = b_f + Σ_{c,i} K[f, c, 0, i] · xpad[n, c, s·t + i]``. Runs as a Conv2D with
     a 1 × k kernel on (N, C, 1, T), so the kernel is stored as (F, C, 1, k).
+
+    Parameters
+    ----------
+    filters : int
+        Number F of kernels (output channels).
+    kernel_size : int
+        Window k, in time steps.
+    stride : int, default 1
+        Step s of the window, in time steps.
+    padding : "valid", "same" or int, default "valid"
+        Zeros at each end of the time axis: none, enough for ceil(T / s) outputs, or a count.
+    l2 : float, default 0.0
+        L2 penalty λ: the layer adds λ Σ w² over its kernels to the loss (:meth:`penalty`).
+    init : str, default "glorot_uniform"
+        Initializer of the kernel (:mod:`tinymir.nn.init`).
+    use_bias : bool, default True
+        Add the bias b; False drops it.
+    name : str or None, default None
+        The layer's name; None gives the class name, numbered by :class:`Sequential`.
     """
 
     kernel_names = ("kernel",)

@@ -13,7 +13,21 @@ from .layer import Layer, register
 
 @register
 class Dense(Layer):
-    """``y = x W + b`` with ``units`` outputs; kernel ``W`` is (in, out) like Keras."""
+    """``y = x W + b`` with ``units`` outputs; kernel ``W`` is (in, out) like Keras.
+
+    Parameters
+    ----------
+    units : int
+        Number of outputs.
+    l2 : float, default 0.0
+        L2 penalty λ: the layer adds λ Σ w² over its kernels to the loss (:meth:`penalty`).
+    init : str, default "glorot_uniform"
+        Initializer of the kernel (:mod:`tinymir.nn.init`).
+    use_bias : bool, default True
+        Add the bias b; False drops it.
+    name : str or None, default None
+        The layer's name; None gives the class name, numbered by :class:`Sequential`.
+    """
 
     kernel_names = ("kernel",)
     input_ndim = 1
@@ -33,7 +47,8 @@ class Dense(Layer):
 
     def _build(self, input_shape, rng):
         fan_in = input_shape[0]
-        self.new_param("kernel", initialize(self.init, (fan_in, self.units), fan_in, self.units, rng))
+        self.new_param("kernel", initialize(self.init, (fan_in, self.units), fan_in, self.units,
+                                            rng))
         if self.use_bias:
             self.new_param("bias", np.zeros(self.units))
 

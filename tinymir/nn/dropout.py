@@ -38,7 +38,21 @@ def layer_key(seed: int) -> np.uint64:
 
 def uniforms(xp, key: np.uint64, call: int, shape, dtype):
     """u ∈ [0, 1) of the ``call``-th mask (module docstring), on ``xp``'s device, in place on
-    two uint64 buffers: k + n γ = i γ + (k + n₀ γ), n₀ = c · 2⁴⁰ + 1, then the finaliser."""
+    two uint64 buffers: k + n γ = i γ + (k + n₀ γ), n₀ = c · 2⁴⁰ + 1, then the finaliser.
+
+    Parameters
+    ----------
+    xp : module
+        numpy or cupy: where the values are drawn.
+    key : np.uint64
+        The layer's key k (:func:`layer_key`).
+    call : int
+        Index c of the mask (the layer's count of training passes so far).
+    shape : tuple
+        Shape of the mask.
+    dtype : float32 or float64
+        Type of u (24 or 53 random bits).
+    """
     size = int(np.prod(shape))
     first = ((int(call) << MASK_BITS) + 1) % 2**64                    # n₀
     z = xp.arange(size, dtype=np.uint64)

@@ -88,7 +88,24 @@ def _check_float64(x, params):
 
 
 def check_model(model, x, training: bool = False, eps: float = 1e-6, seed: int = 0):
-    """Check dL/dx and every dL/dθ of a layer or Sequential at ``x``; returns TensorChecks."""
+    """Check dL/dx and every dL/dθ of a layer or Sequential at ``x``; returns TensorChecks.
+
+    Each gradient is compared with central differences (L(θ + ε) − L(θ − ε)) / 2ε of the loss
+    L = Σ y ⊙ P + the L2 penalty, P a fixed random projection of the output.
+
+    Parameters
+    ----------
+    model : Layer or Sequential
+        What to check; built on the first pass if it is not built.
+    x : array, float64
+        The input (with its batch axis).
+    training : bool, default False
+        Run the passes in training mode (batch statistics, dropout masks).
+    eps : float, default 1e-6
+        Step ε of the central differences.
+    seed : int, default 0
+        Seed of the projection P.
+    """
     xp = backend.array_module(x)
     model.forward(x, training)                       # builds lazily
     params = _named_params(model)
@@ -123,7 +140,20 @@ def check_model(model, x, training: bool = False, eps: float = 1e-6, seed: int =
 
 
 def check_loss(loss, logits, targets, eps: float = 1e-6):
-    """Check ``loss.backward()`` against central differences of ``loss.forward``."""
+    """Check ``loss.backward()`` against central differences of ``loss.forward``:
+    dL/dz ≈ (L(z + ε) − L(z − ε)) / 2ε for every logit z.
+
+    Parameters
+    ----------
+    loss : loss object
+        A loss of :mod:`tinymir.nn.losses` (or its twin).
+    logits : array, float64
+        The logits z.
+    targets : array
+        The targets the loss takes (class indices or 0/1 labels or values).
+    eps : float, default 1e-6
+        Step ε of the central differences.
+    """
     if logits.dtype != np.float64:
         raise ValueError("gradient checks need float64 logits")
 
@@ -259,7 +289,19 @@ LOSS_CASES: dict[str, LossCase] = {
 def compare_twins(model, x, training: bool = False, seed: int = 0):
     """Fast ``model`` (built) against ``reference.twin(model)`` on ``x``: TensorChecks of
     the output, dL/dx, each dL/dθ and each buffer after the pass (the twin gets a copy of the
-    buffers as they are before the pass)."""
+    buffers as they are before the pass).
+
+    Parameters
+    ----------
+    model : Layer or Sequential
+        The fast model, built.
+    x : array
+        The input (with its batch axis).
+    training : bool, default False
+        Run the passes in training mode.
+    seed : int, default 0
+        Seed of the random projection of the output that backward starts from.
+    """
     xp = backend.array_module(x)
     slow = reference.twin(model)
     fast_y = model.forward(x, training)
@@ -286,7 +328,8 @@ def _differences(pairs) -> list:
     """TensorChecks of ``(name, fast, twin)`` triples (arrays on the device or the host)."""
     report = []
     for name, a, b in pairs:
-        a, b = np.asarray(backend.to_host(a), np.float64), np.asarray(backend.to_host(b), np.float64)
+        a = np.asarray(backend.to_host(a), np.float64)
+        b = np.asarray(backend.to_host(b), np.float64)
         rel, max_abs = _relative(a, b)
         report.append(TensorCheck(name, tuple(a.shape), rel, max_abs))
     return report

@@ -20,7 +20,20 @@ INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "o
 
 def initialize(name: str, shape: tuple, fan_in: int, fan_out: int,
                rng: np.random.Generator) -> np.ndarray:
-    """An array of ``shape`` drawn by initializer ``name`` (float64, on the host)."""
+    """An array of ``shape`` drawn by initializer ``name`` (float64, on the host), e.g.
+    glorot_uniform: U(−l, l) with l = √(6 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    name : str
+        The initializer (this module's list).
+    shape : tuple
+        Shape of the weights.
+    fan_in, fan_out : int
+        Inputs and outputs that each weight connects (they set the scale).
+    rng : np.random.Generator
+        Where the values are drawn.
+    """
     if name == "glorot_uniform":
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, size=shape)

@@ -10,7 +10,8 @@ SoftmaxCrossEntropy, targets int labels y (N,) or class probabilities Y (N, K):
 
 BinaryCrossEntropy, targets Y ∈ {0, 1} of shape (N, L), per-label positive weight π:
     L = mean over n, l of  π_l y softplus(−z) + (1 − y) softplus(z)
-    (= −[π y log σ(z) + (1 − y) log(1 − σ(z))], stable through softplus(z) = max(z,0) + log1p(e^−|z|))
+    (= −[π y log σ(z) + (1 − y) log(1 − σ(z))], stable through
+    softplus(z) = max(z,0) + log1p(e^−|z|))
     dL/dz = (σ(z)(π y + 1 − y) − π y) / (N L)
 
 MSE:  L = mean (z − y)²,   dL/dz = 2 (z − y) / size
@@ -40,7 +41,8 @@ def _check_labels(labels, k: int) -> None:
         low, high = (int(v) for v in backend.to_host(backend.array_module(labels).stack(
             [labels.min(), labels.max()])))
         if low < 0 or high >= k:
-            raise ValueError(f"SoftmaxCrossEntropy: labels must be in 0..{k - 1}, got {low}..{high}")
+            raise ValueError(f"SoftmaxCrossEntropy: labels must be in 0..{k - 1}, "
+                             f"got {low}..{high}")
 
 
 class SoftmaxCrossEntropy:
@@ -58,7 +60,8 @@ class SoftmaxCrossEntropy:
             targets = np.asarray(targets)
         if targets.ndim == 1:
             if targets.shape[0] != n:
-                raise ValueError(f"SoftmaxCrossEntropy: {n} logits rows but {targets.shape[0]} labels")
+                raise ValueError(f"SoftmaxCrossEntropy: {n} logits rows but "
+                                 f"{targets.shape[0]} labels")
             _check_labels(targets, k)
             labels = xp.asarray(targets).astype(xp.int64)
             targets = xp.zeros_like(logits)

@@ -71,7 +71,22 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with momentum, Nesterov and Keras time decay."""
+    """Stochastic gradient descent with momentum, Nesterov and Keras time decay (module
+    docstring: v ← μ v − η_t g, w ← w + v, η_t = lr / (1 + decay · t)).
+
+    Parameters
+    ----------
+    params : list of Param or of (name, Param)
+        What to update (``model.parameters()``).
+    lr : float, default 0.01
+        Learning rate.
+    momentum : float, default 0.0
+        Momentum μ (0: plain SGD).
+    nesterov : bool, default False
+        Nesterov momentum.
+    decay : float, default 0.0
+        Time decay of the learning rate per step.
+    """
 
     slot_names = ("velocity",)
 
@@ -103,7 +118,20 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with bias correction folded into the step size (Keras' ε-hat form)."""
+    """Adam with bias correction folded into the step size (Keras' ε-hat form):
+    w ← w − lr · √(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε).
+
+    Parameters
+    ----------
+    params : list of Param or of (name, Param)
+        What to update (``model.parameters()``).
+    lr : float, default 1e-3
+        Learning rate.
+    beta1, beta2 : float, default 0.9, 0.999
+        Decay of the first and second moment estimates m and v.
+    eps : float, default 1e-7
+        ε in the denominator.
+    """
 
     slot_names = ("m", "v")
 
@@ -128,7 +156,15 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay ``w ← w − lr · weight_decay · w``."""
+    """Adam with decoupled weight decay ``w ← w − lr · weight_decay · w``.
+
+    Parameters
+    ----------
+    params, lr, beta1, beta2, eps
+        As for :class:`Adam`.
+    weight_decay : float, default 1e-2
+        Share of each weight taken off per step, times lr (before the Adam step).
+    """
 
     def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-7, weight_decay: float = 1e-2):

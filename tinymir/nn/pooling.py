@@ -25,6 +25,20 @@ from .windows import offset_slice, output_size, pad2d, resolve_padding, unpad2d
 
 
 class _Pool2D(Layer):
+    """A 2-D pool over (N, C, H, W) (the formulas: the module docstring).
+
+    Parameters
+    ----------
+    pool_size : int or pair of int, default 2
+        Window (kh, kw), in cells.
+    stride : int, pair of int or None, default None
+        Steps (s_h, s_w) of the window, in cells; None: the pool size.
+    padding : "valid" or "same", default "valid"
+        None, or enough for ceil(input / stride) outputs.
+    name : str or None, default None
+        The layer's name; None gives the class name, numbered by :class:`Sequential`.
+    """
+
     input_ndim = 3
 
     def __init__(self, pool_size=2, stride=None, padding="valid", name: str | None = None):
@@ -117,7 +131,19 @@ class AvgPool2D(_Pool2D):
 
 
 class _Pool1D(Layer):
-    """A 1-D pool along time of (N, C, T): the 2-D pool with a 1 × k window."""
+    """A 1-D pool along time of (N, C, T): the 2-D pool with a 1 × k window.
+
+    Parameters
+    ----------
+    pool_size : int, default 2
+        Window, in time steps.
+    stride : int or None, default None
+        Step of the window, in time steps; None: the pool size.
+    padding : "valid" or "same", default "valid"
+        None, or enough for ceil(T / stride) outputs.
+    name : str or None, default None
+        The layer's name; None gives the class name, numbered by :class:`Sequential`.
+    """
 
     input_ndim = 2
     pool2d_class: type = None

@@ -46,7 +46,27 @@ from .layer import Layer, register
 
 
 class _Recurrent(Layer):
-    """Shared plumbing: shapes, input projection, input dropout, config."""
+    """Shared plumbing: shapes, input projection, input dropout, config.
+
+    Parameters
+    ----------
+    units : int
+        Number U of hidden units.
+    return_sequences : bool, default False
+        Output every hidden state (N, T, U); False: the last one (N, U).
+    dropout : float, default 0.0
+        Share of the inputs dropped in training (inverted dropout, one mask per call).
+    l2 : float, default 0.0
+        L2 penalty λ on W and R (:meth:`penalty`).
+    init : str, default "glorot_uniform"
+        Initializer of the input kernel W (:mod:`tinymir.nn.init`).
+    recurrent_init : str, default "orthogonal"
+        Initializer of the recurrent kernel R.
+    seed : int or None, default None
+        Seed of the dropout masks.
+    name : str or None, default None
+        The layer's name; None gives the class name, numbered by :class:`Sequential`.
+    """
 
     kernel_names = ("kernel", "recurrent_kernel")
     input_ndim = 2
@@ -141,7 +161,8 @@ class LSTM(_Recurrent):
         c_t = f ⊙ c_{t−1} + i ⊙ g,     h_t = o ⊙ tanh(c_t)
 
     The tuned parts are in :mod:`tinymir.nn.kernels.lstm`; the plain step-by-step twin is
-    :class:`tinymir.nn.reference.LSTM`."""
+    :class:`tinymir.nn.reference.LSTM`. Parameters: as for every recurrent layer (units,
+    return_sequences, dropout, l2, init, recurrent_init, seed, name; see ``_Recurrent``)."""
 
     gates = 4
 
@@ -205,7 +226,9 @@ class GRU(_Recurrent):
         r = σ(a_r + u_r),  z = σ(a_z + u_z),  n = tanh(a_n + r ⊙ u_n)   (a = x_t W + b,
         h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}                                 u = h_{t−1} R + b_R)
 
-    Backward: module docstring; the plain twin is :class:`tinymir.nn.reference.GRU`."""
+    Backward: module docstring; the plain twin is :class:`tinymir.nn.reference.GRU`.
+    Parameters: as for every recurrent layer (units, return_sequences, dropout, l2, init,
+    recurrent_init, seed, name; see ``_Recurrent``)."""
 
     gates = 3
 

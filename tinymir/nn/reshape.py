@@ -91,7 +91,8 @@ class Permute(Layer):
 
 @register
 class ZeroPad2D(Layer):
-    """Zeros around (N, C, H, W): ``padding`` int, (rows, cols), or ((top, bottom), (left, right))."""
+    """Zeros around (N, C, H, W): ``padding`` int, (rows, cols), or
+    ((top, bottom), (left, right))."""
 
     input_ndim = 3
 

@@ -14,7 +14,26 @@ import math
 
 
 class ReduceLROnPlateau:
-    """Cut the learning rate by ``factor`` when the monitored metric stops improving."""
+    """Cut the learning rate by ``factor`` when the monitored metric stops improving:
+    lr ← max(lr · factor, min_lr) after ``patience`` epochs without improvement.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose ``lr`` is cut.
+    mode : "min" or "max", default "max"
+        Whether a lower or a higher metric is better.
+    factor : float in (0, 1), default 0.1
+        What lr is multiplied by at a cut.
+    patience : int, default 10
+        Epochs without improvement before a cut.
+    min_lr : float, default 0.0
+        The lowest lr a cut gives.
+    cooldown : int, default 0
+        Epochs after a cut during which no wait is counted.
+    min_delta : float, default 0.0
+        How much better than the best a metric must be to count as an improvement.
+    """
 
     def __init__(self, optimizer, mode: str = "max", factor: float = 0.1, patience: int = 10,
                  min_lr: float = 0.0, cooldown: int = 0, min_delta: float = 0.0):
@@ -106,4 +125,5 @@ class CosineDecay(_EpochSchedule):
 
     def lr_at(self, epoch):
         progress = min(epoch, self.total_steps) / self.total_steps
-        return self.min_lr + (self.initial_lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+        return self.min_lr + (self.initial_lr - self.min_lr) * cosine

@@ -19,7 +19,22 @@ from .layer import pair
 
 
 def resolve_padding(padding, kernel: tuple, stride: tuple, size: tuple) -> tuple:
-    """((top, bottom), (left, right)) for ``"valid"``, ``"same"``, an int or a pair."""
+    """((top, bottom), (left, right)) for ``"valid"``, ``"same"``, an int or a pair.
+
+    "same" pads total = max((⌈n / s⌉ − 1) s + k − n, 0) cells per axis, the odd one at the
+    bottom (right), as Keras and TensorFlow do.
+
+    Parameters
+    ----------
+    padding : "valid", "same", int or pair
+        The layer's padding.
+    kernel : pair of int
+        Window (kh, kw), in cells.
+    stride : pair of int
+        Steps (s_h, s_w), in cells.
+    size : pair of int
+        Input (H, W), in cells.
+    """
     if padding == "valid":
         return (0, 0), (0, 0)
     if padding == "same":
@@ -46,6 +61,8 @@ def check_padding(padding):
 
 
 def output_size(size: int, kernel: int, stride: int, pad: tuple) -> int:
+    """Positions of a ``kernel``-cell window moved by ``stride`` over ``size`` cells padded by
+    ``pad`` = (before, after): ⌊(size + before + after − kernel) / stride⌋ + 1."""
     return (size + pad[0] + pad[1] - kernel) // stride + 1
 
 
@@ -64,7 +81,19 @@ def unpad2d(x, pads):
 
 
 def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
-    """The view ``x[:, :, i + s_h·a, j + s_w·b]`` for all output positions (a, b)."""
+    """The view ``x[:, :, i + s_h·a, j + s_w·b]`` for all output positions (a, b).
+
+    Parameters
+    ----------
+    x : array (N, C, H, W)
+        The (padded) input.
+    i, j : int
+        Offset inside the window (row, column).
+    out_hw : pair of int
+        Output positions (Ho, Wo).
+    stride : pair of int
+        Steps (s_h, s_w), in cells.
+    """
     (ho, wo), (sh, sw) = out_hw, stride
     return x[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
 
@@ -73,7 +102,19 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
     """(N, C, Hp, Wp) -> columns (C·kh·kw [+ 1], N·Ho·Wo): row (c, i, j), column (n, a, b)
     holds ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that the columns of sample n
     are the slice ``[:, n·Ho·Wo:(n+1)·Ho·Wo]``. ``ones_row`` appends a row of ones, so that a
-    bias is one more column of the kernel matrix (and its gradient one more column of dK)."""
+    bias is one more column of the kernel matrix (and its gradient one more column of dK).
+
+    Parameters
+    ----------
+    xpad : array (N, C, Hp, Wp)
+        The padded input.
+    kernel : pair of int
+        Window (kh, kw), in cells.
+    stride : pair of int
+        Steps (s_h, s_w), in cells.
+    ones_row : bool, default False
+        Append a row of ones.
+    """
     xp = backend.array_module(xpad)
     n, c, h, w = xpad.shape
     (kh, kw), (sh, sw) = kernel, stride
@@ -91,7 +132,19 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
 
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
     """Adjoint of :func:`im2col` for per-sample columns (N, C·kh·kw, Ho·Wo): scatter-add them
-    back onto a zero (N, C, Hp, Wp), one strided slice per kernel offset."""
+    back onto a zero (N, C, Hp, Wp), one strided slice per kernel offset.
+
+    Parameters
+    ----------
+    cols : array (N, C·kh·kw, Ho·Wo)
+        Per-sample columns (e.g. dX̂).
+    padded_shape : tuple
+        Shape (N, C, Hp, Wp) of the result.
+    kernel : pair of int
+        Window (kh, kw), in cells.
+    stride : pair of int
+        Steps (s_h, s_w), in cells.
+    """
     xp = backend.array_module(cols)
     n, c, h, w = padded_shape
     (kh, kw), (sh, sw) = kernel, stride

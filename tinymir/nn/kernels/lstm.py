@@ -44,8 +44,18 @@ def fold_gate_scale(weights, recurrent, dtype):
 
 
 def activate_gates(scaled_z, scale, shift, out):
-    """``out`` = [σ(z_i), σ(z_f), tanh(z_g), σ(z_o)] from ``scaled_z`` = scale ⊙ z (N, 4U);
-    returns the four (N, U) views i, f, g, o of ``out``."""
+    """``out`` = [σ(z_i), σ(z_f), tanh(z_g), σ(z_o)] = tanh(scale ⊙ z) ⊙ scale + shift from
+    ``scaled_z`` = scale ⊙ z (N, 4U); returns the four (N, U) views i, f, g, o of ``out``.
+
+    Parameters
+    ----------
+    scaled_z : array (N, 4U)
+        The pre-activations, already scaled (:func:`fold_gate_scale`).
+    scale, shift : arrays (4U,)
+        From :func:`gate_affine`.
+    out : array (N, 4U)
+        Where the gate values are written.
+    """
     xp = backend.array_module(scaled_z)
     xp.tanh(scaled_z, out=out)
     out *= scale

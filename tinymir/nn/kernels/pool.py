@@ -28,7 +28,17 @@ from .blocks import batch_blocks
 
 
 def axis_slice(x, axis: int, offset: int, count: int, stride: int):
-    """``x[..., offset + stride·a, ...]`` along ``axis`` for a = 0..count−1 (a view)."""
+    """``x[..., offset + stride·a, ...]`` along ``axis`` for a = 0..count−1 (a view).
+
+    Parameters
+    ----------
+    x : array
+        Any array.
+    axis : int
+        The axis sliced.
+    offset, count, stride : int
+        First index, number of indices, step between them.
+    """
     index = [slice(None)] * x.ndim
     index[axis] = slice(offset, offset + stride * (count - 1) + 1, stride)
     return x[tuple(index)]
@@ -50,7 +60,17 @@ def separable_stages(pool_size: tuple, stride: tuple) -> list:
 def max_along(x, axis: int, size: int, stride: int):
     """1-D max pool along one axis: (maxima, offset of the first maximum in each window).
 
-    The offsets are uint8 (int32 for windows of 256 and more)."""
+    The offsets are uint8 (int32 for windows of 256 and more).
+
+    Parameters
+    ----------
+    x : array
+        The input.
+    axis : int
+        The axis pooled.
+    size, stride : int
+        Window and step along it, in cells.
+    """
     xp = backend.array_module(x)
     count = (x.shape[axis] - size) // stride + 1
     first = axis_slice(x, axis, 0, count, stride)
@@ -76,7 +96,22 @@ def max_along(x, axis: int, size: int, stride: int):
 
 
 def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shape):
-    """Route ``grad_out`` back to the arg-max of every window (windows may overlap)."""
+    """Route ``grad_out`` back to the arg-max of every window (windows may overlap):
+    dx[..., stride·a + arg[a], ...] += dy[..., a, ...].
+
+    Parameters
+    ----------
+    grad_out : array
+        dL/dy of :func:`max_along`.
+    arg : array
+        The offsets :func:`max_along` returned.
+    axis : int
+        The axis pooled.
+    size, stride : int
+        Window and step along it, in cells.
+    in_shape : tuple
+        Shape of the stage's input.
+    """
     xp = backend.array_module(grad_out)
     count = grad_out.shape[axis]
     last_axis = grad_out.ndim - 1

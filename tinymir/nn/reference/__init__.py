@@ -1,7 +1,7 @@
 """Plain reference twins of every layer, loss and optimiser of :mod:`tinymir.nn`.
 
 A twin computes what its fast layer's docstring states, written out directly: loops over
-windows and time steps, whole-array formulas, nothing reused in place, no cache-sized runs.
+windows and time steps, whole-array formulas, nothing reused in place, no cache-sized blocks.
 It is what to read to learn how a layer works; the fast layer is what to run. A twin takes
 nothing from the fast code but the class it subclasses: padding, output sizes and windows are
 worked out again from their formulas (``conv``), so a bug in the fast geometry cannot hide in
@@ -14,20 +14,20 @@ in for the fast one anywhere:
     slow = reference.twin(layer)         # same configuration, weights and buffers
     slow_model = reference.twin(model)   # a Sequential of twins, run in declared order
 
-| family        | module              | twins                                                  |
-|---------------|---------------------|--------------------------------------------------------|
-| dense         | ``dense``           | Dense                                                  |
-| convolution   | ``conv``            | Conv2D, Conv1D                                         |
-| pooling       | ``pooling``         | MaxPool2D/1D, AvgPool2D/1D, GlobalAvgPool2D, GlobalMaxPool2D |
-| normalisation | ``normalization``   | BatchNorm, Dropout                                     |
-| activations   | ``activations``     | ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax           |
-| reshaping     | ``reshape``         | Flatten, Reshape, Permute, ZeroPad2D                   |
-| recurrent     | ``recurrent``       | LSTM, GRU                                              |
-| losses        | ``losses``          | SoftmaxCrossEntropy, BinaryCrossEntropy, MSE           |
-| optimisers    | ``optimizers``      | SGD, Adam, AdamW, clip_grad_norm                       |
-| model         | ``sequential``      | Sequential (no reordering of layers)                   |
+| family        | module            | twins                                                        |
+|---------------|-------------------|--------------------------------------------------------------|
+| dense         | ``dense``         | Dense                                                        |
+| convolution   | ``conv``          | Conv2D, Conv1D                                               |
+| pooling       | ``pooling``       | MaxPool2D/1D, AvgPool2D/1D, GlobalAvgPool2D, GlobalMaxPool2D |
+| normalisation | ``normalization`` | BatchNorm, Dropout                                           |
+| activations   | ``activations``   | ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax                 |
+| reshaping     | ``reshape``       | Flatten, Reshape, Permute, ZeroPad2D                         |
+| recurrent     | ``recurrent``     | LSTM, GRU                                                    |
+| losses        | ``losses``        | SoftmaxCrossEntropy, BinaryCrossEntropy, MSE                 |
+| optimisers    | ``optimizers``    | SGD, Adam, AdamW, clip_grad_norm                             |
+| model         | ``sequential``    | Sequential (no reordering of layers)                         |
 
-Fast and twin agree to rounding (float64: 1e-10) at every run size of the fast kernels
+Fast and twin agree to rounding (float64: 1e-10) at every block size of the fast kernels
 (tests/test_nn_reference.py); ``tinymir gradcheck --reference`` prints the differences, and
 the twins pass the same finite-difference checks as the fast layers.
 """
@@ -90,8 +90,8 @@ def twin(model, input_shape=None):
     return copy
 
 
-__all__ = ["twin", "LAYER_TWINS", "LOSS_TWINS", "Dense", "Conv2D", "Conv1D", "MaxPool2D", "MaxPool1D",
-           "AvgPool2D", "AvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool2D", "BatchNorm",
+__all__ = ["twin", "LAYER_TWINS", "LOSS_TWINS", "Dense", "Conv2D", "Conv1D", "MaxPool2D",
+           "MaxPool1D", "AvgPool2D", "AvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool2D", "BatchNorm",
            "Dropout", "Flatten", "Reshape", "Permute", "ZeroPad2D", "ReLU", "ELU", "LeakyReLU",
            "Sigmoid", "Tanh", "Softmax", "LSTM", "GRU", "SoftmaxCrossEntropy",
            "BinaryCrossEntropy", "MSE", "SGD", "Adam", "AdamW", "clip_grad_norm", "Sequential"]

@@ -21,7 +21,17 @@ from tinymir.nn import conv as fast
 
 
 def padding(spec, kernel: tuple, stride: tuple, hw: tuple) -> tuple:
-    """((top, bottom), (left, right)) for ``spec``: "valid", "same", an int or a pair."""
+    """((top, bottom), (left, right)) for ``spec``: "valid", "same", an int or a pair.
+
+    Parameters
+    ----------
+    spec : "valid", "same", int or pair
+        The layer's padding.
+    kernel, stride : pair of int
+        Window (kh, kw) and steps (s_h, s_w), in cells.
+    hw : pair of int
+        Input (H, W), in cells.
+    """
     if spec == "valid":
         return (0, 0), (0, 0)
     if spec == "same":
@@ -56,7 +66,17 @@ def positions(padded_hw: tuple, kernel: tuple, stride: tuple) -> tuple:
 
 
 def window(xpad, a: int, b: int, kernel: tuple, stride: tuple):
-    """The (N, C, kh, kw) window of output position (a, b)."""
+    """The (N, C, kh, kw) window of output position (a, b): xpad[:, :, s_h·a + i, s_w·b + j].
+
+    Parameters
+    ----------
+    xpad : array (N, C, Hp, Wp)
+        The padded input.
+    a, b : int
+        Output position (row, column).
+    kernel, stride : pair of int
+        Window (kh, kw) and steps (s_h, s_w), in cells.
+    """
     (kh, kw), (sh, sw) = kernel, stride
     return xpad[:, :, sh * a:sh * a + kh, sw * b:sw * b + kw]
 

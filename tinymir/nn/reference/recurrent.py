@@ -48,7 +48,17 @@ def zero_grads(layer) -> dict:
 
 
 def output_grad(layer, dy, step: int, t: int):
-    """dL/dh_t from the layer's output: every step with ``return_sequences``, else the last."""
+    """dL/dh_t from the layer's output: every step with ``return_sequences``, else the last.
+
+    Parameters
+    ----------
+    layer : LSTM or GRU
+        The layer (its ``return_sequences``).
+    dy : array
+        dL/d(output): (N, T, U) or (N, U).
+    step, t : int
+        The step and the number of steps T.
+    """
     if layer.return_sequences:
         return dy[:, step]
     return dy if step == t - 1 else 0.0
