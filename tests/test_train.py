@@ -136,7 +136,7 @@ def test_single_label_report_counts_and_confusion():
 @pytest.mark.parametrize("method", ["random", "group", "kfold"])
 def test_tag_split_of_the_4q_clips_leaves_tracks_on_every_side(shared_data, method):
     from tinymir.data import read_dataset
-    from tinymir.train.run import make_split
+    from tinymir.data.splits import make_split
 
     table = read_dataset(shared_data / "mer4q_dev", dataset="tags",
                          tags_column="MoodsStrSplit", min_count=6)
@@ -150,8 +150,8 @@ def test_a_tag_split_with_many_rare_tags_leaves_tracks_on_every_side(method):
     """Stratified on each track's rarest tag, 40 tracks whose rarest tags are all different
     (2 tracks each, by one artist) left the test side empty under the group split and the
     validation side empty in k-fold."""
+    from tinymir.data.splits import make_split
     from tinymir.data.table import Track, TrackTable
-    from tinymir.train.run import make_split
 
     tracks = [Track(f"t{i}", f"t{i}.wav", ("common", f"rare{i // 2}"), group=f"artist{i // 2}")
               for i in range(40)]

@@ -37,19 +37,27 @@ class RunError(ValueError):
     """A run that cannot go ahead as asked; the message says what is wrong and with what."""
 
 
+#: Options that set a field of the front end, by their name on the command line and in a grid
+#: -> the :class:`~tinymir.models.FrontEnd` field they set (the config holds FrontEnd's names).
+FRONT_END_OPTIONS = {"features": "kind", "segment": "segment", "overlap": "overlap",
+                     "n_fft": "n_fft", "hop_length": "hop_length", "n_mels": "n_mels",
+                     "n_mfcc": "n_mfcc"}
+
+
 @dataclass
 class TrainConfig:
-    """Everything that defines a run; ``None`` means the architecture's (or seed's) default."""
+    """Everything that defines a run; ``None`` means the architecture's (or seed's) default.
+
+    ``front_end`` is the features and segments the network sees (None: the architecture's,
+    filled in by :func:`with_defaults`). The constructor also takes the front-end options by
+    their command-line names (:data:`FRONT_END_OPTIONS`: ``features``, ``segment``, ...,
+    None for unset); they are set on the architecture's front end once, here
+    (:func:`front_end_of`), and the config keeps only ``front_end``.
+    """
     arch: str
     data: str
     out: str
-    features: str | None = None
-    segment: float | None = None
-    overlap: float | None = None
-    n_fft: int | None = None
-    hop_length: int | None = None
-    n_mels: int | None = None
-    n_mfcc: int | None = None
+    front_end: models.FrontEnd | None = None
     split: str = "random"
     split_seed: int | None = None
     fold: int = 0
@@ -72,12 +80,6 @@ class TrainConfig:
     augment: str | None = None
     resample: str = "none"
 
-    def front(self) -> models.FrontEnd:
-        return models.default_front(self.arch).replace(
-            kind=self.features, segment=self.segment, overlap=self.overlap,
-            n_fft=self.n_fft, hop_length=self.hop_length, n_mels=self.n_mels,
-            n_mfcc=self.n_mfcc)
-
     def split_seed_or_seed(self) -> int:
         """The split's seed: ``split_seed``, or the run's seed when that is not given (an
         experiment grid fixes the split and varies the seed)."""
@@ -87,10 +89,27 @@ class TrainConfig:
         return {"rnn": self.rnn} if self.rnn else {}
 
 
+_fields_init = TrainConfig.__init__
+
+
+def _init(self, *args, **options):
+    front = {name: options.pop(name) for name in FRONT_END_OPTIONS if name in options}
+    _fields_init(self, *args, **options)
+    if any(value is not None for value in front.values()):
+        self.front_end = front_end_of(self.arch, front, self.front_end)
+
+
+_init.__doc__ = _fields_init.__doc__
+TrainConfig.__init__ = _init
+#: The options of a run by their command-line (and grid) names.
+OPTIONS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "front_end") \
+    + tuple(FRONT_END_OPTIONS)
+
 #: Whole-number options and their smallest value (None: may be unset).
 WHOLE = {"epochs": 1, "batch_size": 1, "patience": 1, "lr_patience": 0, "jobs": 1, "fold": 0,
          "folds": 2, "seed": 0, "split_seed": 0, "n_fft": 1, "hop_length": 1, "n_mels": 1,
          "n_mfcc": 1}
+NUMBERS = ("segment", "overlap", "lr")
 #: Options that are one of a few words (None: may be unset).
 CHOICES = {"split": SPLITS, "optimizer": OPTIMIZERS, "aggregate": ("mean", "vote"),
            "rnn": ("gru", "lstm"), "resample": RESAMPLING,
@@ -105,37 +124,58 @@ def option_name(field_name: str) -> str:
     return "--" + field_name.replace("_", "-")
 
 
-def check_types(config: TrainConfig) -> None:
-    """Refuse a value of the wrong kind or range in any field (a grid file or a config.json
-    can hold anything), one line naming the option."""
-    for name, low in WHOLE.items():
-        value = getattr(config, name)
+def check_option(name: str, value) -> None:
+    """Refuse a value of the wrong kind or range for the option ``name`` (a grid file or a
+    config.json can hold anything), one line naming the option."""
+    if name in WHOLE:
         if value is None and name not in ("jobs", "fold", "seed"):
-            continue
+            return
         if isinstance(value, bool) or not isinstance(value, int):
             raise RunError(f"{option_name(name)} must be a whole number, got {value!r}")
-        if value < low:
-            raise RunError(f"{option_name(name)} must be {low} or more, got {value}")
-    for name in ("segment", "overlap", "lr"):
-        value = getattr(config, name)
+        if value < WHOLE[name]:
+            raise RunError(f"{option_name(name)} must be {WHOLE[name]} or more, got {value}")
+    elif name in NUMBERS:
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not math.isfinite(value)):
             raise RunError(f"{option_name(name)} must be a number, got {value!r}")
-    for name, words in CHOICES.items():
-        value = getattr(config, name)
-        if value is not None and value not in words:
-            raise RunError(f"{option_name(name)} must be one of {', '.join(words)}, "
+    elif name in CHOICES:
+        if value is not None and value not in CHOICES[name]:
+            raise RunError(f"{option_name(name)} must be one of {', '.join(CHOICES[name])}, "
                            f"got {value!r}")
-    for name in TEXT:
-        value = getattr(config, name)
+    elif name in TEXT:
         paths = (str, os.PathLike) if name in ("data", "cache") else str
         if not (value is None and name != "arch" and name != "data") \
                 and not isinstance(value, paths):
             raise RunError(f"{option_name(name)} must be text, got {value!r}")
-    for name in FLAGS:
-        value = getattr(config, name)
+    elif name in FLAGS:
         if not isinstance(value, bool) and not (value is None and name == "class_weights"):
             raise RunError(f"{option_name(name)} must be true or false, got {value!r}")
+
+
+def _in_check_order(names) -> list:
+    """``names`` in the order :func:`check_types` checks them: whole numbers, numbers,
+    choices, text, flags."""
+    order = [*WHOLE, *NUMBERS, *CHOICES, *TEXT, *FLAGS]
+    return [name for name in order if name in names]
+
+
+def front_end_of(arch: str, options: dict, front: models.FrontEnd | None = None):
+    """The architecture's front end (or ``front``) with the front-end ``options``
+    (:data:`FRONT_END_OPTIONS`, by their command-line names; None: unset) set on it."""
+    for name in _in_check_order(options):
+        check_option(name, options[name])
+    check_option("arch", arch)
+    front = front if front is not None else models.default_front(arch)
+    return front.replace(**{FRONT_END_OPTIONS[name]: value for name, value in options.items()})
+
+
+def check_types(config: TrainConfig) -> None:
+    """Refuse a value of the wrong kind or range in any field (a grid file or a config.json
+    can hold anything), one line naming the option."""
+    for name in _in_check_order(set(OPTIONS) - set(FRONT_END_OPTIONS)):
+        check_option(name, getattr(config, name))
+    if not (config.front_end is None or isinstance(config.front_end, models.FrontEnd)):
+        raise RunError(f"front_end must be a FrontEnd, got {config.front_end!r}")
     if not isinstance(config.reader_options, dict):
         raise RunError(f"reader_options must be a table of reader options, got "
                        f"{config.reader_options!r}")
@@ -157,7 +197,8 @@ def check_config(config: TrainConfig) -> TrainConfig:
                            f"{', '.join(takers) or 'no architecture'} takes it)")
     # the network built once on its input: refuses bad front-end options, a feature stack for a
     # 2-D net, and an input too small for the net's pooling, before any data is read
-    models.build(config.arch, 2, front=config.front(), **config.arch_options())
+    front = config.front_end or models.default_front(config.arch)
+    models.build(config.arch, 2, front=front, **config.arch_options())
     try:
         augment = describe_augment(parse_augment(config.augment))
     except AugmentError as exc:
@@ -167,11 +208,11 @@ def check_config(config: TrainConfig) -> TrainConfig:
 
 
 def with_defaults(config: TrainConfig) -> TrainConfig:
-    """``config`` with the architecture's epochs, batch size, optimiser and learning rate
-    where it leaves them unset."""
+    """``config`` with the architecture's front end, epochs, batch size, optimiser and
+    learning rate where it leaves them unset."""
     arch = models.get_arch(config.arch)
     return dataclasses.replace(
-        config,
+        config, front_end=config.front_end or arch.front,
         epochs=config.epochs if config.epochs is not None else arch.epochs,
         batch_size=config.batch_size if config.batch_size is not None else arch.batch_size,
         optimizer=config.optimizer or arch.optimizer["name"],
@@ -190,9 +231,29 @@ def read_config(out: Path) -> TrainConfig:
         raise RunError(f"{out}: nothing to resume (no {CONFIG_FILE} there)")
     try:
         fields = json.loads(saved.read_text())
-        return TrainConfig(**{**fields, "out": str(out)})
-    except (ValueError, TypeError) as exc:      # the run is where it is now, moved or not
+        if isinstance(fields.get("front_end"), dict):
+            fields["front_end"] = models.FrontEnd.from_dict(fields["front_end"])
+        return TrainConfig(**{**fields, "out": str(out)})      # the run is where it is now
+    except (RunError, models.FrontEndError):
+        raise
+    except (ValueError, TypeError, AttributeError) as exc:
         raise RunError(f"{saved}: not a tinymir run configuration ({exc})") from None
+
+
+def comparable(fields: dict) -> dict:
+    """A saved config.json's fields, in either form (``front_end`` nested, or the front-end
+    options flat as runs before the nesting wrote them), as one flat dict: every front-end
+    field by its option name (``features``, not ``kind``), so two runs compare option by
+    option (:func:`tinymir.train.grid.check_out`). Raises ValueError (or KeyError for an
+    unknown architecture) for fields that are not a run's."""
+    fields = dict(fields)
+    front = fields.pop("front_end", None)
+    flat = {name: fields.pop(name) for name in FRONT_END_OPTIONS if name in fields}
+    if isinstance(front, dict):
+        front = models.FrontEnd.from_dict(front)
+    front = front_end_of(fields.get("arch"), flat, front)
+    names = {field: name for name, field in FRONT_END_OPTIONS.items()}
+    return {**fields, **{names.get(k, k): v for k, v in dataclasses.asdict(front).items()}}
 
 
 # -- the resume rule -----------------------------------------------------------------------
@@ -223,7 +284,7 @@ def resume_request(typed: dict) -> tuple[dict, dict]:
 def check_resumed_options(out: Path, config: TrainConfig, given: dict) -> None:
     """Refuse every option in ``given`` (the options typed with ``--resume``, by their
     parameter names) that differs from the run's: a resumed run is the run it continues."""
-    front = config.front()
+    front = config.front_end or models.default_front(config.arch)
     for key, value in given.items():
         if key in ("out", "overwrite"):
             if key == "out" and Path(value).resolve() == out.resolve():

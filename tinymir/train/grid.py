@@ -52,7 +52,10 @@ from tinymir.atomic import write_atomically
 from tinymir.compare import corrected_interval
 from tinymir.data.engines import open_engine
 
+from . import config as run_config
+from . import report as reporting
 from . import run as running
+from .rundir import STATE_FILE
 
 METRICS_SINGLE = (("accuracy", "accuracy"), ("macro_f1", "macro F1"), ("roc_auc", "ROC-AUC"))
 METRICS_TAGS = (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("macro_f1", "macro F1"))
@@ -123,7 +126,7 @@ def read_grid(path, data: str | None = None) -> Grid:
     if unknown:
         raise GridError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; a grid has name, "
                         "data, seeds, cv, [fixed], [grid] and [[cells]]")
-    fields = {f.name for f in dataclasses.fields(running.TrainConfig)} - set(RESERVED)
+    fields = set(run_config.OPTIONS) - set(RESERVED)
     for key, kind in (("fixed", "[fixed]"), ("grid", "[grid]")):
         if not isinstance(raw.get(key, {}), dict):
             raise GridError(f"{path}: {key} must be a table of options ({kind} with one "
@@ -229,7 +232,7 @@ def override(grid: Grid, seeds: str | None = None, epochs: int | None = None,
 
 def configs(grid: Grid, out) -> list:
     """``(cell, seed, TrainConfig)`` of every run, each checked
-    (:func:`tinymir.train.run.check_config`, which builds the network on its input), and the
+    (:func:`tinymir.train.config.check_config`, which builds the network on its input), and the
     data checked to exist: one clear error naming the cell or the data before any run starts
     (a dry run included)."""
     runs = []
@@ -243,9 +246,9 @@ def configs(grid: Grid, out) -> list:
         for seed, folder_name, split in run_splits(grid):
             folder = Path(out) / cell_name(cell) / folder_name
             try:
-                config = running.TrainConfig(data=grid.data, out=str(folder), seed=seed,
+                config = run_config.TrainConfig(data=grid.data, out=str(folder), seed=seed,
                                              **{**grid.fixed, **cell, **split})
-                running.check_config(running.with_defaults(config))
+                run_config.check_config(run_config.with_defaults(config))
             except (TypeError, ValueError, KeyError) as exc:
                 raise GridError(f"{grid.path}: cell {cell_label(cell)}: {exc}") from None
             runs.append((cell, seed, config))
@@ -287,7 +290,7 @@ def run_one(config, stream, progress: bool) -> dict:
     folder = Path(config.out)
     if (folder / REPORT_FILE).is_file():
         return json.loads((folder / REPORT_FILE).read_text())
-    if (folder / running.STATE_FILE).is_file() and (folder / "config.json").is_file():
+    if (folder / STATE_FILE).is_file() and (folder / "config.json").is_file():
         stream.write(f"resuming {folder}\n")
         return running.resume(folder, {}, stream=stream, progress=progress)
     return running.train(config, stream=stream, progress=progress)
@@ -313,7 +316,7 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True, scheduler=
             stream.flush()
             found.append(run_one(config, stream if epochs_shown else io.StringIO(),
                                  progress=False))
-            stream.write(running.headline(found[-1]) + "\n")
+            stream.write(reporting.headline(found[-1]) + "\n")
     reports = [(cell, seed, report) for (cell, seed, _), report in zip(runs, found)]
     results = summarise(grid, reports)
     out.mkdir(parents=True, exist_ok=True)
@@ -328,7 +331,7 @@ def train_runs(configs_batch: list) -> list:
     for config in configs_batch:
         try:
             done.append((run_one(config, io.StringIO(), progress=False), None))
-        except (running.RunError, ValueError, OSError) as exc:
+        except (run_config.RunError, ValueError, OSError) as exc:
             done.append((None, f"{config.out}: {exc}"))
     return done
 
@@ -348,15 +351,15 @@ def _run_on_engine(runs, stream, scheduler, jobs: int) -> list:
             found[index], finished = report, finished + 1
             cell, seed, _ = runs[index]
             stream.write(f"[{finished}/{len(runs)}] {cell_label(cell)}, seed {seed}: "
-                         f"{running.headline(report)}\n")
+                         f"{reporting.headline(report)}\n")
             stream.flush()
     return found
 
 
 #: Fields of a run's config that do not change its numbers (a grid may rerun with others).
 NOT_COMPARED = ("out", "cache", "jobs")
-DEFAULTS = {f.name: f.default for f in dataclasses.fields(running.TrainConfig)
-            if f.default is not dataclasses.MISSING}
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(run_config.TrainConfig)
+            if f.default is not dataclasses.MISSING and f.name != "front_end"}
 
 
 def check_out(out: Path, runs) -> None:
@@ -376,17 +379,22 @@ def check_out(out: Path, runs) -> None:
                             f"{', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}): "
                             "choose another --out")
     for _, _, config in runs:
-        saved = Path(config.out) / running.CONFIG_FILE
+        saved = Path(config.out) / run_config.CONFIG_FILE
         if not saved.is_file():
             continue
         try:
             old = json.loads(saved.read_text())
         except (OSError, ValueError):
             old = None
-        if not isinstance(old, dict):
+        try:        # either form: front end nested, or flat as earlier versions wrote it
+            old = run_config.comparable(old) if isinstance(old, dict) else None
+        except (ValueError, KeyError, TypeError):
+            old = None
+        if old is None:
             raise GridError(f"{saved}: not a tinymir run configuration; delete "
                             f"{saved.parent} to run it again, or choose another --out")
-        new = dataclasses.asdict(running.check_config(running.with_defaults(config)))
+        new = run_config.comparable(dataclasses.asdict(run_config.check_config(
+            run_config.with_defaults(config))))
         for key, value in new.items():
             if key in NOT_COMPARED:
                 continue

@@ -82,7 +82,7 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
         if part not in split or len(split[part]) == 0:
             raise RunError(f"{config.data}: the {split.name} split leaves no {part} tracks "
                            f"({len(table)} tracks in all); use more tracks or another --split")
-    front = config.front()
+    front = config.front_end
     start = time.perf_counter()
     lengths: list = []
     feats, skipped = extract_tracks(table.tracks, front, config.cache, config.jobs,

@@ -97,7 +97,7 @@ def check_state(out: Path, config: TrainConfig) -> dict:
     if not isinstance(state, dict) or not needed <= set(state) \
             or not isinstance(state["model"], dict):
         raise RunError(f"{path}: not the state of a tinymir training run")
-    names = set(models.build(config.arch, 2, front=config.front(),
+    names = set(models.build(config.arch, 2, front=config.front_end,
                              **config.arch_options()).state_dict())
     if set(state["model"]) != names:
         alien = sorted(set(state["model"]) - names) or sorted(names - set(state["model"]))
