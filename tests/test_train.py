@@ -176,3 +176,43 @@ def test_macro_f1_of_tags_leaves_out_a_tag_nobody_has():
     assert report["macro_f1"] == 1.0 and report["per_class"]["c"]["f1"] == 0.0
     report = single_label_report([0, 1, 1], np.eye(3)[[0, 1, 1]], ["a", "b", "c"])
     assert report["accuracy"] == 1.0 and report["macro_f1"] == 1.0
+
+
+#: config.json as runs before the nested front end wrote it (dataclasses.asdict of the flat
+#: TrainConfig: the front-end options under their command-line names, None when unset).
+FLAT_CONFIG = {"arch": "cnn3", "data": "songs", "out": "runs/cnn3", "features": "mfcc",
+               "segment": 0.5, "overlap": 0.5, "n_fft": None, "hop_length": None, "n_mels": None,
+               "n_mfcc": 13, "split": "random", "split_seed": None, "fold": 0, "folds": 5,
+               "epochs": 2, "batch_size": 8, "lr": 0.001, "optimizer": "adam", "seed": 0,
+               "class_weights": None, "patience": None, "lr_patience": 5, "early_stopping": True,
+               "aggregate": "mean", "rnn": None, "dataset": "auto", "reader_options": {},
+               "cache": None, "jobs": 1, "augment": "none", "resample": "none"}
+
+
+def test_a_config_json_of_the_flat_form_is_still_read_by_resume_and_experiment(tmp_path):
+    import json
+
+    from tinymir.train import config as run_config
+    (tmp_path / "config.json").write_text(json.dumps(FLAT_CONFIG))
+    old = run_config.check_config(run_config.with_defaults(run_config.read_config(tmp_path)))
+    assert old.front_end == models.default_front("cnn3").replace(
+        kind="mfcc", segment=0.5, overlap=0.5, n_mfcc=13)
+    new = run_config.TrainConfig(arch="cnn3", data="songs", out=str(tmp_path), features="mfcc",
+                                 segment=0.5, overlap=0.5, n_mfcc=13, epochs=2, batch_size=8,
+                                 lr=0.001, optimizer="adam", augment="none")
+    new = run_config.check_config(run_config.with_defaults(new))
+    assert old == new
+    # the new form round-trips, and compares with the old one option by option (experiment)
+    (tmp_path / "new").mkdir()
+    run_config.write_config(tmp_path / "new", new)
+    assert "front_end" in json.loads((tmp_path / "new" / "config.json").read_text())
+    assert run_config.read_config(tmp_path / "new") == \
+        run_config.TrainConfig(**{**vars(new), "out": str(tmp_path / "new")})
+    saved_new = json.loads((tmp_path / "new" / "config.json").read_text())
+    assert run_config.comparable(FLAT_CONFIG) == {**run_config.comparable(saved_new),
+                                                  "out": "runs/cnn3"}
+    assert run_config.comparable(FLAT_CONFIG)["features"] == "mfcc"
+    # --resume's rule, by the options' names
+    run_config.check_resumed_options(tmp_path, old, {"features": "mfcc", "segment": 0.5})
+    with pytest.raises(run_config.RunError, match="trained with segment=0.5"):
+        run_config.check_resumed_options(tmp_path, old, {"segment": 1.0})
