@@ -125,7 +125,19 @@ def read_pcm(stream, sample_format: str, channels: int = 1, block_frames: int = 
     """Blocks of mono float32 samples from raw interleaved PCM on a binary ``stream``
     (``sys.stdin.buffer`` by default use), as ffmpeg writes with ``-f f32le`` / ``s16le`` /
     ``s32le``; integers are scaled to [-1, 1). Ends at the end of the stream; a last partial
-    frame is dropped."""
+    frame is dropped.
+
+    Parameters
+    ----------
+    stream : binary file or None
+        Where the bytes come from (``None``: ``sys.stdin.buffer``).
+    sample_format : str
+        One of :data:`PCM_FORMATS`: ``"f32le"``, ``"s16le"``, ``"s32le"``, ``"f64le"``.
+    channels : int, default 1
+        Interleaved channels, averaged to mono.
+    block_frames : int, default 4096
+        Frames read at a time, in samples per channel (a block may be shorter).
+    """
     if sample_format not in PCM_FORMATS:
         raise ValueError(f"unknown raw format {sample_format!r}: choose one of "
                          f"{', '.join(PCM_FORMATS)}")
