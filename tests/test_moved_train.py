@@ -8,31 +8,31 @@ import pytest
 MOVED = [("tinymir.train.run", name, "tinymir.train.config", name)
          for name in ("SPLITS", "DEFAULT_FOLDS", "RESAMPLING", "CONFIG_FILE", "PLATEAU_PATIENCE",
                       "WHOLE", "CHOICES", "TEXT", "FLAGS", "option_name", "check_types",
-                      "READER_OPTIONS")]
+                      "READER_OPTIONS", "DEFAULT_PATIENCE", "OPTIMIZERS", "RESUME_SETTINGS",
+                      "check_config", "check_resumed_options", "read_config", "with_defaults",
+                      "write_config")]
 MOVED += [("tinymir.train.run", name, "tinymir.train.prepare", name)
           for name in ("read_table", "UPSAMPLING_SIZE", "DOWNSAMPLING_SIZE", "resample_train",
                        "check_segment")]
+MOVED += [("tinymir.train.run", name, "tinymir.train.rundir", name)
+          for name in ("RUN_FILES", "STATE_FILE", "BEST_FILE", "MODEL_FILE", "STAGING",
+                       "Interrupted", "interrupted", "claim", "replace_run", "check_state")]
 MOVED += [
     ("tinymir.train.run", "make_split", "tinymir.data.splits", "make_split"),
     ("tinymir.train.run", "segment_logits", "tinymir.train.evaluate", "segment_logits"),
     ("tinymir.train.run", "scores", "tinymir.train.evaluate", "scores"),
-    ("tinymir.train.run", "RUN_FILES", "tinymir.train.rundir", "RUN_FILES"),
     ("tinymir.train.run", "headline", "tinymir.train.report", "headline"),
+    ("tinymir.train.run", "build_report", "tinymir.train.report", "build_report"),
+    ("tinymir.train.run", "make_loss", "tinymir.train.objective", "make_loss"),
+    ("tinymir.train.run", "make_optimizer", "tinymir.train.objective", "make_optimizer"),
     ("tinymir.cli.train", "NOT_RUN_OPTIONS", "tinymir.train.config", "NOT_RUN_OPTIONS"),
 ]
 
 #: Names run.py still uses itself: they stay there, the same objects as in their new homes.
-KEPT = [("tinymir.train.config", name) for name in (
-            "RunError", "TrainConfig", "DEFAULT_PATIENCE", "OPTIMIZERS", "RESUME_SETTINGS",
-            "check_config", "check_resumed_options", "read_config", "with_defaults",
-            "write_config")]
+KEPT = [("tinymir.train.config", "RunError"), ("tinymir.train.config", "TrainConfig")]
 KEPT += [("tinymir.train.prepare", name) for name in (
             "Prepared", "prepare", "make_augmenter", "report_skipped")]
 KEPT += [("tinymir.train.evaluate", name) for name in ("evaluate_parts", "validator")]
-KEPT += [("tinymir.train.rundir", name) for name in (
-            "STATE_FILE", "BEST_FILE", "MODEL_FILE", "STAGING", "Interrupted", "interrupted",
-            "claim", "replace_run", "check_state")]
-KEPT += [("tinymir.train.report", "build_report")]
 
 
 @pytest.mark.parametrize("old_module, old_name, new_module, new_name", MOVED)

@@ -46,7 +46,19 @@ class BaselineInputs:
 
     def folds(self, group: bool, kfold: int | None, repeats: int, seed: int):
         """:func:`~tinymir.classic.evaluate.baseline_folds` of these tracks, by group (artist)
-        when ``group``: ``(folds, name, test_fraction)``."""
+        when ``group``: ``(folds, name, test_fraction)``.
+
+        Parameters
+        ----------
+        group : bool
+            Keep each group (artist) on one side.
+        kfold : int or None
+            Folds of k-fold cross-validation; None: one 80/20 split.
+        repeats : int
+            Rounds of ``kfold`` folds, each with its own seed.
+        seed : int
+            Seed of the split.
+        """
         if group and (self.groups is None or all(g is None for g in self.groups)):
             raise DatasetError(f"{self.path}: --group needs tracks with groups (artists)")
         return baseline_folds(self.labels, self.groups if group else None, kfold, repeats, seed)

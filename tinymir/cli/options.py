@@ -6,10 +6,10 @@ from tinymir import backend, models, nn
 from tinymir.audio import AudioError
 from tinymir.data import DatasetError
 from tinymir.data.cache import default_folder
-from tinymir.train import run as running
 from tinymir.train.checkpoint import CheckpointError
+from tinymir.train.config import RunError
 
-USER_ERRORS = (running.RunError, DatasetError, AudioError, models.FrontEndError,
+USER_ERRORS = (RunError, DatasetError, AudioError, models.FrontEndError,
                models.UnknownArchError, CheckpointError, nn.ModelFileError, OSError,
                backend.DeviceError)
 

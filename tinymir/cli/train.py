@@ -8,6 +8,7 @@ from tinymir import models, moved
 from tinymir.train import config as configs
 from tinymir.train import report as reporting
 from tinymir.train import run as running
+from tinymir.train.rundir import Interrupted
 
 from .options import USER_ERRORS, cache_options, dataset_options, reader_options
 
@@ -128,7 +129,7 @@ def train_command(data, arch, features, segment, overlap, n_fft, hop_length, n_m
                 reader_options=reader_options(label_column, tags_column, min_count, top_n))
             report = running.train(config, stream=sys.stderr, progress=not quiet,
                                    overwrite=overwrite)
-    except (*USER_ERRORS, running.Interrupted) as exc:
+    except (*USER_ERRORS, Interrupted) as exc:
         raise click.ClickException(str(exc))
     click.echo(reporting.headline(report))
     click.echo(f"model and reports in {out}/ (model.npz, report.md, history.csv)")

@@ -274,7 +274,21 @@ def make_split(table, method: str, seed: int, fold: int = 0, folds: int = DEFAUL
     stratified, because stratifying on each track's rarest tag leaves almost nothing for a
     small side when most tags are rare (85 4Q clips with 28 tags: 58 / 11 / 1 tracks at random;
     the 70 clips with the tags on at least 6 of them, by artist: 59 / 11 / 0, and in 5 folds a
-    validation part of 0 or 1 track)."""
+    validation part of 0 or 1 track).
+
+    Parameters
+    ----------
+    table : TrackTable
+        The tracks (labels or tags, groups, official parts).
+    method : str
+        One of :data:`SPLITS`.
+    seed : int
+        Seed of the split.
+    fold : int, default 0
+        ``kfold`` and ``group-kfold``: the test fold.
+    folds : int, default DEFAULT_FOLDS
+        ``kfold`` and ``group-kfold``: how many folds.
+    """
     strata = [""] * len(table) if table.multilabel else table.strata()
     if method == "random" and table.multilabel:
         parts = stratified_split(strata, (0.8, 0.1, 0.1), seed=seed)

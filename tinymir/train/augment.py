@@ -177,7 +177,19 @@ def add_gain(x, gains_db, direction):
 
 def band_keep(size: int, starts, widths, xp, dtype):
     """``(B, size)``: 0 where any of sample b's bands ``[s, s + w)`` covers the index, else 1
-    (``starts``, ``widths``: host ints ``(B, M)``)."""
+    (``starts``, ``widths``: host ints ``(B, M)``).
+
+    Parameters
+    ----------
+    size : int
+        Length of the axis the bands cover (rows or frames).
+    starts, widths : ndarray of int, shape (B, M)
+        Host ints: each sample's band starts and widths, in rows or frames.
+    xp : module
+        The array module (numpy or cupy) of the result.
+    dtype : dtype
+        The result's dtype (the batch's).
+    """
     index = xp.arange(size)[None, None, :]
     s = xp.asarray(starts)[:, :, None]
     hidden = ((index >= s) & (index < s + xp.asarray(widths)[:, :, None])).any(axis=1)
@@ -186,7 +198,17 @@ def band_keep(size: int, starts, widths, xp, dtype):
 
 def mask(x, time_starts, time_widths, freq_starts, freq_widths):
     """``specaugment``: zero the drawn time and frequency bands of each sample,
-    ``x'[b, ..., f, t] = x[b, ..., f, t] keep_rows[b, f] keep_frames[b, t]`` (0 in a band)."""
+    ``x'[b, ..., f, t] = x[b, ..., f, t] keep_rows[b, f] keep_frames[b, t]`` (0 in a band).
+
+    Parameters
+    ----------
+    x : ndarray, shape (B, ..., F, T)
+        The batch of feature images.
+    time_starts, time_widths : ndarray of int, shape (B, M)
+        Each sample's time bands, in frames.
+    freq_starts, freq_widths : ndarray of int, shape (B, M)
+        Each sample's frequency bands, in rows.
+    """
     xp = backend.array_module(x)
     rows, frames = x.shape[-2], x.shape[-1]
     middle = (1,) * (x.ndim - 3)

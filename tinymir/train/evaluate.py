@@ -71,7 +71,19 @@ def multilabel_report(targets, probs, classes, thresholds) -> dict:
     """ROC-AUC and PR-AUC (macro over tags, and per sample), F1 per tag and macro at the given
     thresholds, and binary accuracy next to the all-zeros answer's binary accuracy. Macro F1
     averages the tags that are in the truth or predicted (as :func:`metrics.macro_f1` does for
-    classes): a tag absent from both has no F1."""
+    classes): a tag absent from both has no F1.
+
+    Parameters
+    ----------
+    targets : array_like, shape (N, C)
+        Truth, 1 where the tag is on (values > 0.5).
+    probs : array_like, shape (N, C)
+        Tag probabilities.
+    classes : list of str
+        Tag names, in column order.
+    thresholds : array_like, shape (C,)
+        Per tag, the score from which it is predicted (``>=``).
+    """
     targets = np.asarray(targets) > 0.5
     probs = np.asarray(probs, dtype=np.float64)
     predicted = probs >= np.asarray(thresholds)[None, :]
@@ -103,7 +115,23 @@ def segment_logits(model, batches) -> np.ndarray:
 def scores(model, prepared, part: str, standardize,
            batch_size: int, aggregate: str):
     """Segment probabilities with their tracks, and the track scores of the tracks of ``part``
-    that have segments (sorted track indices)."""
+    that have segments (sorted track indices).
+
+    Parameters
+    ----------
+    model : nn.Sequential
+        The network.
+    prepared : Prepared
+        The run's data (:func:`tinymir.train.prepare.prepare`).
+    part : str
+        ``"train"``, ``"val"`` or ``"test"``.
+    standardize : Standardizer
+        Training-set statistics applied to each segment.
+    batch_size : int
+        Segments per forward pass.
+    aggregate : str
+        ``"mean"`` of segment probabilities or majority ``"vote"``.
+    """
     s = prepared.segments[part]
     batches = segment_batches(prepared.feats, s, prepared.targets, standardize, batch_size,
                             shuffle=False)
@@ -116,7 +144,21 @@ def validator(prepared, loss, standardize, batch_size: int,
               aggregate: str):
     """``validate(model)`` for the loop: track accuracy (tags: track ROC-AUC, macro), segment
     accuracy and the mean segment cross-entropy ``val_loss`` (``-log p_y``; for tags the binary
-    cross-entropy averaged over tags), without class weights."""
+    cross-entropy averaged over tags), without class weights.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The run's data (:func:`tinymir.train.prepare.prepare`).
+    loss : Loss
+        The training loss (unused: validation loss has no class weights).
+    standardize : Standardizer
+        Training-set statistics applied to each segment.
+    batch_size : int
+        Segments per forward pass.
+    aggregate : str
+        ``"mean"`` of segment probabilities or majority ``"vote"``.
+    """
     def validate(model):
         probs, segment_track, track_probs, tracks = scores(model, prepared, "val", standardize,
                                                          batch_size, aggregate)
@@ -136,7 +178,28 @@ def validator(prepared, loss, standardize, batch_size: int,
 def evaluate_parts(model, prepared, standardize, batch_size, aggregate,
                    thresholds=None, parts=("val", "test")) -> dict:
     """Segment-level and track-level reports of each part; tags use ``thresholds`` (chosen on
-    validation when not given)."""
+    validation when not given).
+
+    Parameters
+    ----------
+    model : nn.Sequential
+        The network (the best epoch's).
+    prepared : Prepared
+        The run's data (:func:`tinymir.train.prepare.prepare`).
+    standardize : Standardizer
+        Training-set statistics applied to each segment.
+    batch_size : int
+        Segments per forward pass.
+    aggregate : str
+        ``"mean"`` of segment probabilities or majority ``"vote"``.
+    thresholds : array_like of float, optional
+        Tags: per tag, the score from which it is predicted; default: chosen on the first
+        part's tracks (validation).
+    parts : tuple of str, default ("val", "test")
+        The parts to report.
+
+    Returns ``(reports, thresholds)``.
+    """
     out = {}
     classes = prepared.classes
     for part in parts:

@@ -186,7 +186,19 @@ CV_OPTIONS = ("split", "split_seed", "fold", "folds")
 def read_cv(path, cv, fixed: dict, axes: dict, listed: list) -> dict | None:
     """The grid's ``cv = {folds = 5, repeats = 3, group = "artist"}`` checked (None without
     one): ``folds`` 2 or more, ``repeats`` 1 or more (default 1), ``group`` true or the name of
-    what the dataset's groups are (artist, album) to keep each group on one side, or false."""
+    what the dataset's groups are (artist, album) to keep each group on one side, or false.
+
+    Parameters
+    ----------
+    path : Path
+        The grid file (named in errors).
+    cv : dict or None
+        The file's ``cv`` table.
+    fixed, axes : dict
+        The file's ``[fixed]`` and ``[grid]`` options (they must leave the split to ``cv``).
+    listed : list of dict
+        The file's ``[[cells]]``.
+    """
     if cv is None:
         return None
     if not isinstance(cv, dict) or set(cv) - {"folds", "repeats", "group"}:
@@ -302,7 +314,23 @@ def run_grid(grid: Grid, out, stream=None, epochs_shown: bool = True, scheduler=
     per run on ``stream``, and the runs' epoch lines when ``epochs_shown``. With ``jobs`` > 1
     or a Dask ``scheduler`` the runs go to an engine (:mod:`tinymir.data.engines`), ``jobs``
     at a time, each on one core (one BLAS thread instead of all: the same run by another path,
-    so its figures agree with a serial run's to float32 rounding, not bit for bit)."""
+    so its figures agree with a serial run's to float32 rounding, not bit for bit).
+
+    Parameters
+    ----------
+    grid : Grid
+        The experiment (:func:`read_grid`, :func:`override`).
+    out : str or Path
+        Folder of the runs and results.
+    stream : file, default sys.stderr
+        Where the progress lines go.
+    epochs_shown : bool, default True
+        Also show each run's epoch lines.
+    scheduler : str, optional
+        ``"dask"`` or a Dask scheduler address: the runs go to Dask workers.
+    jobs : int, default 1
+        Runs at a time.
+    """
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
     runs = configs(grid, out)

@@ -105,7 +105,23 @@ def extract_tracks(tracks, front: FrontEnd, cache_root=None, jobs: int = 1,
     """Features of every track (``Track`` objects), in order, through the cache at
     ``cache_root`` (or in memory when it is None). Unreadable files come back as ``None`` in
     the list and as ``(path, reason)`` in the second list. A ``lengths`` list is filled with
-    each readable track's frames before a short one is repeated (:func:`trimmed_view`)."""
+    each readable track's frames before a short one is repeated (:func:`trimmed_view`).
+
+    Parameters
+    ----------
+    tracks : list of Track
+        The tracks, in order.
+    front : FrontEnd
+        The features to compute.
+    cache_root : str or Path, optional
+        The feature cache folder; None computes in memory.
+    jobs : int, default 1
+        Processes computing features for the cache.
+    progress : bool, default True
+        Show a progress line.
+    lengths : list, optional
+        Filled with each readable track's frames.
+    """
     lengths = [] if lengths is None else lengths
 
     def framed(feats):
@@ -148,6 +164,24 @@ def segment_batches(feats: list, segments: Segments, targets, standardize: Stand
     """Mini-batches ``(x, y, track)`` of segments, ``x`` standardised and of shape
     ``(B, 1, bins, frames)``; epoch ``e`` is shuffled by ``(seed, e)``, so it has the same batches
     whether or not the run was interrupted before it. ``targets[t]`` is track t's label index or
-    tag row; every segment inherits its track's target."""
+    tag row; every segment inherits its track's target.
+
+    Parameters
+    ----------
+    feats : list of ndarray
+        Each track's features ``(bins, frames)`` (None for an unreadable track).
+    segments : Segments
+        The segments to batch (track and start frame of each).
+    targets : ndarray
+        Per track, the label index (one label) or the tag row (tags).
+    standardize : Standardizer
+        Training-set statistics applied to each batch.
+    batch_size : int, default 128
+        Segments per batch.
+    seed : int, default 0
+        Seed of the shuffle (with the epoch).
+    shuffle : bool, default True
+        Shuffle the segments each epoch (False: in order).
+    """
     return BatchIterator(feats, segments, targets, batch_size, seed=seed, shuffle=shuffle,
                          transform=lambda x: standardize.transform(x)[:, None])

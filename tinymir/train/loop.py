@@ -62,6 +62,17 @@ def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIB
     (from 0) uses ``m = k / (k + 1)``, so after the pass ``r = mean_k batch_k``. Only the
     BatchNorm layers run in training mode (Dropout is off, no random numbers are drawn) and no
     gradient is computed.
+
+    Parameters
+    ----------
+    model : nn.Sequential
+        The network; its BatchNorm layers' running statistics are replaced.
+    batches : BatchIterator
+        The training batches.
+    epoch : int
+        The epoch whose batch order is used.
+    max_batches : int, default RECALIBRATION_BATCHES
+        At most this many batches are averaged.
     """
     norms = [layer for layer in model.layers if isinstance(layer, nn.BatchNorm)]
     if not norms:

@@ -40,7 +40,19 @@ DOWNSAMPLING_SIZE = 0.5    # seed 000: frequent tags lose half of their excess o
 def resample_train(split, table, method: str, seed: int):
     """``split`` with its training part resampled by seed 000's multi-label rules
     (:mod:`tinymir.data.balance`): ``oversample`` repeats tracks of rare tags, ``undersample``
-    drops tracks of frequent ones; validation and test are never touched."""
+    drops tracks of frequent ones; validation and test are never touched.
+
+    Parameters
+    ----------
+    split : Split
+        The track split.
+    table : TrackTable
+        The tracks (tags: their label matrix).
+    method : str
+        ``"none"``, ``"oversample"`` or ``"undersample"``.
+    seed : int
+        Seed of the tracks repeated or dropped.
+    """
     if method == "none":
         return split
     train = split["train"]
@@ -106,7 +118,19 @@ def prepare(config: TrainConfig, stream=None, progress: bool = False) -> Prepare
 
 def check_segment(front: models.FrontEnd, lengths: list, data, stream=None) -> None:
     """Refuse a segment longer than every track (each segment would be one track repeated);
-    warn when some tracks are shorter than a segment. ``lengths`` are the tracks' frames."""
+    warn when some tracks are shorter than a segment. ``lengths`` are the tracks' frames.
+
+    Parameters
+    ----------
+    front : FrontEnd
+        The front end (its segment, in seconds and frames).
+    lengths : list of int
+        Each readable track's frames.
+    data : str or Path
+        The dataset (named in the error).
+    stream : file, optional
+        Where the warning goes (None: no warning).
+    """
     short = sum(n < front.segment_frames for n in lengths)
     if not short:
         return

@@ -161,7 +161,19 @@ def matplotlib_available() -> bool:
 
 
 def write_run(out, report: dict, history: list[dict], classes) -> bool:
-    """The files of the module docstring in ``out``; whether the pictures were drawn."""
+    """The files of the module docstring in ``out``; whether the pictures were drawn.
+
+    Parameters
+    ----------
+    out : str or Path
+        RUN_DIR (or the folder a replacing run is built in).
+    report : dict
+        report.json's content (:func:`build_report`).
+    history : list of dict
+        The per-epoch logs (history.csv, curves.png).
+    classes : list of str
+        Class names (the confusion matrix's labels).
+    """
     out = Path(out)
     write_text(out / "history.csv", history_csv(history))
     write_text(out / "report.json", json.dumps(report, indent=2))

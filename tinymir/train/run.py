@@ -11,51 +11,34 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from tinymir import backend, models, moved, nn
-from tinymir.data.balance import class_weights
 from tinymir.data.standardize import Standardizer
 
+from . import config as run_config
+from . import objective, rundir
 from . import report as reporting
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
-from .config import (
-    DEFAULT_PATIENCE,
-    OPTIMIZERS,
-    RESUME_SETTINGS,
-    RunError,
-    TrainConfig,
-    check_config,
-    check_resumed_options,
-    read_config,
-    with_defaults,
-    write_config,
-)
+from .config import RunError, TrainConfig
 from .evaluate import evaluate_parts, validator
 from .inputs import segment_batches
 from .loop import Diverged, Trainer
 from .prepare import Prepared, make_augmenter, prepare, report_skipped
-from .report import build_report
-from .rundir import (
-    BEST_FILE,
-    MODEL_FILE,
-    STAGING,
-    STATE_FILE,
-    Interrupted,
-    check_state,
-    claim,
-    interrupted,
-    replace_run,
-)
 
 _MOVED = {"tinymir.train.config": ("SPLITS", "DEFAULT_FOLDS", "RESAMPLING", "CONFIG_FILE",
                                    "PLATEAU_PATIENCE", "WHOLE", "CHOICES", "TEXT", "FLAGS",
-                                   "option_name", "check_types", "READER_OPTIONS"),
+                                   "option_name", "check_types", "READER_OPTIONS",
+                                   "DEFAULT_PATIENCE", "OPTIMIZERS", "RESUME_SETTINGS",
+                                   "check_config", "check_resumed_options", "read_config",
+                                   "with_defaults", "write_config"),
           "tinymir.data.splits": ("make_split",),
           "tinymir.train.prepare": ("read_table", "UPSAMPLING_SIZE",
                                     "DOWNSAMPLING_SIZE", "resample_train", "check_segment"),
           "tinymir.train.evaluate": ("segment_logits", "scores"),
-          "tinymir.train.rundir": ("RUN_FILES",), "tinymir.train.report": ("headline",)}
+          "tinymir.train.rundir": ("RUN_FILES", "STATE_FILE", "BEST_FILE", "MODEL_FILE", "STAGING",
+                                   "Interrupted", "interrupted", "claim", "replace_run",
+                                   "check_state"),
+          "tinymir.train.report": ("headline", "build_report"),
+          "tinymir.train.objective": ("make_loss", "make_optimizer")}
 __getattr__ = moved.names(__name__, {name: module for module, names in _MOVED.items()
                                      for name in names})
 
@@ -73,28 +56,41 @@ def train(config: TrainConfig, resume: bool = False, stream=None, progress: bool
     (:class:`~tinymir.train.loop.Diverged`): the model file and reports are still written from
     the best epoch before it, when there is one, and a :class:`RunError` then says what
     happened (in a run replacing an earlier one, the earlier one is kept instead).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run (:mod:`tinymir.train.config`).
+    resume : bool, default False
+        Continue the run state in RUN_DIR (:func:`resume` checks it first).
+    stream : file, default sys.stderr
+        Where the progress and notes go.
+    progress : bool, default True
+        Show per-epoch progress lines.
+    overwrite : bool, default False
+        Replace a run of another architecture in RUN_DIR (once this one has succeeded).
     """
     stream = stream if stream is not None else sys.stderr
     out = Path(config.out)
     if resume:
-        config, earlier = check_config(config), None
+        config, earlier = run_config.check_config(config), None
     else:
-        config = check_config(with_defaults(config))
-        earlier = claim(out, config, overwrite)
+        config = run_config.check_config(run_config.with_defaults(config))
+        earlier = rundir.claim(out, config, overwrite)
     arch = models.get_arch(config.arch)
     prepared = prepare(config, stream, progress)
-    work = out / STAGING if earlier else out
+    work = out / rundir.STAGING if earlier else out
     if earlier:
         stream.write(f"note: replacing the earlier {earlier} run in {out} once this one has "
                      f"succeeded (`tinymir train --resume {out}` continues it instead)\n")
         shutil.rmtree(work, ignore_errors=True)         # what a killed replacing run left
     work.mkdir(parents=True, exist_ok=True)
     try:
-        write_config(work, config)
+        run_config.write_config(work, config)
         report = _fit(config, arch, prepared, work, out, resume, stream, progress,
                       keeps_earlier=bool(earlier))
         if earlier:
-            replace_run(work, out)
+            rundir.replace_run(work, out)
     finally:
         if earlier:
             shutil.rmtree(work, ignore_errors=True)
@@ -110,26 +106,27 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
     standardize = Standardizer.fit_split(prepared.split, prepared.feats)
     model = models.build(config.arch, n_out, front=front, seed=config.seed,
                          **config.arch_options())
-    loss = make_loss(prepared, config.class_weights)
-    optimizer = make_optimizer(config.optimizer, model, config.lr, arch.optimizer)
+    loss = objective.make_loss(prepared, config.class_weights)
+    optimizer = objective.make_optimizer(config.optimizer, model, config.lr, arch.optimizer)
     monitor = "val_auc" if prepared.multilabel else "val_acc"
     metadata = model_metadata(config, prepared, standardize)
 
     def save_best(epoch):
-        nn.save(work / BEST_FILE, model, {**metadata, "epoch": epoch})
+        nn.save(work / rundir.BEST_FILE, model, {**metadata, "epoch": epoch})
 
     callbacks = {"best": BestEpoch(monitor, save_best)}
     if config.lr_patience:
         callbacks["plateau"] = PlateauLR(nn.ReduceLROnPlateau(
             optimizer, mode="max", factor=0.1, patience=config.lr_patience), monitor)
     if config.early_stopping:
-        callbacks["early_stopping"] = EarlyStopping(monitor, config.patience or DEFAULT_PATIENCE)
+        patience = config.patience or run_config.DEFAULT_PATIENCE
+        callbacks["early_stopping"] = EarlyStopping(monitor, patience)
     batches = segment_batches(prepared.feats, prepared.segments["train"], prepared.targets,
                             standardize, config.batch_size, seed=config.seed)
     trainer = Trainer(model, loss, optimizer,
                       validator(prepared, loss, standardize, config.batch_size, config.aggregate),
-                      callbacks, multilabel=prepared.multilabel, state_path=work / STATE_FILE,
-                      stream=stream, progress=progress,
+                      callbacks, multilabel=prepared.multilabel,
+                      state_path=work / rundir.STATE_FILE, stream=stream, progress=progress,
                       augment=make_augmenter(config, prepared, standardize))
     stream.write(f"{config.arch}: {model.num_params()} parameters, input {front.input_shape} "
                  f"({front.describe()})\n{prepared.split.name}: "
@@ -143,60 +140,36 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
             history = trainer.fit(batches, config.epochs, resume=resume)
     except Diverged as exc:
         diverged, history = exc, trainer.history
-        if not (work / BEST_FILE).is_file():
+        if not (work / rundir.BEST_FILE).is_file():
             raise RunError(f"{out}: {exc}, before any epoch finished, so no model was "
                            f"written{kept}; try a lower --lr or check the input files") from None
     except nn.StateDictError as exc:
-        raise RunError(f"{out / STATE_FILE} does not fit this run's network "
+        raise RunError(f"{out / rundir.STATE_FILE} does not fit this run's network "
                        f"({str(exc)[:120]}...); start a new run with --out") from None
     except KeyboardInterrupt:
-        raise Interrupted(interrupted(work, out, keeps_earlier, len(trainer.history))) from None
+        kept = rundir.interrupted(work, out, keeps_earlier, len(trainer.history))
+        raise rundir.Interrupted(kept) from None
     if diverged is not None and keeps_earlier:
         raise RunError(f"{out}: {diverged}; nothing replaced{kept}; try a lower --lr or check "
                        "the input files")
 
-    best, metadata = nn.load(work / BEST_FILE)
+    best, metadata = nn.load(work / rundir.BEST_FILE)
     with backend.batch_fits(config.batch_size, "--batch-size"):
         results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
                                              config.aggregate)
     if prepared.multilabel:
         metadata["thresholds"] = [float(t) for t in thresholds]
-    nn.save(work / MODEL_FILE, best, metadata)
-    report = build_report(config, prepared, best, history, results, metadata["epoch"])
+    nn.save(work / rundir.MODEL_FILE, best, metadata)
+    report = reporting.build_report(config, prepared, best, history, results, metadata["epoch"])
     if diverged is not None:
         report["stopped"] = str(diverged)
     reporting.write_run(work, report, history, prepared.classes)
     if diverged is not None:
-        raise RunError(f"{out}: {diverged}; {MODEL_FILE} and the reports hold epoch "
-                       f"{metadata['epoch']}, the best before it, and {STATE_FILE} the state "
-                       f"after epoch {len(history) and history[-1]['epoch']}; try a lower --lr "
-                       "or check the input files")
+        raise RunError(f"{out}: {diverged}; {rundir.MODEL_FILE} and the reports hold epoch "
+                       f"{metadata['epoch']}, the best before it, and {rundir.STATE_FILE} the "
+                       f"state after epoch {len(history) and history[-1]['epoch']}; try a lower "
+                       "--lr or check the input files")
     return report
-
-
-def make_loss(prepared: Prepared, weighted: bool):
-    """Softmax cross-entropy, with class weights ``N / (K n_c)`` over the training tracks when
-    ``weighted``; for tags binary cross-entropy, with positive weights ``n_neg / n_pos`` per tag
-    unless ``weighted`` is False."""
-    y = prepared.targets[prepared.split["train"]]
-    if prepared.multilabel:
-        if weighted is False:
-            return nn.BinaryCrossEntropy()
-        pos = y.sum(axis=0)
-        return nn.BinaryCrossEntropy(pos_weight=((len(y) - pos) / np.maximum(pos, 1))
-                                     .astype(np.float32))
-    weights = class_weights(y, len(prepared.classes)) if weighted else None
-    return nn.SoftmaxCrossEntropy(class_weights=weights)
-
-
-def make_optimizer(name: str, model, lr: float, recipe: dict):
-    if name == "adam":
-        return nn.Adam(model.parameters(), lr=lr)
-    if name == "sgd":
-        decay = recipe.get("decay", 0.0) if recipe.get("name") == "sgd" else 0.0
-        return nn.SGD(model.parameters(), lr=lr, momentum=recipe.get("momentum", 0.0),
-                      decay=decay)
-    raise RunError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
 
 
 def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict:
@@ -212,18 +185,34 @@ def model_metadata(config: TrainConfig, prepared: Prepared, standardize) -> dict
 def resume(out, given: dict, stream=None, progress: bool = True,
            epochs: int | None = None, settings: dict | None = None) -> dict:
     """Continue the run in ``out``; options in ``given`` must agree with the saved config
-    (:func:`check_resumed_options`), ``settings`` (:data:`RESUME_SETTINGS`) apply as given.
+    (:func:`~tinymir.train.config.check_resumed_options`), ``settings``
+    (:data:`~tinymir.train.config.RESUME_SETTINGS`) apply as given.
 
     ``epochs`` larger than the run's own continues it up to that many epochs, also after it
     finished or stopped early (Keras' ``initial_epoch``); the new total goes to config.json
     once the data has been read. The saved options and run state are checked before any data
     is read, and nothing in RUN_DIR changes before then.
+
+    Parameters
+    ----------
+    out : str or Path
+        RUN_DIR of the run to continue.
+    given : dict
+        Options typed with ``--resume`` (by parameter name); each must be the run's own.
+    stream : file, optional
+        Where the progress and notes go (default sys.stderr).
+    progress : bool, default True
+        Show per-epoch progress lines.
+    epochs : int, optional
+        A new total of epochs (not fewer than already run).
+    settings : dict, optional
+        :data:`~tinymir.train.config.RESUME_SETTINGS` that apply as given (cache, jobs).
     """
     out = Path(out)
-    config = check_config(with_defaults(read_config(out)))
-    check_resumed_options(out, config, given)
-    state = check_state(out, config)
-    unknown = set(settings or {}) - set(RESUME_SETTINGS)
+    config = run_config.check_config(run_config.with_defaults(run_config.read_config(out)))
+    run_config.check_resumed_options(out, config, given)
+    state = rundir.check_state(out, config)
+    unknown = set(settings or {}) - set(run_config.RESUME_SETTINGS)
     if unknown:
         raise RunError(f"{', '.join(sorted(unknown))} cannot change on --resume")
     config = dataclasses.replace(config, **(settings or {}))

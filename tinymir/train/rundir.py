@@ -72,7 +72,19 @@ class Interrupted(KeyboardInterrupt):
 def interrupted(work: Path, out: Path, keeps_earlier: bool, epochs_done: int) -> str:
     """What Ctrl-C during training leaves, in one line: in a run of its own, MODEL_FILE from
     the best epoch so far (not yet scored on the test tracks) and the state to resume from;
-    in a run replacing an earlier one, the earlier run as it was."""
+    in a run replacing an earlier one, the earlier run as it was.
+
+    Parameters
+    ----------
+    work : Path
+        Where the run's files are (RUN_DIR, or the folder beside an earlier run).
+    out : Path
+        RUN_DIR (named in the message).
+    keeps_earlier : bool
+        The run was replacing an earlier one, which is kept.
+    epochs_done : int
+        Epochs finished before Ctrl-C.
+    """
     if keeps_earlier:
         return (f"{out}: interrupted after {epochs_done} epoch(s); nothing replaced, the earlier "
                 f"run in {out} is kept")
