@@ -43,7 +43,8 @@ __all__ = [
     "central_moments", "chroma_filterbank", "chroma_stft", "compute", "dct_matrix", "delta",
     "extract", "feature_names", "fft_frequencies", "frame", "hann_window", "hz_to_mel", "istft",
     "mel_filterbank", "mel_frequencies", "mel_to_hz", "melspectrogram", "mfcc", "onset_strength",
-    "power_to_db", "rich_feature_names", "rich_track_features", "rms", "spectral_bandwidth", "spectral_centroid", "spectral_contrast",
+    "power_to_db", "rich_feature_names", "rich_track_features", "rms", "spectral_bandwidth",
+    "spectral_centroid", "spectral_contrast",
     "spectral_flatness", "spectral_rolloff", "spectrogram", "stft", "tempo", "tempogram",
     "track_features", "zero_crossing_rate",
 ]

@@ -4,7 +4,8 @@ Filterbank, like ``librosa.filters.chroma`` (Ellis' chromagram): each FFT bin ``
 frequency ``f_k = k sr / n_fft`` sits at the fractional chroma position
 ``b_k = n_chroma log2(f_k / (A440 / 16))``, ``A440 = 440 * 2^(tuning / n_chroma)``; bin 0 is put
 1.5 octaves below bin 1. The weight of chroma ``c`` is a Gaussian in the circular distance
-``d = ((b_k - c + n/2 + 10n) mod n) - n/2`` scaled by the bin's width ``w_k = max(1, b_{k+1} - b_k)``,
+``d = ((b_k - c + n/2 + 10n) mod n) - n/2`` scaled by the bin's width
+``w_k = max(1, b_{k+1} - b_k)``,
 
     W[c, k] = exp(-(2 d / w_k)^2 / 2)
 
@@ -35,7 +36,29 @@ from tinymir.features.spectrum import power_from_complex
 def chroma_filterbank(sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0,
                       ctroct: float = 5.0, octwidth: float | None = 2.0, base_c: bool = True,
                       xp=None, dtype=None):
-    """Chroma filterbank ``W``, shape ``(n_chroma, 1 + n_fft // 2)`` (cached, read-only)."""
+    """Chroma filterbank ``W``, shape ``(n_chroma, 1 + n_fft // 2)`` (cached, read-only).
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length, in samples (``1 + n_fft // 2`` bins).
+    n_chroma : int, default 12
+        Number of chroma bins per octave.
+    tuning : float, default 0.0
+        Deviation from A440, in fractions of a chroma bin.
+    ctroct : float, default 5.0
+        Centre of the Gaussian weighting over octaves, in octaves above A0 (27.5 Hz).
+    octwidth : float or None, default 2.0
+        Width (standard deviation) of that weighting, in octaves; None: flat.
+    base_c : bool, default True
+        Start the chroma bins at C (else at A).
+    xp : module or None, default None
+        Array module of the result; None: the current device's.
+    dtype : dtype or None, default None
+        dtype of the result; None: the float policy (float32 unless float64 was asked for).
+    """
     xp = xp or backend.xp()
     dtype = np.dtype(dtype or backend.float_dtype()).name
     return _chroma_filterbank(float(sr), int(n_fft), int(n_chroma), float(tuning),
@@ -73,7 +96,30 @@ def chroma_stft(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048, hop_len
                 n_chroma: int = 12, tuning: float = 0.0, center: bool = True,
                 pad_mode: str = "constant"):
     """Chromagram ``(..., n_chroma, n_frames)`` from audio ``y`` or a power spectrogram
-    ``S`` of shape ``(..., 1 + n_fft // 2, n_frames)`` (formula in the module docstring)."""
+    ``S`` of shape ``(..., 1 + n_fft // 2, n_frames)`` (formula in the module docstring).
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    S : array, shape (..., 1 + n_fft // 2, n_frames) or None, default None
+        A power spectrogram, instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_chroma : int, default 12
+        Number of chroma bins per octave.
+    tuning : float, default 0.0
+        Deviation from A440, in fractions of a chroma bin.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     if S is None:
         if y is None:
             raise ValueError("chroma_stft needs audio y or a power spectrogram S")
@@ -90,7 +136,21 @@ def chroma_stft(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048, hop_len
 
 
 def chroma_frames(power_frames, sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0):
-    """Chroma of a frame-major power spectrogram ``(..., n_frames, bins)``, frame-major out."""
+    """Chroma of a frame-major power spectrogram ``(..., n_frames, bins)``, frame-major out.
+
+    Parameters
+    ----------
+    power_frames : array, shape (..., n_frames, 1 + n_fft // 2)
+        Frame-major power spectrogram.
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length the spectrogram was computed with, in samples.
+    n_chroma : int, default 12
+        Number of chroma bins per octave.
+    tuning : float, default 0.0
+        Deviation from A440, in fractions of a chroma bin.
+    """
     xp = backend.array_module(power_frames)
     bank = chroma_filterbank(sr, n_fft, n_chroma, tuning, xp=xp, dtype=power_frames.dtype)
     return normalize_max(apply_filterbank(power_frames, bank), axis=-1)

@@ -63,6 +63,20 @@ def power_to_db(S, ref=1.0, amin: float = 1e-10, top_db: float | None = 80.0,
     ``ref`` is a number, ``"max"`` (each clip's maximum) or a reducer such as ``np.max`` applied
     per clip. ``top_db=None`` disables the floor; ``clip_ndim`` is how many trailing axes make
     one clip.
+
+    Parameters
+    ----------
+    S : array
+        Power (non-negative; complex input is taken as ``|S|``).
+    ref : float, "max" or callable, default 1.0
+        Reference power (0 dB): a number, each clip's maximum, or a reducer such as ``np.max``
+        applied per clip.
+    amin : float, default 1e-10
+        Smallest power taken before the logarithm.
+    top_db : float or None, default 80.0
+        Floor below each clip's maximum, in dB; None: no floor.
+    clip_ndim : int, default 2
+        How many trailing axes make one clip (the floor and ``ref="max"`` are taken per clip).
     """
     check_db_options(amin, top_db)
     xp = backend.array_module(S)
@@ -78,7 +92,21 @@ def power_to_db(S, ref=1.0, amin: float = 1e-10, top_db: float | None = 80.0,
 
 def amplitude_to_db(S, ref=1.0, amin: float = 1e-5, top_db: float | None = 80.0,
                     clip_ndim: int = 2):
-    """Amplitude (magnitude) to decibels: ``power_to_db(|S|^2, ref^2, amin^2, top_db)``."""
+    """Amplitude (magnitude) to decibels: ``power_to_db(|S|^2, ref^2, amin^2, top_db)``.
+
+    Parameters
+    ----------
+    S : array
+        Amplitude (magnitude; complex input is taken as ``|S|``).
+    ref : float, "max" or callable, default 1.0
+        Reference amplitude (0 dB): a number, each clip's maximum, or a reducer applied per clip.
+    amin : float, default 1e-05
+        Smallest amplitude taken before the logarithm.
+    top_db : float or None, default 80.0
+        Floor below each clip's maximum, in dB; None: no floor.
+    clip_ndim : int, default 2
+        How many trailing axes make one clip (the floor and ``ref="max"`` are taken per clip).
+    """
     xp = backend.array_module(S)
     magnitude = xp.abs(S)
     ref = _reference(magnitude, ref, _clip_axes(magnitude.ndim, clip_ndim))

@@ -65,11 +65,13 @@ class FeatureParams:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"unknown feature kind {self.kind!r}: choose one of {', '.join(KINDS)}")
+            raise ValueError(f"unknown feature kind {self.kind!r}: "
+                             f"choose one of {', '.join(KINDS)}")
         for name in ("sr", "n_fft", "hop_length", "n_mels", "n_mfcc"):
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"feature parameter {name} must be a positive integer, got {value!r}")
+                raise ValueError(f"feature parameter {name} must be a positive integer, "
+                                 f"got {value!r}")
             object.__setattr__(self, name, int(value))      # numpy integers -> int: stable key
         object.__setattr__(self, "fmin", float(self.fmin))
         if self.fmax is not None:
@@ -156,5 +158,17 @@ def compute(y, params: FeatureParams):
 
 
 def extract(y, sr: int, kind: str = "mel", **params):
-    """``compute(y, FeatureParams(kind=kind, sr=sr, **params))``."""
+    """``compute(y, FeatureParams(kind=kind, sr=sr, **params))``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : int
+        Sampling rate of ``y``, in Hz.
+    kind : str, default "mel"
+        Feature kind, one of :data:`KINDS` (``"mel"``, ``"mfcc"``, ...).
+    **params
+        Further :class:`FeatureParams` fields (``n_fft``, ``hop_length``, ``n_mels``, ...).
+    """
     return compute(y, FeatureParams(kind=kind, sr=sr, **params))

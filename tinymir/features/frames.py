@@ -82,6 +82,17 @@ def hann_window(n_fft: int, win_length: int | None = None, xp=np, dtype=None):
     """Periodic Hann window of ``win_length`` samples, zero-padded to ``n_fft`` at the centre.
 
     Cached per (sizes, device, dtype); do not modify the returned array in place.
+
+    Parameters
+    ----------
+    n_fft : int
+        Length of the returned window, in samples.
+    win_length : int or None, default None
+        Length of the Hann window itself, zero-padded to ``n_fft`` at the centre; None: ``n_fft``.
+    xp : module, default np
+        Array module of the result (numpy or cupy).
+    dtype : dtype or None, default None
+        dtype of the result; None: the float policy (float32 unless float64 was asked for).
     """
     dtype = np.dtype(dtype or backend.float_dtype()).name
     return _hann_window(n_fft, win_length or n_fft, xp, dtype)

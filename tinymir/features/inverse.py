@@ -58,7 +58,19 @@ def db_to_power(S_db, ref: float = 1.0):
 def mfcc_to_mel(mfcc, n_mels: int = 128, ref: float = 1.0, lifter: float = 0.0):
     """MFCC ``(..., n_mfcc, n_frames)`` to a mel power spectrogram ``(..., n_mels, n_frames)``
     (formula in the module docstring; ``librosa.feature.inverse.mfcc_to_mel`` with its
-    defaults ``dct_type=2, norm="ortho"``)."""
+    defaults ``dct_type=2, norm="ortho"``).
+
+    Parameters
+    ----------
+    mfcc : array, shape (..., n_mfcc, n_frames)
+        MFCC.
+    n_mels : int, default 128
+        Number of mel bands.
+    ref : float, default 1.0
+        The reference power of the dB scale the MFCC were taken on.
+    lifter : float, default 0.0
+        The liftering the MFCC were made with (undone here); 0: none.
+    """
     xp = backend.array_module(mfcc)
     n_mfcc = mfcc.shape[-2]
     if lifter > 0:
@@ -120,7 +132,29 @@ def mel_to_stft(M, sr: float = 22050, n_fft: int = 2048, power: float = 2.0,
                 norm: str | None = "slaney", n_iter: int = NNLS_ITERATIONS):
     """STFT magnitude ``(..., 1 + n_fft // 2, n_frames)`` from a mel spectrogram
     ``M = W |X| ** power`` (``librosa.feature.inverse.mel_to_stft``; NNLS as in the module
-    docstring)."""
+    docstring).
+
+    Parameters
+    ----------
+    M : array, shape (..., n_mels, n_frames)
+        Mel spectrogram ``W |X| ** power``.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length of the STFT sought, in samples.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    n_iter : int, default NNLS_ITERATIONS
+        Iterations of the non-negative least squares.
+    """
     xp = backend.array_module(M)
     bank = mel_filterbank(sr, n_fft, M.shape[-2], fmin, fmax, htk, norm, xp=np, dtype=np.float64)
     inverse = nnls(bank, M, n_iter)
@@ -139,6 +173,36 @@ def griffinlim(S, n_iter: int = 32, hop_length: int | None = None,
     .random(S.shape)`` on the host (``random_state`` may be a Generator); ``init=None`` starts
     from phase 0. ``trace``, when a list, receives the spectral convergence after each
     iteration (one more STFT per iteration).
+
+    Parameters
+    ----------
+    S : array, shape (..., 1 + n_fft // 2, n_frames)
+        STFT magnitude.
+    n_iter : int, default 32
+        Griffin-Lim iterations.
+    hop_length : int or None, default None
+        Samples between frame starts; None: ``win_length // 4``.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    n_fft : int or None, default None
+        FFT length; None: ``2 * (bins - 1)``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    length : int or None, default None
+        Trim or zero-pad the output to exactly this many samples; None: as the frames give.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    momentum : float, default 0.99
+        Momentum of the fast Griffin-Lim update (0: plain Griffin-Lim).
+    init : str or None, default "random"
+        ``"random"``: random initial phases; None: phase 0.
+    random_state : int or numpy.random.Generator, default 0
+        Seed (or generator) of the initial random phases; 0 makes a call reproducible.
+    trace : list or None, default None
+        When a list, receives the spectral convergence after each iteration (one more STFT per
+        iteration).
     """
     if momentum < 0:
         raise ValueError(f"griffinlim momentum must be >= 0, got {momentum}")
@@ -181,14 +245,64 @@ def mel_to_audio(M, sr: float = 22050, n_fft: int = 2048, hop_length: int | None
                  length: int | None = None, fmin: float = 0.0, fmax: float | None = None,
                  htk: bool = False, norm: str | None = "slaney", random_state=0):
     """Audio from a mel power spectrogram: :func:`mel_to_stft` then :func:`griffinlim`
-    (``librosa.feature.inverse.mel_to_audio``)."""
+    (``librosa.feature.inverse.mel_to_audio``).
+
+    Parameters
+    ----------
+    M : array, shape (..., n_mels, n_frames)
+        Mel power spectrogram ``W |X| ** power``.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between frame starts; None: ``n_fft // 4``.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    n_iter : int, default 32
+        Griffin-Lim iterations.
+    length : int or None, default None
+        Trim or zero-pad the output to exactly this many samples; None: as the frames give.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    random_state : int or numpy.random.Generator, default 0
+        Seed (or generator) of the initial random phases; 0 makes a call reproducible.
+    """
     S = mel_to_stft(M, sr, n_fft, power, fmin, fmax, htk, norm)
     return griffinlim(S, n_iter, hop_length, win_length, n_fft, center, length, pad_mode,
                       random_state=random_state)
 
 
 def mfcc_to_audio(mfcc, n_mels: int = 128, ref: float = 1.0, lifter: float = 0.0, **kwargs):
-    """Audio from MFCC: :func:`mfcc_to_mel` then :func:`mel_to_audio` (``kwargs`` go there)."""
+    """Audio from MFCC: :func:`mfcc_to_mel` then :func:`mel_to_audio` (``kwargs`` go there).
+
+    Parameters
+    ----------
+    mfcc : array, shape (..., n_mfcc, n_frames)
+        MFCC.
+    n_mels : int, default 128
+        Number of mel bands.
+    ref : float, default 1.0
+        The reference power of the dB scale the MFCC were taken on.
+    lifter : float, default 0.0
+        The liftering the MFCC were made with (undone here); 0: none.
+    **kwargs
+        Passed to :func:`mel_to_audio` (``sr``, ``n_fft``, ``hop_length``, ...).
+    """
     return mel_to_audio(mfcc_to_mel(mfcc, n_mels, ref, lifter), **kwargs)
 
 
@@ -270,7 +384,19 @@ def features_to_audio(features, params, n_iter: int = 32, random_state=0):
     power, ``log=False``) mel through :func:`mel_to_audio`, dB (or power) STFT through
     :func:`griffinlim` of its square root, MFCC through :func:`mfcc_to_audio`. Chroma and
     track features cannot be inverted, and features that do not fit ``params`` are refused
-    (:func:`check_invertible`, ValueError)."""
+    (:func:`check_invertible`, ValueError).
+
+    Parameters
+    ----------
+    features : array, shape (..., bins, frames)
+        Features ``features.compute(y, params)`` made.
+    params : FeatureParams
+        The parameters they were made with.
+    n_iter : int, default 32
+        Griffin-Lim iterations.
+    random_state : int or numpy.random.Generator, default 0
+        Seed (or generator) of the initial random phases; 0 makes a call reproducible.
+    """
     check_invertible(features, params)
     options = dict(sr=params.sr, n_fft=params.n_fft, hop_length=params.hop_length,
                    n_iter=n_iter, fmin=params.fmin, fmax=params.fmax, random_state=random_state)

@@ -61,7 +61,19 @@ def mel_to_hz(mels, htk: bool = False):
 
 def mel_frequencies(n_mels: int = 128, fmin: float = 0.0, fmax: float = 11025.0,
                     htk: bool = False) -> np.ndarray:
-    """``n_mels`` frequencies (Hz) evenly spaced on the mel scale from ``fmin`` to ``fmax``."""
+    """``n_mels`` frequencies (Hz) evenly spaced on the mel scale from ``fmin`` to ``fmax``.
+
+    Parameters
+    ----------
+    n_mels : int, default 128
+        Number of frequencies.
+    fmin : float, default 0.0
+        First frequency, in Hz.
+    fmax : float, default 11025.0
+        Last frequency, in Hz.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    """
     mels = np.linspace(hz_to_mel(fmin, htk), hz_to_mel(fmax, htk), n_mels)
     return mel_to_hz(mels, htk)
 
@@ -76,6 +88,27 @@ def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
 
     Built in float64 on the host, cached per parameters and device, returned read-only in
     ``dtype`` (default: the float policy) on ``xp`` (default: the current device).
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length, in samples (``1 + n_fft // 2`` bins).
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    xp : module or None, default None
+        Array module of the result (numpy or cupy); None: the current device's.
+    dtype : dtype or None, default None
+        dtype of the result; None: the float policy (float32 unless float64 was asked for).
     """
     if norm not in MEL_NORMS:
         raise ValueError(f"mel norm {norm!r} is not supported: use 'slaney' or None")
@@ -92,7 +125,23 @@ def empty_mel_filters(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.
                       fmax: float | None = None, htk: bool = False) -> int:
     """How many mel filters hold no STFT bin (an all-zero row of :func:`mel_filterbank`):
     their band is a constant, which librosa warns about. Narrow low filters get empty when
-    ``n_mels`` is large for ``n_fft``."""
+    ``n_mels`` is large for ``n_fft``.
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length, in samples.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    """
     fmax = sr / 2.0 if fmax is None else fmax
     bank = _mel_filterbank(float(sr), int(n_fft), int(n_mels), float(fmin), float(fmax),
                            bool(htk), None, np, "float64")
@@ -116,7 +165,27 @@ def _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp, dtype):
 def mel_from_power(power_frames, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
                    fmax: float | None = None, htk: bool = False, norm: str | None = "slaney"):
     """Mel spectrogram of a frame-major power spectrogram ``(..., n_frames, 1 + n_fft // 2)``,
-    frame-major out ``(..., n_frames, n_mels)``."""
+    frame-major out ``(..., n_frames, n_mels)``.
+
+    Parameters
+    ----------
+    power_frames : array, shape (..., n_frames, 1 + n_fft // 2)
+        Frame-major power spectrogram.
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length the spectrogram was computed with, in samples.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    """
     to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm,
                          backend.array_module(power_frames), power_frames.dtype)
     return to_mel(power_frames)
@@ -127,7 +196,29 @@ def mel_product(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
                 xp=None, dtype=None):
     """:func:`mel_from_power` as a function of the power frames alone, with the filterbank
     (on ``xp``, in ``dtype``) and its groups of filters looked up once: for a loop over
-    blocks."""
+    blocks (the grouped product of :mod:`tinymir.features.kernels.filterbank`).
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length of the spectra it will get, in samples.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    xp : module or None, default None
+        Array module of the filterbank (numpy or cupy); None: the current device's.
+    dtype : dtype or None, default None
+        dtype of the filterbank; None: the float policy.
+    """
     bank = mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, xp=xp, dtype=dtype)
     host_bank = _mel_filterbank(float(sr), int(n_fft), int(n_mels), float(fmin),
                                 float(sr / 2.0 if fmax is None else fmax), bool(htk), norm,
@@ -140,7 +231,36 @@ def melspectrogram(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
                    htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
                    center: bool = True, pad_mode: str = "constant"):
     """Mel spectrogram ``M = W |X|^power``, shape ``(..., n_mels, n_frames)``, like
-    ``librosa.feature.melspectrogram`` (same defaults)."""
+    ``librosa.feature.melspectrogram`` (same defaults).
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return mel_frames(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, norm, power, center,
                       pad_mode).swapaxes(-1, -2)
 
@@ -149,7 +269,36 @@ def mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
                n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
                htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
                center: bool = True, pad_mode: str = "constant"):
-    """:func:`melspectrogram` in frame-major layout ``(..., n_frames, n_mels)``."""
+    """:func:`melspectrogram` in frame-major layout ``(..., n_frames, n_mels)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm, backend.array_module(y),
                          backend.float_dtype())
 
@@ -167,7 +316,40 @@ def log_mel_frames(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
                    top_db: float | None = 80.0):
     """``power_to_db(mel_frames(y, ...), ref=1.0, amin, top_db)``, frame-major
     ``(..., n_frames, n_mels)``: :func:`log_mel_and_floor`, then the floor applied in a second
-    pass over the blocks."""
+    pass over the blocks.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    amin : float, default 1e-10
+        Smallest power taken before the logarithm.
+    top_db : float or None, default 80.0
+        Floor below each clip's maximum, in dB; None: no floor.
+    """
     db, floor = log_mel_and_floor(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, norm,
                                   power, center, pad_mode, amin, top_db)
     return apply_floor(db, floor)
@@ -182,10 +364,40 @@ def log_mel_and_floor(y, sr: float = 22050, n_fft: int = 2048, hop_length: int =
     clip's floor ``max_clip(dB) - top_db`` shaped ``(..., 1, 1)`` (``None`` when ``top_db`` is
     None), NOT yet applied.
 
-    The logarithm and each block's per-clip maximum are taken in the block threads while the
-    block of the mel spectrogram is in cache. The floor needs every block's maximum, so it
-    waits for the next pass over the blocks: :func:`log_mel_frames`'s, or the MFCC's DCT, which
-    floors each block just before its product.
+    The floor waits for the next pass over the blocks (:func:`log_mel_frames`'s, or the MFCC's
+    DCT): the deferred floor of :mod:`tinymir.features.kernels.db`.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    amin : float, default 1e-10
+        Smallest power taken before the logarithm.
+    top_db : float or None, default 80.0
+        Floor below each clip's maximum, in dB; None: no floor.
     """
     check_db_options(amin, top_db)
     to_mel = mel_product(sr, n_fft, n_mels, fmin, fmax, htk, norm, backend.array_module(y),

@@ -36,7 +36,21 @@ def pad(y, width: int, mode: str = "constant"):
 def frames(y, frame_length: int, hop_length: int, center: bool = True,
            pad_mode: str = "constant"):
     """``frames[t, k] = y[t*h + k]`` for every whole frame (``y`` first padded by
-    ``frame_length // 2`` on both sides when ``center``)."""
+    ``frame_length // 2`` on both sides when ``center``).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    frame_length : int
+        Frame length, in samples.
+    hop_length : int
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``frame_length // 2`` samples on both sides first.
+    pad_mode : str, default "constant"
+        That padding: ``"constant"``, ``"reflect"`` or ``"edge"``.
+    """
     y = np.asarray(y, dtype=np.float64)
     if center:
         y = pad(y, frame_length // 2, pad_mode)
@@ -61,7 +75,25 @@ def hann(n_fft: int, win_length: int | None = None):
 def stft(y, n_fft: int = 2048, hop_length: int | None = None, win_length: int | None = None,
          center: bool = True, pad_mode: str = "constant"):
     """``X[f, t] = sum_k w[k] frames[t, k] exp(-2j pi f k / n_fft)``, ``f = 0 .. n_fft // 2``:
-    the discrete Fourier transform of each windowed frame, written as its sum (a matrix)."""
+    the discrete Fourier transform of each windowed frame, written as its sum (a matrix).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between frame starts; None: ``win_length // 4``.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     hop_length = hop_length or (win_length or n_fft) // 4
     windowed = frames(y, n_fft, hop_length, center, pad_mode) * hann(n_fft, win_length)
     f = np.arange(n_fft // 2 + 1)[:, None]
@@ -72,7 +104,21 @@ def stft(y, n_fft: int = 2048, hop_length: int | None = None, win_length: int | 
 
 def spectrogram(y, n_fft: int = 2048, hop_length: int | None = None, power: float = 2.0,
                 **stft_options):
-    """``|X[f, t]| ** power`` (2: power, 1: magnitude)."""
+    """``|X[f, t]| ** power`` (2: power, 1: magnitude).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between frame starts; None: ``win_length // 4``.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    **stft_options
+        ``win_length``, ``center``, ``pad_mode`` of :func:`stft`.
+    """
     return np.abs(stft(y, n_fft, hop_length, **stft_options)) ** power
 
 
@@ -105,7 +151,25 @@ def mel_filterbank(sr: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
 
         W[i, k] = max(0, min((f_k - p_i) / (p_{i+1} - p_i), (p_{i+2} - f_k) / (p_{i+2} - p_{i+1})))
 
-    scaled to unit area (``2 / (p_{i+2} - p_i)``) with ``norm="slaney"``."""
+    scaled to unit area (``2 / (p_{i+2} - p_i)``) with ``norm="slaney"``.
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length, in samples (``1 + n_fft // 2`` bins).
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    """
     fmax = sr / 2.0 if fmax is None else fmax
     low, high = hz_to_mel(fmin, htk), hz_to_mel(fmax, htk)
     points = [mel_to_hz(low + (high - low) * j / (n_mels + 1), htk) for j in range(n_mels + 2)]
@@ -126,7 +190,36 @@ def melspectrogram(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
                    n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
                    htk: bool = False, norm: str | None = "slaney", power: float = 2.0,
                    center: bool = True, pad_mode: str = "constant"):
-    """``M[i, t] = sum_k W[i, k] |X[k, t]| ** power``."""
+    """``M[i, t] = sum_k W[i, k] |X[k, t]| ** power``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    norm : str or None, default "slaney"
+        ``"slaney"``: each triangle scaled to unit area; None: peak 1.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     spec = spectrogram(y, n_fft, hop_length, power, center=center, pad_mode=pad_mode)
     return mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm) @ spec
 
@@ -136,7 +229,19 @@ def melspectrogram(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 51
 
 def power_to_db(S, ref: float = 1.0, amin: float = 1e-10, top_db: float | None = 80.0):
     """``10 log10(max(amin, S)) - 10 log10(max(amin, ref))``, then raised to the clip's
-    largest value minus ``top_db`` (``S`` is one clip)."""
+    largest value minus ``top_db`` (``S`` is one clip).
+
+    Parameters
+    ----------
+    S : ndarray
+        Power of one clip.
+    ref : float, default 1.0
+        Reference power (0 dB).
+    amin : float, default 1e-10
+        Smallest power taken before the logarithm.
+    top_db : float or None, default 80.0
+        Floor below each clip's maximum, in dB; None: no floor.
+    """
     db = 10.0 * np.log10(np.maximum(amin, S)) - 10.0 * math.log10(max(amin, abs(ref)))
     if top_db is not None:
         db = np.maximum(db, db.max() - top_db)
@@ -162,7 +267,38 @@ def mfcc(y, sr: float = 22050, n_mfcc: int = 20, n_fft: int = 2048, hop_length: 
          top_db: float | None = 80.0, lifter: float = 0.0, center: bool = True,
          pad_mode: str = "constant"):
     """``c[q, t] = sum_m D[q, m] L[m, t]`` with ``L = power_to_db(M)``; with ``lifter > 0``,
-    ``c[q] *= 1 + (lifter / 2) sin(pi (q + 1) / lifter)``."""
+    ``c[q] *= 1 + (lifter / 2) sin(pi (q + 1) / lifter)``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_mfcc : int, default 20
+        Number of cepstral coefficients kept.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mels : int, default 128
+        Number of mel bands.
+    fmin : float, default 0.0
+        Lowest frequency of the mel filters, in Hz.
+    fmax : float or None, default None
+        Highest frequency of the mel filters, in Hz; None: ``sr / 2``.
+    htk : bool, default False
+        HTK mel scale ``2595 log10(1 + f / 700)`` instead of Slaney's.
+    top_db : float or None, default 80.0
+        Floor of the log-mel below the clip's maximum, in dB; None: no floor.
+    lifter : float, default 0.0
+        Liftering, ``c[q] *= 1 + (lifter / 2) sin(pi (q + 1) / lifter)``; 0: none.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     mel = melspectrogram(y, sr, n_fft, hop_length, n_mels, fmin, fmax, htk, center=center,
                          pad_mode=pad_mode)
     coefficients = dct_matrix(n_mfcc, n_mels) @ power_to_db(mel, top_db=top_db)
@@ -180,7 +316,25 @@ def chroma_filterbank(sr: float, n_fft: int, n_chroma: int = 12, tuning: float =
     """Ellis' chromagram weights (see :mod:`tinymir.features.chroma`): bin ``k`` at chroma
     position ``b_k = n log2(f_k / (A440 / 16))`` (bin 0: 1.5 octaves below bin 1), a Gaussian
     ``exp(-(2 d / w_k)^2 / 2)`` in the circular distance ``d`` to chroma ``c``, each bin's column
-    of unit length, weighted over octaves, rows rolled to start at C."""
+    of unit length, weighted over octaves, rows rolled to start at C.
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length, in samples (``1 + n_fft // 2`` bins).
+    n_chroma : int, default 12
+        Number of chroma bins per octave.
+    tuning : float, default 0.0
+        Deviation from A440, in fractions of a chroma bin.
+    ctroct : float, default 5.0
+        Centre of the Gaussian weighting over octaves, in octaves above A0 (27.5 Hz).
+    octwidth : float or None, default 2.0
+        Width (standard deviation) of that weighting, in octaves; None: flat.
+    base_c : bool, default True
+        Start the chroma bins at C (else at A).
+    """
     a440 = 440.0 * 2.0 ** (tuning / n_chroma)
     positions = [0.0] + [n_chroma * math.log2((k * sr / n_fft) / (a440 / 16))
                          for k in range(1, n_fft)]
@@ -206,7 +360,28 @@ def chroma_stft(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
                 n_chroma: int = 12, tuning: float = 0.0, center: bool = True,
                 pad_mode: str = "constant"):
     """``C[c, t] = sum_k W[c, k] |X[k, t]|^2``, each frame divided by its largest chroma (left
-    alone where that is below the smallest normal float)."""
+    alone where that is below the smallest normal float).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_chroma : int, default 12
+        Number of chroma bins per octave.
+    tuning : float, default 0.0
+        Deviation from A440, in fractions of a chroma bin.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     power = spectrogram(y, n_fft, hop_length, center=center, pad_mode=pad_mode)
     energy = chroma_filterbank(sr, n_fft, n_chroma, tuning) @ power
     for t in range(energy.shape[1]):
@@ -232,14 +407,48 @@ def _distribution(column):
 
 def spectral_centroid(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
                       center: bool = True, pad_mode: str = "constant"):
-    """``centroid[t] = sum_k f_k p[k, t]``."""
+    """``centroid[t] = sum_k f_k p[k, t]``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     magnitude, freq = _magnitude_and_frequencies(y, sr, n_fft, hop_length, center, pad_mode)
     return np.array([[sum(freq * _distribution(column)) for column in magnitude.T]])
 
 
 def spectral_bandwidth(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
                        center: bool = True, pad_mode: str = "constant"):
-    """``bandwidth[t] = (sum_k p[k, t] (f_k - centroid[t])^2)^(1/2)``."""
+    """``bandwidth[t] = (sum_k p[k, t] (f_k - centroid[t])^2)^(1/2)``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     magnitude, freq = _magnitude_and_frequencies(y, sr, n_fft, hop_length, center, pad_mode)
     out = []
     for column in magnitude.T:
@@ -251,7 +460,26 @@ def spectral_bandwidth(y, sr: float = 22050, n_fft: int = 2048, hop_length: int 
 
 def spectral_rolloff(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
                      roll_percent: float = 0.85, center: bool = True, pad_mode: str = "constant"):
-    """``rolloff[t] = min { f_k : sum_{j<=k} S[j, t] >= roll_percent sum_j S[j, t] }``."""
+    """``rolloff[t] = min { f_k : sum_{j<=k} S[j, t] >= roll_percent sum_j S[j, t] }``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    roll_percent : float, default 0.85
+        Fraction of the frame's total magnitude below the roll-off frequency.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     magnitude, freq = _magnitude_and_frequencies(y, sr, n_fft, hop_length, center, pad_mode)
     out = []
     for column in magnitude.T:
@@ -267,7 +495,26 @@ def spectral_rolloff(y, sr: float = 22050, n_fft: int = 2048, hop_length: int = 
 def spectral_flatness(y, n_fft: int = 2048, hop_length: int = 512, amin: float = 1e-10,
                       power: float = 2.0, center: bool = True, pad_mode: str = "constant"):
     """``flatness[t] = exp(mean_k ln P[k, t]) / mean_k P[k, t]``, ``P = max(amin, S^power)``:
-    geometric over arithmetic mean, 1 for white noise, near 0 for a pure tone."""
+    geometric over arithmetic mean, 1 for white noise, near 0 for a pure tone.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    amin : float, default 1e-10
+        Smallest value of ``S ** power`` taken before the logarithm.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     magnitude = spectrogram(y, n_fft, hop_length, 1.0, center=center, pad_mode=pad_mode)
     floored = np.maximum(amin, magnitude ** power)
     return np.array([[math.exp(np.log(column).mean()) / column.mean() for column in floored.T]])
@@ -277,7 +524,21 @@ def contrast_bands(sr: float, n_fft: int, fmin: float = 200.0, n_bands: int = 6,
                    quantile: float = 0.02):
     """``(bins of the band, how many bins make its peak and its valley)`` per octave band:
     ``[0, fmin], [fmin, 2 fmin], ...``, each band from one bin below its lower edge (not the
-    first), the last one up to Nyquist; librosa leaves out a middle band's top bin."""
+    first), the last one up to Nyquist; librosa leaves out a middle band's top bin.
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_fft : int
+        FFT length, in samples.
+    fmin : float, default 200.0
+        Upper edge of the first band, in Hz.
+    n_bands : int, default 6
+        Number of octave bands (one more band holds the rest, up to ``sr / 2``).
+    quantile : float, default 0.02
+        Fraction of a band's bins that make its peak and its valley.
+    """
     freq = [k * sr / n_fft for k in range(n_fft // 2 + 1)]
     edges = [0.0] + [fmin * 2.0 ** b for b in range(n_bands + 1)]
     bands = []
@@ -296,7 +557,30 @@ def spectral_contrast(y, sr: float = 22050, n_fft: int = 2048, hop_length: int =
                       center: bool = True, pad_mode: str = "constant"):
     """``contrast[b, t] = dB(peak[b, t]) - dB(valley[b, t])``: peak and valley are the means of
     the largest and smallest ``quantile`` share of the magnitudes in octave band ``b``; dB is
-    :func:`power_to_db` over the clip (its 80 dB floor included), as librosa does."""
+    :func:`power_to_db` over the clip (its 80 dB floor included), as librosa does.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    fmin : float, default 200.0
+        Upper edge of the first band, in Hz.
+    n_bands : int, default 6
+        Number of octave bands (one more band holds the rest, up to ``sr / 2``).
+    quantile : float, default 0.02
+        Fraction of a band's bins that make its peak and its valley.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     magnitude = spectrogram(y, n_fft, hop_length, 1.0, center=center, pad_mode=pad_mode)
     bands = contrast_bands(sr, n_fft, fmin, n_bands, quantile)
     peak = np.zeros((len(bands), magnitude.shape[1]))
@@ -311,7 +595,21 @@ def spectral_contrast(y, sr: float = 22050, n_fft: int = 2048, hop_length: int =
 
 def rms(y, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
         pad_mode: str = "constant"):
-    """``rms[t] = sqrt(mean_k y_t[k]^2)``."""
+    """``rms[t] = sqrt(mean_k y_t[k]^2)``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    frame_length : int, default 2048
+        Frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``frame_length // 2`` samples on both sides first (centred frames).
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return np.array([[math.sqrt(np.mean(x * x))
                       for x in frames(y, frame_length, hop_length, center, pad_mode)]])
 
@@ -319,7 +617,21 @@ def rms(y, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
 def zero_crossing_rate(y, frame_length: int = 2048, hop_length: int = 512,
                        center: bool = True, threshold: float = 1e-10):
     """``zcr[t] = #{k >= 1 : sign y_t[k] != sign y_t[k-1]} / frame_length`` (edge padding;
-    ``|y| <= threshold`` counts as 0, and 0 as positive)."""
+    ``|y| <= threshold`` counts as 0, and 0 as positive).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,)
+        One clip (converted to float64).
+    frame_length : int, default 2048
+        Frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``frame_length // 2`` samples on both sides first (edge padding, as librosa).
+    threshold : float, default 1e-10
+        Samples with ``|y| <= threshold`` count as zero (no sign).
+    """
     out = []
     for x in frames(y, frame_length, hop_length, center, "edge"):
         negative = [value < -threshold for value in x]

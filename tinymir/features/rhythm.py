@@ -14,7 +14,8 @@ into windows of ``win = floor(ac_size sr / hop)`` frames (8 s, hop 1), each Hann
 autocorrelated; each autocorrelation is divided by its maximum (the tempogram ``A[lag, t]``),
 then averaged over frames. With ``bpm(lag) = 60 sr / (hop lag)`` and a log-normal prior,
 
-    tempo = bpm(argmax_lag [ ln(1 + 1e6 mean_t A[lag, t]) - (log2 bpm(lag) - log2 start_bpm)^2 / (2 std_bpm^2) ])
+    tempo = bpm(argmax_lag [ ln(1 + 1e6 mean_t A[lag, t])
+                             - (log2 bpm(lag) - log2 start_bpm)^2 / (2 std_bpm^2) ])
 
 over lags with ``bpm(lag) < max_tempo``. The (small) tempogram is computed in float64 so the
 argmax picks the same lag as librosa.
@@ -34,7 +35,21 @@ from tinymir.features.mel import mel_frames
 
 def onset_strength_frames(log_mel_frames, lag: int = 1, n_fft: int = 2048,
                           hop_length: int = 512, center: bool = True):
-    """Onset strength ``(..., n_frames)`` of a frame-major log-mel ``(..., n_frames, n_mels)``."""
+    """Onset strength ``(..., n_frames)`` of a frame-major log-mel ``(..., n_frames, n_mels)``.
+
+    Parameters
+    ----------
+    log_mel_frames : array, shape (..., n_frames, n_mels)
+        Frame-major log-mel spectrogram, in dB.
+    lag : int, default 1
+        Frames between the two log-mel frames whose difference is taken.
+    n_fft : int, default 2048
+        FFT length the log-mel was computed with (sets the alignment shift), in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Shift and cut the envelope to line up with centred frames.
+    """
     if lag < 1:
         raise ValueError(f"lag must be a positive integer, got {lag}")
     xp = backend.array_module(log_mel_frames)
@@ -51,7 +66,28 @@ def onset_strength_frames(log_mel_frames, lag: int = 1, n_fft: int = 2048,
 def onset_strength(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
                    hop_length: int = 512, lag: int = 1, n_mels: int = 128, center: bool = True):
     """Onset strength envelope ``(..., n_frames)`` from audio or a log-mel ``S``
-    ``(..., n_mels, n_frames)``. The dB floor is per clip (see :mod:`tinymir.features.db`)."""
+    ``(..., n_mels, n_frames)``. The dB floor is per clip (see :mod:`tinymir.features.db`).
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    S : array, shape (..., n_mels, n_frames) or None, default None
+        A log-mel spectrogram (dB), instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    lag : int, default 1
+        Frames between the two log-mel frames whose difference is taken.
+    n_mels : int, default 128
+        Number of mel bands.
+    center : bool, default True
+        Shift and cut the envelope to line up with centred frames (the mel frames are centred either
+        way).
+    """
     if S is None:
         if y is None:
             raise ValueError("onset_strength needs audio y or a log-mel spectrogram S")
@@ -74,7 +110,7 @@ def _ramp_pad(envelope, width: int):
 def _tempogram_windows(onset_envelope, win_length: int):
     """The onset envelope's centred windows, frame-major ``(..., n_frames, win_length)``, with
     the Hann window, the FFT length that makes the autocorrelation linear (float64) and the
-    runs of frames whose spectra fit in cache at once."""
+    blocks of frames whose spectra fit in cache at once."""
     if win_length < 1:
         raise ValueError(f"win_length must be a positive integer, got {win_length}")
     xp = backend.array_module(onset_envelope)
@@ -88,7 +124,7 @@ def _tempogram_windows(onset_envelope, win_length: int):
 
 
 def _tempogram_blocks(onset_envelope, win_length: int):
-    """The autocorrelation tempogram (float64, frame-major) in runs of frames, so the windows
+    """The autocorrelation tempogram (float64, frame-major) in blocks of frames, so the windows
     and their spectra never exist for the whole batch at once on the CPU."""
     windows, hann, n_pad, blocks = _tempogram_windows(onset_envelope, win_length)
     xp = backend.array_module(windows)
@@ -133,7 +169,21 @@ def tempogram_frames(onset_envelope, win_length: int = 384):
 def tempogram(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 512,
               win_length: int = 384):
     """Autocorrelation tempogram ``(..., win_length, n_frames)`` like
-    ``librosa.feature.tempogram`` (formula in the module docstring)."""
+    ``librosa.feature.tempogram`` (formula in the module docstring).
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio; None when ``onset_envelope`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    onset_envelope : array, shape (..., n_frames) or None, default None
+        Onset strength, instead of ``y``.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    win_length : int, default 384
+        Autocorrelation window, in frames of the onset envelope.
+    """
     if onset_envelope is None:
         onset_envelope = onset_strength(y, sr, hop_length=hop_length)
     return tempogram_frames(onset_envelope, win_length).swapaxes(-1, -2)
@@ -152,6 +202,25 @@ def tempo(y=None, sr: float = 22050, *, onset_envelope=None, hop_length: int = 5
     """Global tempo (BPM) of each clip, shape ``(...)`` (librosa returns ``(..., 1)``).
 
     Formula in the module docstring; ``onset_envelope`` may be given instead of ``y``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio; None when ``onset_envelope`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    onset_envelope : array, shape (..., n_frames) or None, default None
+        Onset strength, instead of ``y``.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    start_bpm : float, default 120.0
+        Centre of the log-normal tempo prior, in BPM.
+    std_bpm : float, default 1.0
+        Width of that prior, in octaves.
+    ac_size : float, default 8.0
+        Autocorrelation window, in seconds.
+    max_tempo : float or None, default 320.0
+        Highest tempo considered, in BPM; None: no limit.
     """
     if start_bpm <= 0 or std_bpm <= 0:
         raise ValueError(f"start_bpm and std_bpm must be positive, got {start_bpm}, {std_bpm}")

@@ -65,7 +65,8 @@ def _normalised(magnitude):
 
 
 def centroid_frames(magnitude, sr):
-    """Spectral centroid of a frame-major magnitude ``(..., n_frames, bins)`` -> ``(..., n_frames)``."""
+    """Spectral centroid of a frame-major magnitude ``(..., n_frames, bins)`` ->
+    ``(..., n_frames)``."""
     xp = backend.array_module(magnitude)
     freq = _frequencies(sr, magnitude.shape[-1], xp, magnitude.dtype)
     return _normalised(magnitude) @ freq
@@ -104,7 +105,21 @@ def flatness_frames(magnitude, amin: float = 1e-10, power: float = 2.0):
 @functools.lru_cache(maxsize=32)
 def contrast_bands(sr: float, n_bins: int, fmin: float = 200.0, n_bands: int = 6,
                    quantile: float = 0.02):
-    """Per octave band: ``(first_bin, stop_bin, n_quantile)`` as librosa selects them."""
+    """Per octave band: ``(first_bin, stop_bin, n_quantile)`` as librosa selects them.
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate of ``y``, in Hz.
+    n_bins : int
+        Number of STFT bins, ``1 + n_fft // 2``.
+    fmin : float, default 200.0
+        Upper edge of the first band, in Hz (each next band an octave up).
+    n_bands : int, default 6
+        Number of octave bands (one more band holds the rest, up to ``sr / 2``).
+    quantile : float, default 0.02
+        Fraction of a band's bins that make its peak and its valley.
+    """
     if n_bands < 1:
         raise ValueError(f"n_bands must be a positive integer, got {n_bands}")
     if not 0.0 < quantile < 1.0:
@@ -134,7 +149,21 @@ def contrast_bands(sr: float, n_bins: int, fmin: float = 200.0, n_bands: int = 6
 def band_extremes(magnitude, sr, fmin: float = 200.0, n_bands: int = 6,
                   quantile: float = 0.02):
     """Peak and valley of each contrast band, frame-major ``(..., n_frames, 2 * (n_bands + 1))``:
-    the band peaks, then the band valleys (module docstring)."""
+    the band peaks, then the band valleys (module docstring).
+
+    Parameters
+    ----------
+    magnitude : array, shape (..., n_frames, bins)
+        Frame-major magnitude spectrogram.
+    sr : float
+        Sampling rate, in Hz.
+    fmin : float, default 200.0
+        Upper edge of the first band, in Hz.
+    n_bands : int, default 6
+        Number of octave bands (one more band holds the rest, up to ``sr / 2``).
+    quantile : float, default 0.02
+        Fraction of a band's bins that make its peak and its valley.
+    """
     xp = backend.array_module(magnitude)
     peaks, valleys = [], []
     for first, stop, count in contrast_bands(float(sr), magnitude.shape[-1], fmin, n_bands,
@@ -155,20 +184,72 @@ def contrast_from_extremes(extremes):
 
 def contrast_frames(magnitude, sr, fmin: float = 200.0, n_bands: int = 6,
                     quantile: float = 0.02):
-    """Spectral contrast of a frame-major magnitude -> ``(..., n_frames, n_bands + 1)``."""
+    """Spectral contrast of a frame-major magnitude -> ``(..., n_frames, n_bands + 1)``.
+
+    Parameters
+    ----------
+    magnitude : array, shape (..., n_frames, bins)
+        Frame-major magnitude spectrogram.
+    sr : float
+        Sampling rate, in Hz.
+    fmin : float, default 200.0
+        Upper edge of the first band, in Hz.
+    n_bands : int, default 6
+        Number of octave bands (one more band holds the rest, up to ``sr / 2``).
+    quantile : float, default 0.02
+        Fraction of a band's bins that make its peak and its valley.
+    """
     return contrast_from_extremes(band_extremes(magnitude, sr, fmin, n_bands, quantile))
 
 
 def spectral_centroid(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
                       hop_length: int = 512, center: bool = True, pad_mode: str = "constant"):
-    """Spectral centroid (Hz), ``(..., 1, n_frames)``; ``S`` is a magnitude spectrogram."""
+    """Spectral centroid (Hz), ``(..., 1, n_frames)``; ``S`` is a magnitude spectrogram.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    S : array, shape (..., 1 + n_fft // 2, n_frames) or None, default None
+        A magnitude spectrogram, instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return _as_rows(centroid_frames(
         _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode), sr))
 
 
 def spectral_bandwidth(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
                        hop_length: int = 512, center: bool = True, pad_mode: str = "constant"):
-    """Spectral bandwidth (Hz, p = 2), ``(..., 1, n_frames)``."""
+    """Spectral bandwidth (Hz, p = 2), ``(..., 1, n_frames)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    S : array, shape (..., 1 + n_fft // 2, n_frames) or None, default None
+        A magnitude spectrogram, instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return _as_rows(bandwidth_frames(
         _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode), sr))
 
@@ -176,7 +257,28 @@ def spectral_bandwidth(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
 def spectral_rolloff(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
                      hop_length: int = 512, roll_percent: float = 0.85, center: bool = True,
                      pad_mode: str = "constant"):
-    """Roll-off frequency (Hz) holding ``roll_percent`` of the magnitude, ``(..., 1, n_frames)``."""
+    """Roll-off frequency (Hz) holding ``roll_percent`` of the magnitude, ``(..., 1, n_frames)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    S : array, shape (..., 1 + n_fft // 2, n_frames) or None, default None
+        A magnitude spectrogram, instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    roll_percent : float, default 0.85
+        Fraction of the frame's total magnitude below the roll-off frequency.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return _as_rows(rolloff_frames(
         _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode), sr, roll_percent))
 
@@ -184,7 +286,28 @@ def spectral_rolloff(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
 def spectral_flatness(y=None, *, S=None, n_fft: int = 2048, hop_length: int = 512,
                       amin: float = 1e-10, power: float = 2.0, center: bool = True,
                       pad_mode: str = "constant"):
-    """Spectral flatness (geometric / arithmetic mean of ``S^power``), ``(..., 1, n_frames)``."""
+    """Spectral flatness (geometric / arithmetic mean of ``S^power``), ``(..., 1, n_frames)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    S : array, shape (..., 1 + n_fft // 2, n_frames) or None, default None
+        A magnitude spectrogram, instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    amin : float, default 1e-10
+        Smallest value of ``S ** power`` taken before the logarithm.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return _as_rows(flatness_frames(
         _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode), amin, power))
 
@@ -195,6 +318,30 @@ def spectral_contrast(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
     """Spectral contrast (dB) per octave band, ``(..., n_bands + 1, n_frames)``.
 
     The dB floor (``top_db=80``) is per clip, see :mod:`tinymir.features.db`.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples) or None, default None
+        Audio, one clip or a batch; None when ``S`` is given.
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    S : array, shape (..., 1 + n_fft // 2, n_frames) or None, default None
+        A magnitude spectrogram, instead of ``y``.
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    fmin : float, default 200.0
+        Upper edge of the first band, in Hz.
+    n_bands : int, default 6
+        Number of octave bands (one more band holds the rest, up to ``sr / 2``).
+    quantile : float, default 0.02
+        Fraction of a band's bins that make its peak and its valley.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
     """
     if S is not None or y is None:
         magnitude = _magnitude_frames(y, S, n_fft, hop_length, center, pad_mode)
@@ -210,7 +357,21 @@ def spectral_contrast(y=None, sr: float = 22050, *, S=None, n_fft: int = 2048,
 def rms(y, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
         pad_mode: str = "constant"):
     """Root-mean-square energy per frame, ``(..., 1, n_frames)`` (formula in the module
-    docstring)."""
+    docstring).
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    frame_length : int, default 2048
+        Frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``frame_length // 2`` samples on both sides first (centred frames).
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     y = as_signal(y)
     xp = backend.array_module(y)
     if center:
@@ -223,7 +384,21 @@ def rms(y, frame_length: int = 2048, hop_length: int = 512, center: bool = True,
 def zero_crossing_rate(y, frame_length: int = 2048, hop_length: int = 512,
                        center: bool = True, threshold: float = 1e-10):
     """Fraction of sign changes per frame, ``(..., 1, n_frames)`` (formula in the module
-    docstring). Counted with one cumulative sum over the clip, not per frame."""
+    docstring). Counted with one cumulative sum over the clip, not per frame.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    frame_length : int, default 2048
+        Frame length, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    center : bool, default True
+        Pad ``frame_length // 2`` samples on both sides first (edge padding, as librosa).
+    threshold : float, default 1e-10
+        Samples with ``|y| <= threshold`` count as zero (no sign).
+    """
     y = as_signal(y)
     xp = backend.array_module(y)
     if center:

@@ -41,6 +41,23 @@ def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
 
     :func:`stft` is this, transposed. Feature code that reduces over frequency works on this
     layout directly.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between the starts of two frames; None: ``win_length // 4``.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
     """
     return spectrum_blocks(y, n_fft, hop_length, win_length, center, pad_mode)
 
@@ -51,6 +68,23 @@ def stft(y, n_fft: int = 2048, hop_length: int | None = None, win_length: int | 
 
     ``hop_length`` defaults to ``win_length // 4``; ``win_length`` (default ``n_fft``) is the
     length of the Hann window, zero-padded to ``n_fft`` at the centre.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between the starts of two frames; None: ``win_length // 4``.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
     """
     return stft_frames(y, n_fft, hop_length, win_length, center, pad_mode).swapaxes(-1, -2)
 
@@ -71,7 +105,27 @@ def power_from_complex(spec, power: float = 2.0):
 def spectrogram_frames(y, n_fft: int = 2048, hop_length: int | None = None, power: float = 2.0,
                        win_length: int | None = None, center: bool = True,
                        pad_mode: str = "constant"):
-    """``|X| ** power`` in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``."""
+    """``|X| ** power`` in frame-major layout ``(..., n_frames, 1 + n_fft // 2)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between the starts of two frames; None: ``win_length // 4``.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return spectrum_blocks(y, n_fft, hop_length, win_length, center, pad_mode,
                            lambda spectrum: power_from_complex(spectrum, power))
 
@@ -79,7 +133,27 @@ def spectrogram_frames(y, n_fft: int = 2048, hop_length: int | None = None, powe
 def spectrogram(y, n_fft: int = 2048, hop_length: int | None = None, power: float = 2.0,
                 win_length: int | None = None, center: bool = True, pad_mode: str = "constant"):
     """Power (``power=2``) or magnitude (``power=1``) spectrogram ``|X| ** power``,
-    shape ``(..., 1 + n_fft // 2, n_frames)``."""
+    shape ``(..., 1 + n_fft // 2, n_frames)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    n_fft : int, default 2048
+        FFT length, which is also the frame length, in samples.
+    hop_length : int or None, default None
+        Samples between the starts of two frames; None: ``win_length // 4``.
+    power : float, default 2.0
+        Exponent of the STFT magnitude: 2 gives power, 1 magnitude.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    center : bool, default True
+        Pad ``n_fft // 2`` samples on both sides first, so frame ``t`` is centred on sample
+        ``t * hop_length``.
+    pad_mode : str, default "constant"
+        Padding when ``center``: ``"constant"`` (zeros), ``"reflect"`` or ``"edge"``.
+    """
     return spectrogram_frames(y, n_fft, hop_length, power, win_length, center,
                               pad_mode).swapaxes(-1, -2)
 
@@ -93,6 +167,22 @@ def istft(stft_matrix, hop_length: int | None = None, win_length: int | None = N
     (division only where the window sum-square exceeds the smallest normal float). With
     ``center=True`` the first ``n_fft // 2`` samples are dropped; ``length`` trims or zero-pads
     the output to exactly that many samples.
+
+    Parameters
+    ----------
+    stft_matrix : array, shape (..., 1 + n_fft // 2, n_frames)
+        Complex STFT.
+    hop_length : int or None, default None
+        Samples between the starts of two frames; None: ``win_length // 4``.
+    win_length : int or None, default None
+        Length of the Hann window in samples, zero-padded to ``n_fft`` at the centre; None:
+        ``n_fft``.
+    n_fft : int or None, default None
+        FFT length; None: ``2 * (bins - 1)``.
+    center : bool, default True
+        The STFT had centred frames: drop the first ``n_fft // 2`` samples.
+    length : int or None, default None
+        Trim or zero-pad the output to exactly this many samples; None: as the frames give.
     """
     xp = backend.array_module(stft_matrix)
     n_fft = n_fft or 2 * (stft_matrix.shape[-2] - 1)

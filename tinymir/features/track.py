@@ -103,6 +103,21 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
 
     ``y`` is ``(..., n_samples)``; every clip of a batch gets its own row, equal to what it
     gets alone (dB floors are per clip).
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length of the spectral features, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mfcc : int, default 20
+        Number of cepstral coefficients kept.
+    n_mels : int, default 128
+        Number of mel bands.
     """
     values, _ = _summaries(y, sr, n_fft, hop_length, n_mfcc, n_mels, rich=False)
     return values, feature_names(n_mfcc)
@@ -111,7 +126,23 @@ def track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int =
 def rich_track_features(y, sr: float = 22050, *, n_fft: int = 2048, hop_length: int = 512,
                         n_mfcc: int = 20, n_mels: int = 128):
     """The GTZAN-table set plus per-bin chroma, per-band contrast, MFCC deltas, tonnetz-like
-    and onset statistics (module docstring): ``(values (..., n_features), names)``."""
+    and onset statistics (module docstring): ``(values (..., n_features), names)``.
+
+    Parameters
+    ----------
+    y : array, shape (..., n_samples)
+        Audio: one clip, or a batch of clips along the leading axes (NumPy or CuPy).
+    sr : float, default 22050
+        Sampling rate of ``y``, in Hz.
+    n_fft : int, default 2048
+        FFT length of the spectral features, in samples.
+    hop_length : int, default 512
+        Samples between the starts of two frames.
+    n_mfcc : int, default 20
+        Number of cepstral coefficients kept.
+    n_mels : int, default 128
+        Number of mel bands.
+    """
     values, _ = _summaries(y, sr, n_fft, hop_length, n_mfcc, n_mels, rich=True)
     return values, rich_feature_names(n_mfcc)
 

@@ -17,7 +17,19 @@ FFT_WORKERS = 1
 
 def rfft(x, n: int | None = None, axis: int = -1, overwrite_x: bool = False):
     """Real FFT on the array's device (``FFT_WORKERS`` threads on the host); ``overwrite_x``
-    lets it reuse ``x`` as scratch."""
+    lets it reuse ``x`` as scratch.
+
+    Parameters
+    ----------
+    x : array
+        Real input.
+    n : int or None, default None
+        FFT length (cropped or zero-padded); None: the axis length.
+    axis : int, default -1
+        Axis transformed.
+    overwrite_x : bool, default False
+        Let the FFT use ``x`` as scratch (its content is lost).
+    """
     xp = backend.array_module(x)
     fft = backend.fft_module(xp)
     if xp is np:

@@ -44,7 +44,8 @@ def spectrum_blocks(y, n_fft: int, hop_length: int | None, win_length: int | Non
     center : bool
         Pad ``n_fft // 2`` samples on both sides first (frame ``t`` centred on ``t * hop``).
     pad_mode : str
-        ``"constant"``, ``"reflect"`` or ``"edge"`` (see :func:`~tinymir.features.frames.pad_edges`).
+        ``"constant"``, ``"reflect"`` or ``"edge"`` (see
+        :func:`~tinymir.features.frames.pad_edges`).
     reduce : callable or None, default None
         Maps a block of spectra ``(..., frames, 1 + n_fft // 2)`` (complex) to
         ``(..., frames, width)`` of ``dtype``; None keeps the complex spectra.
