@@ -25,7 +25,8 @@ import numpy as np
 
 from tinymir import audio, backend
 from tinymir.features import FeatureParams, compute
-from tinymir.features.inverse import features_to_audio, stored_clips
+from tinymir.features.inverse import check_invertible, features_to_audio
+from tinymir.features.npz import load_features
 from tinymir.progress import Progress
 from tinymir.staged import staged_files
 from tinymir.train.inputs import (
@@ -394,11 +395,11 @@ def write_audio(path: Path, values, params: FeatureParams, n_iter: int = 32, see
 
 
 def invert_file(path, out, n_iter: int = 32, seed: int = 0) -> tuple:
-    """Every clip of the feature file ``path`` (:func:`tinymir.features.inverse.stored_clips`)
-    back to audio (:func:`write_audio`): ``out`` for one clip, ``OUT_000.wav``,
-    ``OUT_001.wav``, ... for several. The files are written only once every clip has been
-    turned back (files already there are replaced then, not before). Returns
-    ``(params, paths written)``.
+    """Every clip of the feature file ``path`` (:func:`tinymir.features.npz.load_features`,
+    each checked by :func:`tinymir.features.inverse.check_invertible`) back to audio
+    (:func:`write_audio`): ``out`` for one clip, ``OUT_000.wav``, ``OUT_001.wav``, ... for
+    several. The files are written only once every clip has been turned back (files already
+    there are replaced then, not before). Returns ``(params, paths written)``.
 
     Parameters
     ----------
@@ -415,7 +416,9 @@ def invert_file(path, out, n_iter: int = 32, seed: int = 0) -> tuple:
     if out.suffix.lstrip(".").lower() not in audio.WRITE_EXTENSIONS:
         raise ValueError(f"--out {out}: an audio file name ending in "
                          f".{', .'.join(sorted(audio.WRITE_EXTENSIONS))}")
-    params, clips = stored_clips(path)
+    params, clips = load_features(path)
+    for clip in clips:
+        check_invertible(clip, params, str(path))
     paths = [out] if len(clips) == 1 else [
         out.with_name(f"{out.stem}_{k:03d}{out.suffix}") for k in range(len(clips))]
     with staged_files(paths) as temps:
