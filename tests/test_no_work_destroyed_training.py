@@ -13,7 +13,7 @@ from _cli_helpers import invoke, refused, tree_digest, two_class_set
 from tinymir import atomic, nn
 from tinymir.audio import synth
 from tinymir.data.batches import BatchIterator
-from tinymir.train import run
+from tinymir.train import rundir
 
 FAST = ("--arch", "cnn3", "--segment", "0.5", "--overlap", "0.5", "--batch-size", "4",
         "--no-early-stopping", "--no-cache", "--quiet", "--seed", "1")
@@ -112,7 +112,7 @@ def test_a_replacing_run_that_fails_midway_keeps_the_earlier_run(data, run_dir, 
                 f"the earlier run in {run_dir} is kept")
     else:
         disk_full(monkeypatch)
-        refused(invoke(*args), f"{run_dir / run.STAGING / 'config.json'}: cannot write (the "
+        refused(invoke(*args), f"{run_dir / rundir.STAGING / 'config.json'}: cannot write (the "
                                "disk is full; free some space or write elsewhere)")
     assert tree_digest(run_dir) == before                  # no .new-run left either
 
@@ -124,20 +124,20 @@ def test_a_fresh_run_on_a_full_disk_names_the_file(data, tmp_path, monkeypatch):
 
 
 def test_a_replacing_run_replaces_the_earlier_one_only_at_the_end(data, run_dir, monkeypatch):
-    stale = run_dir / run.STAGING
+    stale = run_dir / rundir.STAGING
     stale.mkdir()
     (stale / "state.npz").write_bytes(b"left by a run killed with -9")
-    before = {k: v for k, v in tree_digest(run_dir).items() if not k.startswith(run.STAGING)}
+    before = {k: v for k, v in tree_digest(run_dir).items() if not k.startswith(rundir.STAGING)}
     seen = {}
-    original = run.replace_run
+    original = rundir.replace_run
 
     def replace_run(work, out):
         seen["out"] = {k: v for k, v in tree_digest(out).items()
-                       if not k.startswith(run.STAGING)}
+                       if not k.startswith(rundir.STAGING)}
         seen["work"] = sorted(p.name for p in work.iterdir())
         original(work, out)
 
-    monkeypatch.setattr(run, "replace_run", replace_run)
+    monkeypatch.setattr(rundir, "replace_run", replace_run)
     result = invoke("train", data, *FAST, "--epochs", "2", "--out", run_dir)
     assert result.exit_code == 0, result.output
     assert f"replacing the earlier cnn3 run in {run_dir} once this one has succeeded" \
@@ -276,9 +276,9 @@ def test_ctrl_c_keeps_the_best_model_so_far_and_says_how_to_resume(data, tmp_pat
     out = tmp_path / "fresh"
     interrupt(monkeypatch, epoch=3)
     refused(invoke("train", data, *FAST, "--epochs", "4", "--out", out),
-            "interrupted after 2 epoch(s)", f"{out / run.MODEL_FILE} holds epoch",
+            "interrupted after 2 epoch(s)", f"{out / rundir.MODEL_FILE} holds epoch",
             "the best so far", f"tinymir train --resume {out}")
-    assert (out / run.MODEL_FILE).is_file() and (out / run.STATE_FILE).is_file()
+    assert (out / rundir.MODEL_FILE).is_file() and (out / rundir.STATE_FILE).is_file()
     monkeypatch.undo()
     resumed = invoke("train", "--resume", out, "--epochs", "4", "--quiet")
     assert resumed.exit_code == 0, resumed.output

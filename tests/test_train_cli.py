@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from tinymir.audio import synth
 from tinymir.cli.main import main
 from tinymir.data.batches import BatchIterator
+from tinymir.train import config as run_config
 from tinymir.train import run
 from tinymir.train.checkpoint import load_state
 
@@ -174,7 +175,8 @@ def test_wrong_input_is_one_clear_line(demo, tmp_path):
         (one / "metal" / clip.name).write_bytes(clip.read_bytes())
     result = invoke("train", one, "--arch", "cnn3", "--out", tmp_path / "z")
     assert result.exit_code == 1 and "only one class" in result.stderr
-    result = invoke("predict", demo / "metal" / "metal.00000.wav", demo / "metal" / "metal.00001.wav")
+    result = invoke("predict", demo / "metal" / "metal.00000.wav",
+                    demo / "metal" / "metal.00001.wav")
     assert result.exit_code == 1 and "Error:" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -249,5 +251,5 @@ def test_lr_patience_sets_the_plateau_rule_and_zero_turns_it_off(tiny, tmp_path)
     assert set(rates("off", 0)) == {1e-9}
     assert rates("on", 1)[-1] < 1e-9
     with pytest.raises(run.RunError, match="--lr-patience must be"):
-        run.check_config(run.with_defaults(dataclasses.replace(
+        run_config.check_config(run_config.with_defaults(dataclasses.replace(
             small_config(tiny, tmp_path / "bad", 1), lr_patience=-1)))

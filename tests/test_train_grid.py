@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from tinymir.audio import synth
 from tinymir.cli.main import main
+from tinymir.data.splits import make_split
 from tinymir.train import grid as grids
 from tinymir.train import run
 
@@ -165,7 +166,7 @@ def test_a_cross_validated_grid_runs_every_cell_on_the_same_folds_by_artist(tmp_
     table = read_dataset(data, dataset="folders")
     for repeat in range(2):
         for fold in range(4):
-            split = run.make_split(table, "group-kfold", repeat, fold, 4)
+            split = make_split(table, "group-kfold", repeat, fold, 4)
             sides = [{table.groups[i] for i in split[p]} for p in ("train", "val", "test")]
             assert not (sides[0] & sides[2] or sides[1] & sides[2] or sides[0] & sides[1])
     markdown = grids.markdown(results)
