@@ -28,6 +28,7 @@ from tinymir.explain.measure import track_slice
 from tinymir.explain.represent import Settings, optimise, starting_inputs
 from tinymir.train import run
 from tinymir.train.predict import Predictor
+from tinymir.train.report import headline
 
 RESULTS = Path(__file__).resolve().parent / "results" / "represent_distinct.json"
 
@@ -53,7 +54,7 @@ def main():
             config = run.TrainConfig(arch="cnn3", data=str(data), out=str(Path(folder) / "run"),
                                      epochs=6, seed=args.seed)
             report = run.train(config, progress=False, stream=io.StringIO())
-            print(run.headline(report))
+            print(headline(report))
             model_path = str(Path(folder) / "run" / "model.npz")
         predictor = Predictor.load(model_path)
         classes = np.arange(len(predictor.classes))

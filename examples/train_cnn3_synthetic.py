@@ -18,6 +18,7 @@ from tinymir import backend
 from tinymir.audio import synth
 from tinymir.train import run
 from tinymir.train.predict import Predictor
+from tinymir.train.report import headline
 
 if backend.get_device() == "cpu":
     backend.keep_freed_memory()        # this script owns its process, as the tinymir command
@@ -29,7 +30,7 @@ with tempfile.TemporaryDirectory() as tmp:
     config = run.TrainConfig(arch="cnn3", data=str(data), out=str(Path(tmp) / "run"),
                              segment=1.5, overlap=0.5, epochs=5, batch_size=16)
     report = run.train(config, progress=False)
-    print(run.headline(report))
+    print(headline(report))
     print(Path(config.out, "report.md").read_text())
 
     predictor = Predictor.load(Path(config.out) / "model.npz")
