@@ -394,7 +394,8 @@ def gpu_name() -> str | None:
 #: Optional libraries ``tinymir info`` reports (distribution names), and what each adds.
 OPTIONAL_LIBRARIES = {"matplotlib": "pictures", "dask": "the Dask engine",
                       "distributed": "the Dask engine", "threadpoolctl": "BLAS thread limits",
-                      "onnx": "tinymir export", "onnxruntime": "running exported models"}
+                      "onnx": "tinymir export", "onnxruntime": "running exported models",
+                      "av": "reading m4a, wma, webm and video files"}
 
 
 def _installed_version(distribution: str) -> str | None:

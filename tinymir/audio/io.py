@@ -5,6 +5,12 @@ read through ``soundfile``; only the requested ``offset``/``duration`` window is
 (a seek, then one read), so taking 3 s out of a 10-minute file does not read the file whole.
 Arrays come back on the host as NumPy (callers move them to the device).
 
+What libsndfile does not read (m4a/AAC, wma, opus in webm or mkv, the sound of mp4/mkv/mov
+videos: :data:`~tinymir.audio.pyav.EXTENSIONS`) is decoded through PyAV, the optional
+``av`` package (``pip install 'tinymir[av]'``), by :mod:`tinymir.audio.pyav`; mixing to mono,
+resampling and every check below are the same for both. Without ``av`` such a file raises one
+line that names the extra to install.
+
 Every problem with a file raises :class:`~tinymir.audio.errors.AudioError` naming the file and
 the reason: not found, not a regular file (a folder, a broken or looping link, a pipe),
 unsupported extension, empty (0 bytes or 0 frames), unreadable or corrupt ("corrupt or
@@ -30,13 +36,17 @@ import soundfile
 
 from tinymir import backend
 
+from . import pyav
 from .errors import AudioError
 from .resample import resample
 from .trim import is_silent
 
-#: Extensions :func:`load` accepts (lower case, without the dot).
-READ_EXTENSIONS = frozenset({"wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "au", "snd",
-                             "aif", "aiff", "aifc", "caf", "w64", "rf64"})
+#: Extensions read through soundfile (libsndfile), the default reader.
+SOUNDFILE_EXTENSIONS = frozenset({"wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "au",
+                                  "snd", "aif", "aiff", "aifc", "caf", "w64", "rf64"})
+#: Extensions :func:`load` accepts (lower case, without the dot): soundfile's, and PyAV's
+#: (:data:`~tinymir.audio.pyav.EXTENSIONS`, read when the optional ``av`` is installed).
+READ_EXTENSIONS = SOUNDFILE_EXTENSIONS | pyav.EXTENSIONS
 #: A whole-file read that decodes fewer than this fraction of the frames the header announces
 #: is a truncated file, not a short one (an mp3 cut at 5 kB announces 2 s and decodes 0.1 s).
 MIN_DECODED_FRACTION = 0.5
@@ -65,7 +75,14 @@ class AudioInfo:
 
 
 def info(path) -> AudioInfo:
-    """Sample rate, channels, frames, duration and format of ``path`` (nothing is decoded)."""
+    """Sample rate, channels, frames, duration and format of ``path`` (nothing is decoded).
+
+    For a file read through PyAV, ``frames`` is what its container announces (exact in
+    mp4/m4a, an estimate from a duration in milliseconds elsewhere), ``format`` its extension
+    and ``subtype`` its codec, e.g. ``"M4A"``, ``"AAC"``.
+    """
+    if _check(path) in pyav.EXTENSIONS:
+        return AudioInfo(os.fspath(path), *pyav.probe(path))
     with _open(path) as sound:
         return AudioInfo(os.fspath(path), sound.samplerate, sound.channels, sound.frames,
                          sound.format, sound.subtype)
@@ -107,21 +124,8 @@ def load(path, sr: int | None = 22050, mono: bool = True, offset: float = 0.0,
         raise ValueError(f"offset must be >= 0 and duration > 0 (got offset={offset}, "
                          f"duration={duration})")
     dtype = np.dtype(dtype)
-    with _open(path) as sound:
-        native_sr, total = sound.samplerate, sound.frames
-        start = int(round(offset * native_sr))
-        wanted = None if duration is None else int(round(duration * native_sr))
-        available = max(total - start, 0)
-        if available == 0 or (wanted is not None and available < wanted and not allow_short):
-            raise _too_short(path, total / native_sr, offset, duration)
-        count = available if wanted is None else min(wanted, available)
-        try:
-            with _quiet_stderr():
-                sound.seek(start)
-                frames = sound.read(count, dtype="float64" if dtype == np.float64 else "float32",
-                                    always_2d=True)
-        except (soundfile.SoundFileError, RuntimeError) as exc:
-            raise _unreadable(path, exc) from None
+    read = _read_pyav if _check(path) in pyav.EXTENSIONS else _read_soundfile
+    frames, native_sr, total, start, wanted = read(path, offset, duration, dtype, allow_short)
     if frames.shape[0] == 0:
         raise AudioError(path, f"{_corrupt(path)} (no frames could be decoded)")
     if wanted is None and start == 0 and frames.shape[0] < MIN_DECODED_FRACTION * total:
@@ -140,6 +144,40 @@ def load(path, sr: int | None = 22050, mono: bool = True, offset: float = 0.0,
     if check_silence and is_silent(y, silence_db):
         raise AudioError(path, f"all silence (peak below {silence_db:g} dBFS)")
     return np.ascontiguousarray(y, dtype=dtype), int(sr)
+
+
+def _read_soundfile(path, offset, duration, dtype, allow_short):
+    """The window ``load`` asks for, through soundfile (a seek, then one read):
+    ``(frames (n, channels), file's rate, frames announced, first frame, frames wanted)``."""
+    with _open(path) as sound:
+        native_sr, total = sound.samplerate, sound.frames
+        start = int(round(offset * native_sr))
+        wanted = None if duration is None else int(round(duration * native_sr))
+        available = max(total - start, 0)
+        if available == 0 or (wanted is not None and available < wanted and not allow_short):
+            raise _too_short(path, total / native_sr, offset, duration)
+        count = available if wanted is None else min(wanted, available)
+        try:
+            with _quiet_stderr():
+                sound.seek(start)
+                frames = sound.read(count, dtype="float64" if dtype == np.float64 else "float32",
+                                    always_2d=True)
+        except (soundfile.SoundFileError, RuntimeError) as exc:
+            raise _unreadable(path, exc) from None
+    return frames, native_sr, total, start, wanted
+
+
+def _read_pyav(path, offset, duration, dtype, allow_short):
+    """The same window through PyAV (decoded from the start, see :mod:`tinymir.audio.pyav`);
+    the lengths are checked on what was decoded, since containers may announce an estimate."""
+    native_sr, channels, total, _, _ = pyav.probe(path)
+    start = int(round(offset * native_sr))
+    wanted = None if duration is None else int(round(duration * native_sr))
+    frames = pyav.read(path, start, wanted, channels)
+    if frames.shape[0] == 0 and start > 0:
+        raise _too_short(path, total / native_sr, offset, duration)
+    return (frames.astype(np.float64) if dtype == np.float64 else frames), native_sr, total, \
+        start, wanted
 
 
 def write(path, y, sr: int, subtype: str = "PCM_16") -> None:
@@ -201,8 +239,9 @@ def not_a_file_reason(path) -> str | None:
     return None
 
 
-def _open(path) -> soundfile.SoundFile:
-    """Open ``path`` for reading, turning every way it can fail into one AudioError."""
+def _check(path) -> str:
+    """The extension of ``path`` once it is a non-empty regular file with a readable one;
+    otherwise one AudioError (for a PyAV extension without ``av``: the extra to install)."""
     reason = not_a_file_reason(path)
     if reason is not None:
         raise AudioError(path, reason)
@@ -212,6 +251,15 @@ def _open(path) -> soundfile.SoundFile:
                                f"(readable: {', '.join(sorted(READ_EXTENSIONS))})")
     if os.path.getsize(path) == 0:
         raise AudioError(path, "empty file (0 bytes)")
+    if ext in pyav.EXTENSIONS:
+        pyav.import_av(path)
+    return ext
+
+
+def _open(path) -> soundfile.SoundFile:
+    """Open ``path`` for reading through soundfile, turning every way it can fail into one
+    AudioError."""
+    _check(path)
     try:
         with _quiet_stderr():
             sound = soundfile.SoundFile(os.fspath(path))

@@ -3,7 +3,8 @@ resampler that takes its input in pieces and gives what :func:`~tinymir.audio.re
 on the whole signal.
 
 Memory is set by the block size, never by the recording's length: a one-hour file is read
-``block_seconds`` at a time, mixed to mono and resampled as it comes.
+``block_seconds`` at a time, mixed to mono and resampled as it comes; through soundfile, or
+through PyAV for the formats libsndfile does not read (a long m4a, a concert video).
 
 The resampler is the polyphase filter of :func:`~tinymir.audio.resample.resample`
 (``up/down`` the reduced ratio, a Kaiser-windowed sinc of ``2 * half + 1`` taps with
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from . import pyav
 from .errors import AudioError
 from .io import info
 from .resample import resample, resample_ratio
@@ -102,23 +104,33 @@ def read_blocks(path, block_seconds: float = 10.0, sr: int | None = None):
 
     def blocks():
         resampler = Resampler(native, sr)
-        try:
-            with soundfile.SoundFile(str(path)) as sound:
-                while True:
-                    piece = sound.read(frames, dtype="float32", always_2d=True)
-                    if piece.shape[0] == 0:
-                        break
-                    mono = piece[:, 0] if piece.shape[1] == 1 else piece.mean(axis=1)
-                    out = resampler.push(mono)
-                    if out.size:
-                        yield out
-        except (soundfile.SoundFileError, RuntimeError) as exc:
-            raise AudioError(path, f"unreadable or corrupt part ({exc})") from None
+        for piece in _file_blocks(path, frames):
+            mono = piece[:, 0] if piece.shape[1] == 1 else piece.mean(axis=1)
+            out = resampler.push(mono)
+            if out.size:
+                yield out
         tail = resampler.close()
         if tail.size:
             yield tail
 
     return sr, blocks()
+
+
+def _file_blocks(path, frames: int):
+    """float32 ``(frames, channels)`` blocks of ``path``: through PyAV for its extensions
+    (m4a, wma, webm, ...), else through soundfile."""
+    if path.suffix.lower().lstrip(".") in pyav.EXTENSIONS:
+        yield from pyav.blocks(path, frames)
+        return
+    try:
+        with soundfile.SoundFile(str(path)) as sound:
+            while True:
+                piece = sound.read(frames, dtype="float32", always_2d=True)
+                if piece.shape[0] == 0:
+                    break
+                yield piece
+    except (soundfile.SoundFileError, RuntimeError) as exc:
+        raise AudioError(path, f"unreadable or corrupt part ({exc})") from None
 
 
 def read_pcm(stream, sample_format: str, channels: int = 1, block_frames: int = 4096):
