@@ -10,12 +10,13 @@
 ``evaluation`` :func:`evaluate`: segment- and track-level metrics on a labelled dataset,
                optionally through a labels map from another collection's names
 ``catalogue``  :func:`tag_catalogue`: a whole catalogue into a CSV, resumable, on any engine
+``recording``  a recording of any length as the model's segments, computed block by block
+``timeline``   segment scores over time -> smoothing -> spans of one label (or tag) in seconds
 =============  ================================================================================
 
 A model file carries everything its inputs need (front end, classes, standardisation,
 thresholds), so nothing here reads a training configuration. Predict sits above train: it uses
-train's inputs, evaluation and preparation, and nothing in train imports it. Arrays, timelines
-and live streams will live here too.
+train's inputs, evaluation and preparation, and nothing in train imports it.
 """
 from .catalogue import CatalogueReport, tag_catalogue
 from .evaluation import describe, evaluate, read_labels_map, trained_on, training_warning

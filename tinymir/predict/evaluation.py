@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir.train.config import DEFAULT_FOLDS, RunError
+from tinymir.data.splits import DEFAULT_FOLDS, make_split
+from tinymir.train.config import RunError
 from tinymir.train.evaluate import evaluate_parts
 from tinymir.train.inputs import extract_tracks, segment_tracks
-from tinymir.train.prepare import Prepared, make_split, read_table
+from tinymir.train.prepare import Prepared, read_table
 from tinymir.train.report import HEADLINE_SINGLE, HEADLINE_TAGS
 
 from .predictor import BATCH_SIZE, Predictor
