@@ -20,8 +20,7 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.features.frames import constant
-from tinymir.features.kernels.blocks import for_each_block, frame_blocks_of
-from tinymir.features.kernels.filterbank import apply_filterbank
+from tinymir.features.kernels.db import floored_product
 from tinymir.features.mel import log_mel_and_floor
 
 
@@ -109,8 +108,8 @@ def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0, floor=Non
     """MFCC of a frame-major log-mel ``(..., n_frames, n_mels)``, frame-major out.
 
     ``floor`` (per clip, broadcasting against the log-mel) is a dB floor still to be applied:
-    each block is raised to it, in place, just before its DCT (see
-    :func:`tinymir.features.mel.log_mel_and_floor`).
+    each block is raised to it, in place, just before its DCT (the deferred floor of
+    :mod:`tinymir.features.kernels.db`).
 
     Parameters
     ----------
@@ -126,15 +125,7 @@ def mfcc_frames(log_mel_frames, n_mfcc: int = 20, lifter: float = 0.0, floor=Non
     """
     xp = backend.array_module(log_mel_frames)
     basis = dct_matrix(n_mfcc, log_mel_frames.shape[-1], xp, log_mel_frames.dtype)
-    coefficients = xp.empty(log_mel_frames.shape[:-1] + (n_mfcc,), dtype=log_mel_frames.dtype)
-
-    def transform(block):                                       # the DCT rows as filters
-        log_mel = log_mel_frames[..., block, :]
-        if floor is not None:
-            xp.maximum(log_mel, floor, out=log_mel)
-        coefficients[..., block, :] = apply_filterbank(log_mel, basis)
-
-    for_each_block(transform, frame_blocks_of(log_mel_frames))
+    coefficients = floored_product(log_mel_frames, floor, basis)    # c = D max(L, floor)
     if lifter > 0:
         q = xp.arange(1, n_mfcc + 1, dtype=coefficients.dtype)
         coefficients *= 1 + (lifter / 2) * xp.sin(np.pi * q / lifter)

@@ -4,7 +4,8 @@
 any frame can be floored, which would take a pass of its own over the whole batch. Instead the
 logarithm and each block's per-clip maximum are taken in the block threads while the block is
 in cache (:func:`log_blocks_and_floor`), and the floor waits for the next pass over the blocks:
-:func:`apply_floor`'s, or the MFCC's DCT, which floors each block just before its product.
+:func:`apply_floor`'s, or the MFCC's DCT, which floors each block just before its product
+(:func:`floored_product`).
 ``bench/bench_features.py`` times the log-mel and MFCC built on it against librosa.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from tinymir import backend
 from tinymir.features.db import decibels
 from tinymir.features.kernels.blocks import for_each_block, frame_blocks_of
+from tinymir.features.kernels.filterbank import apply_filterbank
 from tinymir.features.kernels.spectrum import spectrum_blocks
 
 
@@ -69,3 +71,21 @@ def apply_floor(db, floor):
 
     for_each_block(floor_block, frame_blocks_of(db))
     return db
+
+
+def floored_product(db, floor, matrix):
+    """``out[..., t, q] = sum_m matrix[q, m] max(dB[..., t, m], floor)``, frame-major, block by
+    block: each block of ``db`` is raised to ``floor`` in place just before its product, so the
+    floor costs no pass of its own (``floor`` from :func:`log_blocks_and_floor`; None: no
+    floor)."""
+    xp = backend.array_module(db)
+    out = xp.empty(db.shape[:-1] + (matrix.shape[0],), dtype=db.dtype)
+
+    def product_of_block(rows):
+        block = db[..., rows, :]
+        if floor is not None:
+            xp.maximum(block, floor, out=block)
+        out[..., rows, :] = apply_filterbank(block, matrix)
+
+    for_each_block(product_of_block, frame_blocks_of(db))
+    return out
