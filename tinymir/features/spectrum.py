@@ -37,7 +37,8 @@ def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
 
 def stft_frames(y, n_fft: int = 2048, hop_length: int | None = None,
                 win_length: int | None = None, center: bool = True, pad_mode: str = "constant"):
-    """The STFT in frame-major layout ``(..., n_frames, 1 + n_fft // 2)`` (contiguous).
+    """The STFT frame -> window -> rfft, ``X[..., t, :] = rfft(w * frames[..., t, :])``, in
+    frame-major layout ``(..., n_frames, 1 + n_fft // 2)`` (contiguous).
 
     :func:`stft` is this, transposed. Feature code that reduces over frequency works on this
     layout directly.
