@@ -114,12 +114,11 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
     try:
         measure.check_outside_run(out, model)
         with staged_folder(out) as folder:
-            found = measure.saliency_of_file(model, file, folder, class_name, objective,
-                                             max_segments)
+            found = measure.saliency_of_file(
+                model, file, folder, class_name, objective, max_segments,
+                on_warning=lambda text: click.echo(f"warning: {file}: {text}", err=True))
     except ERRORS as exc:
         raise click.ClickException(str(exc))
-    if found["warning"]:
-        click.echo(f"warning: {file}: {found['warning']}", err=True)
     result, class_name, tail = found["result"], found["class"], found["uncovered"]
     missing = [] if "grad-cam" in result.track else [" (no Grad-CAM: the model has no 2-D "
                                                      "convolution)"]

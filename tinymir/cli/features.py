@@ -91,9 +91,9 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
 
     root = path if path.is_dir() else path.parent
     if cache_dir is None:
-        results, skipped_files = compute_files(files, params)
-        for file, reason in skipped_files:
-            click.echo(skipped_line(file, reason), err=True)
+        results, skipped_files = compute_files(
+            files, params,
+            on_skip=lambda file, reason: click.echo(skipped_line(file, reason), err=True))
         skipped = len(skipped_files)
     else:
         results, skipped = _compute_cached(files, root, params, cache_dir, scheduler, jobs)

@@ -428,7 +428,8 @@ def invert_file(path, out, n_iter: int = 32, seed: int = 0) -> tuple:
 
 
 def saliency_of_file(model_path, path, out, class_name: str | None = None,
-                     objective: str = "logit", max_segments: int = 8) -> dict:
+                     objective: str = "logit", max_segments: int = 8,
+                     on_warning=None) -> dict:
     """Saliency of the audio file ``path`` for one class of the model file ``model_path``
     (:func:`tinymir.explain.saliency.saliency`), written to the folder ``out``
     (:func:`tinymir.explain.saliency.write_saliency`).
@@ -452,6 +453,9 @@ def saliency_of_file(model_path, path, out, class_name: str | None = None,
         The score whose gradient is taken.
     max_segments : int, default 8
         Pictures of at most this many segments (the track's is always drawn).
+    on_warning : callable or None, default None
+        ``on_warning(text)`` as soon as the prediction warns about the clip (before the
+        saliency is computed, so the warning is seen even when that fails).
     """
     predictor = Predictor.load(model_path)
     if class_name is not None and class_name not in predictor.classes:
@@ -459,6 +463,8 @@ def saliency_of_file(model_path, path, out, class_name: str | None = None,
                        f"{', '.join(predictor.classes)})")
     features = front_end_features(path, predictor.front)
     predicted = predictor.predict_file(path, top=1)
+    if on_warning is not None and "warning" in predicted:
+        on_warning(predicted["warning"])
     class_name = class_name or predicted["top"][0][0]
     try:
         result = saliency(predictor.model, features, predictor.front, predictor.standardize,

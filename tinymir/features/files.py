@@ -109,16 +109,23 @@ def _compute(y, params: FeatureParams) -> np.ndarray:
         return backend.to_host(compute(backend.to_device(y), params))
 
 
-def compute_files(files: list, params: FeatureParams) -> tuple[dict, list]:
-    """``({file index: features}, [(path, reason) of each skipped file]``) for ``files``.
+def compute_files(files: list, params: FeatureParams, on_skip=None) -> tuple[dict, list]:
+    """``({file index: features}, [(path, reason), ...])``: the features of ``files`` and
+    each skipped file with its reason.
 
     Clips are loaded one by one and grouped by length; once ``BATCH_SIZE`` clips are waiting,
     each group is computed in one batched call (:func:`batch_features`), so at most
     ``BATCH_SIZE`` decoded clips are held however many different lengths the files have. A
     group that fails is skipped, each file named; each clip is checked by
-    :func:`check_finite`. A progress bar counts the files on stderr.
+    :func:`check_finite`. A progress bar counts the files on stderr; ``on_skip(path,
+    reason)``, when given, is called as each file is skipped.
     """
     results, pending, skipped = {}, defaultdict(list), []
+
+    def skip(path, reason):
+        skipped.append((path, reason))
+        if on_skip is not None:
+            on_skip(path, reason)
 
     def flush_all():
         for length in list(pending):
@@ -126,22 +133,22 @@ def compute_files(files: list, params: FeatureParams) -> tuple[dict, list]:
             try:
                 features = batch_features(list(clips), params)
             except ValueError as exc:
-                skipped.extend((files[index], f"feature extraction failed ({exc})")
-                               for index in indices)
+                for index in indices:
+                    skip(files[index], f"feature extraction failed ({exc})")
                 continue
             for index, clip, values in zip(indices, clips, features):
                 try:
                     check_finite(files[index], clip, values)
                     results[index] = values
                 except AudioError as exc:
-                    skipped.append((exc.path, exc.reason))
+                    skip(exc.path, exc.reason)
 
     with Progress(total=len(files), unit="tracks", label=f"features {params.kind}") as bar:
         for index, file in enumerate(files):
             try:
                 clip = load_clip(file, params)
             except AudioError as exc:
-                skipped.append((exc.path, exc.reason))
+                skip(exc.path, exc.reason)
             else:
                 pending[clip.shape[-1]].append((index, clip))
                 if sum(map(len, pending.values())) >= BATCH_SIZE:
