@@ -2,7 +2,9 @@
 
 A name ending in an audio extension that is not a readable regular file is not silently
 ignored: a directory called ``x.wav``, a symbolic link whose target is missing, a link loop or a
-pipe comes back in the skipped list with the reason, so the user sees it counted.
+pipe comes back in the skipped list with the reason, so the user sees it counted. Files that
+need PyAV (m4a, wma, webm, videos) are found whether or not ``av`` is installed: reading one
+without it says which extra to install, instead of the folder seeming to hold fewer files.
 """
 from __future__ import annotations
 
