@@ -196,6 +196,16 @@ def test_broken_files_get_one_line(av, made, tmp_path):
             assert "\n" not in str(err.value)
 
 
+def test_a_damaged_packet_is_skipped(made, tmp_path):
+    """300 bytes of noise in the middle of an m4a cost a packet or two, not the rest."""
+    data = bytearray(made["aac-m4a"].read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 300] = np.random.default_rng(1).bytes(300)
+    (tmp_path / "damaged.m4a").write_bytes(bytes(data))
+    y, sr = audio.load(tmp_path / "damaged.m4a", sr=None)
+    assert SECONDS * sr - 3 * 1024 <= y.size <= SECONDS * sr
+
+
 def test_without_av_each_file_names_the_extra(tmp_path, monkeypatch):
     """Runs without PyAV too: the file's bytes are never looked at."""
     monkeypatch.setitem(sys.modules, "av", None)            # import av raises ImportError

@@ -71,29 +71,37 @@ def decode(path):
     """The samples of the first audio stream of ``path``, piece by piece as the decoder gives
     them: float32 ``(channels, n)`` arrays in [-1, 1] at the file's own rate.
 
-    A file that fails before its first sample raises :class:`AudioError` in FFmpeg's words; a
-    failure after it (a file cut short, a damaged tail) ends the samples there, as libsndfile
-    does, and the callers' length checks name a file that ends too early.
+    A damaged packet is skipped, as ``ffmpeg`` and libsndfile's mp3 decoder do (the samples
+    after it come a packet early); a container that ends early (a file cut short) ends the
+    samples there, and the callers' length checks name a file that ends too soon. A file that
+    gives no sample at all raises :class:`AudioError` in FFmpeg's words.
     """
     av = import_av(path)
-    given = 0
+    given, failure = 0, None
     with _open(av, path) as container:
         stream = _audio_stream(path, container)
         rate = int(stream.codec_context.sample_rate)
         exact = _announced(stream, container, rate) if _in_samples(stream, rate) else None
         to_float = av.AudioResampler(format="fltp", rate=rate)   # a no-op on fltp frames
         try:
-            for frame in container.decode(stream):
-                for out in to_float.resample(frame):
-                    piece = out.to_ndarray()
-                    if exact is not None:
-                        piece = piece[:, :max(exact - given, 0)]
-                    if piece.shape[1]:
-                        given += piece.shape[1]
-                        yield piece
+            for packet in container.demux(stream):      # the last, empty one flushes
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as exc:
+                    failure = failure or exc
+                    continue
+                for frame in frames:
+                    for out in to_float.resample(frame):
+                        piece = out.to_ndarray()
+                        if exact is not None:
+                            piece = piece[:, :max(exact - given, 0)]
+                        if piece.shape[1]:
+                            given += piece.shape[1]
+                            yield piece
         except av.FFmpegError as exc:
-            if given == 0:
-                raise _unreadable(path, exc) from None
+            failure = failure or exc
+    if given == 0 and failure is not None:
+        raise _unreadable(path, failure)
 
 
 def read(path, start: int, count: int | None, channels: int) -> np.ndarray:
