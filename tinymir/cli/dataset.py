@@ -110,6 +110,3 @@ def profile_command(path, plot, base, seconds, dataset, options):
                f"{len(numbers['skipped'])} skipped) in {plot}")
     if not numbers["pictures"]:
         click.echo(pictures.SKIPPED, err=True)
-
-
-COMMANDS = [dataset_group]

@@ -129,6 +129,3 @@ def saliency_command(model, file, class_name, objective, out, max_segments):
                f"{''.join(missing)} in {out}{tail}")
     if not found["pictures"]:
         click.echo(pictures.SKIPPED, err=True)
-
-
-COMMANDS = [explain_group]

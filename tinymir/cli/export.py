@@ -27,6 +27,3 @@ def export_command(model, out, dft):
         raise click.ClickException(str(exc))
     size = path.stat().st_size / 1e6
     click.echo(f"wrote {path} ({size:.1f} MB, ONNX opset {OPSET})")
-
-
-COMMANDS = [export_command]

@@ -10,8 +10,8 @@ import click
 
 from tinymir import moved, pictures
 from tinymir.audio import AudioError, skipped_line
-from tinymir.data import DatasetError, Track
-from tinymir.data.cache import FeatureCache
+from tinymir.data import DatasetError
+from tinymir.data.cache import cache_files
 from tinymir.explain import measure
 from tinymir.features import KINDS, FeatureParams
 from tinymir.features.extract import TRACK_KINDS
@@ -126,14 +126,10 @@ def features_command(path, kind, out, cache_dir, scheduler, jobs, sr, n_fft, hop
 
 
 def _compute_cached(files, root, params, cache_dir, scheduler, jobs):
-    """``{file index: memory-mapped features}`` through the feature cache, and the number of
-    skipped files. Track ids are the paths relative to ``root``."""
-    ids = [file.relative_to(root).as_posix() for file in files]
+    """:func:`tinymir.data.cache.cache_files` on the chosen engine, its lines printed."""
     try:
-        cache = FeatureCache(cache_dir, params)
         with engine_for(scheduler, jobs) as engine:
-            report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)],
-                                 scheduler=engine)
+            results, report = cache_files(files, root, params, cache_dir, scheduler=engine)
     except (DatasetError, OSError) as exc:
         raise click.ClickException(str(exc))
     for file, reason in report.skipped:
@@ -142,7 +138,6 @@ def _compute_cached(files, root, params, cache_dir, scheduler, jobs):
                f"{len(report.skipped)} skipped"
                + (f", {len(report.repaired)} corrupt entries recomputed" if report.repaired
                   else ""))
-    results = {i: cache.load(track_id) for i, track_id in enumerate(ids) if track_id in cache}
     return results, len(report.skipped)
 
 

@@ -51,6 +51,3 @@ def synth_command(out, classes, per_class, seconds, seed, sr):
     if done.others:
         click.echo(f"warning: {out} also holds {len(done.others)} other files (e.g. "
                    f"{done.others[0]}), kept; a reader of {out} sees them too", err=True)
-
-
-COMMANDS = [synth_command]

@@ -452,6 +452,18 @@ class FeatureCache:
         return CachedTracks(self, list(track_ids))
 
 
+def cache_files(files, root, params: FeatureParams, cache_dir, scheduler=None):
+    """Features of audio ``files`` through the cache at ``cache_dir`` (what ``tinymir features
+    --cache`` does): each file is a track whose id is its path relative to ``root``.
+    Returns ``({file index: memory-mapped features}, report)`` for the files that have features,
+    with the :class:`BuildReport` of the build; ``scheduler`` is an engine of
+    :mod:`tinymir.data.engines` (default: this process)."""
+    ids = [Path(file).relative_to(root).as_posix() for file in files]
+    cache = FeatureCache(cache_dir, params)
+    report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)], scheduler=scheduler)
+    return {i: cache.load(track_id) for i, track_id in enumerate(ids) if track_id in cache}, report
+
+
 class CachedTracks:
     """``view[i]`` is the memory-mapped features of ``track_ids[i]``."""
 

@@ -36,14 +36,12 @@ phases ``A_0`` (random, seeded, or all ones), with ``X_k = S * A_k``::
 from __future__ import annotations
 
 import functools
-import json
 import math
 
 import numpy as np
 
-from tinymir import archive, backend
+from tinymir import backend
 from tinymir.features.cepstral import dct_matrix
-from tinymir.features.extract import FeatureParams
 from tinymir.features.frames import constant
 from tinymir.features.mel import mel_filterbank
 from tinymir.features.spectrum import istft, stft
@@ -341,41 +339,6 @@ def check_invertible(features, params, name: str = "features") -> None:
         raise ValueError(f"{name}: the features are not all finite")
     if not params.log and params.kind != "mfcc" and bool((features < 0).any()):
         raise ValueError(f"{name}: power features (log=False) hold negative values")
-
-
-def stored_clips(path) -> tuple:
-    """``(params, clips)`` of an ``.npz`` written by ``tinymir features`` or ``tinymir explain
-    represent``: its ``FeatureParams`` and its ``(bins, frames)`` clips (one, stacked, or
-    concatenated along frames with ``n_frames`` per clip), each checked by
-    :func:`check_invertible`. Every problem is one ``ValueError`` line naming the file."""
-    stored = archive.read_npz(path, ValueError, "features file (.npz)")
-    if "features" not in stored or "params" not in stored:
-        raise ValueError(f"{path}: no 'features' and 'params' in it (not written by "
-                         "`tinymir features` or `tinymir explain represent`)")
-    try:
-        params = FeatureParams.from_dict(json.loads(str(stored["params"])))
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: its 'params' are not feature parameters ({exc})") from None
-    values = stored["features"]
-    lengths = stored.get("n_frames")
-    if values.ndim == 2 and lengths is not None and lengths.size > 1:
-        lengths = np.asarray(lengths).ravel()
-        if (lengths.dtype.kind not in "iu" or (lengths < 1).any()
-                or int(lengths.sum()) != values.shape[-1]):
-            raise ValueError(f"{path}: its n_frames ({lengths.size} clips, "
-                             f"{int(lengths.sum()) if lengths.dtype.kind in 'iu' else '?'} "
-                             f"frames) do not add up to the {values.shape[-1]} frames of its "
-                             "features")
-        clips = np.split(values, np.cumsum(lengths)[:-1], axis=-1)
-    elif values.ndim >= 2:
-        clips = [values[index] for index in np.ndindex(values.shape[:-2])]
-    else:
-        clips = [values]
-    if not clips:
-        raise ValueError(f"{path}: it holds no clip")
-    for clip in clips:
-        check_invertible(clip, params, str(path))
-    return params, clips
 
 
 def features_to_audio(features, params, n_iter: int = 32, random_state=0):

@@ -374,3 +374,48 @@ def run_case(name: str, seed: int = 0):
                        f"{', '.join(list(CASES) + list(LOSS_CASES))}")
     model, x, training = build_case(name, seed)
     return check_model(model, x, training=training, seed=seed)
+
+
+#: What ``tinymir gradcheck`` accepts: the worst relative error against finite differences,
+#: and the largest difference between a fast layer and its reference twin (both in float64).
+TOLERANCE = 1e-6
+TWIN_TOLERANCE = 1e-10
+
+
+@dataclass
+class CaseResult:
+    """One named check: its report, its worst row and whether that is within tolerance."""
+    name: str
+    description: str
+    report: list
+    worst: float
+    tolerance: float
+
+    @property
+    def ok(self) -> bool:
+        return self.worst <= self.tolerance
+
+
+def case_descriptions() -> dict[str, str]:
+    """Every named check (layers, then losses) with its one-line description."""
+    return {**{k: c.description for k, c in CASES.items()},
+            **{k: c.description for k, c in LOSS_CASES.items()}}
+
+
+def check_cases(names, reference: bool = False, seed: int = 0):
+    """A :class:`CaseResult` for each check in ``names``, in order: against finite differences
+    (worst relative error), or with ``reference`` against its plain twin (largest absolute
+    difference). An unknown name raises ``KeyError`` before anything runs."""
+    described = case_descriptions()
+    unknown = [name for name in names if name not in described]
+    if unknown:
+        raise KeyError(f"no gradient check named {unknown[0]!r}; `tinymir gradcheck --list` "
+                       f"shows the {len(described)} there are")
+    for name in names:
+        if reference:
+            report = run_reference_case(name, seed=seed)
+            worst, tolerance = max(row.max_abs_error for row in report), TWIN_TOLERANCE
+        else:
+            report = run_case(name, seed=seed)
+            worst, tolerance = max(row.relative_error for row in report), TOLERANCE
+        yield CaseResult(name, described[name], report, worst, tolerance)
