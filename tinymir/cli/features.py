@@ -192,5 +192,3 @@ features_group = FeaturesGroup("features", help=features_command.help,
                                short_help="Compute features (or invert them: features invert).")
 features_group.add_command(features_command, "compute")
 features_group.add_command(invert_command)
-
-COMMANDS = [features_group]
