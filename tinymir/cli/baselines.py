@@ -95,6 +95,3 @@ def baselines_command(data, csv_path, label_column, dataset, feature_set, kfold,
                        "excludes_zero": d.excludes_zero} for a, b, d in pairs]}
         Path(json_path).write_text(json.dumps(record, indent=1))
         click.echo(f"wrote {json_path}")
-
-
-COMMANDS = [baselines_command]

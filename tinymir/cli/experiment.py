@@ -49,6 +49,3 @@ def experiment_command(grid_file, out, data, seeds, epochs, dry_run, quiet, sche
     click.echo(f"results in {out}/ (results.md, results.csv, results.json{drawn})")
     if not drawn:
         click.echo(pictures.SKIPPED, err=True)
-
-
-COMMANDS = [experiment_command]
