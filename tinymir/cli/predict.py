@@ -7,6 +7,13 @@ import click
 from tinymir.audio import skipped_line
 from tinymir.data.engines import EngineError
 from tinymir.predict import Predictor, predict_inputs, tag_catalogue
+from tinymir.predict.predictor import timeline_inputs
+from tinymir.predict.timeline import (
+    DEFAULT_MEDIAN_WIDTH,
+    DEFAULT_SMOOTHING,
+    DEFAULT_SWITCH_PENALTY,
+    SMOOTHINGS,
+)
 
 from .engines import announce, scheduler_option
 from .options import USER_ERRORS
@@ -25,8 +32,24 @@ from .options import USER_ERRORS
 @click.option("--dataset", default="auto", show_default=True,
               help="--out: the reader of a dataset DATA (auto, gtzan, folders, fma, "
                    "mtg-jamendo, tags).")
-@click.option("--quiet", is_flag=True, help="--out: no progress lines.")
-def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, quiet):
+@click.option("--quiet", is_flag=True, help="--out and --timeline: no progress lines.")
+@click.option("--timeline", is_flag=True,
+              help="Label each FILE over time (DJ mixes, radio, concerts): print its spans, "
+                   "e.g. '0:00-3:12 rock 0.91', and write <file>.timeline.csv, .json and .png "
+                   "(with matplotlib) into --timeline-dir. Any length, in bounded memory.")
+@click.option("--timeline-dir", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="--timeline: the folder for the timeline files.")
+@click.option("--smoothing", type=click.Choice(SMOOTHINGS), default=DEFAULT_SMOOTHING,
+              show_default=True,
+              help="--timeline: hmm (a change of label costs --switch-penalty), median (over "
+                   "--median-width segments) or none (each segment on its own).")
+@click.option("--switch-penalty", type=click.FloatRange(min=0), default=DEFAULT_SWITCH_PENALTY,
+              show_default=True,
+              help="--timeline --smoothing hmm: the cost of a change of label, in nats.")
+@click.option("--median-width", type=click.IntRange(min=1), default=DEFAULT_MEDIAN_WIDTH,
+              show_default=True, help="--timeline --smoothing median: the window in segments.")
+def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, quiet,
+                    timeline, timeline_dir, smoothing, switch_penalty, median_width):
     """Top labels of MODEL for each audio FILE (or each audio file in a folder, recursively),
     segments aggregated over the whole file. Files that cannot be labelled (unreadable, silent,
     shorter than one analysis frame) get one line each; any such file makes the exit status 1.
@@ -40,6 +63,8 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
     model: a CSV of another model, or any other file, is refused and left as it is. See
     tinymir.predict.catalogue.
     """
+    if out is not None and timeline:
+        raise click.UsageError("--timeline writes into --timeline-dir; --out tags a catalogue")
     if out is not None:
         if len(files) != 1 or as_json:
             raise click.UsageError("with --out give one DATA (a folder, a file list or a "
@@ -48,6 +73,10 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
         return
     if jobs > 1 or scheduler != "processes":
         raise click.UsageError("--jobs and --scheduler tag a catalogue: give --out CSV")
+    if timeline:
+        _predict_timelines(model, files, timeline_dir, smoothing, switch_penalty, median_width,
+                           as_json, quiet)
+        return
     try:
         labelled = predict_inputs(Predictor.load(model), files, top)
     except USER_ERRORS as exc:
@@ -67,6 +96,30 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
             labels = ", ".join(f"{label} {p:.3f}" for label, p in result["top"])
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
+    if failed:
+        raise click.ClickException(f"{failed} of {total} files could not be labelled (named "
+                                   "above)")
+
+
+def _predict_timelines(model, files, folder, how, penalty, width, as_json, quiet):
+    """``predict --timeline``: each file's spans, then where its files went."""
+    total = failed = 0
+    try:
+        for path, found, written, problem in timeline_inputs(
+                Predictor.load(model), files, folder, how, penalty, width, progress=not quiet):
+            total += 1
+            if problem is not None:
+                failed += 1
+                click.echo(skipped_line(path, problem), err=True)
+            elif as_json:
+                click.echo(json.dumps({"file": str(path), **found.to_dict()}))
+            else:
+                click.echo(f"{path}:")
+                for line in found.lines():
+                    click.echo(f"  {line}")
+                click.echo(f"  wrote {', '.join(str(p) for p in written)}", err=True)
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc))
     if failed:
         raise click.ClickException(f"{failed} of {total} files could not be labelled (named "
                                    "above)")

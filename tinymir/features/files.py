@@ -82,13 +82,22 @@ def file_features(path, params: FeatureParams, warnings: list | None = None) -> 
     """Finite features of one file (see :func:`tinymir.features.extract.compute`), on the host.
     With a ``warnings`` list, why the clip's labels would say little (a constant or white-noise
     clip, :func:`tinymir.audio.checks.content_warning`) is appended to it."""
-    y = load_clip(path, params)
+    y, _ = load(path, sr=params.sr, mono=True)
+    return clip_features(y, params, path, warnings)
+
+
+def clip_features(y, params: FeatureParams, name="array",
+                  warnings: list | None = None) -> np.ndarray:
+    """:func:`file_features` of mono samples already in memory (at ``params.sr``): checked by
+    :func:`check_content` and :func:`check_finite` the same way, each problem an
+    ``AudioError`` naming ``name``."""
+    check_content(name, y, params)
     if warnings is not None:
         warning = content_warning(y)
         if warning is not None and warning not in warnings:
             warnings.append(warning)
     features = _compute(y, params)
-    check_finite(path, y, features)
+    check_finite(name, y, features)
     return features
 
 

@@ -17,17 +17,25 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import models, nn
-from tinymir.audio import AudioError
+from tinymir import backend, models, nn
+from tinymir.audio import AudioError, content_problem, resample
+from tinymir.audio.io import MAX_CHANNELS, info
+from tinymir.audio.stream import read_blocks
 from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
-from tinymir.features.files import file_features, find_audio_files
+from tinymir.features.files import clip_features, file_features, find_audio_files
+from tinymir.progress import Progress
 from tinymir.train.config import RunError
 from tinymir.train.evaluate import probabilities, segment_logits
 from tinymir.train.inputs import frame_view, part_params, segment_batches, segment_tracks, stack
 
+from . import recording, timeline
+from .timeline import Timeline
+
 BATCH_SIZE = 64
 SHORT_SHARE = 0.5       # a file shorter than this share of a segment gets a warning
+READ_SECONDS = 10.0     # a long file is decoded this many seconds at a time
+PROGRESS_SECONDS = 60.0  # a timeline of a recording longer than this shows its progress
 
 
 class Predictor:
@@ -109,9 +117,28 @@ class Predictor:
         warnings = []
         feats = stack([file_features(path, params, warnings)
                        for params in part_params(self.front)])
+        return {"file": str(path), **self._labels(feats, top, warnings)}
+
+    def predict_array(self, y, sr: int, top: int = 3, name: str = "array") -> dict:
+        """:meth:`predict_file` of samples already in memory: ``y`` mono ``(n,)`` or
+        ``(channels, n)`` (averaged), floats in [-1, 1] at ``sr`` Hz (resampled to the
+        model's rate as a file would be). The same labels as for a file holding these samples;
+        problems are an :class:`AudioError` naming ``name``."""
+        y = mono_at_rate(y, sr, self.front.sr, name)
+        warnings = []
+        feats = stack([clip_features(y, params, name, warnings)
+                       for params in part_params(self.front)])
+        return self._labels(feats, top, warnings)
+
+    def predict_arrays(self, arrays, sr: int, top: int = 3) -> list[dict]:
+        """:meth:`predict_array` of each array of ``arrays`` (all at ``sr`` Hz), in order; the
+        ``i``-th is named ``array i`` in errors."""
+        return [self.predict_array(y, sr, top, name=f"array {i}") for i, y in enumerate(arrays)]
+
+    def _labels(self, feats, top: int, warnings: list) -> dict:
         scores = self.file_scores(frame_view(feats, self.front))
         order = np.argsort(-scores, kind="stable")[:top]
-        result = {"file": str(path), "top": [(self.classes[c], float(scores[c])) for c in order]}
+        result = {"top": [(self.classes[c], float(scores[c])) for c in order]}
         if self.multilabel:
             result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
                               if p >= t]
@@ -123,6 +150,129 @@ class Predictor:
         if warnings:
             result["warning"] = "; ".join(warnings)
         return result
+
+    def segment_scores(self, segments, progress=None):
+        """``(starts, probabilities)`` of ``(start_frame, segment)`` pairs (see
+        :func:`tinymir.predict.recording.recording_segments`), scored ``BATCH_SIZE`` at a time:
+        start times in seconds ``(n,)`` and class probabilities ``(n, classes)``. ``progress``
+        is called with the seconds reached after each batch."""
+        starts, probs, batch = [], [], []
+
+        def score(batch):
+            x = backend.to_device(np.stack([segment for _, segment in batch]))
+            logits = self.model.forward(self.standardize.transform(x)[:, None])
+            probs.append(probabilities(logits, self.multilabel))
+            starts.extend(start * self.front.hop_length / self.front.sr for start, _ in batch)
+            if progress is not None:
+                progress(starts[-1])
+
+        for pair in segments:
+            batch.append(pair)
+            if len(batch) == BATCH_SIZE:
+                score(batch)
+                batch = []
+        if batch:
+            score(batch)
+        if not probs:
+            return np.zeros(0), np.zeros((0, len(self.classes)))
+        return np.asarray(starts), np.concatenate(probs)
+
+    def timeline(self, source, sr: int | None = None, how: str = timeline.DEFAULT_SMOOTHING,
+                 penalty: float = timeline.DEFAULT_SWITCH_PENALTY,
+                 width: int = timeline.DEFAULT_MEDIAN_WIDTH,
+                 block_seconds: float = recording.BLOCK_SECONDS, progress=None) -> Timeline:
+        """The labels of a recording over time: its segments scored one batch at a time, in
+        memory set by the block and batch sizes (never by the length), smoothed and merged
+        into spans (:mod:`tinymir.predict.timeline`).
+
+        Parameters
+        ----------
+        source : str, Path or array
+            An audio file (read in blocks), or samples in memory (mono or (channels, n)).
+        sr : int, optional
+            The sample rate of an array ``source`` in Hz (required for an array).
+        how : {"hmm", "median", "none"}
+            The smoothing of the label path (default "hmm").
+        penalty : float
+            ``hmm``: the cost of a change of label, in nats (default 4).
+        width : int
+            ``median``: the window, in segments (default 5).
+        block_seconds : float
+            The seconds of audio whose features are computed at once (default 60; the dB
+            floor is per block, see :mod:`tinymir.predict.recording`).
+        progress : callable, optional
+            Called with the seconds of audio scored so far.
+        """
+        timeline.check_smoothing(how, penalty, width)
+        name, blocks = _sample_blocks(source, sr, self.front.sr)
+        watched = _Watched(blocks)
+        segments = recording.recording_segments(watched, self.front, block_seconds)
+        starts, probs = self.segment_scores(segments, progress)
+        problem = watched.problem(self.front)
+        if problem is not None:
+            raise AudioError(name, problem)
+        duration = watched.samples / self.front.sr
+        spans = timeline.spans(probs, starts, self.front.segment, duration, self.classes,
+                               self.multilabel, self.thresholds, how, penalty, width)
+        return Timeline(str(name), duration, starts, probs, self.classes, spans)
+
+
+def mono_at_rate(y, sr: int, target_sr: int, name: str = "array") -> np.ndarray:
+    """Samples in memory as the front end reads a file: float32 mono (channels averaged, the
+    channel axis first) at ``target_sr``. Anything else is one :class:`AudioError` naming
+    ``name``."""
+    y = np.asarray(backend.to_host(y))
+    if y.dtype.kind != "f":
+        raise AudioError(name, f"samples must be floats in [-1, 1], got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[0] > MAX_CHANNELS:
+        raise AudioError(name, f"shape {y.shape}: give (channels, samples), not (samples, "
+                               "channels)")
+    if y.ndim not in (1, 2):
+        raise AudioError(name, f"shape {y.shape}: give (samples,) or (channels, samples)")
+    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0:
+        raise AudioError(name, f"the sample rate must be a positive whole number of Hz, "
+                               f"got {sr!r}")
+    y = (y.mean(axis=0) if y.ndim == 2 else y).astype(np.float32)
+    return y if int(sr) == int(target_sr) else resample(y, int(sr), int(target_sr))
+
+
+def _sample_blocks(source, sr, target_sr):
+    """``(name, blocks)``: mono float32 blocks at ``target_sr`` of a file or of an array."""
+    if isinstance(source, (str, Path)):
+        if sr is not None:
+            raise ValueError("sr is for samples in memory; a file says its own rate")
+        _, blocks = read_blocks(source, READ_SECONDS, sr=target_sr)
+        return str(source), blocks
+    if sr is None:
+        raise ValueError("samples in memory need their sample rate: sr=...")
+    y = mono_at_rate(source, sr, target_sr)
+    step = int(READ_SECONDS * target_sr)
+    return "array", (y[i:i + step] for i in range(0, max(len(y), 1), step))
+
+
+class _Watched:
+    """The blocks of a recording passed through, counting its samples and keeping what the
+    content check needs: the loudest block (and all of a recording shorter than a block)."""
+
+    def __init__(self, blocks):
+        self.blocks, self.samples = blocks, 0
+        self.loudest, self.peak, self.finite = np.zeros(0, np.float32), -1.0, True
+
+    def __iter__(self):
+        for block in self.blocks:
+            self.samples += block.size
+            self.finite = self.finite and bool(np.isfinite(block).all())
+            peak = float(np.abs(block).max()) if block.size else 0.0
+            if peak > self.peak:
+                self.loudest, self.peak = block, peak
+            yield block
+
+    def problem(self, front) -> str | None:
+        if not self.finite:
+            return "contains NaN or infinite samples"
+        if self.samples < front.n_fft:
+            return content_problem(self.loudest[:self.samples], front.sr, front.n_fft)
+        return content_problem(self.loudest, front.sr, 0)
 
 
 def audio_inputs(paths) -> tuple[list[str], list[tuple[str, str]]]:
@@ -163,3 +313,54 @@ def predict_inputs(predictor: Predictor, inputs, top: int = 3):
     files, not_files = audio_inputs(inputs)
     return chain(((path, None, reason) for path, reason in not_files),
                  predict_files(predictor, files, top))
+
+
+def timeline_inputs(predictor: Predictor, inputs, folder, how: str = timeline.DEFAULT_SMOOTHING,
+                    penalty: float = timeline.DEFAULT_SWITCH_PENALTY,
+                    width: int = timeline.DEFAULT_MEDIAN_WIDTH, progress: bool = True):
+    """What ``tinymir predict MODEL FILES --timeline`` does: for each input (folders searched
+    as by :func:`predict_inputs`), its :meth:`Predictor.timeline` written to
+    ``folder/<file stem>.timeline.{csv,json,png}``. Yields ``(path, timeline, written, None)``
+    or ``(path, None, [], reason)`` in order.
+
+    Parameters
+    ----------
+    predictor : Predictor
+        The loaded model.
+    inputs : list of paths
+        Audio files and folders.
+    folder : path
+        Where the timeline files go (created when missing).
+    how, penalty, width
+        The smoothing (see :meth:`Predictor.timeline`).
+    progress : bool
+        A progress line on stderr per file (seconds of audio done, rate, time left).
+    """
+    timeline.check_smoothing(how, penalty, width)
+    files, not_files = audio_inputs(inputs)
+    stems = [Path(path).stem for path in files]
+    repeated = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if repeated:
+        raise RunError(f"several inputs are named {repeated[0]!r}: their timelines would "
+                       "overwrite each other; give them one at a time")
+    for path, reason in not_files:
+        yield path, None, [], reason
+    folder = Path(folder)
+    for path in files:
+        try:
+            seconds = info(path).duration
+            with Progress(total=max(1, int(seconds)), unit="s", label=Path(path).name,
+                          enabled=progress and seconds > PROGRESS_SECONDS) as bar:
+                def advance(reached, bar=bar):
+                    bar.advance(max(0, min(int(reached), bar.total) - bar.done))
+                found = predictor.timeline(path, how=how, penalty=penalty, width=width,
+                                           progress=advance)
+            folder.mkdir(parents=True, exist_ok=True)
+            written = found.write(folder / f"{Path(path).stem}.timeline")
+        except AudioError as exc:
+            yield path, None, [], exc.reason
+            continue
+        except OSError as exc:
+            yield path, None, [], str(exc.strerror or exc)
+            continue
+        yield path, found, written, None

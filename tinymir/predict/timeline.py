@@ -22,10 +22,17 @@ uses the two states' log-odds against the threshold, ``log(P / thr)`` and
 """
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import median_filter
+
+from tinymir import pictures
+from tinymir.atomic import write_text
 
 SMOOTHINGS = ("hmm", "median", "none")
 DEFAULT_SMOOTHING = "hmm"
@@ -185,3 +192,75 @@ def check_smoothing(how: str, penalty: float, width: int) -> None:
         raise ValueError(f"the switch penalty must be a number >= 0 (nats), got {penalty!r}")
     if int(width) < 1:
         raise ValueError(f"the median width must be at least 1 segment, got {width!r}")
+
+
+@dataclass
+class Timeline:
+    """The labels of one recording over time: its segments' scores and the spans made of
+    them. ``starts`` are the segments' starts in seconds, ``scores`` their probabilities
+    ``(segments, classes)``."""
+    source: str
+    duration: float
+    starts: np.ndarray
+    scores: np.ndarray
+    classes: list
+    spans: list
+    segment: float = 0.0
+
+    def lines(self) -> list[str]:
+        """One line per span, ``0:00-3:12 rock 0.91``."""
+        return [str(span) for span in self.spans]
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "duration": round(self.duration, 3),
+                "segment_seconds": self.segment, "classes": list(self.classes),
+                "spans": [span.row() for span in self.spans],
+                "segments": [{"start": round(float(start), 3),
+                              "scores": [round(float(p), 5) for p in row]}
+                             for start, row in zip(self.starts, self.scores)]}
+
+    def write(self, stem) -> list[Path]:
+        """``STEM.csv`` (one row per span), ``STEM.json`` (spans and every segment's scores)
+        and, with matplotlib, ``STEM.png`` (the scores over time, spans above); each file
+        replaced atomically (a ``.csv``, ``.json`` or ``.png`` ending of ``stem`` is dropped).
+        Returns the paths written."""
+        stem = Path(stem)
+        if stem.suffix in (".csv", ".json", ".png"):
+            stem = stem.with_suffix("")
+        named = {suffix: stem.with_name(stem.name + suffix) for suffix in (".csv", ".json", ".png")}
+        table = io.StringIO()
+        writer = csv.DictWriter(table, ["start", "end", "label", "score"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(span.row() for span in self.spans)
+        written = [write_text(named[".csv"], table.getvalue()),
+                   write_text(named[".json"], json.dumps(self.to_dict(), indent=1))]
+        if pictures.available():
+            written.append(self.draw(named[".png"]))
+        return written
+
+    def draw(self, path) -> Path:
+        """The class probabilities of every segment over time (seconds), and the spans as
+        coloured bars above them."""
+        figure, axes = pictures.new_figure(10, 2 + 0.25 * len(self.classes), rows=2,
+                                           sharex=True, height_ratios=[1, 4])
+        bars, image = axes[0, 0], axes[1, 0]
+        edges = segment_bounds(self.starts, self.segment, self.duration)
+        shown = image.pcolormesh(edges, np.arange(len(self.classes) + 1) - 0.5,
+                                 np.asarray(self.scores).T, cmap="magma", vmin=0, vmax=1)
+        image.set_yticks(range(len(self.classes)), [str(c) for c in self.classes])
+        image.set_xlabel("time (s)")
+        image.set_ylabel("class")
+        figure.colorbar(shown, ax=image, label="probability")
+        figure.colorbar(shown, ax=bars).ax.set_visible(False)    # the same width: one time axis
+        index = {name: i for i, name in enumerate(self.classes)}
+        for span in self.spans:
+            colour = f"C{index.get(span.label, 0) % 10}"
+            bars.barh(0, span.end - span.start, left=span.start, color=colour)
+            if span.end - span.start > 0.06 * edges[-1]:
+                bars.text((span.start + span.end) / 2, 0, span.label, ha="center",
+                          va="center", fontsize=8, color="white")
+        bars.set_yticks([])
+        bars.set_ylabel("label")
+        bars.set_title(f"{Path(self.source).name}: labels over time")
+        pictures.save(figure, path)
+        return Path(path)
