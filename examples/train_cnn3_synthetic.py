@@ -6,7 +6,7 @@ What happens, step by step (each step is one module of tinymir.train):
 2. ``train.run.train`` reads them, splits by TRACK (stratified 80/10/10), computes the
    architecture's front end (log-mel, 128 bands), cuts 1.5 s segments with 50 % overlap,
    standardises with training statistics, trains with Adam and keeps the best epoch;
-3. ``train.predict.Predictor`` reloads ``model.npz`` (weights + front end + class names) and
+3. ``predict.Predictor`` reloads ``model.npz`` (weights + front end + class names) and
    averages the segment probabilities of a whole file.
 
 Runs in well under a minute on a laptop CPU:  python examples/train_cnn3_synthetic.py
@@ -17,7 +17,7 @@ from pathlib import Path
 from tinymir import backend
 from tinymir.audio import synth
 from tinymir.train import run
-from tinymir.train.predict import Predictor
+from tinymir.predict import Predictor
 from tinymir.train.report import headline
 
 if backend.get_device() == "cpu":

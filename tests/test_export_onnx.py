@@ -101,9 +101,8 @@ def run_onnx(sess, wav):
 def tinymir_segments(predictor, wav):
     """The segment probabilities `tinymir predict` averages (its own functions)."""
     from tinymir.features.files import file_features
-    from tinymir.train.evaluate import probabilities
+    from tinymir.train.evaluate import probabilities, segment_logits
     from tinymir.train.inputs import frame_view, part_params, segment_batches, segment_tracks, stack
-    from tinymir.train.run import segment_logits
     feats = frame_view(stack([file_features(wav, p) for p in part_params(predictor.front)]),
                        predictor.front)
     s = segment_tracks([feats], predictor.front)

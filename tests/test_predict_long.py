@@ -4,10 +4,13 @@ changes fall where the clips change."""
 import numpy as np
 import pytest
 import soundfile
+from click.testing import CliRunner
 
-from _cli_helpers import invoke
+from _cli_helpers import invoke, refused
 from tinymir import audio, load_model
 from tinymir.audio import synth
+from tinymir.cli.main import main
+from tinymir.predict.listen import listen
 from tinymir.train import run
 
 CLASSES = ("electronic", "classical")
@@ -102,3 +105,38 @@ def test_predict_timeline_on_the_command_line(model_path, tmp_path):
     assert "classical" in lines[1] and "electronic" in lines[2]
     assert (tmp_path / "timelines" / "two.timeline.csv").exists()
     assert (tmp_path / "timelines" / "two.timeline.json").exists()
+
+
+def test_a_stream_labels_each_segment_as_the_timeline_does(model_path):
+    """The same samples, the same blocks: a stream in pieces of any size gives the timeline's
+    segments and scores (to float32 rounding: the model sees other batch sizes)."""
+    predictor = load_model(model_path)
+    y = np.concatenate([clip("classical", 500, 4.0), clip("electronic", 501, 4.0)])
+    offline = predictor.timeline(y, sr=SR, block_seconds=0.5, how="none")
+    pieces = (y[i:i + 1234] for i in range(0, len(y), 1234))
+    heard = list(listen(predictor, pieces, SR, block_seconds=0.5))
+    np.testing.assert_array_equal([h.start for h in heard], offline.starts)
+    from _rounding import assert_float32_close
+    assert_float32_close(np.stack([h.scores for h in heard]), offline.scores)
+    assert [h.label for h in heard][:2] == ["classical"] * 2
+    assert [h.label for h in heard][-2:] == ["electronic"] * 2
+    assert all(h.latency >= 0 for h in heard)
+
+
+def test_listen_reads_raw_pcm_from_stdin(model_path):
+    y = clip("electronic", 600, 3.0)
+    stereo_44k = audio.resample(np.stack([y, y]), SR, 44100).T          # interleaved frames
+    raw = np.round(stereo_44k * 32767).astype("<i2").tobytes()
+    result = CliRunner().invoke(main, ["listen", str(model_path), "--format", "s16le", "--sr",
+                                       "44100", "--channels", "2"], input=raw)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # 3 s: 130 frames; 1 s segments of 44 frames every 22 frames start at 0, 22, 44 and 66
+    assert len(lines) == 4 and all("electronic" in line for line in lines)
+    assert lines[0].split()[0] == "0.0-1.0" and "latency" in lines[0]
+
+
+def test_listening_to_a_device_without_sounddevice_says_what_to_install(model_path,
+                                                                        monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "sounddevice", None)
+    refused(invoke("listen", model_path), "needs sounddevice", "--format")

@@ -12,7 +12,8 @@ from _cli_helpers import invoke, refused, two_class_set
 from tinymir import nn
 from tinymir.data.batches import BatchIterator
 from tinymir.models import FrontEnd
-from tinymir.train import run
+from tinymir.train import config as configs
+from tinymir.train import prepare, run
 from tinymir.train.checkpoint import load_state, save_state
 
 SR = 22050
@@ -52,8 +53,8 @@ def test_impossible_training_options_are_one_line(tmp_path, args, message):
 
 
 def test_lr_given_is_the_lr_used(tmp_path):
-    config = run.check_config(run.with_defaults(
-        run.TrainConfig(arch="cnn3", data=".", out=str(tmp_path), lr=0.25)))
+    config = configs.check_config(configs.with_defaults(
+        configs.TrainConfig(arch="cnn3", data=".", out=str(tmp_path), lr=0.25)))
     assert config.lr == 0.25
 
 
@@ -68,11 +69,11 @@ def test_tracks_shorter_than_a_segment_are_counted_in_a_warning():
         write = list.append
     front = FrontEnd(segment=1.0)                         # 44 frames
     stream = Stream()
-    run.check_segment(front, [100, 20, 44, 30], "data", stream)
+    prepare.check_segment(front, [100, 20, 44, 30], "data", stream)
     assert stream == ["warning: 2 of 4 tracks are shorter than one 1 s segment; each is "
                       "repeated to fill its segment\n"]
-    with pytest.raises(run.RunError, match="longer than every track"):
-        run.check_segment(front, [20, 43], "data", stream)
+    with pytest.raises(configs.RunError, match="longer than every track"):
+        prepare.check_segment(front, [20, 43], "data", stream)
 
 
 # -- train: RUN_DIR and resume -------------------------------------------------------------

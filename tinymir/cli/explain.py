@@ -13,7 +13,7 @@ from tinymir.explain import measure, pictures
 from tinymir.explain.represent import OBJECTIVES, STARTS, Settings
 from tinymir.nn.serialization import ModelFileError
 from tinymir.staged import staged_folder
-from tinymir.train.run import RunError
+from tinymir.train.config import RunError
 
 from .dataset import dataset_option, reader_option, reader_options
 

@@ -26,6 +26,8 @@ COMMANDS = {
                  "Score MODEL on the tracks of DATA: segment- and track-level metrics."),
     "predict": ("predict", "predict_command",
                 "Label audio files with a trained model (or tag a catalogue)."),
+    "listen": ("listen", "listen_command",
+               "Label a live stream as it plays (raw PCM on stdin, or an input device)."),
     "archs": ("archs", "archs_command",
               "List the architectures: input, parameters, training recipe."),
     "experiment": ("experiment", "experiment_command",

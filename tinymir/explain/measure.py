@@ -27,8 +27,11 @@ from tinymir import audio, backend
 from tinymir.features import FeatureParams, compute
 from tinymir.features.inverse import check_invertible, features_to_audio
 from tinymir.features.npz import load_features
+from tinymir.predict.predictor import Predictor
 from tinymir.progress import Progress
 from tinymir.staged import staged_files
+from tinymir.train.config import RunError
+from tinymir.train.evaluate import segment_logits
 from tinymir.train.inputs import (
     extract_tracks,
     frame_view,
@@ -36,8 +39,7 @@ from tinymir.train.inputs import (
     segment_batches,
     segment_tracks,
 )
-from tinymir.train.predict import Predictor
-from tinymir.train.run import RunError, read_table, segment_logits
+from tinymir.train.prepare import read_table
 
 from . import pictures
 from .represent import Settings, optimise, starting_inputs

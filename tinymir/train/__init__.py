@@ -1,4 +1,5 @@
-"""Training and evaluation: what ``tinymir train / evaluate / predict`` run.
+"""Training: what ``tinymir train`` and ``tinymir experiment`` run (a trained model on new audio
+is :mod:`tinymir.predict`).
 
     from tinymir.train import config, run
     report = run.train(config.TrainConfig(arch="cnn3", data="data/demo", out="runs/cnn3"))
@@ -16,6 +17,5 @@
 ``run``        a whole run: prepare, train, score, write RUN_DIR; resume
 ``report``     ``history.csv``, ``report.json``, ``report.md``, ``curves.png``, the headline
 ``grid``       an experiment: a grid of runs (cells x seeds), resumable, and its results
-``predict``    a saved model on new files, or on a labelled dataset
 =============  ================================================================================
 """
