@@ -21,7 +21,8 @@ def test_help_imports_no_command_and_not_the_library():
     code = ("import sys\nfrom tinymir.cli.main import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "loaded = [m for m in sys.modules if m.startswith(('scipy', 'tinymir.train', "
-            "'tinymir.features', 'tinymir.predict', 'tinymir.cli.train', 'tinymir.cli.options', 'matplotlib'))]\n"
+            "'tinymir.features', 'tinymir.predict', 'tinymir.cli.train', 'tinymir.cli.options',"
+            " 'matplotlib'))]\n"
             "print('LOADED', loaded)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

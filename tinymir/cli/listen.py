@@ -27,10 +27,11 @@ from .options import USER_ERRORS
                    "is sooner, the labels are the same as `predict --timeline` with the same "
                    "blocks.")
 def listen_command(model, sample_format, sr, channels, block_seconds):
-    """Label a live stream with MODEL: one line per segment as soon as it is complete, with
-    its start and end in seconds of the stream, the top label and its probability, and the
-    latency (from the arrival of its last samples to its label). Ends at the end of the
-    stream, or with Ctrl-C."""
+    """Label a live stream as it plays (raw PCM on stdin, or an input device).
+
+    One line per segment of MODEL as soon as it is complete: its start and end in seconds of
+    the stream, the top label and its probability, and the latency (from the arrival of its
+    last samples to its label). Ends at the end of the stream, or with Ctrl-C."""
     try:
         predictor = Predictor.load(model)
         blocks = (read_pcm(sys.stdin.buffer, sample_format, channels) if sample_format
