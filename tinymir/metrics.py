@@ -204,3 +204,26 @@ def average_precision(y_true, scores, average: str | None = "macro"):
 
 
 pr_auc = average_precision
+
+
+def expected_calibration_error(y_true, probs, bins: int = 15) -> float:
+    """How far the top probability is from the accuracy, over ``bins`` equal-width bins of it.
+
+    ``ECE = sum_b |B_b| / n * |acc(B_b) - conf(B_b)|`` where ``B_b`` holds the samples whose
+    confidence ``max_c p_c`` lies in ``((b - 1) / bins, b / bins]`` (0 joins the first bin),
+    ``acc(B_b)`` is the share of them whose arg-max is the truth and ``conf(B_b)`` their mean
+    confidence (Guo et al. 2017, "On calibration of modern neural networks"; 15 bins there).
+    0 means calibrated; empty bins count nothing.
+    """
+    y_true, probs = _labels(y_true), backend.to_host(probs).astype(np.float64)
+    if probs.ndim != 2 or probs.shape[0] != y_true.shape[0]:
+        raise ValueError(f"probs must be (n, classes) for {y_true.shape[0]} labels, got shape "
+                         f"{probs.shape}")
+    if y_true.size == 0:
+        raise ValueError("the calibration error of an empty set is not defined")
+    confidence = probs.max(axis=1)
+    right = (probs.argmax(axis=1) == y_true).astype(np.float64)
+    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    gap = np.bincount(which, right, minlength=bins) - np.bincount(which, confidence,
+                                                                  minlength=bins)
+    return float(np.abs(gap).sum() / y_true.size)

@@ -94,6 +94,8 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
             click.echo(json.dumps(result))
         else:
             labels = ", ".join(f"{label} {p:.3f}" for label, p in result["top"])
+            if result.get("unsure"):
+                labels = "unsure (best guess: {} {:.3f})".format(*result["top"][0])
             tagged = f"  tags: {', '.join(result['tags']) or '-'}" if "tags" in result else ""
             click.echo(f"{path}: {labels}{tagged}")
     if failed:

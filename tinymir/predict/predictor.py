@@ -30,6 +30,7 @@ from tinymir.train.evaluate import probabilities, segment_logits
 from tinymir.train.inputs import frame_view, part_params, segment_batches, segment_tracks, stack
 
 from . import recording, timeline
+from .confidence import Confidence
 from .timeline import Timeline
 
 BATCH_SIZE = 64
@@ -56,6 +57,7 @@ class Predictor:
             self.aggregate = metadata.get("aggregate", "mean")
             self.thresholds = np.asarray(metadata.get("thresholds", [0.5] * len(self.classes)),
                                          dtype=np.float64)
+            self.confidence = Confidence.from_metadata(metadata, self.front.n_bins)
         except (KeyError, TypeError, ValueError) as exc:
             raise RunError(f"{path}: the model file's description of its inputs is damaged "
                            f"({type(exc).__name__}: {exc})") from None
@@ -105,7 +107,8 @@ class Predictor:
         s = segment_tracks([feats], self.front)
         batches = segment_batches([feats], s, np.zeros(1), self.standardize, BATCH_SIZE,
                                 shuffle=False)
-        probs = probabilities(segment_logits(self.model, batches), self.multilabel)
+        probs = self.confidence.probabilities(segment_logits(self.model, batches),
+                                              self.multilabel)
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 
     def predict_file(self, path, top: int = 3) -> dict:
@@ -136,7 +139,8 @@ class Predictor:
         return [self.predict_array(y, sr, top, name=f"array {i}") for i, y in enumerate(arrays)]
 
     def _labels(self, feats, top: int, warnings: list) -> dict:
-        scores = self.file_scores(frame_view(feats, self.front))
+        framed = frame_view(feats, self.front)
+        scores = self.file_scores(framed)
         order = np.argsort(-scores, kind="stable")[:top]
         result = {"top": [(self.classes[c], float(scores[c])) for c in order]}
         if self.multilabel:
@@ -147,6 +151,9 @@ class Predictor:
             warnings.append(f"about {seconds:.2g} s long, much shorter than the model's "
                             f"{self.front.segment:g} s segment: it is repeated to fill the "
                             "segment, so the labels say little")
+        result.update(self.confidence.judge(scores, framed))       # unsure, unlike_training
+        if result.get("unlike_training"):
+            warnings.append(self.confidence.unlike_warning(framed))
         if warnings:
             result["warning"] = "; ".join(warnings)
         return result

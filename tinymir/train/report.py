@@ -58,6 +58,8 @@ def markdown(report: dict) -> str:
              f", training "
              f"{report['train_seconds']:.1f} s on {report['device']}; share of training time "
              f"spent waiting for data: {100 * (report['data_loading_share'] or 0):.1f} %"]
+    if report.get("calibration"):
+        lines.append(calibration_line(report["calibration"]))
     if report["skipped"]:
         lines.append(f"- skipped {len(report['skipped'])} files, e.g. {report['skipped'][0][0]}: "
                      f"{report['skipped'][0][1]}")
@@ -79,6 +81,28 @@ def markdown(report: dict) -> str:
                 cells.append(row["threshold"])
             lines.append(f"| {name} | " + " | ".join(_fmt(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def calibration_line(calibration: dict) -> str:
+    """report.md's line on :mod:`tinymir.train.calibrate`: the temperature, the expected
+    calibration error of the tracks before -> after, the "unsure" and "unlike" limits and the
+    shares of tracks they catch."""
+    unlike = (f"unlike the training data above feature distance "
+              f"{calibration['unlike_above']:.3g} (validation "
+              f"{100 * calibration['unlike_share']['val']:.0f} %, test "
+              f"{100 * calibration['unlike_share']['test']:.0f} % of tracks)")
+    if calibration.get("temperature") is None:
+        return f"- calibration: none for tags ({calibration.get('note', '')}); {unlike}"
+    ece = calibration["ece"]
+    errors = ", ".join(f"{name} {ece[part]['tracks']['before']:.3f} -> "
+                       f"{ece[part]['tracks']['after']:.3f}"
+                       for part, name in (("val", "validation"), ("test", "test")))
+    return (f"- calibration on the {calibration['fitted_on']}: temperature "
+            f"{calibration['temperature']:.3g}; expected calibration error of the tracks "
+            f"({calibration['ece_bins']} bins) {errors}; unsure below top probability "
+            f"{calibration['unsure_below']:.3f} (validation "
+            f"{100 * calibration['unsure_share']['val']:.0f} %, test "
+            f"{100 * calibration['unsure_share']['test']:.0f} % of tracks); {unlike}")
 
 
 #: Readable names of the per-epoch logs drawn in ``curves.png``.

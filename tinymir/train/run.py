@@ -2,7 +2,8 @@
 
     config (:mod:`.config`) -> prepared data (:mod:`.prepare`: split, features, segments)
     -> standardise (train stats) -> train (best epoch kept) -> segment and track scores on
-    validation and test (:mod:`.evaluate`) -> model file and reports in RUN_DIR (:mod:`.rundir`)
+    validation and test (:mod:`.evaluate`) -> temperature, "unsure" and "unlike the training
+    data" limits (:mod:`.calibrate`) -> model file and reports in RUN_DIR (:mod:`.rundir`)
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tinymir.data.standardize import Standardizer
 from . import config as run_config
 from . import objective, rundir
 from . import report as reporting
+from .calibrate import calibrate
 from .callbacks import BestEpoch, EarlyStopping, PlateauLR
 from .config import RunError, TrainConfig
 from .evaluate import evaluate_parts, validator
@@ -157,10 +159,14 @@ def _fit(config: TrainConfig, arch, prepared: Prepared, work: Path, out: Path, r
     with backend.batch_fits(config.batch_size, "--batch-size"):
         results, thresholds = evaluate_parts(best, prepared, standardize, config.batch_size,
                                              config.aggregate)
+        kept_values, calibration = calibrate(best, prepared, standardize, config.batch_size,
+                                             config.aggregate)
+    metadata.update(kept_values)
     if prepared.multilabel:
         metadata["thresholds"] = [float(t) for t in thresholds]
     nn.save(work / rundir.MODEL_FILE, best, metadata)
     report = reporting.build_report(config, prepared, best, history, results, metadata["epoch"])
+    report["calibration"] = calibration
     if diverged is not None:
         report["stopped"] = str(diverged)
     reporting.write_run(work, report, history, prepared.classes)
