@@ -1,6 +1,8 @@
 """A trained model on real listening material: samples in memory give the labels of the file
 that holds them, and a long recording made of clips of known classes gets a timeline whose
 changes fall where the clips change."""
+import dataclasses
+
 import numpy as np
 import pytest
 import soundfile
@@ -10,8 +12,10 @@ from _cli_helpers import invoke, refused
 from tinymir import audio, load_model
 from tinymir.audio import synth
 from tinymir.cli.main import main
+from tinymir.features.files import file_features
 from tinymir.predict.listen import listen
 from tinymir.train import run
+from tinymir.train.inputs import part_params, stack
 
 CLASSES = ("electronic", "classical")
 SR = 22050
@@ -89,8 +93,11 @@ def test_the_timeline_does_not_depend_on_the_block_size(model_path):
     small = predictor.timeline(y, sr=SR, block_seconds=2.0, how="none")
     large = predictor.timeline(y, sr=SR, block_seconds=60.0, how="none")
     np.testing.assert_array_equal(small.starts, large.starts)
-    # the dB floor is per block, 80 dB below its loudest value: music this loud never reaches it
-    np.testing.assert_allclose(small.scores, large.scores, atol=1e-5)
+    # The features agree to float32 rounding (the dB floor is per block, 80 dB below its
+    # loudest value, which music this loud never reaches: tests/test_predict_recording.py);
+    # the network carries that rounding into the probabilities a few times larger.
+    np.testing.assert_allclose(small.scores, large.scores, atol=1e-4)
+    assert [s.label for s in small.spans] == [s.label for s in large.spans]
 
 
 def test_predict_timeline_on_the_command_line(model_path, tmp_path):
@@ -140,3 +147,20 @@ def test_listening_to_a_device_without_sounddevice_says_what_to_install(model_pa
                                                                         monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "sounddevice", None)
     refused(invoke("listen", model_path), "needs sounddevice", "--format")
+
+
+def test_a_file_longer_than_a_block_is_labelled_in_blocks_as_if_whole(model_path, tmp_path):
+    """Over 60 s a file is read and scored in blocks; its segments (of the frames the front end
+    keeps: here the middle 30 s less 2 s at each end) and their mean are those of the whole
+    file, to float32 rounding."""
+    predictor = load_model(model_path)
+    predictor.front = dataclasses.replace(predictor.front, center=30.0, discard=2.0)
+    y = np.concatenate([clip("classical", 700, 33.0), clip("electronic", 701, 30.0)])
+    path = tmp_path / "long.wav"
+    soundfile.write(path, y, SR, subtype="FLOAT")
+    blocked = predictor.predict_file(path, top=2)
+    feats = stack([file_features(path, params) for params in part_params(predictor.front)])
+    whole = predictor._labels(feats, top=2, warnings=[])
+    assert [label for label, _ in blocked["top"]] == [label for label, _ in whole["top"]]
+    np.testing.assert_allclose([p for _, p in blocked["top"]], [p for _, p in whole["top"]],
+                               atol=1e-5)

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from tinymir import backend, models, nn
-from tinymir.audio import AudioError, content_problem, resample
+from tinymir.audio import AudioError, content_problem, resample, resample_ratio
+from tinymir.audio.checks import content_warning
 from tinymir.audio.io import MAX_CHANNELS, info
 from tinymir.audio.stream import read_blocks
 from tinymir.data.segments import aggregate_by_track
@@ -26,8 +27,15 @@ from tinymir.data.standardize import Standardizer
 from tinymir.features.files import clip_features, file_features, find_audio_files
 from tinymir.progress import Progress
 from tinymir.train.config import RunError
-from tinymir.train.evaluate import probabilities, segment_logits
-from tinymir.train.inputs import frame_view, part_params, segment_batches, segment_tracks, stack
+from tinymir.train.evaluate import segment_logits
+from tinymir.train.inputs import (
+    frame_view,
+    kept_frames,
+    part_params,
+    segment_batches,
+    segment_tracks,
+    stack,
+)
 
 from . import recording, timeline
 from .confidence import Confidence
@@ -117,10 +125,38 @@ class Predictor:
         raises :class:`AudioError`; one shorter than half a segment (its features are repeated
         to fill the segment), constant or white noise
         (:func:`tinymir.audio.checks.content_warning`) gets a ``warning``."""
+        if info(path).duration > recording.BLOCK_SECONDS:
+            return {"file": str(path), **self._long_file_labels(path, top)}
         warnings = []
         feats = stack([file_features(path, params, warnings)
                        for params in part_params(self.front)])
         return {"file": str(path), **self._labels(feats, top, warnings)}
+
+    def _long_file_labels(self, path, top: int) -> dict:
+        """:meth:`predict_file` of a file longer than one block, read and scored block by block
+        (:mod:`tinymir.predict.recording`): the same segments of the same kept frames, their
+        probabilities aggregated over the whole file, in memory set by the block size."""
+        details = info(path)
+        up, down = resample_ratio(details.samplerate, self.front.sr)
+        samples = -(-details.frames * up // down)
+        kept = kept_frames(1 + samples // self.front.hop_length, self.front)
+        name, blocks = _sample_blocks(path, None, self.front.sr)
+        watched = _Watched(blocks)
+        segments = recording.recording_segments(watched, self.front, kept=kept)
+        _, probs = self.segment_scores(segments)
+        problem = watched.problem(self.front)
+        if problem is not None:
+            raise AudioError(name, problem)
+        scores = aggregate_by_track(probs, np.zeros(len(probs), np.int64), self.aggregate)[1][0]
+        order = np.argsort(-scores, kind="stable")[:top]
+        result = {"top": [(self.classes[c], float(scores[c])) for c in order]}
+        if self.multilabel:
+            result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
+                              if p >= t]
+        warning = content_warning(watched.loudest)
+        if warning is not None:
+            result["warning"] = warning
+        return result
 
     def predict_array(self, y, sr: int, top: int = 3, name: str = "array") -> dict:
         """:meth:`predict_file` of samples already in memory: ``y`` mono ``(n,)`` or
@@ -168,7 +204,7 @@ class Predictor:
         def score(batch):
             x = backend.to_device(np.stack([segment for _, segment in batch]))
             logits = self.model.forward(self.standardize.transform(x)[:, None])
-            probs.append(probabilities(logits, self.multilabel))
+            probs.append(self.confidence.probabilities(logits, self.multilabel))
             starts.extend(start * self.front.hop_length / self.front.sr for start, _ in batch)
             if progress is not None:
                 progress(starts[-1])

@@ -92,14 +92,16 @@ class FeatureBlocks:
 
 class SegmentCutter:
     """``push(first_frame, features)`` blocks in order, get ``(start_frame, segment)`` for
-    each segment of ``length`` frames (starts ``0, hop, 2 hop, ...``) that became complete."""
+    each segment of ``length`` frames (starts ``start, start + hop, ...``, ending by ``stop``
+    when given) that became complete."""
 
-    def __init__(self, length: int, hop: int):
+    def __init__(self, length: int, hop: int, start: int = 0, stop: int | None = None):
         self.length, self.hop = int(length), int(hop)
+        self.start, self.stop = int(start), stop
         self.frames = None               # the frames not yet consumed, (bins, n)
         self.frames_start = 0
         self.total = 0
-        self.next_start = 0
+        self.next_start = self.start
 
     def push(self, first_frame: int, block: np.ndarray) -> list[tuple[int, np.ndarray]]:
         if first_frame != self.total:
@@ -108,29 +110,35 @@ class SegmentCutter:
         self.frames = block if self.frames is None else np.concatenate([self.frames, block],
                                                                         axis=1)
         self.total += block.shape[1]
+        usable = self.total if self.stop is None else min(self.total, self.stop)
         done = []
-        while self.next_start + self.length <= self.total:
+        while self.next_start + self.length <= usable:
             local = self.next_start - self.frames_start
             done.append((self.next_start, self.frames[:, local:local + self.length]))
             self.next_start += self.hop
-        drop = self.next_start - self.frames_start
+        drop = min(self.next_start, self.total) - self.frames_start
         if drop > 0:
             self.frames = self.frames[:, drop:]
-            self.frames_start = self.next_start
+            self.frames_start += drop
         return done
 
     def close(self) -> list[tuple[int, np.ndarray]]:
         """A recording shorter than one segment gives one segment, repeated to fill it."""
-        if self.next_start > 0 or self.frames is None or self.total == 0:
+        usable = self.total if self.stop is None else min(self.total, self.stop)
+        if self.next_start > self.start or self.frames is None or usable <= self.start:
             return []
-        return [(0, np.pad(self.frames, ((0, 0), (0, self.length - self.total)), mode="wrap"))]
+        kept = self.frames[:, self.start - self.frames_start:usable - self.frames_start]
+        return [(self.start, np.pad(kept, ((0, 0), (0, self.length - kept.shape[1])),
+                                    mode="wrap"))]
 
 
-def recording_segments(blocks, front, block_seconds: float = BLOCK_SECONDS):
+def recording_segments(blocks, front, block_seconds: float = BLOCK_SECONDS,
+                       kept: tuple[int, int | None] = (0, None)):
     """``(start_frame, segment)`` for every segment of a recording whose samples (at
-    ``front.sr``) come as the iterable ``blocks``, in bounded memory."""
+    ``front.sr``) come as the iterable ``blocks``, in bounded memory; ``kept`` frames
+    ``(start, stop)`` only (see :func:`tinymir.train.inputs.kept_frames`)."""
     features = FeatureBlocks(front, block_seconds)
-    cutter = SegmentCutter(front.segment_frames, front.hop_frames)
+    cutter = SegmentCutter(front.segment_frames, front.hop_frames, *kept)
     for samples in blocks:
         for first, block in features.push(samples):
             yield from cutter.push(first, block)

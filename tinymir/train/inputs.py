@@ -67,19 +67,27 @@ def db_response(front: FrontEnd) -> np.ndarray:
     return np.concatenate(rows)
 
 
-def trimmed_view(feats, front: FrontEnd):
-    """The frames of a whole track that the front end keeps (``center``, ``discard``; module
-    docstring), as a view of ``feats`` (memory maps stay lazy)."""
-    n, frames = feats.shape[1], front.segment_frames
+def kept_frames(n: int, front: FrontEnd) -> tuple[int, int]:
+    """``(start, stop)``: the frames of a track of ``n`` frames that the front end keeps: the
+    middle ``center`` seconds, then without ``discard`` seconds at each end (never below one
+    segment)."""
+    start, stop, frames = 0, n, front.segment_frames
     if front.center:
         keep = front.clip_frames(front.center)
         if n > keep:
             start = (n - keep) // 2
-            feats, n = feats[:, start:start + keep], keep
+            stop = start + keep
     if front.discard:
-        d = min(front.seconds_to_frames(front.discard), max(0, (n - frames) // 2))
-        feats = feats[:, d:n - d]
-    return feats
+        d = min(front.seconds_to_frames(front.discard), max(0, (stop - start - frames) // 2))
+        start, stop = start + d, stop - d
+    return start, stop
+
+
+def trimmed_view(feats, front: FrontEnd):
+    """The frames of a whole track that the front end keeps (:func:`kept_frames`), as a view
+    of ``feats`` (memory maps stay lazy)."""
+    start, stop = kept_frames(feats.shape[1], front)
+    return feats[:, start:stop]
 
 
 def frame_view(feats, front: FrontEnd):
