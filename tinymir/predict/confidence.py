@@ -4,10 +4,11 @@ explains each rule, and kept in the model file's metadata)::
 
     p = softmax(z / T)                          segment probabilities (T = "temperature")
     unsure          <=>  max_c P_c < unsure_below      P: the track's (file's) probabilities
-    unlike_training <=>  d(q) = (1/J) sum_j ((q_j - m_j) / s_j)^2 > unlike.above
+    unlike_training <=>  d(q) = min_k (1/J) sum_j ((q_j - m_kj) / s_j)^2 > unlike.above
 
 with ``q`` the file's feature profile (per feature row, the mean and the deviation over its
-frames) and ``m, s`` those of the training tracks. A model file without these values (every
+frames), ``m_k`` the mean profile of the training tracks of class k and ``s`` their deviation
+around it. A model file without these values (every
 file written before them) has ``T = 1`` and neither check: it predicts exactly as before.
 """
 from __future__ import annotations
@@ -44,9 +45,10 @@ class Confidence:
             return cls(temperature, None if below is None else float(below))
         mean, std = (np.asarray(unlike[key], dtype=np.float64) for key in ("mean", "std"))
         above = float(unlike["above"])
-        if not mean.shape == std.shape == (2 * rows,):
-            raise ValueError(f"the training profile has {mean.size} means and {std.size} "
-                             f"deviations for {rows} feature rows (expected {2 * rows} each)")
+        if not (mean.ndim == 2 and len(mean) and mean.shape[1:] == std.shape == (2 * rows,)):
+            raise ValueError(f"the training profile has means of shape {mean.shape} and "
+                             f"deviations of shape {std.shape} for {rows} feature rows "
+                             f"(expected (classes, {2 * rows}) and ({2 * rows},))")
         if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()
                 and np.isfinite(above)):
             raise ValueError("the training profile holds NaN, infinite or non-positive values")

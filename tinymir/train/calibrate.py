@@ -8,10 +8,11 @@ every class, ``p = softmax(z / T)``, chosen on the validation SEGMENTS' logits `
     L(T) = (1/n) sum_i [ log sum_c exp(z_ic / T) - sum_c q_ic z_ic / T ]
 
 over ``log T`` in ``[log 0.05, log 20]`` (a 1-D bounded search), with Platt's (1999) targets
-``q_iy = (n + 1) / (n + C)`` and ``1 / (n + C)`` for each other class (Laplace's rule of
-succession) instead of 0/1: on a validation part the model gets all right, the 0/1 likelihood
-keeps growing as ``T -> 0`` and would claim certainty that n segments cannot show; with many
-segments the targets are 0/1 again. Segments, not tracks: the temperature acts on segment
+instead of 0/1: ``q_iy = (n + 1) / (n + 2)`` for the true class and ``1 / ((n + 2)(C - 1))``
+for each other one (Laplace's rule of succession for "the top class is right" after n
+segments). On a validation part the model gets all right, the 0/1 likelihood keeps growing as
+``T -> 0`` and would claim a certainty that n segments cannot show; with many segments the
+targets are 0/1 again. Segments, not tracks: the temperature acts on segment
 logits (a track's scores are the mean of its segments' probabilities), and a validation part
 holds many times more segments than tracks. ``T`` changes no arg-max, so no accuracy moves.
 Tags keep ``T = 1``: each tag is answered against its own threshold chosen on validation,
@@ -25,17 +26,22 @@ among C classes than to certainty is never given as sure, even by a model that m
 on its validation tracks.
 
 Unlike the training data: a track's feature profile ``q`` (per feature row, the mean and the
-standard deviation over its frames) against the training tracks' profiles (per entry mean
-``m_j`` and deviation ``s_j``, floored at a tenth of their median so that an entry constant in
-training does not blow up), as the mean squared z-score
+standard deviation over its frames) against the training tracks' profiles, class by class: per
+class k the mean profile ``m_kj``, and one deviation per entry ``s_j`` of the profiles around
+their class's mean (pooled over the classes, floored at a tenth of its median so that an entry
+constant in training does not blow up; tags: one group of all training tracks). The distance is
+the mean squared z-score to the nearest class,
 
-    d(q) = (1/J) sum_j ((q_j - m_j) / s_j)^2
+    d(q) = min_k (1/J) sum_j ((q_j - m_kj) / s_j)^2
 
-(a Mahalanobis distance with a diagonal covariance, per entry). It reads the input, not the
-network: a network maps noise onto a known class with confidence, which is the very failure to
-catch, while the features of noise, silence or DC are far from every music track's. Flagged
-above ``unlike_above = UNLIKE_MARGIN * (99th percentile of the training and validation tracks'
-distances)``.
+(a class-conditional Mahalanobis distance with a shared diagonal covariance, as Lee et al. 2018
+use on activations). Class by class because the classes differ: around one mean of all of them,
+broadband noise lies within the spread of the music, while it is far from each class. It reads
+the input, not the network: a network maps noise onto a known class with confidence, which is
+the very failure to catch. Flagged above ``unlike_above = UNLIKE_MARGIN * (99th percentile of
+the training and validation tracks' distances)``, a training track's distance taken with its
+class's mean left without it (leave-one-out), since a track counted in the mean is nearer to it
+than any new one.
 """
 from __future__ import annotations
 
@@ -62,7 +68,7 @@ def cross_entropy(logits, y, temperature: float) -> float:
     Platt's targets, for ``logits`` ``(n, C)`` with truth ``y`` ``(n,)``."""
     z = np.asarray(logits, dtype=np.float64) / temperature
     n, c = z.shape
-    right, other = (n + 1) / (n + c), 1 / (n + c)
+    right, other = (n + 1) / (n + 2), 1 / ((n + 2) * (c - 1))
     target = (right - other) * z[np.arange(n), np.asarray(y)] + other * z.sum(axis=1)
     return float((logsumexp(z, axis=1) - target).mean())
 
@@ -110,20 +116,40 @@ def track_profile(feats) -> np.ndarray:
     return np.concatenate([feats.mean(axis=1), feats.std(axis=1)])
 
 
-def fit_profiles(profiles) -> tuple[np.ndarray, np.ndarray]:
-    """``(m, s)``: per entry the mean and the deviation of the training tracks' profiles, the
-    deviation floored at a tenth of the median deviation (of each half: means, deviations)."""
+def fit_profiles(profiles, labels=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(m, s)``: ``m`` ``(K, J)`` the mean profile of each of the K classes in ``labels``
+    (one group when None), ``s`` ``(J,)`` the deviation of the profiles around their class's
+    mean, floored at a tenth of its median (of each half: means, deviations)."""
     profiles = np.asarray(profiles, dtype=np.float64)
-    mean, std = profiles.mean(axis=0), profiles.std(axis=0)
-    halves = np.split(std, 2)
-    floors = [np.full(h.size, max(0.1 * float(np.median(h)), 1e-6)) for h in halves]
+    labels = np.zeros(len(profiles), np.int64) if labels is None else np.asarray(labels)
+    classes, which = np.unique(labels, return_inverse=True)
+    mean = np.stack([profiles[which == k].mean(axis=0) for k in range(len(classes))])
+    std = (profiles - mean[which]).std(axis=0)
+    floors = [np.full(h.size, max(0.1 * float(np.median(h)), 1e-6)) for h in np.split(std, 2)]
     return mean, np.maximum(std, np.concatenate(floors))
 
 
 def profile_distance(profiles, mean, std) -> np.ndarray:
-    """``d(q) = (1/J) sum_j ((q_j - m_j) / s_j)^2`` of each row of ``profiles``."""
-    z = (np.atleast_2d(np.asarray(profiles, dtype=np.float64)) - mean) / std
-    return (z * z).mean(axis=1)
+    """``d(q) = min_k (1/J) sum_j ((q_j - m_kj) / s_j)^2`` of each row of ``profiles``."""
+    q = np.atleast_2d(np.asarray(profiles, dtype=np.float64))
+    z = (q[:, None, :] - np.atleast_2d(mean)[None]) / std
+    return (z * z).mean(axis=2).min(axis=1)
+
+
+def left_out_distances(profiles, labels, mean, std) -> np.ndarray:
+    """:func:`profile_distance` of each training profile with its own class's mean computed
+    without it, ``(n_k m_k - q_i) / (n_k - 1)`` (kept as it is for a class of one track)."""
+    profiles = np.asarray(profiles, dtype=np.float64)
+    labels = np.zeros(len(profiles), np.int64) if labels is None else np.asarray(labels)
+    _, which, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    out = np.empty(len(profiles))
+    for i, q in enumerate(profiles):
+        means = np.array(mean, dtype=np.float64)
+        n = counts[which[i]]
+        if n > 1:
+            means[which[i]] = (n * means[which[i]] - q) / (n - 1)
+        out[i] = profile_distance(q, means, std)[0]
+    return out
 
 
 def _part_logits(model, prepared, part, standardize, batch_size):
@@ -159,9 +185,12 @@ def calibrate(model, prepared, standardize, batch_size: int, aggregate: str):
     """
     parts = {part: [t for t in np.unique(prepared.segments[part].track)
                     if prepared.feats[t] is not None] for part in ("train", "val", "test")}
-    mean, std = fit_profiles(_profiles(prepared, parts["train"]))
-    distances = {part: profile_distance(_profiles(prepared, tracks), mean, std)
-                 for part, tracks in parts.items()}
+    labels = None if prepared.multilabel else prepared.targets[parts["train"]]
+    train = _profiles(prepared, parts["train"])
+    mean, std = fit_profiles(train, labels)
+    distances = {"train": left_out_distances(train, labels, mean, std),
+                 **{part: profile_distance(_profiles(prepared, parts[part]), mean, std)
+                    for part in ("val", "test")}}
     limit = UNLIKE_MARGIN * float(np.percentile(np.concatenate([distances["train"],
                                                                 distances["val"]]),
                                                 UNLIKE_PERCENTILE))
