@@ -12,11 +12,12 @@ instead of 0/1: ``q_iy = (n + 1) / (n + 2)`` for the true class and ``1 / ((n + 
 for each other one (Laplace's rule of succession for "the top class is right" after n
 segments). On a validation part the model gets all right, the 0/1 likelihood keeps growing as
 ``T -> 0`` and would claim a certainty that n segments cannot show; with many segments the
-targets are 0/1 again. Segments, not tracks: the temperature acts on segment
-logits (a track's scores are the mean of its segments' probabilities), and a validation part
-holds many times more segments than tracks. ``T`` changes no arg-max, so no accuracy moves.
-Tags keep ``T = 1``: each tag is answered against its own threshold chosen on validation,
-which already says where its scores become a "yes".
+targets are 0/1 again. Segments, not tracks: the temperature acts on segment logits (a track's
+scores are the mean of its segments' probabilities), and a validation part holds many times
+more segments than tracks. ``T`` changes no segment's arg-max (a track's mean of segment
+probabilities may, rarely, change its top class); the report's accuracies stay those of the
+plain softmax. Tags keep ``T = 1``: each tag is answered against its own threshold chosen on
+validation, which already says where its scores become a "yes".
 
 Unsure: a single-label answer whose calibrated top probability (of the track, as ``predict``
 gives it) is below ``unsure_below``. It is the larger of (a) the lowest top probability from
@@ -138,7 +139,19 @@ def profile_distance(profiles, mean, std) -> np.ndarray:
 
 def left_out_distances(profiles, labels, mean, std) -> np.ndarray:
     """:func:`profile_distance` of each training profile with its own class's mean computed
-    without it, ``(n_k m_k - q_i) / (n_k - 1)`` (kept as it is for a class of one track)."""
+    without it, ``(n_k m_k - q_i) / (n_k - 1)`` (kept as it is for a class of one track).
+
+    Parameters
+    ----------
+    profiles : array_like, shape (n, J)
+        The training tracks' profiles (:func:`track_profile`).
+    labels : array_like of int, shape (n,), or None
+        Their classes (None: one group, as for tags).
+    mean : array_like, shape (K, J)
+        The class means of :func:`fit_profiles` on these profiles and labels.
+    std : array_like, shape (J,)
+        The pooled deviation of :func:`fit_profiles`.
+    """
     profiles = np.asarray(profiles, dtype=np.float64)
     labels = np.zeros(len(profiles), np.int64) if labels is None else np.asarray(labels)
     _, which, counts = np.unique(labels, return_inverse=True, return_counts=True)
