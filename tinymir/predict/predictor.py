@@ -42,6 +42,8 @@ from .confidence import Confidence
 from .timeline import Timeline
 
 BATCH_SIZE = 64
+SEGMENT_BATCH = 8       # segments scored at once in blocks: the network's activations dominate
+                        # the memory of a long recording (bench/bench_long_recording.py)
 SHORT_SHARE = 0.5       # a file shorter than this share of a segment gets a warning
 READ_SECONDS = 10.0     # a long file is decoded this many seconds at a time
 PROGRESS_SECONDS = 60.0  # a timeline of a recording longer than this shows its progress
@@ -196,7 +198,7 @@ class Predictor:
 
     def segment_scores(self, segments, progress=None):
         """``(starts, probabilities)`` of ``(start_frame, segment)`` pairs (see
-        :func:`tinymir.predict.recording.recording_segments`), scored ``BATCH_SIZE`` at a time:
+        :func:`tinymir.predict.recording.recording_segments`), scored ``SEGMENT_BATCH`` at a time:
         start times in seconds ``(n,)`` and class probabilities ``(n, classes)``. ``progress``
         is called with the seconds reached after each batch."""
         starts, probs, batch = [], [], []
@@ -211,7 +213,7 @@ class Predictor:
 
         for pair in segments:
             batch.append(pair)
-            if len(batch) == BATCH_SIZE:
+            if len(batch) == SEGMENT_BATCH:
                 score(batch)
                 batch = []
         if batch:
