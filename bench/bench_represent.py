@@ -26,8 +26,8 @@ from tinymir import backend
 from tinymir.audio import synth
 from tinymir.explain.measure import track_slice
 from tinymir.explain.represent import Settings, optimise, starting_inputs
-from tinymir.train import run
 from tinymir.predict import Predictor
+from tinymir.train import run
 from tinymir.train.report import headline
 
 RESULTS = Path(__file__).resolve().parent / "results" / "represent_distinct.json"

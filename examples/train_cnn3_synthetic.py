@@ -16,8 +16,8 @@ from pathlib import Path
 
 from tinymir import backend
 from tinymir.audio import synth
-from tinymir.train import run
 from tinymir.predict import Predictor
+from tinymir.train import run
 from tinymir.train.report import headline
 
 if backend.get_device() == "cpu":
