@@ -32,7 +32,8 @@ from .options import USER_ERRORS
 @click.option("--dataset", default="auto", show_default=True,
               help="--out: the reader of a dataset DATA (auto, gtzan, folders, fma, "
                    "mtg-jamendo, tags).")
-@click.option("--quiet", is_flag=True, help="--out and --timeline: no progress lines.")
+@click.option("--quiet", is_flag=True, help="No progress lines (shown for files over a minute "
+              "and for --out).")
 @click.option("--timeline", is_flag=True,
               help="Label each FILE over time (DJ mixes, radio, concerts): print its spans, "
                    "e.g. '0:00-3:12 rock 0.91', and write <file>.timeline.csv, .json and .png "
@@ -78,7 +79,7 @@ def predict_command(model, files, top, as_json, out, scheduler, jobs, dataset, q
                            as_json, quiet)
         return
     try:
-        labelled = predict_inputs(Predictor.load(model), files, top)
+        labelled = predict_inputs(Predictor.load(model), files, top, progress=not quiet)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc))
     total = failed = 0

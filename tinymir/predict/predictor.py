@@ -12,6 +12,7 @@ probabilities over the whole file (``aggregate`` of the model: mean or majority 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 
@@ -121,20 +122,20 @@ class Predictor:
                                               self.multilabel)
         return aggregate_by_track(probs, s.track, self.aggregate)[1][0]
 
-    def predict_file(self, path, top: int = 3) -> dict:
+    def predict_file(self, path, top: int = 3, progress=None) -> dict:
         """The ``top`` labels of one audio file. A file without usable content (silent,
         shorter than one analysis frame, see :func:`tinymir.features.files.check_content`)
         raises :class:`AudioError`; one shorter than half a segment (its features are repeated
         to fill the segment), constant or white noise
         (:func:`tinymir.audio.checks.content_warning`) gets a ``warning``."""
         if info(path).duration > recording.BLOCK_SECONDS:
-            return {"file": str(path), **self._long_file_labels(path, top)}
+            return {"file": str(path), **self._long_file_labels(path, top, progress)}
         warnings = []
         feats = stack([file_features(path, params, warnings)
                        for params in part_params(self.front)])
         return {"file": str(path), **self._labels(feats, top, warnings)}
 
-    def _long_file_labels(self, path, top: int) -> dict:
+    def _long_file_labels(self, path, top: int, progress=None) -> dict:
         """:meth:`predict_file` of a file longer than one block, read and scored block by block
         (:mod:`tinymir.predict.recording`): the same segments of the same kept frames, their
         probabilities aggregated over the whole file, in memory set by the block size."""
@@ -145,7 +146,7 @@ class Predictor:
         name, blocks = _sample_blocks(path, None, self.front.sr)
         watched = _Watched(blocks)
         segments = recording.recording_segments(watched, self.front, kept=kept)
-        _, probs = self.segment_scores(segments)
+        _, probs = self.segment_scores(segments, progress)
         problem = watched.problem(self.front)
         if problem is not None:
             raise AudioError(name, problem)
@@ -338,26 +339,38 @@ def audio_inputs(paths) -> tuple[list[str], list[tuple[str, str]]]:
     return files, not_files
 
 
-def predict_files(predictor: Predictor, paths, top: int = 3):
+def predict_files(predictor: Predictor, paths, top: int = 3, progress: bool = False):
     """``(path, result, None)`` for each file labelled, ``(path, None, reason)`` for each one
-    that could not be, in order."""
+    that could not be, in order; with ``progress``, a progress line on stderr for each file
+    longer than ``PROGRESS_SECONDS``."""
     for path in paths:
         try:
-            yield path, predictor.predict_file(path, top), None
+            with seconds_progress(path, progress) as advance:
+                yield path, predictor.predict_file(path, top, advance), None
         except AudioError as exc:
             yield path, None, exc.reason
         except OSError as exc:
             yield path, None, str(exc.strerror or exc)
 
 
-def predict_inputs(predictor: Predictor, inputs, top: int = 3):
+@contextmanager
+def seconds_progress(path, enabled: bool = True):
+    """A callable ``advance(seconds reached)`` drawing a progress line (seconds of audio done,
+    rate, time left) for a file longer than ``PROGRESS_SECONDS``; a no-op otherwise."""
+    seconds = info(path).duration if enabled else 0.0
+    with Progress(total=max(1, int(seconds)), unit="s", label=Path(path).name,
+                  enabled=enabled and seconds > PROGRESS_SECONDS) as bar:
+        yield lambda reached: bar.advance(max(0, min(int(reached), bar.total) - bar.done))
+
+
+def predict_inputs(predictor: Predictor, inputs, top: int = 3, progress: bool = False):
     """What ``tinymir predict MODEL FILES`` labels: ``(path, None, reason)`` for each entry of
     a folder that is not a file (:func:`audio_inputs`), then :func:`predict_files` over the
     files. The inputs are resolved at once (a folder that cannot be searched raises
     :class:`RunError` before anything is labelled); the files are labelled as they are read."""
     files, not_files = audio_inputs(inputs)
     return chain(((path, None, reason) for path, reason in not_files),
-                 predict_files(predictor, files, top))
+                 predict_files(predictor, files, top, progress))
 
 
 def timeline_inputs(predictor: Predictor, inputs, folder, how: str = timeline.DEFAULT_SMOOTHING,
@@ -393,11 +406,7 @@ def timeline_inputs(predictor: Predictor, inputs, folder, how: str = timeline.DE
     folder = Path(folder)
     for path in files:
         try:
-            seconds = info(path).duration
-            with Progress(total=max(1, int(seconds)), unit="s", label=Path(path).name,
-                          enabled=progress and seconds > PROGRESS_SECONDS) as bar:
-                def advance(reached, bar=bar):
-                    bar.advance(max(0, min(int(reached), bar.total) - bar.done))
+            with seconds_progress(path, progress) as advance:
                 found = predictor.timeline(path, how=how, penalty=penalty, width=width,
                                            progress=advance)
             folder.mkdir(parents=True, exist_ok=True)
