@@ -13,6 +13,13 @@ MOVED = [
 ]
 
 
+def test_the_old_train_metrics_module_finds_the_metrics_with_a_warning():
+    from tinymir import metrics
+    from tinymir.train import metrics as old
+    with pytest.warns(DeprecationWarning, match="tinymir.train.metrics moved to tinymir.metrics"):
+        assert old.accuracy is metrics.accuracy
+
+
 @pytest.mark.parametrize("old_module, old_name, new_module, new_name", MOVED)
 def test_an_old_name_warns_and_gives_the_new_object(old_module, old_name, new_module, new_name):
     old = importlib.import_module(old_module)
