@@ -106,7 +106,20 @@ def decode(path):
 
 def read(path, start: int, count: int | None, channels: int) -> np.ndarray:
     """The samples ``[start, start + count)`` of ``path`` (``count=None``: to the end) as
-    float32 ``(n, channels)``, like ``soundfile.read``; fewer when the stream ends first."""
+    float32 ``(n, channels)``, like ``soundfile.read``; fewer when the stream ends first.
+
+    Parameters
+    ----------
+    path : str or Path
+        The audio file (its first audio stream is decoded, see :func:`decode`).
+    start : int
+        First sample (frame) to return, in samples at the file's own rate.
+    count : int or None
+        Number of samples to return; None reads to the end.
+    channels : int
+        The file's channel count: the width of the empty ``(0, channels)`` array returned
+        when no sample falls in the range.
+    """
     pieces, position = [], 0
     stop = None if count is None else start + count
     with closing(decode(path)) as decoded:

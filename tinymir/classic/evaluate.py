@@ -69,7 +69,23 @@ def baseline_folds(labels, groups=None, kfold: int | None = None, repeats: int =
                    seed: int = 0):
     """The folds every baseline is scored on: one 80/20 split (stratified, or by group with
     ``groups``) without ``kfold``; ``kfold`` folds, ``repeats`` rounds of them, with it.
-    Returns ``(folds, name, test_fraction)``, ``test_fraction = n_test / n_train``."""
+    Returns ``(folds, name, test_fraction)``, ``test_fraction = n_test / n_train``.
+
+    Parameters
+    ----------
+    labels : array_like (n_tracks,)
+        One class label per track (the stratification).
+    groups : array_like (n_tracks,), optional
+        One group (artist, album) per track, ``None`` for a track on its own: no group is on
+        both sides of a fold. Default None: folds by track, stratified.
+    kfold : int, optional
+        Number of folds (2 or more). Default None: one 80/20 train/test split.
+    repeats : int
+        Rounds of ``kfold`` folds, each with the next seed (default 1); more than 1 needs
+        ``kfold``.
+    seed : int
+        Seed of the shuffling (default 0); round r of the repeats uses ``seed + r``.
+    """
     if kfold is None:
         if repeats != 1:
             raise ValueError("repeats need k folds: give kfold as well")
@@ -87,6 +103,22 @@ def evaluate_baselines(features, labels, folds, names=tuple(SEED_BASELINES), see
     ``labels`` are class indices ``0..C-1``; ``progress`` (optional) gets ``advance()`` after
     each model-fold. Fit time includes standardising; predict time is ``predict_with_proba``
     (class and probabilities from one pass).
+
+    Parameters
+    ----------
+    features : array (n_tracks, n_features)
+        One feature row per track; each fold standardised with its training rows' statistics.
+    labels : array (n_tracks,) of int
+        Class indices ``0..C-1``.
+    folds : iterable of (array, array)
+        ``(train_idx, test_idx)`` pairs of row indices, e.g. from :func:`baseline_folds`.
+    names : sequence of str
+        Baselines to score, keys of ``SEED_BASELINES`` (default all five: LR, RF, XGB, SVM,
+        KNN); an unknown name raises ``ValueError``.
+    seed : int
+        Random state of the random forest and of gradient boosting (default 0).
+    progress : object with ``advance(note=...)``, optional
+        Advanced once after each model-fold, with the model's name as note (default None).
     """
     unknown = [name for name in names if name not in SEED_BASELINES]
     if unknown:
@@ -142,7 +174,20 @@ def format_table(results: list[BaselineResult]) -> str:
 def compare_models(results: list[BaselineResult], test_fraction: float,
                    metric: str = "accuracy", confidence: float = 0.95) -> list:
     """Every pair of models scored on the same folds: ``[(a, b, Interval of a - b), ...]``
-    (corrected resampled t interval; needs two folds or more)."""
+    (corrected resampled t interval; needs two folds or more).
+
+    Parameters
+    ----------
+    results : list of BaselineResult
+        The models' scores, all on the same folds (:func:`evaluate_baselines`).
+    test_fraction : float
+        ``n_test / n_train`` of one fold (``1 / (k - 1)`` for k folds), as returned by
+        :func:`baseline_folds`.
+    metric : {"accuracy", "macro_f1", "roc_auc"}
+        The per-fold score compared (default "accuracy").
+    confidence : float
+        Coverage of each interval, between 0 and 1 (default 0.95).
+    """
     pairs = []
     for i, a in enumerate(results):
         for b in results[i + 1:]:
@@ -154,7 +199,20 @@ def compare_models(results: list[BaselineResult], test_fraction: float,
 
 def model_intervals(results: list[BaselineResult], test_fraction: float,
                     metric: str = "accuracy", confidence: float = 0.95) -> dict:
-    """Each model's mean ``metric`` with its corrected interval: ``{name: Interval}``."""
+    """Each model's mean ``metric`` with its corrected interval: ``{name: Interval}``.
+
+    Parameters
+    ----------
+    results : list of BaselineResult
+        The models' scores, one value per fold (two folds or more).
+    test_fraction : float
+        ``n_test / n_train`` of one fold (``1 / (k - 1)`` for k folds), as returned by
+        :func:`baseline_folds`; 0 gives the plain t interval.
+    metric : {"accuracy", "macro_f1", "roc_auc"}
+        The per-fold score (default "accuracy").
+    confidence : float
+        Coverage of each interval, between 0 and 1 (default 0.95).
+    """
     return {result.name: corrected_interval(getattr(result, metric), test_fraction, confidence)
             for result in results}
 

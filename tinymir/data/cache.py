@@ -457,7 +457,22 @@ def cache_files(files, root, params: FeatureParams, cache_dir, scheduler=None):
     --cache`` does): each file is a track whose id is its path relative to ``root``.
     Returns ``({file index: memory-mapped features}, report)`` for the files that have features,
     with the :class:`BuildReport` of the build; ``scheduler`` is an engine of
-    :mod:`tinymir.data.engines` (default: this process)."""
+    :mod:`tinymir.data.engines` (default: this process).
+
+    Parameters
+    ----------
+    files : sequence of str or Path
+        The audio files, each under ``root``.
+    root : str or Path
+        The folder the track ids are relative to.
+    params : FeatureParams
+        What the features are; the cache keeps features of these parameters only.
+    cache_dir : str or Path
+        The cache's folder (created or reused).
+    scheduler : engine, optional
+        How the missing features are computed (:mod:`tinymir.data.engines`); default None:
+        in this process.
+    """
     ids = [Path(file).relative_to(root).as_posix() for file in files]
     cache = FeatureCache(cache_dir, params)
     report = cache.build([Track(i, str(f), ()) for i, f in zip(ids, files)], scheduler=scheduler)

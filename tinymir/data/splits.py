@@ -180,6 +180,18 @@ def group_split(labels, groups, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> Spl
     that maximises ``sum_c g_c * need[k, c] / n_c``, where ``g_c`` is the group's number of
     tracks of class c, ``n_c`` the class total and ``need[k, c] = fractions[k] * n_c -
     have[k, c]`` what side k still lacks. A track without a group (``None``) is its own group.
+
+    Parameters
+    ----------
+    labels : sequence (n_tracks,)
+        One hashable class label per track.
+    groups : sequence (n_tracks,)
+        One group per track (artist, album), ``None`` for a track that is its own group.
+    fractions : sequence of float
+        Two (``train``/``test``) or three (``train``/``val``/``test``) non-negative fractions
+        adding up to 1 (default (0.8, 0.1, 0.1)).
+    seed : int
+        Seed of the shuffling of the groups (default 0).
     """
     fractions = _fractions(fractions)
     names = PART_NAMES if len(fractions) == 3 else ("train", "test")
@@ -189,7 +201,19 @@ def group_split(labels, groups, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> Spl
 
 def group_kfold(labels, groups, k: int = 5, seed: int = 0) -> Folds:
     """``k`` folds with no group on two sides: groups dealt as in :func:`group_split` to ``k``
-    sides of ``1/k`` each; fold f tests side f and trains on the rest."""
+    sides of ``1/k`` each; fold f tests side f and trains on the rest.
+
+    Parameters
+    ----------
+    labels : sequence (n_tracks,)
+        One hashable class label per track.
+    groups : sequence (n_tracks,)
+        One group per track (artist, album), ``None`` for a track that is its own group.
+    k : int
+        Number of folds, from 2 to the number of groups (default 5).
+    seed : int
+        Seed of the shuffling of the groups (default 0).
+    """
     n_groups = len({g if g is not None else ("track", i) for i, g in enumerate(groups)})
     if not 2 <= k <= n_groups:
         raise SplitError(f"group k-fold needs 2 <= k <= number of groups ({n_groups}), got k={k}")
@@ -206,7 +230,22 @@ def repeated_kfold(labels, k: int = 5, repeats: int = 3, groups=None, seed: int 
     """``repeats`` rounds of ``k`` folds, ``k * repeats`` pairs ``(train_idx, test_idx)`` in
     order: round r is :func:`stratified_kfold` (or :func:`group_kfold` with ``groups``) with
     seed ``seed + r``. Every recipe compared on the same ``Folds`` is paired fold by fold
-    (:mod:`tinymir.compare`)."""
+    (:mod:`tinymir.compare`).
+
+    Parameters
+    ----------
+    labels : sequence (n_tracks,)
+        One hashable class label per track.
+    k : int
+        Number of folds in each round (default 5).
+    repeats : int
+        Number of rounds, 1 or more (default 3); 1 gives the plain k folds.
+    groups : sequence (n_tracks,), optional
+        One group per track (``None``: its own group): no group on two sides of a fold.
+        Default None: stratified folds by track.
+    seed : int
+        Seed of the first round (default 0); round r uses ``seed + r``.
+    """
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise SplitError(f"repeats must be a whole number of 1 or more, got {repeats!r}")
     rounds = [group_kfold(labels, groups, k, seed + r) if groups is not None

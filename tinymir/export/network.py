@@ -30,7 +30,21 @@ class NoOnnxForm(ValueError):
 
 
 def network(g, x: str, model, input_shape) -> str:
-    """Append ``model``'s layers to ``x`` (``(N, *input_shape)``); returns the logits' name."""
+    """Append ``model``'s layers to ``x`` (``(N, *input_shape)``); returns the logits' name.
+
+    Parameters
+    ----------
+    g : Graph
+        The ONNX graph being built (:class:`tinymir.export.graph.Graph`); the nodes are added
+        to it.
+    x : str
+        Name of the input tensor in ``g``, ``(N, *input_shape)``.
+    model : tinymir.nn model
+        The network whose ``layers`` are converted in order (a Conv followed by BatchNorm
+        becomes one Conv); a layer without an ONNX form raises :class:`NoOnnxForm`.
+    input_shape : tuple of int
+        Shape of one input without the batch axis, e.g. ``(channels, bins, frames)``.
+    """
     shape = tuple(input_shape)
     layers = list(model.layers)
     i = 0
@@ -178,6 +192,20 @@ def _identity(g, x, layer, shape):
 
 def _activation(op, **attrs):
     def convert(g, x, layer, shape):
+        """The ``op`` node of an activation layer applied to ``x``; returns its output's name.
+
+        Parameters
+        ----------
+        g : Graph
+            The ONNX graph being built.
+        x : str
+            Name of the input tensor in ``g``.
+        layer : tinymir.nn layer
+            The activation layer; its attributes named in ``attrs`` become the node's float
+            attributes (e.g. ``alpha``).
+        shape : tuple of int
+            The input's shape without the batch axis (unused: an activation keeps it).
+        """
         values = {name: float(getattr(layer, name)) for name in attrs}
         return g.op(op, x, **values)
     return convert

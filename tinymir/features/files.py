@@ -90,7 +90,20 @@ def clip_features(y, params: FeatureParams, name="array",
                   warnings: list | None = None) -> np.ndarray:
     """:func:`file_features` of mono samples already in memory (at ``params.sr``): checked by
     :func:`check_content` and :func:`check_finite` the same way, each problem an
-    ``AudioError`` naming ``name``."""
+    ``AudioError`` naming ``name``.
+
+    Parameters
+    ----------
+    y : array (n,)
+        Mono samples at ``params.sr`` Hz, floats in [-1, 1].
+    params : FeatureParams
+        What the features are (kind, sample rate, FFT size, hop, ...).
+    name : str
+        The name given in an ``AudioError`` (default "array").
+    warnings : list of str, optional
+        When given, why the clip's labels would say little (a constant or white-noise clip,
+        :func:`tinymir.audio.checks.content_warning`) is appended to it, once. Default None.
+    """
     check_content(name, y, params)
     if warnings is not None:
         warning = content_warning(y)

@@ -62,7 +62,19 @@ def check_padding(padding):
 
 def output_size(size: int, kernel: int, stride: int, pad: tuple) -> int:
     """Positions of a ``kernel``-cell window moved by ``stride`` over ``size`` cells padded by
-    ``pad`` = (before, after): ⌊(size + before + after − kernel) / stride⌋ + 1."""
+    ``pad`` = (before, after): ⌊(size + before + after − kernel) / stride⌋ + 1.
+
+    Parameters
+    ----------
+    size : int
+        Input length along the axis, in cells.
+    kernel : int
+        Window length, in cells.
+    stride : int
+        Step between window positions, in cells.
+    pad : pair of int
+        Zero cells added (before, after) the input.
+    """
     return (size + pad[0] + pad[1] - kernel) // stride + 1
 
 

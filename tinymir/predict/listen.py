@@ -52,7 +52,20 @@ def default_block_seconds(front) -> float:
 def listen(predictor, blocks, sr: int, block_seconds: float | None = None):
     """:class:`Heard` for each segment of the stream whose mono float32 ``blocks`` (at ``sr``
     Hz) come from an iterable (a pipe or a device), as each completes; at the end of the
-    stream, the rest (a stream shorter than one segment is repeated to fill it)."""
+    stream, the rest (a stream shorter than one segment is repeated to fill it).
+
+    Parameters
+    ----------
+    predictor : Predictor
+        The model that labels the segments (its front end sets rate, segment and hop).
+    blocks : iterable of array (n,)
+        Mono float32 samples in [-1, 1] as they arrive, of any lengths.
+    sr : int
+        Sample rate of ``blocks``, in Hz (resampled to the model's rate).
+    block_seconds : float, optional
+        The seconds of audio whose features are computed at once. Default None: one segment
+        hop, at least :data:`MIN_BLOCK_SECONDS` (0.25 s).
+    """
     front = predictor.front
     block_seconds = default_block_seconds(front) if block_seconds is None else block_seconds
     resampler = Resampler(sr, front.sr)

@@ -165,7 +165,19 @@ class Predictor:
         """:meth:`predict_file` of samples already in memory: ``y`` mono ``(n,)`` or
         ``(channels, n)`` (averaged), floats in [-1, 1] at ``sr`` Hz (resampled to the
         model's rate as a file would be). The same labels as for a file holding these samples;
-        problems are an :class:`AudioError` naming ``name``."""
+        problems are an :class:`AudioError` naming ``name``.
+
+        Parameters
+        ----------
+        y : array (n,) or (channels, n)
+            Float samples in [-1, 1] (host or device array); channels are averaged.
+        sr : int
+            Sample rate of ``y``, in Hz.
+        top : int
+            Number of labels kept, best first (default 3).
+        name : str
+            The name given in an ``AudioError`` (default "array").
+        """
         y = mono_at_rate(y, sr, self.front.sr, name)
         warnings = []
         feats = stack([clip_features(y, params, name, warnings)
@@ -266,7 +278,19 @@ class Predictor:
 def mono_at_rate(y, sr: int, target_sr: int, name: str = "array") -> np.ndarray:
     """Samples in memory as the front end reads a file: float32 mono (channels averaged, the
     channel axis first) at ``target_sr``. Anything else is one :class:`AudioError` naming
-    ``name``."""
+    ``name``.
+
+    Parameters
+    ----------
+    y : array (n,) or (channels, n)
+        Float samples in [-1, 1] (host or device array); channels are averaged.
+    sr : int
+        Sample rate of ``y``, in Hz (a positive whole number).
+    target_sr : int
+        Sample rate of the result, in Hz (resampled when it differs from ``sr``).
+    name : str
+        The name given in an ``AudioError`` (default "array").
+    """
     y = np.asarray(backend.to_host(y))
     if y.dtype.kind != "f":
         raise AudioError(name, f"samples must be floats in [-1, 1], got dtype {y.dtype}")
@@ -342,7 +366,20 @@ def audio_inputs(paths) -> tuple[list[str], list[tuple[str, str]]]:
 def predict_files(predictor: Predictor, paths, top: int = 3, progress: bool = False):
     """``(path, result, None)`` for each file labelled, ``(path, None, reason)`` for each one
     that could not be, in order; with ``progress``, a progress line on stderr for each file
-    longer than ``PROGRESS_SECONDS``."""
+    longer than ``PROGRESS_SECONDS``.
+
+    Parameters
+    ----------
+    predictor : Predictor
+        The model that labels the files.
+    paths : iterable of str or Path
+        The audio files, labelled one at a time as the results are taken.
+    top : int
+        Number of labels kept for each file, best first (default 3).
+    progress : bool
+        Show a progress line (seconds of audio, rate, time left) for each file longer than
+        ``PROGRESS_SECONDS`` (60 s) (default False).
+    """
     for path in paths:
         try:
             with seconds_progress(path, progress) as advance:
@@ -367,7 +404,20 @@ def predict_inputs(predictor: Predictor, inputs, top: int = 3, progress: bool = 
     """What ``tinymir predict MODEL FILES`` labels: ``(path, None, reason)`` for each entry of
     a folder that is not a file (:func:`audio_inputs`), then :func:`predict_files` over the
     files. The inputs are resolved at once (a folder that cannot be searched raises
-    :class:`RunError` before anything is labelled); the files are labelled as they are read."""
+    :class:`RunError` before anything is labelled); the files are labelled as they are read.
+
+    Parameters
+    ----------
+    predictor : Predictor
+        The model that labels the files.
+    inputs : iterable of str or Path
+        Audio files and folders (searched for audio files, :func:`audio_inputs`).
+    top : int
+        Number of labels kept for each file, best first (default 3).
+    progress : bool
+        Show a progress line for each file longer than ``PROGRESS_SECONDS`` (60 s) (default
+        False).
+    """
     files, not_files = audio_inputs(inputs)
     return chain(((path, None, reason) for path, reason in not_files),
                  predict_files(predictor, files, top, progress))

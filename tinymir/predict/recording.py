@@ -136,7 +136,21 @@ def recording_segments(blocks, front, block_seconds: float = BLOCK_SECONDS,
                        kept: tuple[int, int | None] = (0, None)):
     """``(start_frame, segment)`` for every segment of a recording whose samples (at
     ``front.sr``) come as the iterable ``blocks``, in bounded memory; ``kept`` frames
-    ``(start, stop)`` only (see :func:`tinymir.train.inputs.kept_frames`)."""
+    ``(start, stop)`` only (see :func:`tinymir.train.inputs.kept_frames`).
+
+    Parameters
+    ----------
+    blocks : iterable of array (n,)
+        Mono float32 samples at ``front.sr`` Hz, in pieces of any lengths.
+    front : FrontEnd
+        The model's front end: features, segment and hop lengths.
+    block_seconds : float
+        The seconds of audio whose features are computed at once (default 60; the dB floor
+        is per block, see the module).
+    kept : pair (int, int or None)
+        Frames ``(start, stop)`` of the recording that segments are cut from, ``stop=None``
+        to the end (default (0, None): all).
+    """
     features = FeatureBlocks(front, block_seconds)
     cutter = SegmentCutter(front.segment_frames, front.hop_frames, *kept)
     for samples in blocks:

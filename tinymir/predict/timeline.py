@@ -104,7 +104,19 @@ def viterbi(emissions, penalty: float) -> np.ndarray:
 
 def label_path(scores, how: str = DEFAULT_SMOOTHING, penalty: float = DEFAULT_SWITCH_PENALTY,
                width: int = DEFAULT_MEDIAN_WIDTH) -> np.ndarray:
-    """One class index per segment from ``(n, classes)`` probabilities (see the module)."""
+    """One class index per segment from ``(n, classes)`` probabilities (see the module).
+
+    Parameters
+    ----------
+    scores : array (n_segments, n_classes)
+        Each segment's class probabilities.
+    how : {"hmm", "median", "none"}
+        The smoothing (see the module); default "hmm".
+    penalty : float
+        ``hmm``: the cost of a change of label, in nats, 0 or more (default 4).
+    width : int
+        ``median``: the window, in segments, 1 or more (default 5).
+    """
     check_smoothing(how, penalty, width)
     scores = np.asarray(scores, dtype=np.float64)
     if how == "hmm":
@@ -115,7 +127,21 @@ def label_path(scores, how: str = DEFAULT_SMOOTHING, penalty: float = DEFAULT_SW
 def tag_paths(scores, thresholds, how: str = DEFAULT_SMOOTHING,
               penalty: float = DEFAULT_SWITCH_PENALTY,
               width: int = DEFAULT_MEDIAN_WIDTH) -> np.ndarray:
-    """``(n, tags)`` booleans: tag ``t`` on in segment ``i`` (see the module)."""
+    """``(n, tags)`` booleans: tag ``t`` on in segment ``i`` (see the module).
+
+    Parameters
+    ----------
+    scores : array (n_segments, n_tags)
+        Each segment's tag probabilities.
+    thresholds : array (n_tags,)
+        Each tag's threshold: on where the (smoothed) probability reaches it.
+    how : {"hmm", "median", "none"}
+        The smoothing (see the module); default "hmm".
+    penalty : float
+        ``hmm``: the cost of switching a tag on or off, in nats, 0 or more (default 4).
+    width : int
+        ``median``: the window, in segments, 1 or more (default 5).
+    """
     check_smoothing(how, penalty, width)
     scores = np.clip(np.asarray(scores, dtype=np.float64), _FLOOR, 1 - _FLOOR)
     thresholds = np.clip(np.asarray(thresholds, dtype=np.float64), _FLOOR, 1 - _FLOOR)
@@ -129,7 +155,20 @@ def tag_paths(scores, thresholds, how: str = DEFAULT_SMOOTHING,
 
 def merge(path, bounds, scores, names) -> list[Span]:
     """Spans of equal consecutive labels of ``path`` (indices into ``names``), each scored by
-    the mean of its own segments' ``scores[:, label]``."""
+    the mean of its own segments' ``scores[:, label]``.
+
+    Parameters
+    ----------
+    path : array (n_segments,) of int
+        One label index per segment.
+    bounds : array (n_segments + 1,)
+        Segment boundaries in seconds (:func:`segment_bounds`): segment ``i`` spans
+        ``[bounds[i], bounds[i + 1])``.
+    scores : array (n_segments, n_labels)
+        Each segment's probabilities, unsmoothed; a span's score is their mean.
+    names : sequence of str
+        The label of each index of ``path``.
+    """
     path = np.asarray(path)
     changes = np.flatnonzero(np.diff(path)) + 1
     firsts = np.concatenate([[0], changes])
