@@ -11,6 +11,9 @@ fresh interpreter so that its peak resident memory is its own:
 - ``blocks``: ``tinymir.load_model(m).predict_file(path)``, which reads a file longer than one
   block (60 s) in blocks (``tinymir.predict.recording``);
 - ``timeline``: ``timeline(path)``, the same blocks, every segment's scores kept and smoothed;
+- ``listen``: the file's samples streamed through ``tinymir.predict.listen`` in pieces of 4096
+  samples as fast as they come (a live stream's blocks of one segment hop), with the median and
+  99th-percentile latency from a segment's last sample to its label;
 - ``whole``: the file's features computed at once and its segments scored from them (what
   ``predict_file`` did for every length before, and still does up to 60 s).
 
@@ -45,18 +48,28 @@ from tinymir.train.inputs import part_params, stack
 way, model, path = sys.argv[1:4]
 predictor = tinymir.load_model(model)
 wall, cpu = time.perf_counter(), time.process_time()
-spans = None
+spans, extra = None, {}
 if way == "blocks":
     top = predictor.predict_file(path)["top"][0][0]
 elif way == "timeline":
     found = predictor.timeline(path)
     top, spans = found.spans[0].label, len(found.spans)
+elif way == "listen":
+    from tinymir.audio.stream import read_blocks
+    from tinymir.predict.listen import listen
+    sr, blocks = read_blocks(path, 4096 / 22050)
+    heard = list(listen(predictor, blocks, sr))
+    latency = np.array([h.latency for h in heard])
+    top, spans = heard[0].label, None
+    extra = {"latency_s_median": float(np.median(latency)),
+             "latency_s_p99": float(np.percentile(latency, 99))}
 else:
     feats = stack([file_features(path, params) for params in part_params(predictor.front)])
     top = predictor._labels(feats, 3, [])["top"][0][0]
 print(json.dumps({"way": way, "wall_s": time.perf_counter() - wall,
                   "cpu_s": time.process_time() - cpu, "top": top, "spans": spans,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  **extra}))
 '''
 
 
@@ -106,7 +119,7 @@ def main() -> None:
         seconds = write_recording(path, args.minutes, args.change)
         rows = []
         for round_ in range(args.rounds):
-            order = ("blocks", "timeline", "whole")
+            order = ("blocks", "timeline", "listen", "whole")
             order = order if round_ % 2 == 0 else order[::-1]
             for way in order:
                 row = {"round": round_, **run_way(way, model, path)}
@@ -116,7 +129,7 @@ def main() -> None:
                       f"{row['cpu_s']:7.1f} s CPU, peak RSS {row['peak_rss_mb']:7.0f} MB, "
                       f"{row['realtime_factor']:6.1f}x real time, top {row['top']}", flush=True)
     summary = {}
-    for way in ("blocks", "timeline", "whole"):
+    for way in ("blocks", "timeline", "listen", "whole"):
         mine = [row for row in rows if row["way"] == way]
         summary[way] = {key: [min(r[key] for r in mine), max(r[key] for r in mine)]
                         for key in ("wall_s", "cpu_s", "peak_rss_mb", "realtime_factor")}

@@ -164,3 +164,5 @@ def test_a_file_longer_than_a_block_is_labelled_in_blocks_as_if_whole(model_path
     assert [label for label, _ in blocked["top"]] == [label for label, _ in whole["top"]]
     np.testing.assert_allclose([p for _, p in blocked["top"]], [p for _, p in whole["top"]],
                                atol=1e-5)
+    assert {key: blocked.get(key) for key in ("unsure", "unlike_training")} == \
+        {key: whole.get(key) for key in ("unsure", "unlike_training")}

@@ -7,7 +7,14 @@ import pytest
 from _rounding import assert_float32_close
 from tinymir.data.segments import make_segments
 from tinymir.models import FrontEnd
-from tinymir.predict.recording import FeatureBlocks, SegmentCutter, features_of, recording_segments
+from tinymir.predict.recording import (
+    FeatureBlocks,
+    FrameProfile,
+    SegmentCutter,
+    features_of,
+    recording_segments,
+)
+from tinymir.train.calibrate import track_profile
 
 ARRIVALS = {"at once": [10 ** 9], "in 1000s": [1000], "ragged": [17, 4096, 3]}
 
@@ -82,3 +89,13 @@ def test_a_recording_from_an_iterable_of_blocks_gives_every_segment():
     expected = make_segments([1 + len(y) // 512], front.segment_frames, hop=front.hop_frames)
     assert [start for start, _ in got] == expected.start.tolist()
     assert all(segment.shape == (128, front.segment_frames) for _, segment in got)
+
+
+@pytest.mark.parametrize("start, stop", [(0, None), (40, 250), (100, 120)])
+def test_the_profile_of_blocks_is_the_profile_of_the_kept_frames(start, stop):
+    feats = np.random.default_rng(4).normal(-30, 12, (6, 300)).astype(np.float32)
+    profile = FrameProfile(start, stop)
+    for first in range(0, 300, 37):
+        profile.push(first, feats[:, first:first + 37])
+    np.testing.assert_allclose(profile.profile(), track_profile(feats[:, start:stop]),
+                               rtol=1e-9, atol=1e-9)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinymir.train.calibrate import profile_distance, track_profile
+from tinymir.train.calibrate import profile_distance
 from tinymir.train.evaluate import probabilities
 
 
@@ -62,25 +62,26 @@ class Confidence:
             logits = logits / self.temperature
         return probabilities(logits, multilabel)
 
-    def distance(self, feats) -> float:
-        """``d(q)`` of a file's ``(rows, frames)`` features (``nan`` without a profile)."""
+    def distance(self, profile) -> float:
+        """``d(q)`` of a file's feature profile ``q`` (:func:`tinymir.train.calibrate.
+        track_profile` of its ``(rows, frames)`` features; ``nan`` without a training
+        profile)."""
         if self.profile_mean is None:
             return float("nan")
-        return float(profile_distance(track_profile(feats), self.profile_mean,
-                                      self.profile_std)[0])
+        return float(profile_distance(profile, self.profile_mean, self.profile_std)[0])
 
-    def judge(self, scores, feats) -> dict:
+    def judge(self, scores, profile) -> dict:
         """The fields a result gets: ``unsure`` (when the model has its limit) and
         ``unlike_training`` (when it has a training profile), for a file's probabilities
-        ``scores`` ``(classes,)`` and its features."""
+        ``scores`` ``(classes,)`` and its feature profile."""
         fields = {}
         if self.unsure_below is not None:
             fields["unsure"] = bool(np.max(scores) < self.unsure_below)
         if self.profile_mean is not None:
-            fields["unlike_training"] = bool(self.distance(feats) > self.unlike_above)
+            fields["unlike_training"] = bool(self.distance(profile) > self.unlike_above)
         return fields
 
-    def unlike_warning(self, feats) -> str:
+    def unlike_warning(self, profile) -> str:
         """The warning of a file whose features are unlike the training tracks'."""
-        return (f"unlike the training data (feature distance {self.distance(feats):.3g}, "
+        return (f"unlike the training data (feature distance {self.distance(profile):.3g}, "
                 f"above the model's limit {self.unlike_above:.3g}): the labels say little")

@@ -27,6 +27,7 @@ from tinymir.data.segments import aggregate_by_track
 from tinymir.data.standardize import Standardizer
 from tinymir.features.files import clip_features, file_features, find_audio_files
 from tinymir.progress import Progress
+from tinymir.train.calibrate import track_profile
 from tinymir.train.config import RunError
 from tinymir.train.evaluate import segment_logits
 from tinymir.train.inputs import (
@@ -144,22 +145,15 @@ class Predictor:
         samples = -(-details.frames * up // down)
         kept = kept_frames(1 + samples // self.front.hop_length, self.front)
         name, blocks = _sample_blocks(path, None, self.front.sr)
-        watched = _Watched(blocks)
-        segments = recording.recording_segments(watched, self.front, kept=kept)
+        watched, profile = _Watched(blocks), recording.FrameProfile(*kept)
+        segments = recording.recording_segments(watched, self.front, kept=kept, profile=profile)
         _, probs = self.segment_scores(segments, progress)
         problem = watched.problem(self.front)
         if problem is not None:
             raise AudioError(name, problem)
         scores = aggregate_by_track(probs, np.zeros(len(probs), np.int64), self.aggregate)[1][0]
-        order = np.argsort(-scores, kind="stable")[:top]
-        result = {"top": [(self.classes[c], float(scores[c])) for c in order]}
-        if self.multilabel:
-            result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
-                              if p >= t]
         warning = content_warning(watched.loudest)
-        if warning is not None:
-            result["warning"] = warning
-        return result
+        return self._answer(scores, profile.profile(), top, [] if warning is None else [warning])
 
     def predict_array(self, y, sr: int, top: int = 3, name: str = "array") -> dict:
         """:meth:`predict_file` of samples already in memory: ``y`` mono ``(n,)`` or
@@ -191,20 +185,24 @@ class Predictor:
 
     def _labels(self, feats, top: int, warnings: list) -> dict:
         framed = frame_view(feats, self.front)
-        scores = self.file_scores(framed)
-        order = np.argsort(-scores, kind="stable")[:top]
-        result = {"top": [(self.classes[c], float(scores[c])) for c in order]}
-        if self.multilabel:
-            result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
-                              if p >= t]
         if feats.shape[1] < SHORT_SHARE * self.front.segment_frames:
             seconds = (feats.shape[1] - 1) * self.front.hop_length / self.front.sr
             warnings.append(f"about {seconds:.2g} s long, much shorter than the model's "
                             f"{self.front.segment:g} s segment: it is repeated to fill the "
                             "segment, so the labels say little")
-        result.update(self.confidence.judge(scores, framed))       # unsure, unlike_training
+        return self._answer(self.file_scores(framed), track_profile(framed), top, warnings)
+
+    def _answer(self, scores, profile, top: int, warnings: list) -> dict:
+        """The result of a file or array from its class probabilities ``scores`` and its
+        feature profile: the top labels (tags), ``unsure``, ``unlike_training``, warnings."""
+        order = np.argsort(-scores, kind="stable")[:top]
+        result = {"top": [(self.classes[c], float(scores[c])) for c in order]}
+        if self.multilabel:
+            result["tags"] = [name for name, p, t in zip(self.classes, scores, self.thresholds)
+                              if p >= t]
+        result.update(self.confidence.judge(scores, profile))      # unsure, unlike_training
         if result.get("unlike_training"):
-            warnings.append(self.confidence.unlike_warning(framed))
+            warnings.append(self.confidence.unlike_warning(profile))
         if warnings:
             result["warning"] = "; ".join(warnings)
         return result

@@ -132,8 +132,39 @@ class SegmentCutter:
                                     mode="wrap"))]
 
 
+class FrameProfile:
+    """Per feature row, the mean and the deviation over the frames ``[start, stop)`` of a
+    recording whose feature blocks come in order: :func:`tinymir.train.calibrate.track_profile`
+    of those frames, from sums and sums of squares in float64,
+    ``mean = S1 / n``, ``std = sqrt(max(S2 / n - mean^2, 0))``."""
+
+    def __init__(self, start: int = 0, stop: int | None = None):
+        self.start, self.stop = int(start), stop
+        self.sums = self.squares = None
+        self.count = 0
+
+    def push(self, first_frame: int, block: np.ndarray) -> None:
+        stop = first_frame + block.shape[1] if self.stop is None else self.stop
+        lo, hi = max(self.start, first_frame), min(stop, first_frame + block.shape[1])
+        if hi <= lo:
+            return
+        kept = np.asarray(block[:, lo - first_frame:hi - first_frame], dtype=np.float64)
+        sums, squares = kept.sum(axis=1), (kept * kept).sum(axis=1)
+        if self.sums is None:
+            self.sums, self.squares = sums, squares
+        else:
+            self.sums, self.squares = self.sums + sums, self.squares + squares
+        self.count += hi - lo
+
+    def profile(self) -> np.ndarray:
+        mean = self.sums / self.count
+        return np.concatenate([mean, np.sqrt(np.maximum(self.squares / self.count - mean ** 2,
+                                                        0.0))])
+
+
 def recording_segments(blocks, front, block_seconds: float = BLOCK_SECONDS,
-                       kept: tuple[int, int | None] = (0, None)):
+                       kept: tuple[int, int | None] = (0, None),
+                       profile: FrameProfile | None = None):
     """``(start_frame, segment)`` for every segment of a recording whose samples (at
     ``front.sr``) come as the iterable ``blocks``, in bounded memory; ``kept`` frames
     ``(start, stop)`` only (see :func:`tinymir.train.inputs.kept_frames`).
@@ -150,12 +181,18 @@ def recording_segments(blocks, front, block_seconds: float = BLOCK_SECONDS,
     kept : pair (int, int or None)
         Frames ``(start, stop)`` of the recording that segments are cut from, ``stop=None``
         to the end (default (0, None): all).
+    profile : FrameProfile, optional
+        Also given every feature block (the frame profile of the recording).
     """
     features = FeatureBlocks(front, block_seconds)
     cutter = SegmentCutter(front.segment_frames, front.hop_frames, *kept)
     for samples in blocks:
         for first, block in features.push(samples):
+            if profile is not None:
+                profile.push(first, block)
             yield from cutter.push(first, block)
     for first, block in features.close():
+        if profile is not None:
+            profile.push(first, block)
         yield from cutter.push(first, block)
     yield from cutter.close()
