@@ -1,7 +1,10 @@
-"""Inference: a trained model file on new audio, what ``tinymir predict / evaluate`` run.
+"""Inference: a trained model file on new audio, what ``tinymir predict / evaluate / listen``
+run.
 
     from tinymir.predict import Predictor, tag_catalogue
-    Predictor.load("runs/cnn3/model.npz").predict_file("song.wav")
+    model = Predictor.load("runs/cnn3/model.npz")             # or tinymir.load_model(...)
+    model.predict_file("song.wav")
+    model.timeline("dj-mix.flac").lines()                      # ["0:00-3:12 house 0.91", ...]
     tag_catalogue("runs/cnn3/model.npz", "music/", "tags.csv")   # one CSV row per track
 
 =============  ================================================================================
@@ -12,6 +15,8 @@
 ``catalogue``  :func:`tag_catalogue`: a whole catalogue into a CSV, resumable, on any engine
 ``recording``  a recording of any length as the model's segments, computed block by block
 ``timeline``   segment scores over time -> smoothing -> spans of one label (or tag) in seconds
+``listen``     a live stream labelled segment by segment as it plays, with each one's latency
+``confidence`` calibrated probabilities, "unsure" and "unlike the training data"
 =============  ================================================================================
 
 A model file carries everything its inputs need (front end, classes, standardisation,
@@ -20,8 +25,12 @@ train's inputs, evaluation and preparation, and nothing in train imports it.
 """
 from .catalogue import CatalogueReport, tag_catalogue
 from .evaluation import describe, evaluate, read_labels_map, trained_on, training_warning
+from .listen import Heard
 from .predictor import Predictor, audio_inputs, predict_files, predict_inputs
+from .timeline import Span, Timeline
 
-__all__ = ["CatalogueReport", "Predictor", "audio_inputs", "describe", "evaluate",
-           "predict_files", "predict_inputs", "read_labels_map", "tag_catalogue", "trained_on",
-           "training_warning"]
+# (the function listen stays in its module: a package attribute of that name would hide the
+# module tinymir.predict.listen)
+__all__ = ["CatalogueReport", "Heard", "Predictor", "Span", "Timeline", "audio_inputs",
+           "describe", "evaluate", "predict_files", "predict_inputs", "read_labels_map",
+           "tag_catalogue", "trained_on", "training_warning"]
