@@ -166,3 +166,11 @@ def test_a_file_longer_than_a_block_is_labelled_in_blocks_as_if_whole(model_path
                                atol=1e-5)
     assert {key: blocked.get(key) for key in ("unsure", "unlike_training")} == \
         {key: whole.get(key) for key in ("unsure", "unlike_training")}
+
+
+def test_a_heard_segment_below_the_unsure_limit_says_unsure():
+    from tinymir.predict.listen import Heard
+    sure = Heard(1.5, 2.5, "rock", 0.91, np.array([0.91, 0.09]), 0.012)
+    unsure = Heard(1.5, 2.5, "rock", 0.51, np.array([0.51, 0.49]), 0.012, unsure=True)
+    assert sure.line() == "     1.5-2.5 s  rock 0.91  (latency 0.012 s)"
+    assert unsure.line() == "     1.5-2.5 s  unsure (best guess: rock 0.51)  (latency 0.012 s)"

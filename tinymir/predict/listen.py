@@ -31,17 +31,21 @@ MIN_BLOCK_SECONDS = 0.25
 @dataclass(frozen=True)
 class Heard:
     """The label of one segment of a stream: its start and end in seconds of the stream, the
-    top class with its probability, every class's probability and the latency in seconds."""
+    top class with its probability, every class's probability, the latency in seconds, and
+    whether the top probability is below the model's ``unsure`` limit (a limit chosen for
+    whole tracks, applied here to one segment)."""
     start: float
     end: float
     label: str
     score: float
     scores: np.ndarray
     latency: float
+    unsure: bool = False
 
     def line(self) -> str:
-        return (f"{self.start:8.1f}-{self.end:.1f} s  {self.label} {self.score:.2f}  "
-                f"(latency {self.latency:.3f} s)")
+        answer = (f"unsure (best guess: {self.label} {self.score:.2f})" if self.unsure
+                  else f"{self.label} {self.score:.2f}")
+        return f"{self.start:8.1f}-{self.end:.1f} s  {answer}  (latency {self.latency:.3f} s)"
 
 
 def default_block_seconds(front) -> float:
@@ -83,8 +87,10 @@ def listen(predictor, blocks, sr: int, block_seconds: float | None = None):
         for start, row in zip(starts, probs):
             end = float(start) + front.segment
             holder = min(bisect.bisect_left(received, end * sr), len(arrivals) - 1)
+            limit = predictor.confidence.unsure_below
             found.append(Heard(float(start), end, predictor.classes[int(np.argmax(row))],
-                               float(np.max(row)), row, now - arrivals[holder]))
+                               float(np.max(row)), row, now - arrivals[holder],
+                               limit is not None and float(np.max(row)) < limit))
         done = min(bisect.bisect_left(received, found[-1].end * sr), len(arrivals) - 1)
         del received[:done], arrivals[:done]      # later segments end later: memory stays flat
         return found
