@@ -4,11 +4,12 @@ Regenerate (needs librosa; the file was written with librosa 0.11.0)::
 
     python tests/reference/make_librosa_outputs.py
 
-It writes ``librosa_features.npz`` beside this script: short synthetic signals made here from
-fixed seeds, and what librosa computes from them (STFT and its inverse, mel filterbank and
-spectrogram, dB, MFCC, chroma, spectral contrast, onset strength, tempogram, tempo, and the
-inverse chain: dB to power, MFCC to mel, NNLS mel to STFT magnitude, Griffin-Lim from zero and
-from seeded random phases). ``tests/test_librosa_reference.py`` compares tinymir with it to the
+It writes ``librosa_features.npz`` beside this script: what librosa computes from short
+synthetic signals made from fixed seeds by ``tests/_reference_signals.py`` (which the test calls
+too, so no audio is stored): STFT and its inverse, mel filterbank and spectrogram, dB, MFCC,
+chroma, spectral contrast, onset strength, tempogram, tempo, and the inverse chain: dB to
+power, MFCC to mel, NNLS mel to STFT magnitude, Griffin-Lim from zero and from seeded random
+phases. ``tests/test_librosa_reference.py`` compares tinymir with it to the
 tolerances of the live parity tests (``tests/test_features_*.py``), without librosa. Nothing is
 imported from tinymir. librosa is called clip by clip where its dB floors are global over what
 it is given (tinymir's are per clip), and the clips are stacked.
@@ -20,38 +21,15 @@ array, or ``name/x`` itself) and ``name/expected``.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import librosa
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-SR = 22050
-N = 5001                     # not a multiple of any hop: the last frame is a partial one
-
-
-def signals() -> np.ndarray:
-    """(4, N) float32: an exponential chirp and a harmonic tone (each over a −60 dB noise floor,
-    as in a recording), white noise and silence."""
-    rng = np.random.default_rng(0)
-    t = np.arange(N) / SR
-    floor = 1e-3 * rng.standard_normal((2, N))
-    k = np.log(0.4 * SR / 100.0) / t[-1]
-    chirp = 0.5 * np.sin(2 * np.pi * 100.0 * (np.exp(k * t) - 1) / k) + floor[0]
-    harmonic = sum(0.6 / h * np.sin(2 * np.pi * 220.0 * h * t + h) for h in range(1, 7)) + floor[1]
-    noise = 0.3 * rng.standard_normal(N)
-    return np.stack([chirp, harmonic, noise, np.zeros(N)]).astype(np.float32)
-
-
-def clicks(bpm: float, seconds: float = 8.0) -> np.ndarray:
-    """Decaying 1 kHz clicks on every beat, nothing between them (so the file stays small)."""
-    y = np.zeros(int(seconds * SR))
-    click = np.sin(2 * np.pi * 1000.0 * np.arange(int(0.03 * SR)) / SR)
-    click *= np.exp(-np.arange(click.size) / (0.005 * SR))
-    for start in (np.arange(0.0, seconds, 60.0 / bpm) * SR).astype(int):
-        stop = min(y.size, start + click.size)
-        y[start:stop] += click[:stop - start]
-    return y.astype(np.float32)
+sys.path.insert(0, str(HERE.parent))      # tests/: the signals are made there, for the test too
+from _reference_signals import SR, N, beats, db_grid, signals  # noqa: E402
 
 
 def per_clip(function, y, **kwargs):
@@ -60,18 +38,18 @@ def per_clip(function, y, **kwargs):
 
 def main():
     y = signals()
-    # tempi of lags 20 and 30 at hop 512 (129.2 and 86.1 BPM), played 0.5 % off the grid
-    beats = np.stack([clicks(60.0 * SR / (512 * lag) * 1.005) for lag in (20, 30)])
-    envelope = per_clip(librosa.onset.onset_strength, beats, sr=SR)
+    clicks = beats()
+    envelope = per_clip(librosa.onset.onset_strength, clicks, sr=SR)
     stft = librosa.stft(y, n_fft=1024, hop_length=512)
     mel = per_clip(librosa.feature.melspectrogram, y, sr=SR)
     magnitude = np.abs(librosa.stft(y[1, :2500].astype(np.float64), n_fft=512))
     small_mel = librosa.feature.melspectrogram(S=magnitude ** 2, sr=SR, n_fft=512, n_mels=40)
     coefficients = librosa.feature.mfcc(y=y[1], sr=SR, n_mfcc=13, lifter=22)
-    db = np.linspace(-80.0, 10.0, 50).reshape(5, 10)
-    inputs = {"signals": y, "clicks": beats, "envelope": envelope, "mel": mel,
-              "magnitude": magnitude, "small_mel": small_mel, "coefficients": coefficients,
-              "db": db}
+    db = db_grid()
+    # signals, clicks and db are made by the test itself (tests/_reference_signals.py); envelope
+    # and mel are the onset_strength and melspectrogram cases' expected values: only the
+    # intermediate librosa results the test cannot have otherwise are stored as inputs
+    inputs = {"magnitude": magnitude, "small_mel": small_mel, "coefficients": coefficients}
     cases = {}
 
     def add(name, function, source, expected, clips=None, samples=None, dtype=None,
@@ -128,7 +106,7 @@ def main():
                  envelope[:, :120], win_length=48), samples=120, argument="onset_envelope",
         win_length=48)
     add("tempo", "tempo", "clicks",
-        np.array([librosa.feature.tempo(y=clip, sr=SR)[0] for clip in beats]), sr=SR)
+        np.array([librosa.feature.tempo(y=clip, sr=SR)[0] for clip in clicks]), sr=SR)
     for label, prior in (("slow_prior", {"start_bpm": 60.0, "std_bpm": 0.5}),
                          ("max_tempo", {"max_tempo": 100.0}), ("ac_size", {"ac_size": 4.0})):
         add(f"tempo_{label}", "tempo", "envelope",
