@@ -11,7 +11,7 @@ turns; the script prints clips/s for both sides and the ratio, and writes
 comparison K times: on a shared machine one run says little, so the JSON then keeps every run's
 ratio and reports the median run. On a GPU it also times mel against
 torchaudio when torchaudio imports. On the CPU tinymir shares each call's blocks of frames among
-the cores the process may use (``kernels.blocks.CPU_THREADS``, recorded in the JSON); librosa
+the cores the process may use (``tinymir.threads.CPU_THREADS``, recorded in the JSON); librosa
 uses one.
 Pinning the process to one core compares the two on equal terms. Like the ``tinymir`` command,
 the script lets glibc keep freed memory (:func:`tinymir.backend.keep_freed_memory`, recorded in
@@ -39,10 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tinymir import backend
+from tinymir import backend, threads
 from tinymir import features as F
 from tinymir.audio import synth
-from tinymir.features.kernels import blocks
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SR, N_FFT, HOP, N_MELS, N_MFCC = 22050, 1024, 512, 128, 20
@@ -223,7 +222,7 @@ def main():
     result = {
         "benchmark": "features", "device": device, "gpu": backend.gpu_name(),
         "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpu_count": os.cpu_count(), "tinymir_threads": blocks.CPU_THREADS,
+                    "cpu_count": os.cpu_count(), "tinymir_threads": threads.CPU_THREADS,
                     "load_average_before": load_before,
                     "malloc_keeps_freed_memory": malloc_tuned,
                     "load_average_after": os.getloadavg()},

@@ -74,8 +74,8 @@ def test_local_dask_workers_are_set_up_as_the_pools():
         import dask
 
         from tinymir import backend as worker_backend
-        from tinymir.features.kernels import blocks
-        return (worker_backend.get_device(), blocks.CPU_THREADS,
+        from tinymir import threads
+        return (worker_backend.get_device(), threads.CPU_THREADS,
                 worker_backend._malloc_tuned,        # keep_freed_memory took effect
                 os.environ.get("MALLOC_ARENA_MAX"),
                 dask.config.get("distributed.worker.profile.enabled"))

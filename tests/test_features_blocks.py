@@ -5,6 +5,7 @@ import pytest
 
 from _rounding import assert_float32_close
 from tinymir import features as F
+from tinymir import threads
 from tinymir.features import frames
 from tinymir.features.kernels import blocks
 from tinymir.features.kernels.padded import PaddedFrames
@@ -22,10 +23,11 @@ def _all_features(y):
             F.spectral_contrast(y, 22050, n_fft=1024), F.tempo(y, 22050)]
 
 
-@pytest.mark.parametrize("threads, block_bytes", [(2, 4096), (3, 64 * 1024), (1, 4096)])
-def test_threads_and_blocks_do_not_change_the_numbers(clips, monkeypatch, threads, block_bytes):
+@pytest.mark.parametrize("thread_count, block_bytes", [(2, 4096), (3, 64 * 1024), (1, 4096)])
+def test_threads_and_blocks_do_not_change_the_numbers(clips, monkeypatch, thread_count,
+                                                     block_bytes):
     expected = _all_features(clips)
-    monkeypatch.setattr(blocks, "CPU_THREADS", threads)
+    monkeypatch.setattr(threads, "CPU_THREADS", thread_count)
     monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", block_bytes)
     assert len(blocks.frame_blocks(44, 3 * 1024 * 4, np)) > 1
     for actual, wanted in zip(_all_features(clips), expected):
@@ -34,19 +36,19 @@ def test_threads_and_blocks_do_not_change_the_numbers(clips, monkeypatch, thread
 
 
 def test_for_each_block_visits_every_block_once(monkeypatch):
-    monkeypatch.setattr(blocks, "CPU_THREADS", 2)
+    monkeypatch.setattr(threads, "CPU_THREADS", 2)
     seen = np.zeros(100, dtype=int)
 
     def mark(block):
         seen[block] += 1
 
-    blocks.for_each_block(mark, blocks.frame_blocks(100, 3, np))
+    threads.for_each_block(mark, blocks.frame_blocks(100, 3, np))
     np.testing.assert_array_equal(seen, 1)
 
 
 def test_omp_num_threads_sets_the_thread_count(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert blocks._cpu_threads() == 1
+    assert threads._cpu_threads() == 1
 
 
 @pytest.mark.parametrize("pad_mode", ["constant", "reflect", "edge"])
@@ -90,7 +92,7 @@ def test_a_forked_child_gets_its_own_threads(monkeypatch):
     """Without a fresh pool the child queues its blocks for threads it does not have (hangs)."""
     import multiprocessing
 
-    monkeypatch.setattr(blocks, "CPU_THREADS", 2)
+    monkeypatch.setattr(threads, "CPU_THREADS", 2)
     monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 4096)       # many blocks: the pool is used
     y = np.random.default_rng(0).standard_normal((2, 22050)).astype(np.float32)
     expected = F.melspectrogram(y, 22050, 1024, 512, 32)      # the parent's pool now exists
@@ -100,15 +102,15 @@ def test_a_forked_child_gets_its_own_threads(monkeypatch):
 
 
 def test_a_block_thread_runs_nested_blocks_in_order_instead_of_waiting_on_its_pool(monkeypatch):
-    monkeypatch.setattr(blocks, "CPU_THREADS", 2)
+    monkeypatch.setattr(threads, "CPU_THREADS", 2)
     seen = np.zeros((4, 10), dtype=int)
 
     def outer(block):
         def inner(inner_block):
             seen[block, inner_block] += 1
-        blocks.for_each_block(inner, blocks.frame_blocks(10, 3, np))
+        threads.for_each_block(inner, blocks.frame_blocks(10, 3, np))
 
-    blocks.for_each_block(outer, [slice(k, k + 1) for k in range(4)])   # deadlocked before
+    threads.for_each_block(outer, [slice(k, k + 1) for k in range(4)])   # deadlocked before
     assert (seen == 1).all()
 
 

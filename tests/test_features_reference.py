@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import pytest
 
-from tinymir import backend
+from tinymir import backend, threads
 from tinymir import features as F
 from tinymir.features import reference as R
 from tinymir.features.kernels import blocks
@@ -44,8 +44,8 @@ SIGNALS = [("noise", 4000), ("noise", 1001), ("noise", 300), ("adversarial", 250
 @pytest.fixture(params=[(1, blocks.CPU_BLOCK_BYTES), (1, 4096), (2, 4096), (3, 64 * 1024)],
                 ids=["one-block", "tiny-blocks", "2-threads", "3-threads"])
 def code_path(request, monkeypatch):
-    threads, block_bytes = request.param
-    monkeypatch.setattr(blocks, "CPU_THREADS", threads)
+    thread_count, block_bytes = request.param
+    monkeypatch.setattr(threads, "CPU_THREADS", thread_count)
     monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", block_bytes)
     with backend.default_dtype(np.float64):
         yield request.param

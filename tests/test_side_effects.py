@@ -63,11 +63,12 @@ def test_features_on_threads_and_in_worker_processes_touch_nothing(tmp_path):
         from tinymir import backend
         from tinymir.data.cache import FeatureCache
         from tinymir.features import FeatureParams, mfcc
+        from tinymir import threads
         from tinymir.features.kernels import blocks
         def limits():
             return [(lib["prefix"], lib["num_threads"]) for lib in threadpoolctl.threadpool_info()]
         limits_before = limits()
-        blocks.CPU_THREADS = 2                       # threaded blocks even on one core
+        threads.CPU_THREADS = 2                       # threaded blocks even on one core
         blocks.CPU_BLOCK_BYTES = 64 * 1024           # many blocks
         y = np.random.default_rng(0).standard_normal((2, 22050 * 3)).astype(np.float32)
         assert np.isfinite(mfcc(y, 22050)).all()

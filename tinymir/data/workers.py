@@ -25,7 +25,7 @@ import threading
 import time
 
 from tinymir import backend
-from tinymir.features.kernels.blocks import use_one_thread
+from tinymir.threads import use_one_thread
 
 PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 0.5

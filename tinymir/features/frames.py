@@ -144,7 +144,7 @@ _BLOCKS = "tinymir.features.kernels.blocks"
 __getattr__ = moved.names(__name__, {
     "PaddedFrames": "tinymir.features.kernels.padded",
     "CPU_BLOCK_BYTES": _BLOCKS, "frame_blocks": _BLOCKS, "frame_blocks_of": _BLOCKS,
-    "CPU_THREADS": _BLOCKS, "for_each_block": _BLOCKS, "use_one_thread": _BLOCKS,
-    "single_threaded_blas": _BLOCKS,
+    "CPU_THREADS": "tinymir.threads", "for_each_block": "tinymir.threads",
+    "use_one_thread": "tinymir.threads", "single_threaded_blas": "tinymir.threads",
     "check_finite_samples": "tinymir.features.kernels.finite",
 })

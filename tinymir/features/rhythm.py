@@ -28,9 +28,10 @@ import scipy.fft
 from tinymir import backend
 from tinymir.features.db import power_to_db
 from tinymir.features.frames import frame, hann_window
-from tinymir.features.kernels.blocks import for_each_block, frame_blocks
+from tinymir.features.kernels.blocks import frame_blocks
 from tinymir.features.kernels.fft import irfft, rfft
 from tinymir.features.mel import mel_frames
+from tinymir.threads import for_each_block
 
 
 def onset_strength_frames(log_mel_frames, lag: int = 1, n_fft: int = 2048,

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from tinymir import backend
 from tinymir.features.db import decibels
-from tinymir.features.kernels.blocks import for_each_block, frame_blocks_of
+from tinymir.features.kernels.blocks import frame_blocks_of
 from tinymir.features.kernels.filterbank import apply_filterbank
 from tinymir.features.kernels.spectrum import spectrum_blocks
+from tinymir.threads import for_each_block
 
 
 def log_blocks_and_floor(y, n_fft: int, hop_length: int, center: bool, pad_mode: str, reduce,

@@ -20,10 +20,11 @@ import numpy as np
 
 from tinymir import backend
 from tinymir.features.frames import as_signal, check_sizes, hann_window
-from tinymir.features.kernels.blocks import for_each_block, frame_blocks
+from tinymir.features.kernels.blocks import frame_blocks
 from tinymir.features.kernels.fft import rfft
 from tinymir.features.kernels.finite import check_finite_samples
 from tinymir.features.kernels.padded import PaddedFrames
+from tinymir.threads import for_each_block
 
 
 def spectrum_blocks(y, n_fft: int, hop_length: int | None, win_length: int | None,
