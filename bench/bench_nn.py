@@ -1,6 +1,22 @@
-"""Training-step throughput of tinymir.nn against PyTorch, same machine, same run.
+"""Training steps of tinymir.nn: every zoo network against its GEMM bound, and against PyTorch.
 
-Two workloads, each a full step (forward, loss, backward, Adam update) on random data:
+**The zoo table (CPU).** For every architecture of ``tinymir archs`` (``--arch`` picks some),
+built by :func:`tinymir.models.build` at its recipe's input shape and batch size (``--batch``
+for another), one training step (forward, softmax cross-entropy, backward, Adam) on a fixed
+random batch, at each BLAS thread count of ``--threads`` (default 1 and 2). Each architecture
+and thread count runs in a fresh process with ``OPENBLAS_NUM_THREADS`` and
+``OMP_NUM_THREADS`` set to that count. It reports samples/s (wall), CPU seconds per step
+(``time.process_time``, all the process's threads) and **the GEMM bound measured in the same
+run**: the matrix products of the step (``bench/gemm_bound.py`` derives their shapes from each
+layer's formula) timed alone as plain contiguous ``np.matmul`` calls, summed: what the step
+would take if it were nothing but its products. Each round times ``--steps`` steps and then
+the bound once (after one untimed step and one untimed bound); the ratio step / bound is per
+round, in CPU seconds and in wall seconds (at 2 threads the wall ratio is the one that shows an
+idle core). Medians and min-max over ``--rounds`` rounds; written to
+``bench/results/nn_cpu_zoo.json`` with each product's own time.
+
+**The PyTorch comparison.** Two workloads, each a full step (forward, loss, backward, Adam
+update) on random data:
 
 - CNN-3 of seed 000 (Table 2): input 1×128×130; three [3×3×32 conv ("same") → ReLU →
   MaxPool → BatchNorm] blocks with pools (2,4), (4,4), (2,5), all stride 2; Dropout 0.3;
@@ -8,19 +24,21 @@ Two workloads, each a full step (forward, loss, backward, Adam update) on random
   63×64, 31×31, 15×15, which no single padding rule gives). Batch 128.
 - LSTM(128, return_sequences) → LSTM(64) → Dense 10 on (128, 130, 20).
 
-On the CPU PyTorch runs with ``--threads`` threads (default 2, OpenBLAS' default on a 2-core
-machine; set ``OPENBLAS_NUM_THREADS`` to the same number when it differs); on a GPU
-(``TINYMIR_DEVICE=gpu``) the comparison is with PyTorch CUDA. Prints samples/s
+On the CPU PyTorch and tinymir's BLAS run with the largest count of ``--threads`` (default 2,
+OpenBLAS' default on a 2-core machine); on a GPU (``TINYMIR_DEVICE=gpu``) the comparison is
+with PyTorch CUDA. Prints samples/s
 and the ratio tinymir / torch (median over rounds that alternate the two, so a busy machine
 slows both alike); writes ``bench/results/nn_<device>.json`` (with the load average at start
 and end, and whether :func:`tinymir.backend.keep_freed_memory` took effect).
 
-    python bench/bench_nn.py [--steps 3] [--rounds 5] [--threads 2]
+    python bench/bench_nn.py [--arch cnn3,lstm] [--threads 1,2] [--steps 2] [--rounds 3]
+                             [--batch N] [--no-torch] [--only cnn3|lstm]
 
-On a shared machine also run the 1-thread comparison, which is less sensitive to load; it
-writes ``nn_cpu_1thread.json``:
-
-    OPENBLAS_NUM_THREADS=1 python bench/bench_nn.py --threads 1
+The comparison runs for those of cnn3 and lstm that ``--arch`` names (``--only NAME``: that
+comparison alone, no zoo table; ``--no-torch``: the table alone), at the largest count of
+``--threads`` (BLAS limited to it too), and writes ``nn_<device>.json``; at 1 thread
+(``--threads 1``, less sensitive to load on a shared machine) ``nn_cpu_1thread.json``. On a
+GPU (``TINYMIR_DEVICE=gpu``) only the comparison runs.
 
 Both libraries run in this one process, so PyTorch gets the malloc setting of
 :func:`tinymir.backend.keep_freed_memory` too (it halves its CNN-3 step time here), and each
@@ -69,13 +87,15 @@ def workloads() -> dict:
             "lstm": (tinymir_lstm, torch_lstm, LSTM_INPUT)}
 
 
-def tinymir_step(model, input_shape):
-    """Build ``model`` and return a function doing one training step on a fixed random batch."""
+def tinymir_step(model, input_shape, batch: int = BATCH):
+    """Build ``model`` (unless built) and return a function doing one training step on a fixed
+    random batch of ``batch`` samples, and the device synchronisation."""
     from tinymir import backend, nn
-    model.build(input_shape, seed=0)
+    if not model.built:
+        model.build(input_shape, seed=0)
     rng = np.random.default_rng(0)
-    x = backend.to_device(rng.standard_normal((BATCH,) + input_shape), np.float32)
-    y = backend.to_device(rng.integers(0, CLASSES, BATCH))
+    x = backend.to_device(rng.standard_normal((batch,) + tuple(input_shape)), np.float32)
+    y = backend.to_device(rng.integers(0, CLASSES, batch))
     loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
 
     def step():
@@ -86,12 +106,131 @@ def tinymir_step(model, input_shape):
     return step, backend.synchronize
 
 
-def samples_per_second(step, sync, steps):
+def samples_per_second(step, sync, steps, batch: int = BATCH):
     start = time.perf_counter()
     for _ in range(steps):
         step()
     sync()
-    return steps * BATCH / (time.perf_counter() - start)
+    return steps * batch / (time.perf_counter() - start)
+
+
+# -- the zoo table: each architecture against its GEMM bound ---------------------------------
+
+def zoo_model(name: str, batch: int | None = None):
+    """(model, batch): zoo architecture ``name`` built as ``tinymir train`` builds it (its own
+    front end, ``CLASSES`` outputs, seed 0), and its recipe's batch size unless ``batch``."""
+    from tinymir import models
+    return models.build(name, CLASSES, seed=0), batch or models.get_arch(name).batch_size
+
+
+def spread(values) -> dict:
+    return {"median": float(np.median(values)), "min": float(min(values)),
+            "max": float(max(values))}
+
+
+def zoo_worker(name: str, steps: int, rounds: int, batch: int | None) -> dict:
+    """One row of the zoo table, in this process (its BLAS thread count set by the caller):
+    ``rounds`` rounds of ``steps`` timed steps, each followed by the GEMM bound once."""
+    import gemm_bound
+    from threadpoolctl import threadpool_info
+
+    from tinymir import backend
+    backend.keep_freed_memory()              # as the tinymir command does
+    model, batch = zoo_model(name, batch)
+    step, sync = tinymir_step(model, model.input_shape, batch)
+    table = gemm_bound.step_gemms(model, batch)
+    step()                                   # untimed: allocations, BLAS threads
+    gemm_bound.time_gemms(table)
+    measured = []
+    for _ in range(rounds):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(steps):
+            step()
+        sync()
+        wall, cpu = (time.perf_counter() - wall) / steps, (time.process_time() - cpu) / steps
+        measured.append((wall, cpu, gemm_bound.time_gemms(table)))
+    bound_wall = [sum(t[0] for t in times) for _, _, times in measured]
+    bound_cpu = [sum(t[1] for t in times) for _, _, times in measured]
+    step_wall = [wall for wall, _, _ in measured]
+    step_cpu = [cpu for _, cpu, _ in measured]
+    forward = [gemm.forward for gemm in table]
+    return {
+        "arch": name, "batch": batch, "input_shape": list(model.input_shape),
+        "blas": [{key: info.get(key) for key in ("internal_api", "version", "num_threads")}
+                 for info in threadpool_info() if info.get("user_api") == "blas"],
+        "load_average_at_start": os.getloadavg()[0],
+        "gemm_gflop_per_step": sum(gemm.flops for gemm in table) / 1e9,
+        "samples_per_s": spread([batch / wall for wall in step_wall]),
+        "step_wall_s": spread(step_wall), "step_cpu_s": spread(step_cpu),
+        "bound_wall_s": spread(bound_wall), "bound_cpu_s": spread(bound_cpu),
+        "bound_forward_cpu_s": spread(
+            [sum(t[1] for t, fwd in zip(times, forward) if fwd) for _, _, times in measured]),
+        "ratio_cpu": spread([a / b for a, b in zip(step_cpu, bound_cpu)]),
+        "ratio_wall": spread([a / b for a, b in zip(step_wall, bound_wall)]),
+        "rounds": [{"step_wall_s": w, "step_cpu_s": c, "bound_wall_s": bw, "bound_cpu_s": bc}
+                   for w, c, bw, bc in zip(step_wall, step_cpu, bound_wall, bound_cpu)],
+        "gemms": [{"layer": gemm.layer, "part": gemm.part, "a": list(gemm.a), "b": list(gemm.b),
+                   "calls": gemm.calls, "gflop": gemm.flops / 1e9,
+                   "cpu_s": float(np.median([times[k][1] for _, _, times in measured])),
+                   "wall_s": float(np.median([times[k][0] for _, _, times in measured]))}
+                  for k, gemm in enumerate(table)]}
+
+
+def zoo_row(name: str, threads: int, args) -> dict:
+    """:func:`zoo_worker` in a fresh process whose BLAS (and tinymir's block threads) use
+    ``threads`` threads; a failed run gives ``{"arch", "threads", "error"}``."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    done = subprocess.run([sys.executable, __file__, "--zoo-worker", name, "--steps",
+                           str(args.steps), "--rounds", str(args.rounds), "--batch",
+                           str(args.batch or 0)], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        return {"arch": name, "threads": threads,
+                "error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+    return {"threads": threads, **json.loads(done.stdout.splitlines()[-1])}
+
+
+ZOO_HEADER = (f"{'arch':9s}{'thr':>4s}{'batch':>6s}  {'samples/s':21s}  {'CPU-s/step':24s}  "
+              f"{'bound CPU-s':24s}  {'ratio CPU':19s}  ratio wall")
+
+
+def zoo_line(row: dict) -> str:
+    """One row of the printed table: medians with [min-max] over the rounds."""
+    if "error" in row:
+        return f"{row['arch']:9s}{row['threads']:>4d}  failed: {row['error']}"
+
+    def cell(key, digits):
+        v = row[key]
+        return f"{v['median']:.{digits}f} [{v['min']:.{digits}f}-{v['max']:.{digits}f}]"
+
+    return (f"{row['arch']:9s}{row['threads']:>4d}{row['batch']:>6d}  "
+            f"{cell('samples_per_s', 1):21s}  {cell('step_cpu_s', 3):24s}  "
+            f"{cell('bound_cpu_s', 3):24s}  {cell('ratio_cpu', 2):19s}  "
+            f"{cell('ratio_wall', 2)}")
+
+
+def zoo_table(archs: list[str], threads: list[int], args) -> Path:
+    """Print and write the zoo table (one process per architecture and thread count)."""
+    from tinymir import models
+    results = {"machine": platform.node(), "cpu_count": os.cpu_count(),
+               "numpy": np.__version__, "steps": args.steps, "rounds": args.rounds,
+               "batch": args.batch or "recipe", "load_average_at_start": os.getloadavg()[0],
+               "rows": []}
+    print(ZOO_HEADER, flush=True)
+    for name in archs:
+        models.get_arch(name)                # an unknown name stops here, with the list
+        for count in threads:
+            row = zoo_row(name, count, args)
+            results["rows"].append(row)
+            print(zoo_line(row), flush=True)
+    results["load_average_at_end"] = os.getloadavg()[0]
+    suffix = "" if archs == list(models.ARCHS) else "_" + "-".join(archs)
+    suffix += f"_batch{args.batch}" if args.batch else ""
+    suffix += "" if threads == [1, 2] else "_" + "-".join(map(str, threads)) + "thread"
+    out = Path(__file__).resolve().parent / "results" / f"nn_cpu_zoo{suffix}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}", flush=True)
+    return out
 
 
 def torch_cnn3(torch):
@@ -144,10 +283,12 @@ def torch_step(torch, model, input_shape, device):
 def in_own_process(library: str, name: str, threads: int, steps: int) -> float:
     """samples/s of ``library``'s step ("torch" or "tinymir") in a fresh process that imports
     only that library, as its users run it: PyTorch keeps glibc's malloc defaults, tinymir
-    sets its own (:func:`tinymir.backend.keep_freed_memory`). The warm-up step is not timed."""
+    sets its own (:func:`tinymir.backend.keep_freed_memory`); BLAS on ``threads`` threads.
+    The warm-up step is not timed."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
     done = subprocess.run([sys.executable, __file__, f"--{library}-worker", name, "--threads",
                            str(threads), "--steps", str(steps)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=env)
     return float(done.stdout.split()[-1])
 
 
@@ -171,22 +312,58 @@ def torch_worker(name: str, threads: int, steps: int) -> None:
     print(samples_per_second(step, sync, steps))
 
 
+def thread_counts(text: str) -> list[int]:
+    """``"1,2"`` -> [1, 2]."""
+    counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError(f"thread counts must be >= 1, got {text!r}")
+    return counts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=3, help="timed steps per round")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="rounds alternating tinymir and torch (medians are reported)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch")
-    parser.add_argument("--only", choices=("cnn3", "lstm"), default=None)
+    parser.add_argument("--arch", default=None,
+                        help="zoo architectures, comma-separated (default: all)")
+    parser.add_argument("--threads", type=thread_counts, default=[1, 2],
+                        help="BLAS thread counts of the zoo table, comma-separated (default "
+                             "1,2); the PyTorch comparison runs at the largest")
+    parser.add_argument("--steps", type=int, default=2, help="timed steps per round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds (medians and min-max are reported)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="batch of the zoo table (default: each recipe's)")
+    parser.add_argument("--no-torch", action="store_true", help="the zoo table only")
+    parser.add_argument("--only", choices=("cnn3", "lstm"), default=None,
+                        help="that PyTorch comparison only (no zoo table)")
     parser.add_argument("--torch-worker", choices=("cnn3", "lstm"), help=argparse.SUPPRESS)
     parser.add_argument("--tinymir-worker", choices=("cnn3", "lstm"), help=argparse.SUPPRESS)
+    parser.add_argument("--zoo-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_worker:
-        return torch_worker(args.torch_worker, args.threads, args.steps)
+        return torch_worker(args.torch_worker, args.threads[-1], args.steps)
     if args.tinymir_worker:
         return tinymir_worker(args.tinymir_worker, args.steps)
+    if args.zoo_worker:
+        print(json.dumps(zoo_worker(args.zoo_worker, args.steps, args.rounds, args.batch)))
+        return None
 
+    from tinymir import backend, models
+    archs = list(models.ARCHS) if args.arch is None else [
+        name.strip() for name in args.arch.split(",") if name.strip()]
+    if args.only is None and backend.get_device() == "cpu":
+        zoo_table(archs, args.threads, args)
+    elif args.only is None:
+        print("the zoo table times NumPy's GEMMs: CPU only; the PyTorch comparison follows")
+    names = [args.only] if args.only else [name for name in workloads() if name in archs]
+    if names and not args.no_torch:
+        torch_comparison(names, args.threads[-1], args)
+    return None
+
+
+def torch_comparison(names: list[str], threads: int, args) -> None:
+    """tinymir against PyTorch on the workloads ``names``, ``threads`` threads each."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     from tinymir import backend
     device = backend.get_device()
@@ -195,12 +372,13 @@ def main():
     torch_device = "cuda" if device == "gpu" else "cpu"
     if torch_device == "cuda":          # PyTorch at its best on the GPU: cuDNN autotuned
         torch.backends.cudnn.benchmark = True
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(threads)
+    blas = threadpool_limits(threads, user_api="blas") if device == "cpu" else None
     torch.manual_seed(0)
 
     results = {"device": device, "gpu": backend.gpu_name(), "machine": platform.node(),
-               "cpu_count": os.cpu_count(), "torch_threads": args.threads,
-               "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default (all cores)"),
+               "cpu_count": os.cpu_count(), "torch_threads": threads,
+               "openblas_threads": threads if device == "cpu" else None,
                "load_average_at_start": os.getloadavg()[0],
                "torch": torch.__version__, "batch": BATCH,
                "cudnn": torch.backends.cudnn.version() if torch_device == "cuda" else None,
@@ -208,9 +386,8 @@ def main():
                "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
                "malloc_keeps_freed_memory": device == "cpu" and backend.keep_freed_memory(),
                "workloads": {}}
-    for name, (ours, theirs, shape) in workloads().items():
-        if args.only and name != args.only:
-            continue
+    for name in names:
+        ours, theirs, shape = workloads()[name]
         mine_step, theirs_step = tinymir_step(ours(), shape), torch_step(
             torch, theirs(torch), shape, torch_device)
         for step, sync in (mine_step, theirs_step):       # warm-up: allocations, threads
@@ -223,8 +400,8 @@ def main():
             mine.append(samples_per_second(*mine_step, args.steps))
             ref.append(samples_per_second(*theirs_step, args.steps))
             if device == "cpu":
-                own.append(in_own_process("torch", name, args.threads, args.steps))
-                mine_own.append(in_own_process("tinymir", name, args.threads, args.steps))
+                own.append(in_own_process("torch", name, threads, args.steps))
+                mine_own.append(in_own_process("tinymir", name, threads, args.steps))
         ratios = [a / b for a, b in zip(mine, ref)]
         results["workloads"][name] = {
             "tinymir_samples_per_s": round(float(np.median(mine)), 2),
@@ -247,7 +424,9 @@ def main():
                   f"{np.median(own):8.1f} samples/s   ratio {np.median(own_ratios):.2f}x "
                   f"(rounds: {', '.join(f'{r:.2f}' for r in own_ratios)})", flush=True)
     results["load_average_at_end"] = os.getloadavg()[0]
-    suffix = f"_{args.threads}thread" if device == "cpu" and args.threads != 2 else ""
+    if blas is not None:
+        blas.restore_original_limits()
+    suffix = f"_{threads}thread" if device == "cpu" and threads != 2 else ""
     suffix += "_malloc_env" if results["malloc_env"] else ""
     out = Path(__file__).resolve().parent / "results" / f"nn_{device}{suffix}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -9,7 +9,13 @@ checkout to compare, alternating them (A B B A ...), e.g. main against a branch:
     cd /work/i13  && OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/nn_cpu_seconds.py cnn3
 
 It imports ``bench/bench_nn.py`` and ``tinymir`` of the checkout it runs in, and prints the
-CPU seconds per step (after one untimed step).
+CPU seconds per step (after one untimed step). ``--zoo`` takes the workload from the model zoo
+instead (any name of ``tinymir archs``, at its recipe's batch unless ``--batch``); ``--bound``
+also times the step's GEMM bound (``bench/gemm_bound.py``) after the steps and prints three
+numbers: step CPU-s, bound CPU-s and their ratio:
+
+    OPENBLAS_NUM_THREADS=1 python bench/nn_cpu_seconds.py cnn3 --bound          # batch 128
+    OPENBLAS_NUM_THREADS=1 python bench/nn_cpu_seconds.py crnn --zoo --bound
 """
 import argparse
 import sys
@@ -21,21 +27,41 @@ sys.path.insert(0, str(Path.cwd() / "bench"))
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("workload", choices=("cnn3", "lstm"))
+    parser.add_argument("workload", help="cnn3 or lstm (bench_nn.py's), or with --zoo any "
+                                         "architecture of the zoo")
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--zoo", action="store_true", help="the zoo's architecture of that name")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="batch (default: 128 for bench_nn.py's, the recipe's for --zoo)")
+    parser.add_argument("--bound", action="store_true",
+                        help="also the GEMM bound's CPU seconds and the ratio")
     args = parser.parse_args()
     import bench_nn
 
     from tinymir import backend
     if backend.get_device() == "cpu":
         backend.keep_freed_memory()          # as the tinymir command (and main before) does
-    model, _, shape = bench_nn.workloads()[args.workload]
-    step, _ = bench_nn.tinymir_step(model(), shape)
+    if args.zoo:
+        model, batch = bench_nn.zoo_model(args.workload, args.batch)
+        shape = model.input_shape
+    elif args.workload in bench_nn.workloads():
+        builder, _, shape = bench_nn.workloads()[args.workload]
+        model, batch = builder(), args.batch or bench_nn.BATCH
+    else:
+        parser.error(f"{args.workload!r} is not one of bench_nn.py's workloads "
+                     f"({', '.join(bench_nn.workloads())}); --zoo for the model zoo")
+    step, _ = bench_nn.tinymir_step(model, shape, batch)
     step()
     start = time.process_time()
     for _ in range(args.steps):
         step()
-    print((time.process_time() - start) / args.steps)
+    seconds = (time.process_time() - start) / args.steps
+    if not args.bound:
+        print(seconds)
+        return
+    import gemm_bound
+    bound = sum(cpu for _, cpu in gemm_bound.time_gemms(gemm_bound.step_gemms(model, batch)))
+    print(seconds, bound, seconds / bound)
 
 
 if __name__ == "__main__":
