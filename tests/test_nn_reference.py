@@ -4,7 +4,7 @@ In float64 to 1e-10, on random inputs, on tie-heavy inputs for the max pools, an
 block sizes: the fast kernels work on cache-sized blocks of the batch (of the time steps, for
 the LSTM's backward), and at the test shapes the default budget is one block, so the
 `blocks_of` fixture shrinks the budget to 1, 2 and 3 items per block (ragged last blocks
-included). The twins
+included), shared among as many threads (tinymir.threads). The twins
 themselves pass the finite-difference checks that the fast layers pass.
 """
 import ast
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinymir import backend, nn
+from tinymir import backend, nn, threads
 from tinymir.nn import conv, gradcheck, pooling, reference, windows
 
 TOLERANCE = 1e-10
@@ -24,9 +24,12 @@ BLOCK_SIZES = [None, 1, 2, 3]       # items per block; None: the default budget
 @pytest.fixture(params=BLOCK_SIZES,
                 ids=lambda k: "default-blocks" if k is None else f"blocks-of-{k}")
 def blocks_of(request, monkeypatch):
-    """Make every cache-sized block ``k`` items long (the budget is k items' bytes); records
-    the longest list of blocks any kernel used, so a test can tell it went through several."""
+    """Make every cache-sized block ``k`` items long (the budget is k items' bytes) and share
+    the blocks among k threads; records the longest list of blocks any kernel used, so a test
+    can tell it went through several."""
     real = backend.cpu_blocks
+    if request.param is not None:
+        monkeypatch.setattr(threads, "CPU_THREADS", request.param)
     seen = {"most_blocks": 0}
 
     def cpu_blocks(count, bytes_per_item, budget_bytes, mod):
@@ -68,6 +71,7 @@ def test_fast_equals_reference(name, blocks_of):
     (lambda: nn.BatchNorm(), (5, 3, 4, 6), True),
     (lambda: nn.BatchNorm(), (7, 4), False),
     (lambda: nn.Conv2D(2, 3, padding="same"), (5, 3, 5, 6), False),    # dx: full correlation
+    (lambda: nn.Conv2D(4, 3, stride=2, padding="same"), (5, 2, 7, 8), False),   # dx: col2im
     (lambda: nn.LSTM(3), (2, 7, 4), True),                             # last state only
 ])
 def test_the_multi_block_branches(build, shape, training, blocks_of):

@@ -73,8 +73,8 @@ class BatchNorm(Layer):
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
         g = grad_out.reshape(self.xhat.shape)
-        sum_dy = g.sum(axis=(0, 2))                              # dβ = Σ dy
-        sum_dy_xhat = bn_kernels.channel_dot(g, self.xhat)      # dγ = Σ dy x̂
+        # dβ = Σ dy,  dγ = Σ dy x̂
+        sum_dy, sum_dy_xhat = bn_kernels.gradient_sums(g, self.xhat, self.blocks)
         self.params["beta"].grad, self.params["gamma"].grad = sum_dy, sum_dy_xhat
         scale = self.params["gamma"].value[:, None] * self.inv_std
         if self.training:      # dx = γ/√(σ²+ε) · (dy − Σdy/M − x̂ Σdy x̂/M)

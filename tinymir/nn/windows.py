@@ -110,7 +110,7 @@ def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
     return x[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
 
 
-def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
+def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False, out=None):
     """(N, C, Hp, Wp) -> columns (C·kh·kw [+ 1], N·Ho·Wo): row (c, i, j), column (n, a, b)
     holds ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that the columns of sample n
     are the slice ``[:, n·Ho·Wo:(n+1)·Ho·Wo]``. ``ones_row`` appends a row of ones, so that a
@@ -126,6 +126,9 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
         Steps (s_h, s_w), in cells.
     ones_row : bool, default False
         Append a row of ones.
+    out : array (C·kh·kw [+ 1], N·Ho·Wo) or None, default None
+        Where to write the columns (a column slice of a larger array will do); None: a new
+        array.
     """
     xp = backend.array_module(xpad)
     n, c, h, w = xpad.shape
@@ -135,14 +138,15 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(c, kh, kw, n, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw))
     rows = c * kh * kw
-    cols = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype)
+    cols = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype) if out is None else out
+    # splitting each axis of a 2-D (row-strided, column-contiguous) array is always a view
     cols[:rows].reshape(view.shape)[...] = view
     if ones_row:
         cols[rows] = 1
     return cols
 
 
-def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
+def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple, out=None):
     """Adjoint of :func:`im2col` for per-sample columns (N, C·kh·kw, Ho·Wo): scatter-add them
     back onto a zero (N, C, Hp, Wp), one strided slice per kernel offset.
 
@@ -156,13 +160,18 @@ def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple):
         Window (kh, kw), in cells.
     stride : pair of int
         Steps (s_h, s_w), in cells.
+    out : array (N, C, Hp, Wp) or None, default None
+        Where to write the result (overwritten); None: a new array.
     """
     xp = backend.array_module(cols)
     n, c, h, w = padded_shape
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
     cols = cols.reshape(n, c, kh, kw, ho, wo)
-    out = xp.zeros(padded_shape, dtype=cols.dtype)
+    if out is None:
+        out = xp.zeros(padded_shape, dtype=cols.dtype)
+    else:
+        out[...] = 0
     for i in range(kh):
         for j in range(kw):
             offset_slice(out, i, j, (ho, wo), stride)[...] += cols[:, :, i, j]

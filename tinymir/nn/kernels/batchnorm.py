@@ -3,7 +3,9 @@
 
 Once the batch mean is known, each later pass (centre, square and sum; scale; the affine map;
 the three terms of dx) would go to main memory on the whole batch; on blocks of a few samples
-(:mod:`tinymir.nn.kernels.blocks`) the next pass finds its data in cache. The centred values are
+(:mod:`tinymir.nn.kernels.blocks`) the next pass finds its data in cache, and the blocks are
+shared among the cores (:mod:`tinymir.threads`). A sum over the batch is a sum of per-block
+sums, added in block order, so it does not depend on the thread count. The centred values are
 normalised in place into x̂, and backward writes dx into x̂'s buffer (x̂ is not needed after
 dγ). Arrays are (N, C, K): every statistic is per channel c, over samples and positions.
 
@@ -20,6 +22,20 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import backend
+from tinymir.threads import for_each_block
+
+
+def block_sums(per_block, blocks, channels: int, like):
+    """Σ over the blocks of ``per_block(block)`` (a (C,) array each): every block writes its
+    own row of a (blocks, C) array, and the rows are added in block order."""
+    xp = backend.array_module(like)
+    rows = xp.empty((len(blocks), channels), dtype=like.dtype)
+
+    def fill(k):
+        rows[k] = per_block(blocks[k])
+
+    for_each_block(fill, range(len(blocks)))
+    return rows.sum(axis=0)
 
 
 def centre(x, blocks):
@@ -27,12 +43,15 @@ def centre(x, blocks):
     summed block by block while the centred block is in cache."""
     xp = backend.array_module(x)
     count = float(x.shape[0] * x.shape[2])
-    mean = x.sum(axis=(0, 2)) / count
+    channels = x.shape[1]
+    mean = block_sums(lambda block: x[block].sum(axis=(0, 2)), blocks, channels, x) / count
     centred = xp.empty_like(x)
-    var = 0.0
-    for block in blocks:
+
+    def centre_block(block):
         part = xp.subtract(x[block], mean[:, None], out=centred[block])
-        var = var + channel_dot(part, part)
+        return channel_dot(part, part)
+
+    var = block_sums(centre_block, blocks, channels, x)
     return mean, var / count, centred
 
 
@@ -62,12 +81,25 @@ def normalise(centred, inv_std, gamma, beta, blocks):
     """
     xp = backend.array_module(centred)
     y = xp.empty_like(centred)
-    for block in blocks:
+
+    def normalise_block(block):
         xhat = centred[block]
         xhat *= inv_std
         xp.multiply(xhat, gamma, out=y[block])
         y[block] += beta
+
+    for_each_block(normalise_block, blocks)
     return centred, y
+
+
+def gradient_sums(grad_out, xhat, blocks):
+    """(Σ dy, Σ dy x̂) per channel of (N, C, K): dβ and dγ, summed block by block."""
+    channels = grad_out.shape[1]
+    sum_dy = block_sums(lambda block: grad_out[block].sum(axis=(0, 2)), blocks, channels,
+                        grad_out)
+    sum_dy_xhat = block_sums(lambda block: channel_dot(grad_out[block], xhat[block]), blocks,
+                             channels, grad_out)
+    return sum_dy, sum_dy_xhat
 
 
 def input_grad(grad_out, xhat, sum_dy, sum_dy_xhat, scale, blocks):
@@ -90,10 +122,13 @@ def input_grad(grad_out, xhat, sum_dy, sum_dy_xhat, scale, blocks):
     xp = backend.array_module(grad_out)
     count = float(grad_out.shape[0] * grad_out.shape[2])
     mean_dy, mean_dy_xhat = (sum_dy / count)[:, None], (sum_dy_xhat / count)[:, None]
-    for block in blocks:
+
+    def input_grad_block(block):
         part = xhat[block]
         part *= mean_dy_xhat
         xp.subtract(grad_out[block], part, out=part)
         part -= mean_dy
         part *= scale
+
+    for_each_block(input_grad_block, blocks)
     return xhat

@@ -17,10 +17,15 @@ Three tricks, each tested equal to the plain twin :class:`tinymir.nn.reference.C
 - **dx as a full correlation.** With stride 1 and no more filters than channels, dx is the
   equivalent full correlation of dY with the rotated kernel (:func:`full_correlation_grad`): a
   GEMM with F·kh·kw as inner dimension instead of F, and no col2im.
-- **Columns in blocks.** Backward needs X̂ for dK̂, so the forward keeps the columns (kh·kw times
-  the input's size) rather than rebuilding them. The full correlation's columns are used once:
-  they are built a block of samples at a time (:mod:`tinymir.nn.kernels.blocks` on the CPU, a
-  share of the free memory on a GPU), so the whole array never exists.
+- **Columns in blocks, blocks on every core.** Backward needs X̂ for dK̂, so the forward keeps
+  the columns (kh·kw times the input's size) rather than rebuilding them. The full
+  correlation's columns are used once: they are built a block of samples at a time
+  (:mod:`tinymir.nn.kernels.blocks` on the CPU, a share of the free memory on a GPU), so the
+  whole array never exists. On the CPU every pass (im2col, the products, col2im) runs block by
+  block, the blocks shared among the cores with a one-thread BLAS each
+  (:mod:`tinymir.threads`): the copies that are not products no longer leave a core idle, and
+  each block's products are a few large per-sample GEMMs. dK is the sum of per-block sums in
+  block order, so the thread count does not change it.
 
 Their gain is measured by ``bench/nn_cpu_seconds.py`` and ``bench/bench_nn.py`` (training steps
 of CNN-3, whose convolutions take most of the step, before and after a change).
@@ -30,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinymir import backend
+from tinymir.threads import for_each_block
 
 from ..windows import col2im, im2col, output_size, pad2d
 from .blocks import batch_blocks
@@ -38,11 +44,11 @@ from .blocks import batch_blocks
 def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
 
-    Y_n = K̂ X̂_n as one batched matmul (bias included: the ones row of the columns). The
-    columns are returned because backward needs them for dK. With ``keep_columns=False``
-    (backward's full correlation) they are built and used a block of samples at a time, so
-    that the product reads them from cache and the whole array never exists; None is returned.
-    On a GPU array this is :func:`conv2d_forward_gemm`.
+    Y_n = K̂ X̂_n as batched matmuls (bias included: the ones row of the columns), a block of
+    samples at a time, the blocks shared among the cores. The columns are returned because
+    backward needs them for dK. With ``keep_columns=False`` (backward's full correlation) each
+    block's columns are used from cache and dropped, so the whole array never exists; None is
+    returned. On a GPU array this is :func:`conv2d_forward_gemm`.
 
     Parameters
     ----------
@@ -69,12 +75,17 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
         weights = xp.concatenate([weights, bias[:, None]], axis=1)
     rows = weights.shape[1]
     y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
-    blocks = ([slice(0, n)] if keep_columns
-              else batch_blocks(n, rows * ho * wo * xpad.itemsize, xp))
-    for block in blocks:
-        cols = im2col(xpad[block], (kh, kw), stride, ones_row=bias is not None)
-        xp.matmul(weights, cols.reshape(rows, -1, ho * wo).transpose(1, 0, 2), out=y[block])
-    return y.reshape(n, f, ho, wo), cols if keep_columns else None
+    cols = xp.empty((rows, n * ho * wo), dtype=xpad.dtype) if keep_columns else None
+
+    def forward_block(block):
+        # the block's columns: a column slice of the kept columns, or its own array
+        kept = None if cols is None else cols[:, block.start * ho * wo:block.stop * ho * wo]
+        block_cols = im2col(xpad[block], (kh, kw), stride, ones_row=bias is not None, out=kept)
+        xp.matmul(weights, block_cols.reshape(rows, -1, ho * wo).transpose(1, 0, 2),
+                  out=y[block])
+
+    for_each_block(forward_block, batch_blocks(n, rows * ho * wo * xpad.itemsize, xp))
+    return y.reshape(n, f, ho, wo), cols
 
 
 def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
@@ -108,14 +119,28 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     n = grad_out.shape[0]
     g = grad_out.reshape(n, f, -1)                                   # dY_n: (F, Ho·Wo)
     per_sample_t = cols.reshape(cols.shape[0], n, -1).transpose(1, 2, 0)   # X̂_nᵀ
-    dweights = xp.matmul(g, per_sample_t).sum(axis=0)                # (F, C·kh·kw [+ 1])
-    dkernel, dbias = split_kernel_bias(dweights, kernel4d.shape)
+    blocks = batch_blocks(n, cols.shape[0] * g.shape[2] * cols.itemsize, xp)
+    block_sums = xp.empty((len(blocks), f, cols.shape[0]), dtype=g.dtype)
+
+    def weight_grad_block(k):                                        # Σ_{n in block} dY_n X̂_nᵀ
+        xp.matmul(g[blocks[k]], per_sample_t[blocks[k]]).sum(axis=0, out=block_sums[k])
+
+    for_each_block(weight_grad_block, range(len(blocks)))
+    dkernel, dbias = split_kernel_bias(block_sums.sum(axis=0), kernel4d.shape)
     if not input_grad:
         return None, dkernel, dbias
     if stride == (1, 1) and f <= c:
         return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
-    dcols = xp.matmul(kernel4d.reshape(f, -1).T, g)                 # (N, C·kh·kw, Ho·Wo)
-    return col2im(dcols, padded_shape, (kh, kw), stride), dkernel, dbias
+    dxpad = xp.empty(padded_shape, dtype=g.dtype)
+    kernel_t = kernel4d.reshape(f, -1).T
+
+    def input_grad_block(block):                                     # dX̂_n = K̂ᵀ dY_n
+        dcols = xp.matmul(kernel_t, g[block])                        # (b, C·kh·kw, Ho·Wo)
+        col2im(dcols, (block.stop - block.start,) + padded_shape[1:], (kh, kw), stride,
+               out=dxpad[block])
+
+    for_each_block(input_grad_block, blocks)
+    return dxpad, dkernel, dbias
 
 
 def split_kernel_bias(dweights, kernel_shape):

@@ -12,7 +12,8 @@ column: the leftmost column that holds the maximum, and in it the topmost maximu
 Each 1-D stage keeps the arg-max as an offset inside its window, in uint8 (int32 from 256 on),
 and backward routes the gradient through the stages in reverse. The batch runs in cache-sized
 blocks of samples (:mod:`tinymir.nn.kernels.blocks`), so the arrays passed between stages stay
-in cache.
+in cache, and the blocks are shared among the cores (:mod:`tinymir.threads`): each writes its
+own samples of the output.
 
 The gain is measured by ``bench/nn_cpu_seconds.py cnn3`` (CPU seconds per training step of
 ``bench/bench_nn.py``'s CNN-3, whose pools are (2, 4) and (2, 5) with stride 2, before and
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinymir import backend
+from tinymir.threads import for_each_block
 
 from .blocks import batch_blocks
 
@@ -156,33 +158,40 @@ class ArgMax:
 
 def max_pool2d(xpad, pool_size: tuple, stride: tuple):
     """``y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]`` on an already padded
-    (N, C, Hp, Wp) input, block by block through :func:`separable_stages`; returns
-    (y, ArgMax)."""
+    (N, C, Hp, Wp) input, block by block through :func:`separable_stages`, the blocks shared
+    among the cores (:func:`tinymir.threads.for_each_block`); returns (y, ArgMax)."""
     xp = backend.array_module(xpad)
     stages = separable_stages(pool_size, stride)
     blocks = batch_blocks(xpad.shape[0], xpad[0].nbytes, xp)
-    argmax = ArgMax(xpad.shape, stages, blocks, [], [])
+    argmax = ArgMax(xpad.shape, stages, blocks, [None] * len(blocks), [None] * len(blocks))
     ho, wo = ((n - k) // s + 1 for n, k, s in zip(xpad.shape[2:], pool_size, stride))
     y = xp.empty(xpad.shape[:2] + (ho, wo), dtype=xpad.dtype)
-    for block in blocks:
-        out, shapes, args = xpad[block], [], []
+
+    def pool_block(k):
+        out, shapes, args = xpad[blocks[k]], [], []
         for axis, size, step in stages:
             shapes.append(out.shape)
             out, arg = max_along(out, axis, size, step)
             args.append(arg)
-        y[block] = out
-        argmax.stage_shapes.append(shapes)
-        argmax.stage_args.append(args)
+        y[blocks[k]] = out
+        argmax.stage_shapes[k], argmax.stage_args[k] = shapes, args
+
+    for_each_block(pool_block, range(len(blocks)))
     return y, argmax
 
 
 def max_pool2d_backward(grad_out, argmax: ArgMax):
-    """dL/dxpad: every dy[n, c, a, b] added to the cell its maximum came from."""
+    """dL/dxpad: every dy[n, c, a, b] added to the cell its maximum came from (block by block,
+    the blocks shared among the cores)."""
     xp = backend.array_module(grad_out)
     grad_in = xp.empty(argmax.padded_shape, dtype=grad_out.dtype)
-    for block, shapes, args in zip(argmax.blocks, argmax.stage_shapes, argmax.stage_args):
-        grad = grad_out[block]
-        for (axis, size, step), in_shape, arg in reversed(list(zip(argmax.stages, shapes, args))):
+
+    def route_block(k):
+        grad = grad_out[argmax.blocks[k]]
+        stages = zip(argmax.stages, argmax.stage_shapes[k], argmax.stage_args[k])
+        for (axis, size, step), in_shape, arg in reversed(list(stages)):
             grad = max_along_backward(grad, arg, axis, size, step, in_shape)
-        grad_in[block] = grad
+        grad_in[argmax.blocks[k]] = grad
+
+    for_each_block(route_block, range(len(argmax.blocks)))
     return grad_in

@@ -1,0 +1,74 @@
+"""The layers share the cores block by block (tinymir.threads): the thread count never changes
+what a training step computes beyond float32 rounding, and a rerun of the same step on the same
+threads is bit for bit the same (tests/_rounding.py says why the two promises differ)."""
+import numpy as np
+import pytest
+
+from _rounding import assert_float32_close
+from tinymir import backend, nn, threads
+from tinymir.nn.kernels import blocks
+
+
+def cnn_step(seed: int = 0):
+    """One training step of a small CNN-3-shaped net (conv "same" -> ReLU -> overlapping max
+    pool -> batch norm, twice; dropout; dense) on a fixed float32 batch: (loss, input gradient,
+    every parameter gradient)."""
+    model = nn.Sequential([
+        nn.Conv2D(6, 3, padding="same"), nn.ReLU(), nn.MaxPool2D((2, 4), stride=2),
+        nn.BatchNorm(),
+        nn.Conv2D(8, 3, padding="same"), nn.ReLU(), nn.MaxPool2D((2, 2)), nn.BatchNorm(),
+        nn.Conv2D(8, 3, stride=2), nn.Flatten(), nn.Dropout(0.3), nn.Dense(4)])
+    model.build((1, 16, 22), seed=seed)
+    rng = np.random.default_rng(seed)
+    x = backend.to_device(rng.standard_normal((9, 1, 16, 22)), np.float32)
+    y = backend.to_device(rng.integers(0, 4, 9))
+    loss = nn.SoftmaxCrossEntropy()
+    value = loss.forward(model.forward(x, training=True), y)
+    dx = model.backward(loss.backward(), input_grad=True)
+    return [backend.to_host(value), backend.to_host(dx)] + [
+        backend.to_host(param.grad) for _, param in model.parameters()]
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of about two samples of the first layer, so every kernel runs several."""
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 2 * 6 * 16 * 22 * 4)
+
+
+@pytest.mark.parametrize("thread_count", [2, 3])
+def test_the_thread_count_changes_nothing_beyond_rounding(small_blocks, monkeypatch,
+                                                           thread_count):
+    monkeypatch.setattr(threads, "CPU_THREADS", 1)
+    one_thread = cnn_step()
+    monkeypatch.setattr(threads, "CPU_THREADS", thread_count)
+    many = cnn_step()
+    assert len(many) == len(one_thread) == 2 + 6 + 4 + 2   # loss, dx, 3 convs, 2 norms, dense
+    for actual, expected in zip(many, one_thread):
+        assert np.isfinite(actual).all()
+        assert_float32_close(actual, expected)
+
+
+def test_a_rerun_on_the_same_threads_is_bit_for_bit(small_blocks, monkeypatch):
+    monkeypatch.setattr(threads, "CPU_THREADS", 2)
+    for actual, expected in zip(cnn_step(), cnn_step()):
+        np.testing.assert_array_equal(actual, expected)
+
+
+def test_the_blocks_really_ran_on_several_threads(small_blocks, monkeypatch):
+    """The thread pool saw the layers' blocks (on the CPU; a GPU batch is one block)."""
+    seen = []
+    real = threads.for_each_block
+
+    def counting(function, items):
+        seen.append(len(items))
+        return real(function, items)
+
+    monkeypatch.setattr(threads, "CPU_THREADS", 2)
+    for module in ("conv", "pool", "batchnorm"):
+        kernel = __import__(f"tinymir.nn.kernels.{module}", fromlist=["for_each_block"])
+        monkeypatch.setattr(kernel, "for_each_block", counting)
+    cnn_step()
+    if backend.get_device() == "cpu":
+        assert max(seen) > 1
+    else:
+        assert set(seen) == {1}
