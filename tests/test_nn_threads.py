@@ -1,6 +1,8 @@
 """The layers share the cores block by block (tinymir.threads): the thread count never changes
 what a training step computes beyond float32 rounding, and a rerun of the same step on the same
 threads is bit for bit the same (tests/_rounding.py says why the two promises differ)."""
+import threading
+
 import numpy as np
 import pytest
 
@@ -59,9 +61,9 @@ def test_the_blocks_really_ran_on_several_threads(small_blocks, monkeypatch):
     seen = []
     real = threads.for_each_block
 
-    def counting(function, items):
+    def counting(function, items, **options):
         seen.append(len(items))
-        return real(function, items)
+        return real(function, items, **options)
 
     monkeypatch.setattr(threads, "CPU_THREADS", 2)
     for module in ("conv", "pool", "batchnorm"):
@@ -72,3 +74,24 @@ def test_the_blocks_really_ran_on_several_threads(small_blocks, monkeypatch):
         assert max(seen) > 1
     else:
         assert set(seen) == {1}
+
+
+def test_products_share_the_cores_only_where_blas_can_be_held(monkeypatch):
+    """Without threadpoolctl (or a BLAS it knows) blocks with matrix products run in order on
+    the calling thread, so BLAS's own threads never share the cores with the block threads;
+    blocks without products still share them."""
+    monkeypatch.setattr(threads, "CPU_THREADS", 2)
+    monkeypatch.setattr(threads, "blas_can_be_held", lambda: False)
+
+    def thread_names(products):
+        names = []
+        threads.for_each_block(lambda block: names.append(threading.current_thread().name),
+                               range(6), products=products)
+        return set(names)
+
+    assert thread_names(products=True) == {threading.current_thread().name}
+    assert all(name.startswith("tinymir-blocks") for name in thread_names(products=False))
+    steps = cnn_step()
+    monkeypatch.setattr(threads, "blas_can_be_held", lambda: True)
+    for actual, expected in zip(cnn_step(), steps):
+        assert_float32_close(actual, expected)

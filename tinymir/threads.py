@@ -35,18 +35,32 @@ CPU_THREADS = _cpu_threads()
 _THREAD_PREFIX = "tinymir-blocks"
 
 
-def for_each_block(function, blocks: list[slice]) -> None:
-    """``function(block)`` for every block: on ``CPU_THREADS`` threads when there are several
-    blocks (each block writes its own part of the output; BLAS runs on the calling thread
-    meanwhile, see :func:`single_threaded_blas`), in order otherwise (and inside a block
-    thread, which must not wait on its own pool)."""
+def for_each_block(function, blocks, products: bool = False) -> None:
+    """``function(block)`` for every block (any sequence of items): on ``CPU_THREADS`` threads
+    when there are several blocks (each block writes its own part of the output; BLAS runs on
+    the calling thread meanwhile, see :func:`single_threaded_blas`), in order otherwise (and
+    inside a block thread, which must not wait on its own pool).
+
+    ``products=True`` says that ``function`` runs BLAS matrix products: then the blocks share
+    the cores only where BLAS can be held to one thread meanwhile (:func:`blas_can_be_held`);
+    otherwise they run in order and each product uses BLAS's own threads, since two pools of
+    threads on the same cores make both crawl (``bench/bench_nn.py`` measured a CNN-3 step
+    several times slower that way on a loaded machine)."""
     in_block_thread = threading.current_thread().name.startswith(_THREAD_PREFIX)
-    if CPU_THREADS > 1 and len(blocks) > 1 and not in_block_thread:
+    if (CPU_THREADS > 1 and len(blocks) > 1 and not in_block_thread
+            and (not products or blas_can_be_held())):
         with single_threaded_blas():
             list(_thread_pool(CPU_THREADS).map(function, blocks))
     else:
         for block in blocks:
             function(block)
+
+
+def blas_can_be_held() -> bool:
+    """Whether :func:`single_threaded_blas` can hold the loaded BLAS to one thread: with
+    ``threadpoolctl`` installed and a BLAS it recognises."""
+    controller = _thread_controller()
+    return controller is not None and bool(controller.select(user_api="blas").lib_controllers)
 
 
 def use_one_thread() -> None:

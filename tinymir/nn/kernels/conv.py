@@ -84,7 +84,8 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
         xp.matmul(weights, block_cols.reshape(rows, -1, ho * wo).transpose(1, 0, 2),
                   out=y[block])
 
-    for_each_block(forward_block, batch_blocks(n, rows * ho * wo * xpad.itemsize, xp))
+    blocks = batch_blocks(n, rows * ho * wo * xpad.itemsize, xp)
+    for_each_block(forward_block, blocks, products=True)
     return y.reshape(n, f, ho, wo), cols
 
 
@@ -125,7 +126,7 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     def weight_grad_block(k):                                        # Σ_{n in block} dY_n X̂_nᵀ
         xp.matmul(g[blocks[k]], per_sample_t[blocks[k]]).sum(axis=0, out=block_sums[k])
 
-    for_each_block(weight_grad_block, range(len(blocks)))
+    for_each_block(weight_grad_block, range(len(blocks)), products=True)
     dkernel, dbias = split_kernel_bias(block_sums.sum(axis=0), kernel4d.shape)
     if not input_grad:
         return None, dkernel, dbias
@@ -139,7 +140,7 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
         col2im(dcols, (block.stop - block.start,) + padded_shape[1:], (kh, kw), stride,
                out=dxpad[block])
 
-    for_each_block(input_grad_block, blocks)
+    for_each_block(input_grad_block, blocks, products=True)
     return dxpad, dkernel, dbias
 
 
