@@ -5,15 +5,19 @@ built by :func:`tinymir.models.build` at its recipe's input shape and batch size
 for another), one training step (forward, softmax cross-entropy, backward, Adam) on a fixed
 random batch, at each BLAS thread count of ``--threads`` (default 1 and 2). Each architecture
 and thread count runs in a fresh process with ``OPENBLAS_NUM_THREADS`` and
-``OMP_NUM_THREADS`` set to that count. It reports samples/s (wall), CPU seconds per step
+``OMP_NUM_THREADS`` set to that count (tinymir's block threads follow the latter; recorded as
+``tinymir_cpu_threads``). It reports samples/s (wall), CPU seconds per step
 (``time.process_time``, all the process's threads) and **the GEMM bound measured in the same
 run**: the matrix products of the step (``bench/gemm_bound.py`` derives their shapes from each
 layer's formula) timed alone as plain contiguous ``np.matmul`` calls, summed: what the step
-would take if it were nothing but its products. Each round times ``--steps`` steps and then
-the bound once (after one untimed step and one untimed bound); the ratio step / bound is per
-round, in CPU seconds and in wall seconds (at 2 threads the wall ratio is the one that shows an
-idle core). Medians and min-max over ``--rounds`` rounds; written to
-``bench/results/nn_cpu_zoo.json`` with each product's own time.
+would take if it were nothing but its products. Each round times ``--steps`` steps (default
+2, or 1 for a network whose step takes over ``LONG_STEP_S``) and then the bound once, after one
+untimed step; the ratio step / bound is per round, in CPU seconds and in wall seconds (at 2
+threads the wall ratio is the one that shows an idle core). Medians and min-max over
+``--rounds`` rounds; written to ``bench/results/nn_cpu_zoo.json`` with each product's own time.
+Before and after the table, as many busy processes as the largest thread count run for a second:
+the cores they get together (``cores_for_busy_processes_*``) say whether the multi-thread rows
+measured tinymir or the neighbours (a shared VM may give two busy processes one core).
 
 **The PyTorch comparison.** Two workloads, each a full step (forward, loss, backward, Adam
 update) on random data:
@@ -128,9 +132,24 @@ def spread(values) -> dict:
             "max": float(max(values))}
 
 
-def zoo_worker(name: str, steps: int, rounds: int, batch: int | None) -> dict:
+def tinymir_cpu_threads() -> int | None:
+    """The threads tinymir's block loops use in this process (None before tinymir.threads)."""
+    try:
+        from tinymir import threads
+    except ImportError:
+        return None
+    return threads.CPU_THREADS
+
+
+#: A step longer than this (wall seconds, the untimed one) is timed once per round by default.
+LONG_STEP_S = 5.0
+
+
+def zoo_worker(name: str, steps: int | None, rounds: int, batch: int | None) -> dict:
     """One row of the zoo table, in this process (its BLAS thread count set by the caller):
-    ``rounds`` rounds of ``steps`` timed steps, each followed by the GEMM bound once."""
+    ``rounds`` rounds of ``steps`` timed steps (None: 2, or 1 for a step over
+    ``LONG_STEP_S``), each followed by the GEMM bound once (its operands are filled before
+    the clock starts: no untimed pass is needed)."""
     import gemm_bound
     from threadpoolctl import threadpool_info
 
@@ -139,8 +158,10 @@ def zoo_worker(name: str, steps: int, rounds: int, batch: int | None) -> dict:
     model, batch = zoo_model(name, batch)
     step, sync = tinymir_step(model, model.input_shape, batch)
     table = gemm_bound.step_gemms(model, batch)
+    warm_up = time.perf_counter()
     step()                                   # untimed: allocations, BLAS threads
-    gemm_bound.time_gemms(table)
+    if steps is None:
+        steps = 1 if time.perf_counter() - warm_up > LONG_STEP_S else 2
     measured = []
     for _ in range(rounds):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -155,9 +176,10 @@ def zoo_worker(name: str, steps: int, rounds: int, batch: int | None) -> dict:
     step_cpu = [cpu for _, cpu, _ in measured]
     forward = [gemm.forward for gemm in table]
     return {
-        "arch": name, "batch": batch, "input_shape": list(model.input_shape),
+        "arch": name, "batch": batch, "input_shape": list(model.input_shape), "steps": steps,
         "blas": [{key: info.get(key) for key in ("internal_api", "version", "num_threads")}
                  for info in threadpool_info() if info.get("user_api") == "blas"],
+        "tinymir_cpu_threads": tinymir_cpu_threads(),
         "load_average_at_start": os.getloadavg()[0],
         "gemm_gflop_per_step": sum(gemm.flops for gemm in table) / 1e9,
         "samples_per_s": spread([batch / wall for wall in step_wall]),
@@ -181,9 +203,10 @@ def zoo_row(name: str, threads: int, args) -> dict:
     ``threads`` threads; a failed run gives ``{"arch", "threads", "error"}``."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    done = subprocess.run([sys.executable, __file__, "--zoo-worker", name, "--steps",
-                           str(args.steps), "--rounds", str(args.rounds), "--batch",
-                           str(args.batch or 0)], capture_output=True, text=True, env=env)
+    command = [sys.executable, __file__, "--zoo-worker", name, "--rounds", str(args.rounds),
+               "--batch", str(args.batch or 0)]
+    command += [] if args.steps is None else ["--steps", str(args.steps)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         return {"arch": name, "threads": threads,
                 "error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
@@ -209,13 +232,30 @@ def zoo_line(row: dict) -> str:
             f"{cell('ratio_wall', 2)}")
 
 
+def cores_available(count: int, seconds: float = 1.0) -> float:
+    """The cores ``count`` busy processes actually get for ``seconds``: the sum of their CPU
+    seconds per wall second. Below ``count`` the machine is shared (or its virtual cores are),
+    and rows with ``count`` threads then time the neighbours as much as tinymir."""
+    loop = ("import time\nw, c = time.perf_counter(), time.process_time()\n"
+            f"while time.perf_counter() - w < {seconds}: pass\n"
+            "print((time.process_time() - c) / (time.perf_counter() - w))")
+    spinners = [subprocess.Popen([sys.executable, "-c", loop], stdout=subprocess.PIPE, text=True)
+                for _ in range(count)]
+    return round(sum(float(spinner.communicate()[0]) for spinner in spinners), 2)
+
+
 def zoo_table(archs: list[str], threads: list[int], args) -> Path:
     """Print and write the zoo table (one process per architecture and thread count)."""
     from tinymir import models
     results = {"machine": platform.node(), "cpu_count": os.cpu_count(),
-               "numpy": np.__version__, "steps": args.steps, "rounds": args.rounds,
-               "batch": args.batch or "recipe", "load_average_at_start": os.getloadavg()[0],
+               "numpy": np.__version__, "steps": args.steps or f"2 (1 over {LONG_STEP_S} s)",
+               "rounds": args.rounds, "batch": args.batch or "recipe",
+               "load_average_at_start": os.getloadavg()[0],
+               "cores_for_busy_processes_at_start": {threads[-1]: cores_available(threads[-1])},
                "rows": []}
+    print(f"load average {results['load_average_at_start']:.2f}; {threads[-1]} busy processes "
+          f"get {results['cores_for_busy_processes_at_start'][threads[-1]]:.2f} cores",
+          flush=True)
     print(ZOO_HEADER, flush=True)
     for name in archs:
         models.get_arch(name)                # an unknown name stops here, with the list
@@ -224,6 +264,9 @@ def zoo_table(archs: list[str], threads: list[int], args) -> Path:
             results["rows"].append(row)
             print(zoo_line(row), flush=True)
     results["load_average_at_end"] = os.getloadavg()[0]
+    results["cores_for_busy_processes_at_end"] = {threads[-1]: cores_available(threads[-1])}
+    print(f"load average {results['load_average_at_end']:.2f}; {threads[-1]} busy processes "
+          f"get {results['cores_for_busy_processes_at_end'][threads[-1]]:.2f} cores", flush=True)
     suffix = "" if archs == list(models.ARCHS) else "_" + "-".join(archs)
     suffix += f"_batch{args.batch}" if args.batch else ""
     suffix += "" if threads == [1, 2] else "_" + "-".join(map(str, threads)) + "thread"
@@ -285,7 +328,7 @@ def in_own_process(library: str, name: str, threads: int, steps: int) -> float:
     only that library, as its users run it: PyTorch keeps glibc's malloc defaults, tinymir
     sets its own (:func:`tinymir.backend.keep_freed_memory`); BLAS on ``threads`` threads.
     The warm-up step is not timed."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     done = subprocess.run([sys.executable, __file__, f"--{library}-worker", name, "--threads",
                            str(threads), "--steps", str(steps)],
                           capture_output=True, text=True, check=True, env=env)
@@ -327,7 +370,9 @@ def main():
     parser.add_argument("--threads", type=thread_counts, default=[1, 2],
                         help="BLAS thread counts of the zoo table, comma-separated (default "
                              "1,2); the PyTorch comparison runs at the largest")
-    parser.add_argument("--steps", type=int, default=2, help="timed steps per round")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed steps per round (default 2; in the zoo table 1 for a "
+                             f"network whose step takes over {LONG_STEP_S:.0f} s)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds (medians and min-max are reported)")
     parser.add_argument("--batch", type=int, default=None,
@@ -340,9 +385,9 @@ def main():
     parser.add_argument("--zoo-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_worker:
-        return torch_worker(args.torch_worker, args.threads[-1], args.steps)
+        return torch_worker(args.torch_worker, args.threads[-1], args.steps or 2)
     if args.tinymir_worker:
-        return tinymir_worker(args.tinymir_worker, args.steps)
+        return tinymir_worker(args.tinymir_worker, args.steps or 2)
     if args.zoo_worker:
         print(json.dumps(zoo_worker(args.zoo_worker, args.steps, args.rounds, args.batch)))
         return None
@@ -355,6 +400,7 @@ def main():
     elif args.only is None:
         print("the zoo table times NumPy's GEMMs: CPU only; the PyTorch comparison follows")
     names = [args.only] if args.only else [name for name in workloads() if name in archs]
+    args.steps = args.steps or 2
     if names and not args.no_torch:
         torch_comparison(names, args.threads[-1], args)
     return None
@@ -374,11 +420,15 @@ def torch_comparison(names: list[str], threads: int, args) -> None:
         torch.backends.cudnn.benchmark = True
     torch.set_num_threads(threads)
     blas = threadpool_limits(threads, user_api="blas") if device == "cpu" else None
+    if device == "cpu" and threads == 1 and tinymir_cpu_threads() not in (None, 1):
+        from tinymir import threads as tinymir_threads
+        tinymir_threads.use_one_thread()     # tinymir's block loops on one thread too
     torch.manual_seed(0)
 
     results = {"device": device, "gpu": backend.gpu_name(), "machine": platform.node(),
                "cpu_count": os.cpu_count(), "torch_threads": threads,
                "openblas_threads": threads if device == "cpu" else None,
+               "tinymir_cpu_threads": tinymir_cpu_threads(),
                "load_average_at_start": os.getloadavg()[0],
                "torch": torch.__version__, "batch": BATCH,
                "cudnn": torch.backends.cudnn.version() if torch_device == "cuda" else None,
