@@ -109,7 +109,7 @@ class Conv2D(Layer):
         self.pads = self._pads(x.shape[2:])
         xpad = pad2d(x, self.pads)
         bias = self.params["bias"].value if self.use_bias else None
-        # Y = K ⋆ X + b; the columns of X are kept for dK
+        # Y = K ⋆ X + b; what dK needs of X is kept (its columns, or the input to rebuild them)
         y, self.cols = conv_kernels.conv2d_forward(xpad, self.params["kernel"].value, bias,
                                                    self.stride)
         self.padded_shape = xpad.shape

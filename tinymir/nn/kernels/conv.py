@@ -17,20 +17,24 @@ Three tricks, each tested equal to the plain twin :class:`tinymir.nn.reference.C
 - **dx as a full correlation.** With stride 1 and no more filters than channels, dx is the
   equivalent full correlation of dY with the rotated kernel (:func:`full_correlation_grad`): a
   GEMM with F·kh·kw as inner dimension instead of F, and no col2im.
-- **Columns in blocks, blocks on every core.** Backward needs X̂ for dK̂, so the forward keeps
-  the columns (kh·kw times the input's size) rather than rebuilding them. The full
-  correlation's columns are used once: they are built a block of samples at a time
-  (:mod:`tinymir.nn.kernels.blocks` on the CPU, a share of the free memory on a GPU), so the
-  whole array never exists. On the CPU every pass (im2col, the products, col2im) runs block by
-  block, the blocks shared among the cores with a one-thread BLAS each
-  (:mod:`tinymir.threads`): the copies that are not products no longer leave a core idle, and
-  each block's products are a few large per-sample GEMMs. dK is the sum of per-block sums in
-  block order, so the thread count does not change it.
+- **Columns in blocks, blocks on every core.** Backward needs X̂ for dK̂. On a GPU the forward
+  keeps the columns (kh·kw times the input's size); on the CPU it keeps the padded input and
+  backward rebuilds each block's columns into cache right before its product
+  (:class:`RebuiltColumns`): one more im2col pass in cache instead of writing and reading back
+  kh·kw times the input through main memory. The full correlation's columns are used once and
+  also built a block of samples at a time (:mod:`tinymir.nn.kernels.blocks` on the CPU, a share
+  of the free memory on a GPU), so that whole array never exists either. On the CPU every pass
+  (im2col, the products, col2im) runs block by block, the blocks shared among the cores with a
+  one-thread BLAS each (:mod:`tinymir.threads`): the copies that are not products no longer
+  leave a core idle, and each block's products are a few per-sample GEMMs. dK is the sum of
+  per-block sums in block order, so the thread count does not change it.
 
 Their gain is measured by ``bench/nn_cpu_seconds.py`` and ``bench/bench_nn.py`` (training steps
 of CNN-3, whose convolutions take most of the step, before and after a change).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,10 +49,11 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
 
     Y_n = K̂ X̂_n as batched matmuls (bias included: the ones row of the columns), a block of
-    samples at a time, the blocks shared among the cores. The columns are returned because
-    backward needs them for dK. With ``keep_columns=False`` (backward's full correlation) each
-    block's columns are used from cache and dropped, so the whole array never exists; None is
-    returned. On a GPU array this is :func:`conv2d_forward_gemm`.
+    samples at a time, the blocks shared among the cores; each block's columns are used from
+    cache and dropped, so the whole array never exists. What is returned for backward's dK is
+    :class:`RebuiltColumns`, which builds them again block by block (None with
+    ``keep_columns=False``: backward's full correlation needs no dK). On a GPU array this is
+    :func:`conv2d_forward_gemm`, which returns the columns themselves.
 
     Parameters
     ----------
@@ -61,32 +66,65 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     stride : pair of int
         Steps (s_h, s_w) of the window, in cells.
     keep_columns : bool, default True
-        Return the columns (for backward); False builds them block by block and returns None.
+        Return the columns (for backward); False returns None.
     """
     xp = backend.array_module(xpad)
     if xp is not np:
         return conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns)
     f = kernel4d.shape[0]
-    n, _, h, w = xpad.shape
-    kh, kw = kernel4d.shape[2:]
-    ho, wo = (h - kh) // stride[0] + 1, (w - kw) // stride[1] + 1
+    columns = RebuiltColumns(xpad, tuple(kernel4d.shape[2:]), tuple(stride), bias is not None)
+    rows, n, positions = columns.rows, xpad.shape[0], columns.positions
     weights = kernel4d.reshape(f, -1)
     if bias is not None:
         weights = xp.concatenate([weights, bias[:, None]], axis=1)
-    rows = weights.shape[1]
-    y = xp.empty((n, f, ho * wo), dtype=xpad.dtype)
-    cols = xp.empty((rows, n * ho * wo), dtype=xpad.dtype) if keep_columns else None
+    y = xp.empty((n, f, positions), dtype=xpad.dtype)
 
     def forward_block(block):
-        # the block's columns: a column slice of the kept columns, or its own array
-        kept = None if cols is None else cols[:, block.start * ho * wo:block.stop * ho * wo]
-        block_cols = im2col(xpad[block], (kh, kw), stride, ones_row=bias is not None, out=kept)
-        xp.matmul(weights, block_cols.reshape(rows, -1, ho * wo).transpose(1, 0, 2),
+        block_cols = columns.of(block)
+        xp.matmul(weights, block_cols.reshape(rows, -1, positions).transpose(1, 0, 2),
                   out=y[block])
 
-    blocks = batch_blocks(n, rows * ho * wo * xpad.itemsize, xp)
-    for_each_block(forward_block, blocks, products=True)
-    return y.reshape(n, f, ho, wo), cols
+    for_each_block(forward_block, columns.blocks(), products=True)
+    return y.reshape((n, f) + columns.out_hw), columns if keep_columns else None
+
+
+@dataclass
+class RebuiltColumns:
+    """The im2col columns X̂ of ``xpad`` (C·kh·kw [+ 1], N·Ho·Wo), built a block of samples at a
+    time whenever a pass needs them, instead of kept whole between forward and backward: the
+    CPU schedule keeps the padded input (1/(kh·kw) of the columns' size) and rebuilds each
+    block's columns into cache right before its product (bench: ``bench/bench_nn.py``)."""
+    xpad: object
+    kernel: tuple
+    stride: tuple
+    ones_row: bool
+
+    @property
+    def out_hw(self) -> tuple:
+        return tuple((size - k) // s + 1
+                     for size, k, s in zip(self.xpad.shape[2:], self.kernel, self.stride))
+
+    @property
+    def positions(self) -> int:
+        return self.out_hw[0] * self.out_hw[1]
+
+    @property
+    def rows(self) -> int:
+        return self.xpad.shape[1] * self.kernel[0] * self.kernel[1] + int(self.ones_row)
+
+    @property
+    def shape(self) -> tuple:
+        return self.rows, self.xpad.shape[0] * self.positions
+
+    def blocks(self) -> list:
+        """Cache-sized blocks of samples, by the size of their columns."""
+        xp = backend.array_module(self.xpad)
+        return batch_blocks(self.xpad.shape[0], self.rows * self.positions * self.xpad.itemsize,
+                            xp)
+
+    def of(self, block):
+        """The columns of the samples in ``block`` (C·kh·kw [+ 1], b·Ho·Wo)."""
+        return im2col(self.xpad[block], self.kernel, self.stride, ones_row=self.ones_row)
 
 
 def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: bool = True):
@@ -100,8 +138,8 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
 
     Parameters
     ----------
-    cols : array (C·kh·kw [+ 1], N·Ho·Wo)
-        The columns :func:`conv2d_forward` returned.
+    cols : RebuiltColumns
+        The columns :func:`conv2d_forward` returned (rebuilt block by block here).
     padded_shape : tuple
         Shape (N, C, Hp, Wp) of the padded input.
     kernel4d : array (F, C, kh, kw)
@@ -119,12 +157,12 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     f, c, kh, kw = kernel4d.shape
     n = grad_out.shape[0]
     g = grad_out.reshape(n, f, -1)                                   # dY_n: (F, Ho·Wo)
-    per_sample_t = cols.reshape(cols.shape[0], n, -1).transpose(1, 2, 0)   # X̂_nᵀ
-    blocks = batch_blocks(n, cols.shape[0] * g.shape[2] * cols.itemsize, xp)
-    block_sums = xp.empty((len(blocks), f, cols.shape[0]), dtype=g.dtype)
+    blocks = cols.blocks()
+    block_sums = xp.empty((len(blocks), f, cols.rows), dtype=g.dtype)
 
     def weight_grad_block(k):                                        # Σ_{n in block} dY_n X̂_nᵀ
-        xp.matmul(g[blocks[k]], per_sample_t[blocks[k]]).sum(axis=0, out=block_sums[k])
+        per_sample_t = cols.of(blocks[k]).reshape(cols.rows, -1, g.shape[2]).transpose(1, 2, 0)
+        xp.matmul(g[blocks[k]], per_sample_t).sum(axis=0, out=block_sums[k])
 
     for_each_block(weight_grad_block, range(len(blocks)), products=True)
     dkernel, dbias = split_kernel_bias(block_sums.sum(axis=0), kernel4d.shape)
