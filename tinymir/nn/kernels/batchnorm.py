@@ -27,7 +27,19 @@ from tinymir.threads import for_each_block
 
 def block_sums(per_block, blocks, channels: int, like):
     """Σ over the blocks of ``per_block(block)`` (a (C,) array each): every block writes its
-    own row of a (blocks, C) array, and the rows are added in block order."""
+    own row of a (blocks, C) array, and the rows are added in block order.
+
+    Parameters
+    ----------
+    per_block : callable
+        A block of samples (a slice) -> its (C,) sum.
+    blocks : list of slice
+        Blocks of samples (:func:`tinymir.nn.kernels.blocks.batch_blocks`).
+    channels : int
+        C.
+    like : array
+        An array of the batch: the rows get its module (NumPy or CuPy) and dtype.
+    """
     xp = backend.array_module(like)
     rows = xp.empty((len(blocks), channels), dtype=like.dtype)
 
