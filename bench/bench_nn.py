@@ -232,6 +232,18 @@ def zoo_line(row: dict) -> str:
             f"{cell('ratio_wall', 2)}")
 
 
+def add_ideal_ratios(rows: list[dict]) -> None:
+    """To every row with more than one thread, ``ratio_wall_ideal``: its step's median wall
+    time over the 1-thread bound of the same network divided by the thread count (median CPU
+    seconds / N), the products' time had they scaled perfectly over N cores. It does not
+    depend on how BLAS's own threads fare on a shared machine."""
+    one = {row["arch"]: row for row in rows if row.get("threads") == 1 and "error" not in row}
+    for row in rows:
+        if row.get("threads", 1) > 1 and "error" not in row and row["arch"] in one:
+            ideal = one[row["arch"]]["bound_cpu_s"]["median"] / row["threads"]
+            row["ratio_wall_ideal"] = row["step_wall_s"]["median"] / ideal
+
+
 def cores_available(count: int, seconds: float = 1.0) -> float:
     """The cores ``count`` busy processes actually get for ``seconds``: the sum of their CPU
     seconds per wall second. Below ``count`` the machine is shared (or its virtual cores are),
@@ -258,11 +270,15 @@ def zoo_table(archs: list[str], threads: list[int], args) -> Path:
           flush=True)
     print(ZOO_HEADER, flush=True)
     for name in archs:
-        models.get_arch(name)                # an unknown name stops here, with the list
         for count in threads:
             row = zoo_row(name, count, args)
             results["rows"].append(row)
             print(zoo_line(row), flush=True)
+    add_ideal_ratios(results["rows"])
+    for row in results["rows"]:
+        if "ratio_wall_ideal" in row:
+            print(f"{row['arch']:9s}{row['threads']:>4d} threads: step wall / (1-thread bound / "
+                  f"{row['threads']}) = {row['ratio_wall_ideal']:.2f}", flush=True)
     results["load_average_at_end"] = os.getloadavg()[0]
     results["cores_for_busy_processes_at_end"] = {threads[-1]: cores_available(threads[-1])}
     print(f"load average {results['load_average_at_end']:.2f}; {threads[-1]} busy processes "
@@ -395,6 +411,10 @@ def main():
     from tinymir import backend, models
     archs = list(models.ARCHS) if args.arch is None else [
         name.strip() for name in args.arch.split(",") if name.strip()]
+    unknown = [name for name in archs if name not in models.ARCHS]
+    if unknown:
+        parser.error(f"unknown architecture {', '.join(unknown)}: choose from "
+                     f"{', '.join(models.ARCHS)}")
     if args.only is None and backend.get_device() == "cpu":
         zoo_table(archs, args.threads, args)
     elif args.only is None:
