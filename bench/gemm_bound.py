@@ -127,16 +127,17 @@ TABLES = {nn.Conv2D: conv2d_gemms, nn.Conv1D: conv1d_gemms, nn.Dense: dense_gemm
           nn.LSTM: recurrent_gemms, nn.GRU: recurrent_gemms}
 
 
-def step_gemms(model, batch: int) -> list[Gemm]:
-    """The products of one training step of a built ``model`` on ``batch`` samples, in the
-    order the forward pass runs its layers (``model.run_order()``)."""
-    shape = tuple(model.input_shape)
+def step_gemms(model, batch: int, input_shape=None) -> list[Gemm]:
+    """The products of one training step of ``model`` on ``batch`` samples of ``input_shape``
+    (no batch axis; None: the shape it was built for), in the order the forward pass runs its
+    layers (``model.run_order()``). The weights are not needed: only the layers' shapes."""
+    shape = tuple(input_shape or model.input_shape)
     table = []
     for position, index in enumerate(model.run_order()):
         layer = model.layers[index]
         if type(layer) in TABLES:
             table += TABLES[type(layer)](layer, shape, batch, position > 0)
-        elif "kernel" in layer.params:
+        elif layer.kernel_names:
             raise ValueError(f"no GEMM table for {type(layer).__name__} ({layer.name})")
         shape = layer.output_shape(shape)
     return table

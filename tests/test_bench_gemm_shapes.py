@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tinymir import backend, models, nn
+from tinymir.nn.kernels import conv as conv_kernels
 
 SOURCE = Path(__file__).resolve().parents[1] / "bench" / "gemm_bound.py"
 if not SOURCE.is_file():
@@ -46,6 +47,21 @@ def test_conv2d_flops_are_the_formulas(filters, padding, stride, dx_inner):
     expected_dx = (2 * n * c * f * kh * kw * padded if dx_inner == "F·kh·kw"
                    else 2 * n * c * kh * kw * f * ho * wo)
     assert parts[conv.name, "dx"].flops == expected_dx
+
+
+@pytest.mark.parametrize("filters, stride", [(8, 1), (16, 1), (4, 2)])
+def test_the_dx_product_is_the_one_the_kernel_runs(monkeypatch, filters, stride):
+    """The table's dx is the full correlation exactly when tinymir's conv kernel runs it."""
+    calls = []
+    full = conv_kernels.full_correlation_grad
+    monkeypatch.setattr(conv_kernels, "full_correlation_grad",
+                        lambda *a: calls.append(1) or full(*a))
+    model = built([nn.ReLU(), nn.Conv2D(filters, 3, stride, "same")], (8, 7, 6))
+    x = backend.to_device(np.ones((2, 8, 7, 6)), np.float32)
+    y = model.forward(x, training=True)
+    model.backward(backend.array_module(y).ones_like(y), input_grad=False)
+    dx = by_part(gemm_bound.step_gemms(model, 2))[model.layers[1].name, "dx"]
+    assert bool(calls) == (dx.a == (8, filters * 9))
 
 
 def test_the_first_layer_gets_no_dx_and_conv1d_is_conv2d_with_one_row():
@@ -88,8 +104,9 @@ def test_the_shapes_are_those_of_the_arrays_the_layers_build():
 
 @pytest.mark.parametrize("name", list(models.ARCHS))
 def test_every_zoo_arch_has_a_table(name):
-    model = models.build(name, 10)
-    table = gemm_bound.step_gemms(model, 2)
+    arch = models.get_arch(name)
+    model = nn.Sequential(arch.layers(arch.front, 10))           # no weights needed
+    table = gemm_bound.step_gemms(model, 2, arch.front.input_shape)
     assert table and all(gemm.flops > 0 for gemm in table)
     assert any(gemm.forward for gemm in table) and not all(gemm.forward for gemm in table)
 
