@@ -14,7 +14,8 @@ would take if it were nothing but its products. Each round times ``--steps`` ste
 2, or 1 for a network whose step takes over ``LONG_STEP_S``) and then the bound once, after one
 untimed step; the ratio step / bound is per round, in CPU seconds and in wall seconds (at 2
 threads the wall ratio is the one that shows an idle core). Medians and min-max over
-``--rounds`` rounds; written to ``bench/results/nn_cpu_zoo.json`` with each product's own time.
+``--rounds`` rounds; written to ``bench/results/nn_cpu_zoo.json`` with each product's own time
+and, for N > 1 threads, ``ratio_wall_ideal``: the step against the 1-thread bound / N.
 Before and after the table, as many busy processes as the largest thread count run for a second:
 the cores they get together (``cores_for_busy_processes_*``) say whether the multi-thread rows
 measured tinymir or the neighbours (a shared VM may give two busy processes one core).
