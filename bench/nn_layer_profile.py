@@ -1,0 +1,73 @@
+"""Per-layer CPU and wall seconds of one training step of a bench_nn.py workload: the breakdown
+behind issue 24's profile table (which pass of which layer the step spends its time in).
+
+Each layer's forward and backward and Adam's update are timed separately, in the order the
+step runs them (``model.run_order()``); the minimum over the timed steps is printed (the first
+step is not timed). Run it from the root of a checkout; compare two checkouts by pointing
+``PYTHONPATH`` at the other one's root:
+
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python bench/nn_layer_profile.py cnn3 --steps 4
+    PYTHONPATH=/path/to/other/checkout python bench/nn_layer_profile.py cnn3
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("workload", choices=("cnn3", "lstm"))
+    parser.add_argument("--steps", type=int, default=3, help="timed steps (minimum reported)")
+    args = parser.parse_args()
+    import bench_nn
+
+    from tinymir import backend, nn
+    backend.keep_freed_memory()                  # as the tinymir command does
+    build, _, shape = bench_nn.workloads()[args.workload]
+    model = build()
+    model.build(shape, seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((bench_nn.BATCH,) + shape).astype(np.float32)
+    y = rng.integers(0, bench_nn.CLASSES, bench_nn.BATCH)
+    loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
+    order = model.run_order()
+    times = {}
+
+    def timed(key, function):
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = function()
+        times.setdefault(key, []).append((time.process_time() - cpu, time.perf_counter() - wall))
+        return result
+
+    def name(index):
+        return f"{index:2d} {type(model.layers[index]).__name__}"
+
+    for _ in range(args.steps + 1):
+        cpu, wall = time.process_time(), time.perf_counter()
+        h = x
+        for index in order:
+            h = timed(f"forward  {name(index)}",
+                      lambda: model.layers[index].forward(h, training=True))
+        loss.forward(h, y)
+        grad = loss.backward()
+        for position in range(len(order) - 1, -1, -1):
+            index = order[position]
+            grad = timed(f"backward {name(index)}",
+                         lambda: model.layers[index].backward(grad, position > 0))
+        timed("adam", optimizer.step)
+        times.setdefault("step", []).append((time.process_time() - cpu,
+                                             time.perf_counter() - wall))
+    print(f"{'part':32s} {'CPU-s':>7s} {'wall s':>7s}   (min of {args.steps} steps, batch "
+          f"{bench_nn.BATCH})")
+    for key, rows in times.items():
+        rows = rows[1:]
+        print(f"{key:32s} {min(r[0] for r in rows):7.3f} {min(r[1] for r in rows):7.3f}")
+
+
+if __name__ == "__main__":
+    main()
