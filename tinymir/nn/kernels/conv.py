@@ -93,7 +93,8 @@ class RebuiltColumns:
     """The im2col columns X̂ of ``xpad`` (C·kh·kw [+ 1], N·Ho·Wo), built a block of samples at a
     time whenever a pass needs them, instead of kept whole between forward and backward: the
     CPU schedule keeps the padded input (1/(kh·kw) of the columns' size) and rebuilds each
-    block's columns into cache right before its product (bench: ``bench/bench_nn.py``)."""
+    block's columns into cache right before its product (bench: ``bench/bench_nn.py``). As in
+    PyTorch, the layer's input must not be changed in place between forward and backward."""
     xpad: object
     kernel: tuple
     stride: tuple
