@@ -8,6 +8,7 @@ step is not timed). Run it from the root of a checkout; compare two checkouts by
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python bench/nn_layer_profile.py cnn3 --steps 4
     PYTHONPATH=/path/to/other/checkout python bench/nn_layer_profile.py cnn3
+    python bench/nn_layer_profile.py --zoo crnn          # a zoo network at its recipe's batch
 """
 import argparse
 import sys
@@ -21,19 +22,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("workload", choices=("cnn3", "lstm"))
+    parser.add_argument("workload", nargs="?", choices=("cnn3", "lstm"),
+                        help="a bench_nn.py workload (batch 128)")
+    parser.add_argument("--zoo", metavar="NAME", help="a zoo network instead, at its recipe's "
+                        "input and batch (as bench_nn.py's zoo table)")
     parser.add_argument("--steps", type=int, default=3, help="timed steps (minimum reported)")
     args = parser.parse_args()
     import bench_nn
 
     from tinymir import backend, nn
     backend.keep_freed_memory()                  # as the tinymir command does
-    build, _, shape = bench_nn.workloads()[args.workload]
-    model = build()
-    model.build(shape, seed=0)
+    if args.zoo:
+        model, batch = bench_nn.zoo_model(args.zoo)
+        shape = tuple(model.input_shape)
+    else:
+        build, _, shape = bench_nn.workloads()[args.workload or "cnn3"]
+        model, batch = build(), bench_nn.BATCH
+        model.build(shape, seed=0)
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((bench_nn.BATCH,) + shape).astype(np.float32)
-    y = rng.integers(0, bench_nn.CLASSES, bench_nn.BATCH)
+    x = rng.standard_normal((batch,) + shape).astype(np.float32)
+    y = rng.integers(0, bench_nn.CLASSES, batch)
     loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
     order = model.run_order()
     times = {}
@@ -63,7 +71,7 @@ def main():
         times.setdefault("step", []).append((time.process_time() - cpu,
                                              time.perf_counter() - wall))
     print(f"{'part':32s} {'CPU-s':>7s} {'wall s':>7s}   (min of {args.steps} steps, batch "
-          f"{bench_nn.BATCH})")
+          f"{batch})")
     for key, rows in times.items():
         rows = rows[1:]
         print(f"{key:32s} {min(r[0] for r in rows):7.3f} {min(r[1] for r in rows):7.3f}")

@@ -2,18 +2,20 @@
 
 ReLU       y = max(x, 0)                          dx = dy · [x > 0]
 LeakyReLU  y = x if x > 0 else α x                 dx = dy · (1 if x > 0 else α)
-ELU        y = x if x > 0 else α (eˣ − 1)          dx = dy · (1 if x > 0 else y + α)
+ELU        y = x if x > 0 else α (eˣ − 1)          dx = dy · (1 if x > 0 else α eˣ)
 Sigmoid    y = 1 / (1 + e⁻ˣ)                       dx = dy · y (1 − y)
 Tanh       y = tanh x                              dx = dy · (1 − y²)
 Softmax    yᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x}  dx = y ⊙ (dy − Σⱼ dyⱼ yⱼ)
 
-Each caches the smallest thing its backward needs: a boolean mask or the output.
+Each caches the smallest thing its backward needs: a boolean mask, the output, or (ELU) the
+slope; ELU runs in blocks on every core (:mod:`tinymir.nn.kernels.elu`).
 """
 from __future__ import annotations
 
 from tinymir import backend
 from tinymir.special import sigmoid, softmax
 
+from .kernels import elu as elu_kernels
 from .layer import Layer, register
 
 
@@ -55,13 +57,13 @@ class ELU(Layer):
         self.alpha = float(alpha)
 
     def _forward(self, x, training):
-        xp = backend.array_module(x)
-        self.y = xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
-        return self.y
+        # y = x if x > 0 else α (eˣ − 1); the slope dy/dx is kept for backward
+        y, self.slope = elu_kernels.elu_forward(x, self.alpha)
+        return y
 
     def _backward(self, grad_out):
-        xp = backend.array_module(grad_out)
-        return grad_out * xp.where(self.y > 0, 1.0, self.y + self.alpha).astype(grad_out.dtype)
+        # dx = dy · (1 if x > 0 else α eˣ)
+        return elu_kernels.elu_backward(grad_out, self.slope)
 
     def get_config(self):
         return {"alpha": self.alpha, **super().get_config()}

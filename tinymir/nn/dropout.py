@@ -23,6 +23,7 @@ import numpy as np
 
 from tinymir import backend
 
+from .kernels import dropout as dropout_kernels
 from .layer import Layer, register
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)          # SplitMix64's increment (2⁶⁴ / golden ratio)
@@ -36,9 +37,10 @@ def layer_key(seed: int) -> np.uint64:
     return np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0]
 
 
-def uniforms(xp, key: np.uint64, call: int, shape, dtype):
-    """u ∈ [0, 1) of the ``call``-th mask (module docstring), on ``xp``'s device, in place on
-    two uint64 buffers: k + n γ = i γ + (k + n₀ γ), n₀ = c · 2⁴⁰ + 1, then the finaliser.
+def uniforms(xp, key: np.uint64, call: int, shape, dtype, start: int = 0):
+    """u ∈ [0, 1) of the ``call``-th mask (module docstring), elements i = start, start + 1,
+    ... in C order, on ``xp``'s device, in place on two uint64 buffers:
+    k + n γ = i γ + (k + n₀ γ), n₀ = c · 2⁴⁰ + 1, then the finaliser.
 
     Parameters
     ----------
@@ -52,10 +54,13 @@ def uniforms(xp, key: np.uint64, call: int, shape, dtype):
         Shape of the mask.
     dtype : float32 or float64
         Type of u (24 or 53 random bits).
+    start : int, default 0
+        Index i of the first element (a block of the mask draws the values the whole mask
+        has there).
     """
     size = int(np.prod(shape))
     first = ((int(call) << MASK_BITS) + 1) % 2**64                    # n₀
-    z = xp.arange(size, dtype=np.uint64)
+    z = xp.arange(start, start + size, dtype=np.uint64)
     z *= GAMMA
     z += np.uint64((int(key) + first * int(GAMMA)) % 2**64)          # k + n γ, wrapping
     shift1, mul1, shift2, mul2, shift3 = MIX
@@ -100,16 +105,18 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self.keep = None
             return x
-        xp = backend.array_module(x)
-        u = uniforms(xp, self.key(), int(self.buffers["calls"]), x.shape, x.dtype)
+        xp, key, call = backend.array_module(x), self.key(), int(self.buffers["calls"])
         self.buffers["calls"] += 1
-        self.keep = u >= self.rate                          # bool: 1 byte
-        return x * self.keep * (1.0 / (1.0 - self.rate))
+        # m = [u ≥ rate] (bool: 1 byte), y = x ⊙ m / (1 − rate)
+        y, self.keep = dropout_kernels.masked_scale(
+            x, lambda start, shape: uniforms(xp, key, call, shape, x.dtype, start), self.rate)
+        return y
 
     def _backward(self, grad_out):
         if self.keep is None:
             return grad_out
-        return grad_out * self.keep * (1.0 / (1.0 - self.rate))
+        # dx = dy ⊙ m / (1 − rate)
+        return dropout_kernels.masked_scale_backward(grad_out, self.keep, self.rate)
 
     def get_config(self):
         return {"rate": self.rate, "seed": self.seed, **super().get_config()}

@@ -14,6 +14,8 @@ in :mod:`tinymir.nn.reference`, on random and tie-heavy inputs and at every bloc
     lstm        the LSTM's weights rescaled for one tanh, its gate activation and its per-step
                 local derivatives
     batchnorm   batch statistics, normalisation and dx in cache-sized blocks of the batch
+    elu         ELU and its slope in one pass over cache-sized blocks, with a vectorised exp
+    dropout     Dropout's counter-based mask drawn and applied block by block
     fusion      the order a Sequential runs its layers in: a ReLU after the max pool it precedes
     blocks      the cache-sized blocks of the batch the CPU kernels work on
 """
