@@ -110,7 +110,7 @@ def offset_slice(x, i: int, j: int, out_hw: tuple, stride: tuple):
     return x[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
 
 
-def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False, out=None):
+def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False):
     """(N, C, Hp, Wp) -> columns (C·kh·kw [+ 1], N·Ho·Wo): row (c, i, j), column (n, a, b)
     holds ``xpad[n, c, s_h·a + i, s_w·b + j]``. Rows first, so that the columns of sample n
     are the slice ``[:, n·Ho·Wo:(n+1)·Ho·Wo]``. ``ones_row`` appends a row of ones, so that a
@@ -126,9 +126,6 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False, out=None)
         Steps (s_h, s_w), in cells.
     ones_row : bool, default False
         Append a row of ones.
-    out : array (C·kh·kw [+ 1], N·Ho·Wo) or None, default None
-        Where to write the columns (a column slice of a larger array will do); None: a new
-        array.
     """
     xp = backend.array_module(xpad)
     n, c, h, w = xpad.shape
@@ -138,8 +135,7 @@ def im2col(xpad, kernel: tuple, stride: tuple, ones_row: bool = False, out=None)
     view = xp.lib.stride_tricks.as_strided(
         xpad, shape=(c, kh, kw, n, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw))
     rows = c * kh * kw
-    cols = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype) if out is None else out
-    # splitting each axis of a 2-D (row-strided, column-contiguous) array is always a view
+    cols = xp.empty((rows + int(ones_row), n * ho * wo), dtype=xpad.dtype)
     cols[:rows].reshape(view.shape)[...] = view
     if ones_row:
         cols[rows] = 1
