@@ -44,8 +44,7 @@ def for_each_block(function, blocks, products: bool = False) -> None:
     ``products=True`` says that ``function`` runs BLAS matrix products: then the blocks share
     the cores only where BLAS can be held to one thread meanwhile (:func:`blas_can_be_held`);
     otherwise they run in order and each product uses BLAS's own threads, since two pools of
-    threads on the same cores make both crawl (``bench/bench_nn.py`` measured a CNN-3 step
-    several times slower that way on a loaded machine)."""
+    threads on the same cores make both crawl (BLAS's threads spin while they wait)."""
     in_block_thread = threading.current_thread().name.startswith(_THREAD_PREFIX)
     if (CPU_THREADS > 1 and len(blocks) > 1 and not in_block_thread
             and (not products or blas_can_be_held())):
