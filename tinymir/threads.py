@@ -5,9 +5,11 @@ one-thread BLAS release the GIL), with BLAS kept to one thread per block meanwhi
 (:func:`single_threaded_blas`). A worker process of a pool that already runs one process per
 core calls :func:`use_one_thread`.
 
-The block partition depends on the sizes only, never on the thread count, so a call gives the
-same numbers on 1, 2 or more threads; ``bench/bench_features.py`` and ``bench/bench_nn.py``
-measure the gain and record ``CPU_THREADS``.
+The block partition depends on the sizes only, never on the thread count, so 1, 2 or more
+threads add the same terms in the same order (a BLAS on several threads of its own may still
+round a product differently: the tests hold thread counts to float32 rounding, and a rerun on
+the same threads to bit for bit). ``bench/bench_features.py`` and ``bench/bench_nn.py`` measure
+the gain and record ``CPU_THREADS``.
 """
 from __future__ import annotations
 
