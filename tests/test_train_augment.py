@@ -114,9 +114,9 @@ def test_only_training_batches_are_augmented_and_a_seeded_run_repeats_bit_for_bi
     forward = nn.Sequential.forward
     call = Augmenter.__call__
 
-    def recording_forward(self, x, training=False):
+    def recording_forward(self, x, training=False, **options):
         seen.setdefault(seen["run"], {}).setdefault(training, []).append(backend.to_host(x))
-        return forward(self, x, training)
+        return forward(self, x, training, **options)
 
     def counting_call(self, x, y):
         calls.append(seen["run"])

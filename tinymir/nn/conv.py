@@ -113,6 +113,8 @@ class Conv2D(Layer):
         y, self.cols = conv_kernels.conv2d_forward(xpad, self.params["kernel"].value, bias,
                                                    self.stride)
         self.padded_shape = xpad.shape
+        if not self.keep_for_backward:
+            self.cols = None
         return y
 
     def _backward(self, grad_out):
@@ -184,6 +186,7 @@ class Conv1D(Layer):
         self.params = self.conv.params
 
     def _forward(self, x, training):
+        self.conv.keep_for_backward = self.keep_for_backward
         y = self.conv._forward(x[:, :, None, :], training)
         return y[:, :, 0, :]
 

@@ -5,6 +5,7 @@ A layer is a small object with two passes::
     y = layer.forward(x, training)     # caches only what backward needs
     dx = layer.backward(dy)            # fills param.grad (overwrites), returns dL/dx
     layer.backward(dy, input_grad=False)   # the same, for a first layer: dx is not needed
+    y = layer.forward(x, keep_for_backward=False)   # inference: nothing kept, no backward
 
 ``params`` maps a name to a :class:`Param` (the value and its gradient), ``buffers`` maps a
 name to an array that is state but not trained (BatchNorm's running statistics, Dropout's
@@ -84,6 +85,7 @@ class Layer:
     kernel_names: tuple = ()   # the params the L2 penalty applies to (Keras kernel_regularizer)
     input_ndim: int | tuple | None = None  # accepted rank without batch axis (None = any)
     input_grad_needed = True   # set by backward(); layers whose dx costs a product may skip it
+    keep_for_backward = True   # set by forward(); False: skip what only backward would use
 
     def __init__(self, name: str | None = None, l2: float = 0.0):
         if l2 < 0:
@@ -126,8 +128,13 @@ class Layer:
         return self.params[name]
 
     # -- passes ---------------------------------------------------------------------------
-    def forward(self, x, training: bool = False):
-        """``y = f(x)``; in training mode layers like Dropout and BatchNorm behave differently."""
+    def forward(self, x, training: bool = False, keep_for_backward: bool = True):
+        """``y = f(x)``; in training mode layers like Dropout and BatchNorm behave differently.
+
+        ``keep_for_backward=False`` says no backward pass follows (inference, like PyTorch's
+        ``inference_mode``): ``y`` is the same, and layers skip what only backward would use
+        (a max pool's arg-max, a convolution's kept input); :meth:`backward` then refuses."""
+        self.keep_for_backward = keep_for_backward
         if not self.built:
             self.build(x.shape[1:])
         elif not shapes_match(self.input_shape, x.shape[1:]):
@@ -143,6 +150,10 @@ class Layer:
         another layer, like ``requires_grad=False`` on a PyTorch input): layers whose ``dx``
         costs a matrix product (Dense, Conv1D/2D, LSTM, GRU) skip it, and ``None`` is returned.
         """
+        if not self.keep_for_backward:
+            raise RuntimeError(f"layer {self.name!r} ({type(self).__name__}): its last forward "
+                               "ran with keep_for_backward=False (inference), so it kept nothing "
+                               "for backward; run forward with keep_for_backward=True first")
         self.input_grad_needed = input_grad
         grad_in = self._backward(grad_out)
         if self.l2:

@@ -90,7 +90,8 @@ class MaxPool2D(_Pool2D):
     def _forward(self, x, training):
         self.pads, _ = self._geometry(x.shape[2:])
         xpad = pad2d(x, self.pads, value=-np.inf)
-        y, self.argmax = pool_kernels.max_pool2d(xpad, self.pool_size, self.stride)
+        y, self.argmax = pool_kernels.max_pool2d(xpad, self.pool_size, self.stride,
+                                                 with_argmax=self.keep_for_backward)
         return y
 
     def _backward(self, grad_out):
@@ -161,6 +162,7 @@ class _Pool1D(Layer):
         return time_layer_shape(self, self.pool, input_shape)
 
     def _forward(self, x, training):
+        self.pool.keep_for_backward = self.keep_for_backward
         return self.pool._forward(x[:, :, None, :], training)[:, :, 0, :]
 
     def _backward(self, grad_out):
@@ -216,6 +218,8 @@ class GlobalMaxPool2D(_GlobalPool):
         xp = backend.array_module(x)
         self.in_shape = x.shape
         flat = x.reshape(x.shape[0], x.shape[1], -1)
+        if not self.keep_for_backward:
+            return flat.max(axis=2)
         self.argmax = flat.argmax(axis=2)
         return xp.take_along_axis(flat, self.argmax[:, :, None], axis=2)[:, :, 0]
 

@@ -108,11 +108,13 @@ class Sequential:
         ReLU directly before a max pool moved after it (:mod:`tinymir.nn.kernels.fusion`)."""
         return fusion.relu_after_pool(self.layers)
 
-    def forward(self, x, training: bool = False):
+    def forward(self, x, training: bool = False, keep_for_backward: bool = True):
+        """The layers' forward passes in :meth:`run_order`; ``keep_for_backward=False`` for
+        inference (see :meth:`tinymir.nn.Layer.forward`)."""
         if not self.built:
             self.build(x.shape[1:])
         for index in self.run_order():
-            x = self.layers[index].forward(x, training)
+            x = self.layers[index].forward(x, training, keep_for_backward)
         return x
 
     def backward(self, grad, input_grad: bool = True):
@@ -131,7 +133,7 @@ class Sequential:
         outputs = []
         for start in range(0, len(x), batch_size):
             batch = backend.to_device(x[start:start + batch_size], backend.float_dtype())
-            outputs.append(backend.to_host(self.forward(batch, training=False)))
+            outputs.append(backend.to_host(self.forward(batch, keep_for_backward=False)))
         return np.concatenate(outputs) if outputs else np.empty((0,) + self.output_shape())
 
     # -- parameters and state -------------------------------------------------------------

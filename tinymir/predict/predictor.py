@@ -216,7 +216,8 @@ class Predictor:
 
         def score(batch):
             x = backend.to_device(np.stack([segment for _, segment in batch]))
-            logits = self.model.forward(self.standardize.transform(x)[:, None])
+            logits = self.model.forward(self.standardize.transform(x)[:, None],
+                                        keep_for_backward=False)
             probs.append(self.confidence.probabilities(logits, self.multilabel))
             starts.extend(start * self.front.hop_length / self.front.sr for start, _ in batch)
             if progress is not None:

@@ -108,7 +108,7 @@ def multilabel_report(targets, probs, classes, thresholds) -> dict:
 def segment_logits(model, batches) -> np.ndarray:
     out = []
     for x, _, _ in batches.epoch():
-        out.append(backend.to_host(model.forward(x)))
+        out.append(backend.to_host(model.forward(x, keep_for_backward=False)))
     return np.concatenate(out)
 
 

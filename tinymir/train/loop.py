@@ -86,7 +86,8 @@ def recalibrate_batchnorm(model, batches, epoch: int, max_batches: int = RECALIB
                 layer.momentum = k / (k + 1)
             for index in model.run_order():
                 layer = model.layers[index]
-                h = layer.forward(h, training=isinstance(layer, nn.BatchNorm))
+                h = layer.forward(h, training=isinstance(layer, nn.BatchNorm),
+                                  keep_for_backward=False)
     finally:
         for layer, momentum in zip(norms, saved):
             layer.momentum = momentum

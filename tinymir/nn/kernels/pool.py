@@ -59,10 +59,11 @@ def separable_stages(pool_size: tuple, stride: tuple) -> list:
     return stages
 
 
-def max_along(x, axis: int, size: int, stride: int):
+def max_along(x, axis: int, size: int, stride: int, with_arg: bool = True):
     """1-D max pool along one axis: (maxima, offset of the first maximum in each window).
 
-    The offsets are uint8 (int32 for windows of 256 and more).
+    The offsets are uint8 (int32 for windows of 256 and more); without ``with_arg`` they are
+    not computed (None), which leaves one pass per offset instead of two to four.
 
     Parameters
     ----------
@@ -72,10 +73,18 @@ def max_along(x, axis: int, size: int, stride: int):
         The axis pooled.
     size, stride : int
         Window and step along it, in cells.
+    with_arg : bool
+        Whether to return the offsets (backward needs them, inference does not).
     """
     xp = backend.array_module(x)
     count = (x.shape[axis] - size) // stride + 1
     first = axis_slice(x, axis, 0, count, stride)
+    if not with_arg:
+        out = first.copy() if size == 1 else xp.maximum(first, axis_slice(x, axis, 1, count,
+                                                                            stride))
+        for k in range(2, size):
+            xp.maximum(out, axis_slice(x, axis, k, count, stride), out=out)
+        return out, None
     arg_dtype = xp.uint8 if size < 256 else xp.int32
     if size == 1:
         return first.copy(), xp.zeros(first.shape, dtype=arg_dtype)
@@ -156,10 +165,11 @@ class ArgMax:
     stage_args: list
 
 
-def max_pool2d(xpad, pool_size: tuple, stride: tuple):
+def max_pool2d(xpad, pool_size: tuple, stride: tuple, with_argmax: bool = True):
     """``y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]`` on an already padded
     (N, C, Hp, Wp) input, block by block through :func:`separable_stages`, the blocks shared
-    among the cores (:func:`tinymir.threads.for_each_block`); returns (y, ArgMax)."""
+    among the cores (:func:`tinymir.threads.for_each_block`); returns (y, ArgMax), or
+    (y, None) without ``with_argmax`` (inference: the maxima alone, the same y)."""
     xp = backend.array_module(xpad)
     stages = separable_stages(pool_size, stride)
     blocks = batch_blocks(xpad.shape[0], xpad[0].nbytes, xp)
@@ -171,13 +181,13 @@ def max_pool2d(xpad, pool_size: tuple, stride: tuple):
         out, shapes, args = xpad[blocks[k]], [], []
         for axis, size, step in stages:
             shapes.append(out.shape)
-            out, arg = max_along(out, axis, size, step)
+            out, arg = max_along(out, axis, size, step, with_argmax)
             args.append(arg)
         y[blocks[k]] = out
         argmax.stage_shapes[k], argmax.stage_args[k] = shapes, args
 
     for_each_block(pool_block, range(len(blocks)))
-    return y, argmax
+    return y, (argmax if with_argmax else None)
 
 
 def max_pool2d_backward(grad_out, argmax: ArgMax):

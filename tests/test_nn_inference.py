@@ -1,0 +1,47 @@
+"""Inference (``forward(x, keep_for_backward=False)``, what ``predict``, evaluation and
+``tinymir predict`` run) gives the same outputs bit for bit as a forward pass that keeps what
+backward needs, on every network of the zoo; a layer that kept nothing refuses backward with one
+clear message (one clip at a time agrees to float32 rounding: tests/_rounding.py)."""
+import numpy as np
+import pytest
+
+from _rounding import assert_float32_close
+from tinymir import backend, models, nn
+from tinymir.nn.kernels import pool
+
+
+@pytest.mark.parametrize("pool_size, stride", [((2, 4), (2, 2)), ((2, 5), (2, 2)),
+                                               ((3, 3), (1, 1)), ((4, 4), (2, 2)),
+                                               ((1, 3), (1, 3)), ((2, 2), (2, 2))])
+def test_the_maxima_alone_equal_the_maxima_with_their_arg_max(pool_size, stride):
+    xpad = backend.to_device(np.random.default_rng(0).standard_normal((3, 2, 9, 13)),
+                             np.float32)
+    with_argmax, argmax = pool.max_pool2d(xpad, pool_size, stride)
+    alone, none = pool.max_pool2d(xpad, pool_size, stride, with_argmax=False)
+    assert argmax is not None and none is None
+    np.testing.assert_array_equal(backend.to_host(alone), backend.to_host(with_argmax))
+
+
+@pytest.mark.parametrize("name", list(models.ARCHS))
+def test_inference_equals_the_forward_pass_that_keeps_for_backward(name):
+    model = models.build(name, 4, seed=0)
+    x = backend.to_device(np.random.default_rng(1).standard_normal(
+        (2,) + tuple(model.input_shape)), np.float32)
+    kept = backend.to_host(model.forward(x))
+    inferred = backend.to_host(model.forward(x, keep_for_backward=False))
+    assert np.isfinite(kept).all()
+    np.testing.assert_array_equal(inferred, kept)
+    np.testing.assert_array_equal(model.predict(x), kept)
+    assert_float32_close(model.predict(x, batch_size=1), kept)     # another batch: rounding
+
+
+@pytest.mark.parametrize("layer, shape", [(nn.MaxPool2D(2), (1, 4, 4)), (nn.MaxPool1D(2), (2, 6)),
+                                          (nn.GlobalMaxPool2D(), (2, 3, 3)),
+                                          (nn.Conv2D(2, 3), (1, 5, 5)), (nn.Conv1D(2, 3), (1, 6))])
+def test_backward_after_inference_is_refused_with_one_message(layer, shape):
+    x = backend.to_device(np.ones((2,) + shape), np.float32)
+    y = layer.forward(x, keep_for_backward=False)
+    with pytest.raises(RuntimeError, match="keep_for_backward=False"):
+        layer.backward(backend.array_module(y).ones_like(y))
+    y = layer.forward(x)                         # a forward that keeps: backward runs again
+    assert layer.backward(backend.array_module(y).ones_like(y)).shape == x.shape
