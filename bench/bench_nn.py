@@ -16,6 +16,9 @@ untimed step; the ratio step / bound is per round, in CPU seconds and in wall se
 threads the wall ratio is the one that shows an idle core). Medians and min-max over
 ``--rounds`` rounds; written to ``bench/results/nn_cpu_zoo.json`` with each product's own time
 and, for N > 1 threads, ``ratio_wall_ideal``: the step against the 1-thread bound / N.
+Each round also times inference on a batch of the same size (``forward(x,
+keep_for_backward=False)``, what ``predict`` runs) against the forward products alone
+(``bound_forward_cpu_s``): ``ratio_inference_cpu``, the last column.
 Before and after the table, as many busy processes as the largest thread count run for a second:
 the cores they get together (``cores_for_busy_processes_*``) say whether the multi-thread rows
 measured tinymir or the neighbours (a shared VM may give two busy processes one core).
@@ -111,6 +114,15 @@ def tinymir_step(model, input_shape, batch: int = BATCH):
     return step, backend.synchronize
 
 
+def tinymir_inference(model, input_shape, batch: int = BATCH):
+    """A function doing one inference pass (``forward(x, keep_for_backward=False)``, what
+    ``predict`` runs) on a fixed random batch of ``batch`` samples of the built ``model``."""
+    from tinymir import backend
+    rng = np.random.default_rng(1)
+    x = backend.to_device(rng.standard_normal((batch,) + tuple(input_shape)), np.float32)
+    return lambda: model.forward(x, keep_for_backward=False)
+
+
 def samples_per_second(step, sync, steps, batch: int = BATCH):
     start = time.perf_counter()
     for _ in range(steps):
@@ -158,12 +170,14 @@ def zoo_worker(name: str, steps: int | None, rounds: int, batch: int | None) -> 
     backend.keep_freed_memory()              # as the tinymir command does
     model, batch = zoo_model(name, batch)
     step, sync = tinymir_step(model, model.input_shape, batch)
+    infer = tinymir_inference(model, model.input_shape, batch)
     table = gemm_bound.step_gemms(model, batch)
     warm_up = time.perf_counter()
     step()                                   # untimed: allocations, BLAS threads
     if steps is None:
         steps = 1 if time.perf_counter() - warm_up > LONG_STEP_S else 2
-    measured = []
+    infer()
+    measured, inference = [], []
     for _ in range(rounds):
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(steps):
@@ -171,11 +185,18 @@ def zoo_worker(name: str, steps: int | None, rounds: int, batch: int | None) -> 
         sync()
         wall, cpu = (time.perf_counter() - wall) / steps, (time.process_time() - cpu) / steps
         measured.append((wall, cpu, gemm_bound.time_gemms(table)))
+        cpu_inference = time.process_time()
+        for _ in range(steps):
+            infer()
+        sync()
+        inference.append((time.process_time() - cpu_inference) / steps)
     bound_wall = [sum(t[0] for t in times) for _, _, times in measured]
     bound_cpu = [sum(t[1] for t in times) for _, _, times in measured]
     step_wall = [wall for wall, _, _ in measured]
     step_cpu = [cpu for _, cpu, _ in measured]
     forward = [gemm.forward for gemm in table]
+    bound_forward = [sum(t[1] for t, fwd in zip(times, forward) if fwd)
+                     for _, _, times in measured]
     return {
         "arch": name, "batch": batch, "input_shape": list(model.input_shape), "steps": steps,
         "blas": [{key: info.get(key) for key in ("internal_api", "version", "num_threads")}
@@ -186,8 +207,9 @@ def zoo_worker(name: str, steps: int | None, rounds: int, batch: int | None) -> 
         "samples_per_s": spread([batch / wall for wall in step_wall]),
         "step_wall_s": spread(step_wall), "step_cpu_s": spread(step_cpu),
         "bound_wall_s": spread(bound_wall), "bound_cpu_s": spread(bound_cpu),
-        "bound_forward_cpu_s": spread(
-            [sum(t[1] for t, fwd in zip(times, forward) if fwd) for _, _, times in measured]),
+        "bound_forward_cpu_s": spread(bound_forward),
+        "inference_cpu_s": spread(inference),
+        "ratio_inference_cpu": spread([a / b for a, b in zip(inference, bound_forward)]),
         "ratio_cpu": spread([a / b for a, b in zip(step_cpu, bound_cpu)]),
         "ratio_wall": spread([a / b for a, b in zip(step_wall, bound_wall)]),
         "rounds": [{"step_wall_s": w, "step_cpu_s": c, "bound_wall_s": bw, "bound_cpu_s": bc}
@@ -215,7 +237,7 @@ def zoo_row(name: str, threads: int, args) -> dict:
 
 
 ZOO_HEADER = (f"{'arch':9s}{'thr':>4s}{'batch':>6s}  {'samples/s':21s}  {'CPU-s/step':24s}  "
-              f"{'bound CPU-s':24s}  {'ratio CPU':19s}  ratio wall")
+              f"{'bound CPU-s':24s}  {'ratio CPU':19s}  {'ratio wall':19s}  inference ratio CPU")
 
 
 def zoo_line(row: dict) -> str:
@@ -230,7 +252,7 @@ def zoo_line(row: dict) -> str:
     return (f"{row['arch']:9s}{row['threads']:>4d}{row['batch']:>6d}  "
             f"{cell('samples_per_s', 1):21s}  {cell('step_cpu_s', 3):24s}  "
             f"{cell('bound_cpu_s', 3):24s}  {cell('ratio_cpu', 2):19s}  "
-            f"{cell('ratio_wall', 2)}")
+            f"{cell('ratio_wall', 2):19s}  {cell('ratio_inference_cpu', 2)}")
 
 
 def add_ideal_ratios(rows: list[dict]) -> None:
