@@ -1,10 +1,11 @@
 """Per-layer CPU and wall seconds of one training step of a bench_nn.py workload: the breakdown
 behind issue 24's profile table (which pass of which layer the step spends its time in).
 
-Each layer's forward and backward and Adam's update are timed separately, in the order the
-step runs them (``model.run_order()``); the minimum over the timed steps is printed (the first
-step is not timed). Run it from the root of a checkout; compare two checkouts by pointing
-``PYTHONPATH`` at the other one's root:
+Each pass's forward and backward and Adam's update are timed separately, in the order the
+step runs them (``tinymir.nn.kernels.fusion.passes``: one pass per layer, or a convolution and
+its max pool as one fused pass, e.g. ``0+2 Conv2D+MaxPool2D``); the minimum over the timed
+steps is printed (the first step is not timed). Run it from the root of a checkout; compare
+two checkouts by pointing ``PYTHONPATH`` at the other one's root:
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python bench/nn_layer_profile.py cnn3 --steps 4
     PYTHONPATH=/path/to/other/checkout python bench/nn_layer_profile.py cnn3
@@ -43,7 +44,8 @@ def main():
     x = rng.standard_normal((batch,) + shape).astype(np.float32)
     y = rng.integers(0, bench_nn.CLASSES, batch)
     loss, optimizer = nn.SoftmaxCrossEntropy(), nn.Adam(model.parameters())
-    order = model.run_order()
+    from tinymir.nn.kernels import fusion
+    groups = fusion.passes(model.layers, model.run_order(), on_cpu=True)
     times = {}
 
     def timed(key, function):
@@ -52,29 +54,40 @@ def main():
         times.setdefault(key, []).append((time.process_time() - cpu, time.perf_counter() - wall))
         return result
 
-    def name(index):
-        return f"{index:2d} {type(model.layers[index]).__name__}"
+    def name(group):
+        return (f"{'+'.join(map(str, group)):>5s} "
+                f"{'+'.join(type(model.layers[i]).__name__ for i in group)}")
+
+    def forward(group, h):
+        layers = [model.layers[i] for i in group]
+        if len(layers) == 2:                  # a convolution fused into its max pool
+            return fusion.conv_pool_forward(*layers, h, training=True)
+        return layers[0].forward(h, training=True)
+
+    def backward(group, grad, input_grad):
+        layers = [model.layers[i] for i in group]
+        if len(layers) == 2:
+            return fusion.conv_pool_backward(*layers, grad, input_grad)
+        return layers[0].backward(grad, input_grad)
 
     for _ in range(args.steps + 1):
         cpu, wall = time.process_time(), time.perf_counter()
         h = x
-        for index in order:
-            h = timed(f"forward  {name(index)}",
-                      lambda: model.layers[index].forward(h, training=True))
+        for group in groups:
+            h = timed(f"forward  {name(group)}", lambda: forward(group, h))
         loss.forward(h, y)
         grad = loss.backward()
-        for position in range(len(order) - 1, -1, -1):
-            index = order[position]
-            grad = timed(f"backward {name(index)}",
-                         lambda: model.layers[index].backward(grad, position > 0))
+        for position in range(len(groups) - 1, -1, -1):
+            grad = timed(f"backward {name(groups[position])}",
+                         lambda: backward(groups[position], grad, position > 0))
         timed("adam", optimizer.step)
         times.setdefault("step", []).append((time.process_time() - cpu,
                                              time.perf_counter() - wall))
-    print(f"{'part':32s} {'CPU-s':>7s} {'wall s':>7s}   (min of {args.steps} steps, batch "
+    print(f"{'part':38s} {'CPU-s':>7s} {'wall s':>7s}   (min of {args.steps} steps, batch "
           f"{batch})")
     for key, rows in times.items():
         rows = rows[1:]
-        print(f"{key:32s} {min(r[0] for r in rows):7.3f} {min(r[1] for r in rows):7.3f}")
+        print(f"{key:38s} {min(r[0] for r in rows):7.3f} {min(r[1] for r in rows):7.3f}")
 
 
 if __name__ == "__main__":

@@ -106,19 +106,27 @@ class Conv2D(Layer):
             self.new_param("bias", np.zeros(self.filters))
 
     def _forward(self, x, training):
+        return self.forward_blocks(x)
+
+    def forward_blocks(self, x, then=None):
+        """The forward formula; with ``then`` (CPU arrays: a max pool's
+        :class:`~tinymir.nn.kernels.pool.BlockPool`), each block of samples' output goes to
+        ``then`` instead of into one map, and None is returned
+        (:func:`tinymir.nn.kernels.conv.conv2d_forward`)."""
         self.pads = self._pads(x.shape[2:])
         xpad = pad2d(x, self.pads)
         bias = self.params["bias"].value if self.use_bias else None
         # Y = K ⋆ X + b; what dK needs of X is kept (its columns, or the input to rebuild them)
         y, self.cols = conv_kernels.conv2d_forward(xpad, self.params["kernel"].value, bias,
-                                                   self.stride)
+                                                   self.stride, then=then)
         self.padded_shape = xpad.shape
         if not self.keep_for_backward:
             self.cols = None
         return y
 
     def _backward(self, grad_out):
-        # dK = dY ⋆ X,  db = Σ dY,  dX = dY ⋆ K (stride 1: full correlation with K rotated)
+        # dK = dY ⋆ X,  db = Σ dY,  dX = dY ⋆ K (stride 1: full correlation with K rotated);
+        # dY may come a block at a time (kernels.conv.conv2d_backward)
         dxpad, dkernel, dbias = conv_kernels.conv2d_backward(
             self.cols, self.padded_shape, self.params["kernel"].value, grad_out, self.stride,
             self.input_grad_needed)

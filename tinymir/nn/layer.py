@@ -134,14 +134,20 @@ class Layer:
         ``keep_for_backward=False`` says no backward pass follows (inference, like PyTorch's
         ``inference_mode``): ``y`` is the same, and layers skip what only backward would use
         (a max pool's arg-max, a convolution's kept input); :meth:`backward` then refuses."""
+        self.prepare(x.shape, keep_for_backward)
+        return self._forward(x, training)
+
+    def prepare(self, batch_shape, keep_for_backward: bool = True) -> None:
+        """What :meth:`forward` does before the formula, for an input of ``batch_shape``: build
+        on first use, check the shape, note whether backward follows (the fused passes of
+        :mod:`tinymir.nn.kernels.fusion` call it for each layer they run)."""
         self.keep_for_backward = keep_for_backward
         if not self.built:
-            self.build(x.shape[1:])
-        elif not shapes_match(self.input_shape, x.shape[1:]):
+            self.build(batch_shape[1:])
+        elif not shapes_match(self.input_shape, batch_shape[1:]):
             raise ShapeError(f"layer {self.name!r} ({type(self).__name__}) was built for input "
-                             f"{self.input_shape} but got {tuple(x.shape[1:])} "
-                             f"(batch shape {tuple(x.shape)})")
-        return self._forward(x, training)
+                             f"{self.input_shape} but got {tuple(batch_shape[1:])} "
+                             f"(batch shape {tuple(batch_shape)})")
 
     def backward(self, grad_out, input_grad: bool = True):
         """Given ``dL/dy``, set every ``param.grad`` (overwriting) and return ``dL/dx``.
@@ -150,10 +156,7 @@ class Layer:
         another layer, like ``requires_grad=False`` on a PyTorch input): layers whose ``dx``
         costs a matrix product (Dense, Conv1D/2D, LSTM, GRU) skip it, and ``None`` is returned.
         """
-        if not self.keep_for_backward:
-            raise RuntimeError(f"layer {self.name!r} ({type(self).__name__}): its last forward "
-                               "ran with keep_for_backward=False (inference), so it kept nothing "
-                               "for backward; run forward with keep_for_backward=True first")
+        self.check_kept()
         self.input_grad_needed = input_grad
         grad_in = self._backward(grad_out)
         if self.l2:
@@ -161,6 +164,13 @@ class Layer:
                 p = self.params[name]
                 p.grad += (2.0 * self.l2) * p.value
         return grad_in if input_grad else None
+
+    def check_kept(self) -> None:
+        """Refuse a backward pass after a forward that kept nothing for it."""
+        if not self.keep_for_backward:
+            raise RuntimeError(f"layer {self.name!r} ({type(self).__name__}): its last forward "
+                               "ran with keep_for_backward=False (inference), so it kept nothing "
+                               "for backward; run forward with keep_for_backward=True first")
 
     def _forward(self, x, training):
         raise NotImplementedError

@@ -99,6 +99,26 @@ class MaxPool2D(_Pool2D):
         self.argmax = None
         return unpad2d(dxpad, self.pads)
 
+    def block_pool(self, batch_shape, dtype, xp):
+        """This pool as a :class:`~tinymir.nn.kernels.pool.BlockPool` for an input of
+        ``batch_shape`` that arrives a block of samples at a time (after :meth:`prepare`);
+        once it has run, :meth:`finish_blocks` keeps its arg-max for backward."""
+        self.pads, _ = self._geometry(batch_shape[2:])
+        return pool_kernels.BlockPool(batch_shape, dtype, self.pool_size, self.stride,
+                                      self.pads, self.keep_for_backward, xp)
+
+    def finish_blocks(self, pooling):
+        self.argmax = pooling.argmax
+        return pooling.y
+
+    def routed_gradient(self, grad_out):
+        """dL/dx a block of samples at a time (:class:`~tinymir.nn.kernels.pool.RoutedGradient`),
+        for the convolution before this pool."""
+        self.check_kept()
+        routed = pool_kernels.RoutedGradient(grad_out, self.argmax, self.pads)
+        self.argmax = None
+        return routed
+
 
 @register
 class AvgPool2D(_Pool2D):

@@ -40,6 +40,7 @@ class Sequential:
         self.name = name or "sequential"
         self.input_shape = None
         self.seed = None
+        self._passes = None            # the last forward's passes (kernels.fusion.passes)
         self._name_layers()
 
     def _name_layers(self):
@@ -113,8 +114,14 @@ class Sequential:
         inference (see :meth:`tinymir.nn.Layer.forward`)."""
         if not self.built:
             self.build(x.shape[1:])
-        for index in self.run_order():
-            x = self.layers[index].forward(x, training, keep_for_backward)
+        self._passes = fusion.passes(self.layers, self.run_order(),
+                                     backend.array_module(x) is np)
+        for group in self._passes:
+            if len(group) == 2:        # a convolution straight into its max pool
+                x = fusion.conv_pool_forward(*(self.layers[i] for i in group), x, training,
+                                             keep_for_backward)
+            else:
+                x = self.layers[group[0]].forward(x, training, keep_for_backward)
         return x
 
     def backward(self, grad, input_grad: bool = True):
@@ -123,9 +130,14 @@ class Sequential:
         A training step passes ``input_grad=False``: its input is data, so the first layer
         skips ``dx`` (for a first convolution that is a product as large as its forward pass)
         and ``None`` is returned."""
-        order = self.run_order()
-        for position in range(len(order) - 1, -1, -1):
-            grad = self.layers[order[position]].backward(grad, input_grad or position > 0)
+        groups = self._passes or [(index,) for index in self.run_order()]
+        for position in range(len(groups) - 1, -1, -1):
+            needed = input_grad or position > 0
+            if len(groups[position]) == 2:
+                grad = fusion.conv_pool_backward(*(self.layers[i] for i in groups[position]),
+                                                 grad, needed)
+            else:
+                grad = self.layers[groups[position][0]].backward(grad, needed)
         return grad
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:

@@ -45,7 +45,7 @@ from ..windows import col2im, im2col, output_size, pad2d
 from .blocks import batch_blocks
 
 
-def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
+def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True, then=None):
     """Valid cross-correlation of an already padded (N, C, Hp, Wp) input: (y, columns).
 
     Y_n = K̂ X̂_n as batched matmuls (bias included: the ones row of the columns), a block of
@@ -54,6 +54,12 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
     :class:`RebuiltColumns`, which builds them again block by block (None with
     ``keep_columns=False``: backward's full correlation needs no dK). On a GPU array this is
     :func:`conv2d_forward_gemm`, which returns the columns themselves.
+
+    With ``then`` (CPU only), no map Y is made: ``then.start(blocks)`` is told the blocks of
+    samples (those of ``columns.blocks()``), then each block's output goes, still in cache, to
+    ``then.pool(k, y_block)`` (shaped (b, F, Ho, Wo)), and None is returned for y: the max
+    pool that follows (:class:`tinymir.nn.kernels.pool.BlockPool`, wired by
+    :mod:`tinymir.nn.kernels.fusion`).
 
     Parameters
     ----------
@@ -67,25 +73,36 @@ def conv2d_forward(xpad, kernel4d, bias, stride, keep_columns: bool = True):
         Steps (s_h, s_w) of the window, in cells.
     keep_columns : bool, default True
         Return the columns (for backward); False returns None.
+    then : BlockPool or None, default None
+        Where each block's output goes instead of the map Y (CPU arrays only).
     """
     xp = backend.array_module(xpad)
     if xp is not np:
+        if then is not None:
+            raise ValueError("conv2d_forward: then= is for CPU arrays (a GPU runs one GEMM)")
         return conv2d_forward_gemm(xpad, kernel4d, bias, stride, keep_columns)
     f = kernel4d.shape[0]
-    columns = RebuiltColumns(xpad, tuple(kernel4d.shape[2:]), tuple(stride), bias is not None)
+    columns = RebuiltColumns(xpad, tuple(kernel4d.shape[2:]), tuple(stride), bias is not None,
+                             f)
     rows, n, positions = columns.rows, xpad.shape[0], columns.positions
     weights = kernel4d.reshape(f, -1)
     if bias is not None:
         weights = xp.concatenate([weights, bias[:, None]], axis=1)
-    y = xp.empty((n, f, positions), dtype=xpad.dtype)
+    blocks = columns.blocks()
+    y = xp.empty((n, f, positions), dtype=xpad.dtype) if then is None else None
+    if then is not None:
+        then.start(blocks)
 
-    def forward_block(block):
-        block_cols = columns.of(block)
-        xp.matmul(weights, block_cols.reshape(rows, -1, positions).transpose(1, 0, 2),
-                  out=y[block])
+    def forward_block(k):
+        block_cols = columns.of(blocks[k]).reshape(rows, -1, positions).transpose(1, 0, 2)
+        if then is None:
+            xp.matmul(weights, block_cols, out=y[blocks[k]])
+        else:
+            then.pool(k, xp.matmul(weights, block_cols).reshape((-1, f) + columns.out_hw))
 
-    for_each_block(forward_block, columns.blocks(), products=True)
-    return y.reshape((n, f) + columns.out_hw), columns if keep_columns else None
+    for_each_block(forward_block, range(len(blocks)), products=True)
+    y = None if y is None else y.reshape((n, f) + columns.out_hw)
+    return y, columns if keep_columns else None
 
 
 @dataclass
@@ -94,11 +111,14 @@ class RebuiltColumns:
     time whenever a pass needs them, instead of kept whole between forward and backward: the
     CPU schedule keeps the padded input (1/(kh·kw) of the columns' size) and rebuilds each
     block's columns into cache right before its product (bench: ``bench/bench_nn.py``). As in
-    PyTorch, the layer's input must not be changed in place between forward and backward."""
+    PyTorch, the layer's input must not be changed in place between forward and backward.
+    ``filters`` (F) sizes the blocks too: a block's output, F·Ho·Wo per sample, stays in
+    cache for what follows it (a fused max pool, dK's product)."""
     xpad: object
     kernel: tuple
     stride: tuple
     ones_row: bool
+    filters: int
 
     @property
     def out_hw(self) -> tuple:
@@ -118,10 +138,11 @@ class RebuiltColumns:
         return self.rows, self.xpad.shape[0] * self.positions
 
     def blocks(self) -> list:
-        """Cache-sized blocks of samples, by the size of their columns."""
+        """Cache-sized blocks of samples, by the size of their columns or of their output,
+        whichever is larger."""
         xp = backend.array_module(self.xpad)
-        return batch_blocks(self.xpad.shape[0], self.rows * self.positions * self.xpad.itemsize,
-                            xp)
+        return batch_blocks(self.xpad.shape[0],
+                            max(self.rows, self.filters) * self.positions * self.xpad.itemsize, xp)
 
     def of(self, block):
         """The columns of the samples in ``block`` (C·kh·kw [+ 1], b·Ho·Wo)."""
@@ -137,6 +158,10 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     (or :func:`full_correlation_grad` for dx with stride 1 and F ≤ C). On a GPU array this is
     :func:`conv2d_backward_gemm`.
 
+    ``grad_out`` may also come a block of samples at a time (from the max pool that followed
+    the convolution, by :mod:`tinymir.nn.kernels.fusion`): then each block's dY_n is used for
+    dK̂ while in cache, and kept whole only when dx needs it.
+
     Parameters
     ----------
     cols : RebuiltColumns
@@ -145,8 +170,8 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
         Shape (N, C, Hp, Wp) of the padded input.
     kernel4d : array (F, C, kh, kw)
         The kernel K.
-    grad_out : array (N, F, Ho, Wo)
-        dL/dY.
+    grad_out : array (N, F, Ho, Wo), or an object with ``shape``, ``dtype`` and ``block(k)``
+        dL/dY; ``block(k)`` gives the samples of block k of ``cols.blocks()``.
     stride : pair of int
         Steps (s_h, s_w) of the window, in cells.
     input_grad : bool, default True
@@ -156,21 +181,32 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     if xp is not np:
         return conv2d_backward_gemm(cols, padded_shape, kernel4d, grad_out, stride, input_grad)
     f, c, kh, kw = kernel4d.shape
-    n = grad_out.shape[0]
-    g = grad_out.reshape(n, f, -1)                                   # dY_n: (F, Ho·Wo)
+    n, positions = grad_out.shape[0], cols.positions
     blocks = cols.blocks()
-    block_sums = xp.empty((len(blocks), f, cols.rows), dtype=g.dtype)
+    by_block = not hasattr(grad_out, "reshape")
+    if by_block:
+        g = xp.empty((n, f, positions), dtype=grad_out.dtype) if input_grad else None
+    else:
+        g = grad_out.reshape(n, f, -1)                               # dY_n: (F, Ho·Wo)
+    block_sums = xp.empty((len(blocks), f, cols.rows), dtype=grad_out.dtype)
 
     def weight_grad_block(k):                                        # Σ_{n in block} dY_n X̂_nᵀ
-        per_sample_t = cols.of(blocks[k]).reshape(cols.rows, -1, g.shape[2]).transpose(1, 2, 0)
-        xp.matmul(g[blocks[k]], per_sample_t).sum(axis=0, out=block_sums[k])
+        if not by_block:
+            g_block = g[blocks[k]]
+        elif g is None:
+            g_block = grad_out.block(k).reshape(-1, f, positions)
+        else:
+            g_block = g[blocks[k]]
+            g_block[...] = grad_out.block(k).reshape(g_block.shape)
+        per_sample_t = cols.of(blocks[k]).reshape(cols.rows, -1, positions).transpose(1, 2, 0)
+        xp.matmul(g_block, per_sample_t).sum(axis=0, out=block_sums[k])
 
     for_each_block(weight_grad_block, range(len(blocks)), products=True)
     dkernel, dbias = split_kernel_bias(block_sums.sum(axis=0), kernel4d.shape)
     if not input_grad:
         return None, dkernel, dbias
     if stride == (1, 1) and f <= c:
-        return full_correlation_grad(grad_out, kernel4d), dkernel, dbias
+        return full_correlation_grad(g.reshape(grad_out.shape), kernel4d), dkernel, dbias
     dxpad = xp.empty(padded_shape, dtype=g.dtype)
     kernel_t = kernel4d.reshape(f, -1).T
 

@@ -1,5 +1,6 @@
-"""Rewrites of a stack of layers that change the order the passes run, never the result (the
-kernel behind :meth:`tinymir.nn.Sequential.run_order`).
+"""Rewrites of a stack of layers that change how the passes run, never the result (the
+kernel behind :meth:`tinymir.nn.Sequential.run_order` and the passes of
+:class:`tinymir.nn.Sequential`).
 
 One rewrite: a ReLU directly followed by a max pool runs *after* the pool,
 
@@ -16,10 +17,23 @@ The gain is measured by ``bench/nn_cpu_seconds.py cnn3`` (CPU seconds per traini
 ``bench/bench_nn.py``'s CNN-3, before and after a change). ``summary()`` and saved configs keep
 the declared order; :class:`tinymir.nn.reference.Sequential` runs it, and the tests find the
 same numbers both ways (tests/test_nn_reference.py).
+
+Two fusions, on the CPU: a Conv2D directly followed (in the run order) by a MaxPool2D runs as
+one pass. Forward, each block of samples' products go straight into the pool while they are
+in cache (:class:`tinymir.nn.kernels.pool.BlockPool`), so the convolution's map, the largest
+array of a CNN's step (272 MB for CNN-3's first block at batch 128), is never written;
+backward, the pool routes dL/dy back a block at a time and the convolution uses each block
+for dK while it is in cache (:class:`tinymir.nn.kernels.pool.RoutedGradient`), keeping the
+whole gradient map only when its dx needs it. Each layer keeps what its own backward needs,
+so the numbers are those of the layers run one by one, to float32 rounding
+(tests/test_nn_fusion.py). The gain is measured by ``bench/nn_layer_profile.py``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..activations import ReLU
+from ..conv import Conv2D
 from ..pooling import MaxPool1D, MaxPool2D
 
 
@@ -35,3 +49,61 @@ def relu_after_pool(layers) -> list[int]:
         else:
             k += 1
     return order
+
+
+def passes(layers, order: list[int], on_cpu: bool) -> list[tuple]:
+    """The passes of one forward (and, reversed, of its backward): a tuple of layer indices
+    each, ``(conv, pool)`` for a Conv2D directly followed by a MaxPool2D in ``order`` when the
+    arrays are on the CPU (:func:`conv_pool_forward`), ``(index,)`` for any other layer."""
+    groups, k = [], 0
+    while k < len(order):
+        pair = tuple(order[k:k + 2])
+        if (on_cpu and len(pair) == 2 and type(layers[pair[0]]) is Conv2D
+                and type(layers[pair[1]]) is MaxPool2D):
+            groups.append(pair)
+            k += 2
+        else:
+            groups.append((order[k],))
+            k += 1
+    return groups
+
+
+def conv_pool_forward(conv, pool, x, training: bool, keep_for_backward: bool = True):
+    """``pool(conv(x))`` with each block of the convolution's output pooled while in cache;
+    the two layers keep what their backward passes need, as if each had run its forward.
+
+    Parameters
+    ----------
+    conv : Conv2D
+        The convolution.
+    pool : MaxPool2D
+        The max pool that directly follows it in the run order.
+    x : NumPy array (N, C, H, W)
+        The convolution's input.
+    training : bool
+        Training mode (neither layer depends on it; passed for symmetry with ``forward``).
+    keep_for_backward : bool, default True
+        False for inference: neither layer keeps anything for backward.
+    """
+    conv.prepare(x.shape, keep_for_backward)
+    conv_shape = (x.shape[0],) + conv.output_shape(x.shape[1:])
+    pool.prepare(conv_shape, keep_for_backward)
+    pooling = pool.block_pool(conv_shape, x.dtype, np)
+    conv.forward_blocks(x, then=pooling)
+    return pool.finish_blocks(pooling)
+
+
+def conv_pool_backward(conv, pool, grad_out, input_grad: bool):
+    """dL/dx of :func:`conv_pool_forward`, filling the convolution's gradients: the pool's
+    routed gradient goes to the convolution a block of samples at a time.
+
+    Parameters
+    ----------
+    conv, pool : Conv2D, MaxPool2D
+        The pair :func:`conv_pool_forward` ran.
+    grad_out : NumPy array
+        dL/dy of the pool's output.
+    input_grad : bool
+        Whether dL/dx is needed (False for the first layer: None is returned).
+    """
+    return conv.backward(pool.routed_gradient(grad_out), input_grad)

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from tinymir import backend
 from tinymir.threads import for_each_block
 
+from ..windows import pad2d, unpad2d
 from .blocks import batch_blocks
 
 
@@ -165,29 +168,76 @@ class ArgMax:
     stage_args: list
 
 
+class BlockPool:
+    """The max pool of an (N, C, H, W) map handed over a block of samples at a time: by
+    :func:`max_pool2d`, or straight from a convolution's products by
+    :mod:`tinymir.nn.kernels.fusion`, so that the map itself is never made. ``start(blocks)``
+    allocates y (and the ArgMax, unless ``with_argmax`` is false); ``pool(k, x_block)`` pads
+    the samples ``blocks[k]`` with −∞ by ``pads`` and writes their maxima into ``y`` and
+    their arg-max into ``argmax``. Blocks write disjoint parts: they may run on several
+    threads."""
+
+    def __init__(self, in_shape: tuple, dtype, pool_size: tuple, stride: tuple,
+                 pads=((0, 0), (0, 0)), with_argmax: bool = True, xp=np):
+        (top, bottom), (left, right) = pads
+        self.padded_shape = tuple(in_shape[:2]) + (in_shape[2] + top + bottom,
+                                                   in_shape[3] + left + right)
+        self.dtype, self.pads, self.with_argmax, self.xp = dtype, pads, with_argmax, xp
+        self.stages = separable_stages(pool_size, stride)
+        self.out_hw = tuple((n - k) // s + 1
+                            for n, k, s in zip(self.padded_shape[2:], pool_size, stride))
+        self.y = self.argmax = None
+
+    def start(self, blocks: list) -> None:
+        self.y = self.xp.empty(self.padded_shape[:2] + self.out_hw, dtype=self.dtype)
+        if self.with_argmax:
+            self.argmax = ArgMax(self.padded_shape, self.stages, list(blocks),
+                                 [None] * len(blocks), [None] * len(blocks))
+        self.blocks = list(blocks)
+
+    def pool(self, k: int, x_block) -> None:
+        out, shapes, args = pad2d(x_block, self.pads, value=-np.inf), [], []
+        for axis, size, step in self.stages:
+            shapes.append(out.shape)
+            out, arg = max_along(out, axis, size, step, self.with_argmax)
+            args.append(arg)
+        self.y[self.blocks[k]] = out
+        if self.argmax is not None:
+            self.argmax.stage_shapes[k], self.argmax.stage_args[k] = shapes, args
+
+
 def max_pool2d(xpad, pool_size: tuple, stride: tuple, with_argmax: bool = True):
     """``y[n, c, a, b] = max_{i,j} xpad[n, c, s_h·a + i, s_w·b + j]`` on an already padded
     (N, C, Hp, Wp) input, block by block through :func:`separable_stages`, the blocks shared
     among the cores (:func:`tinymir.threads.for_each_block`); returns (y, ArgMax), or
-    (y, None) without ``with_argmax`` (inference: the maxima alone, the same y)."""
+    (y, None) without ``with_argmax`` (inference: the maxima alone, the same y).
+
+    Parameters
+    ----------
+    xpad : array (N, C, Hp, Wp)
+        The input, already padded (with −∞).
+    pool_size, stride : pair of int
+        Window (kh, kw) and its steps (s_h, s_w), in cells.
+    with_argmax : bool, default True
+        Also the arg-max, for backward.
+    """
     xp = backend.array_module(xpad)
-    stages = separable_stages(pool_size, stride)
     blocks = batch_blocks(xpad.shape[0], xpad[0].nbytes, xp)
-    argmax = ArgMax(xpad.shape, stages, blocks, [None] * len(blocks), [None] * len(blocks))
-    ho, wo = ((n - k) // s + 1 for n, k, s in zip(xpad.shape[2:], pool_size, stride))
-    y = xp.empty(xpad.shape[:2] + (ho, wo), dtype=xpad.dtype)
+    pooling = BlockPool(xpad.shape, xpad.dtype, pool_size, stride, with_argmax=with_argmax,
+                        xp=xp)
+    pooling.start(blocks)
+    for_each_block(lambda k: pooling.pool(k, xpad[blocks[k]]), range(len(blocks)))
+    return pooling.y, pooling.argmax
 
-    def pool_block(k):
-        out, shapes, args = xpad[blocks[k]], [], []
-        for axis, size, step in stages:
-            shapes.append(out.shape)
-            out, arg = max_along(out, axis, size, step, with_argmax)
-            args.append(arg)
-        y[blocks[k]] = out
-        argmax.stage_shapes[k], argmax.stage_args[k] = shapes, args
 
-    for_each_block(pool_block, range(len(blocks)))
-    return y, (argmax if with_argmax else None)
+def route_block(grad_out_block, argmax: ArgMax, k: int):
+    """dL/dxpad of the samples ``argmax.blocks[k]`` from their dL/dy: the pool's stages
+    backwards (:func:`max_along_backward`)."""
+    grad = grad_out_block
+    stages = zip(argmax.stages, argmax.stage_shapes[k], argmax.stage_args[k])
+    for (axis, size, step), in_shape, arg in reversed(list(stages)):
+        grad = max_along_backward(grad, arg, axis, size, step, in_shape)
+    return grad
 
 
 def max_pool2d_backward(grad_out, argmax: ArgMax):
@@ -196,12 +246,34 @@ def max_pool2d_backward(grad_out, argmax: ArgMax):
     xp = backend.array_module(grad_out)
     grad_in = xp.empty(argmax.padded_shape, dtype=grad_out.dtype)
 
-    def route_block(k):
-        grad = grad_out[argmax.blocks[k]]
-        stages = zip(argmax.stages, argmax.stage_shapes[k], argmax.stage_args[k])
-        for (axis, size, step), in_shape, arg in reversed(list(stages)):
-            grad = max_along_backward(grad, arg, axis, size, step, in_shape)
-        grad_in[argmax.blocks[k]] = grad
+    def route(k):
+        grad_in[argmax.blocks[k]] = route_block(grad_out[argmax.blocks[k]], argmax, k)
 
-    for_each_block(route_block, range(len(argmax.blocks)))
+    for_each_block(route, range(len(argmax.blocks)))
     return grad_in
+
+
+@dataclass
+class RoutedGradient:
+    """dL/dx of a max pool (padding removed) handed out a block of samples at a time, the
+    blocks of its ArgMax: what the fused backward of :mod:`tinymir.nn.kernels.fusion` gives
+    the convolution before the pool (:func:`tinymir.nn.kernels.conv.conv2d_backward`), which
+    uses each block from cache instead of one map through main memory."""
+    grad_out: object
+    argmax: ArgMax
+    pads: tuple
+
+    @property
+    def shape(self) -> tuple:
+        (top, bottom), (left, right) = self.pads
+        n, c, h, w = self.argmax.padded_shape
+        return n, c, h - top - bottom, w - left - right
+
+    @property
+    def dtype(self):
+        return self.grad_out.dtype
+
+    def block(self, k: int):
+        """dL/dx of the samples ``argmax.blocks[k]``."""
+        grad = self.grad_out[self.argmax.blocks[k]]
+        return unpad2d(route_block(grad, self.argmax, k), self.pads)
