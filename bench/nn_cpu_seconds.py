@@ -16,11 +16,16 @@ numbers: step CPU-s, bound CPU-s and their ratio:
 
     OPENBLAS_NUM_THREADS=1 python bench/nn_cpu_seconds.py cnn3 --bound          # batch 128
     OPENBLAS_NUM_THREADS=1 python bench/nn_cpu_seconds.py crnn --zoo --bound
+
+``--inference`` times ``model.predict`` on one batch instead of a training step (with
+``--bound``, against the forward products alone).
 """
 import argparse
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path.cwd() / "bench"))
 
@@ -35,6 +40,8 @@ def main():
                         help="batch (default: 128 for bench_nn.py's, the recipe's for --zoo)")
     parser.add_argument("--bound", action="store_true",
                         help="also the GEMM bound's CPU seconds and the ratio")
+    parser.add_argument("--inference", action="store_true",
+                        help="time model.predict on one batch instead of a training step")
     args = parser.parse_args()
     import bench_nn
 
@@ -52,6 +59,10 @@ def main():
                      f"({', '.join(bench_nn.workloads())}); --zoo for the model zoo")
     step, _ = bench_nn.tinymir_step(model, shape, batch)
     step()
+    if args.inference:        # predict: what every checkout has, whatever its forward does
+        x = np.random.default_rng(1).standard_normal((batch,) + tuple(shape)).astype(np.float32)
+        step = lambda: model.predict(x, batch_size=batch)      # noqa: E731
+        step()
     start = time.process_time()
     for _ in range(args.steps):
         step()
@@ -60,7 +71,10 @@ def main():
         print(seconds)
         return
     import gemm_bound
-    bound = sum(cpu for _, cpu in gemm_bound.time_gemms(gemm_bound.step_gemms(model, batch)))
+    table = gemm_bound.step_gemms(model, batch)
+    times = gemm_bound.time_gemms(table)
+    bound = sum(cpu for gemm, (_, cpu) in zip(table, times)
+                if gemm.forward or not args.inference)
     print(seconds, bound, seconds / bound)
 
 
