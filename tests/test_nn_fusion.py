@@ -100,3 +100,21 @@ def test_inference_through_the_fused_pair_keeps_nothing_and_refuses_backward(bat
     assert model.layers[2].argmax is None and model.layers[0].cols is None
     with pytest.raises(RuntimeError, match="keep_for_backward=False"):
         model.backward(grad)
+
+
+def test_a_backward_after_the_layers_ran_apart_does_not_route_by_the_wrong_blocks(batch,
+                                                                                monkeypatch):
+    """Sequential.forward fused the pairs; the layers then ran their own forwards (their own
+    block partitions): Sequential.backward must not hand the pool's gradient to the
+    convolution by blocks that are not the convolution's."""
+    model, x, grad = batch
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 2 * 19 * 22 * 35 * 4)
+    expected = one_by_one(model, x, grad, True)
+    model.forward(x, training=True)                      # fused: records the passes
+    h = x
+    for index in model.run_order():
+        h = model.layers[index].forward(h, training=True)
+    dx = model.backward(grad, True)
+    assert_float32_close(dx, expected[1])
+    for (_, param), want in zip(model.parameters(), expected[2]):
+        assert_float32_close(param.grad, want)

@@ -111,6 +111,13 @@ class MaxPool2D(_Pool2D):
         self.argmax = pooling.argmax
         return pooling.y
 
+    def routed_by(self, columns) -> bool:
+        """Whether this pool's last forward ran in the blocks of samples of ``columns`` (a
+        convolution's :class:`~tinymir.nn.kernels.conv.RebuiltColumns`), as the fused pass
+        runs it: only then can its gradient go to that convolution a block at a time."""
+        return (self.argmax is not None and hasattr(columns, "blocks")
+                and self.argmax.blocks == columns.blocks())
+
     def routed_gradient(self, grad_out):
         """dL/dx a block of samples at a time (:class:`~tinymir.nn.kernels.pool.RoutedGradient`),
         for the convolution before this pool."""

@@ -183,7 +183,7 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     f, c, kh, kw = kernel4d.shape
     n, positions = grad_out.shape[0], cols.positions
     blocks = cols.blocks()
-    by_block = not hasattr(grad_out, "reshape")
+    by_block = hasattr(grad_out, "block")
     if by_block:
         g = xp.empty((n, f, positions), dtype=grad_out.dtype) if input_grad else None
     else:

@@ -106,4 +106,6 @@ def conv_pool_backward(conv, pool, grad_out, input_grad: bool):
     input_grad : bool
         Whether dL/dx is needed (False for the first layer: None is returned).
     """
+    if not pool.routed_by(conv.cols):        # the two last ran apart (their own forwards)
+        return conv.backward(pool.backward(grad_out), input_grad)
     return conv.backward(pool.routed_gradient(grad_out), input_grad)
