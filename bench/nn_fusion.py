@@ -11,7 +11,7 @@ update, so both paths see the same weights) and one inference pass, each way:
 
 Prints the CPU seconds (``time.process_time``) per step and per inference pass, medians with
 [min-max] over ``--rounds``, and the ratio one-by-one / fused (above 1: the fusion is faster),
-and writes ``bench/results/nn_fusion_<name>.json``. Use one thread for figures that do not
+and writes ``bench/results/nn_fusion_<name>_<threads>thread.json``. Use one thread for figures that do not
 follow the neighbours' load:
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python bench/nn_fusion.py cnn3 --rounds 7
@@ -112,7 +112,8 @@ def main():
         results[f"ratio_{part}"] = spread(ratios)
         print(f"  {part}: one by one / fused = {np.median(ratios):.2f} "
               f"[{min(ratios):.2f}-{max(ratios):.2f}]")
-    out = Path(__file__).resolve().parent / "results" / f"nn_fusion_{name}.json"
+    out = (Path(__file__).resolve().parent / "results"
+           / f"nn_fusion_{name}_{threads.CPU_THREADS}thread.json")
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
 

@@ -41,7 +41,14 @@ def fused(model, x, grad, input_grad):
 
 
 @pytest.fixture
-def batch():
+def every_pair(monkeypatch):
+    """Fuse every conv + max pool pair, whatever its sizes, so each geometry goes through the
+    fused passes (which pairs pay is a separate rule, tested below)."""
+    monkeypatch.setattr(fusion, "worth_fusing", lambda conv: True)
+
+
+@pytest.fixture
+def batch(every_pair):
     rng = np.random.default_rng(0)
     x = backend.to_device(rng.standard_normal((7, 2, 22, 35)), np.float32)
     model = network()
@@ -50,7 +57,21 @@ def batch():
     return model, x, grad
 
 
-def test_a_conv_directly_before_a_max_pool_runs_fused_on_the_cpu_only():
+def test_only_a_conv_whose_output_outweighs_its_columns_is_fused():
+    """F >= C·kh·kw + 1 (the ones row only with a bias): CNN-3's first conv (1 channel, 3x3,
+    32 filters: 10 rows) is fused, its second (32 channels: 289 rows) is not; a 1x1 conv of 32
+    channels into 32 filters is fused without a bias (32 rows), not with one (33)."""
+    model = nn.Sequential([nn.Conv2D(32, 3, padding="same"), nn.MaxPool2D(2),
+                           nn.Conv2D(32, 3, padding="same"), nn.MaxPool2D(2),
+                           nn.Conv2D(32, 1, use_bias=False), nn.MaxPool2D(2),
+                           nn.Conv2D(32, 1), nn.MaxPool2D(1)])
+    model.build((1, 24, 24), seed=0)
+    assert fusion.passes(model.layers, model.run_order(), on_cpu=True) == [
+        (0, 1), (2,), (3,), (4, 5), (6,), (7,)]
+    assert not fusion.worth_fusing(nn.Conv2D(32, 3))    # not built: no input channels yet
+
+
+def test_a_conv_directly_before_a_max_pool_runs_fused_on_the_cpu_only(every_pair):
     model = network()
     groups = fusion.passes(model.layers, model.run_order(), on_cpu=True)
     assert groups[:3] == [(0, 2), (1,), (3,)]            # the ReLU runs after the pool

@@ -18,15 +18,17 @@ The gain is measured by ``bench/nn_cpu_seconds.py cnn3`` (CPU seconds per traini
 the declared order; :class:`tinymir.nn.reference.Sequential` runs it, and the tests find the
 same numbers both ways (tests/test_nn_reference.py).
 
-Two fusions, on the CPU: a Conv2D directly followed (in the run order) by a MaxPool2D runs as
-one pass. Forward, each block of samples' products go straight into the pool while they are
-in cache (:class:`tinymir.nn.kernels.pool.BlockPool`), so the convolution's map, the largest
-array of a CNN's step (272 MB for CNN-3's first block at batch 128), is never written;
-backward, the pool routes dL/dy back a block at a time and the convolution uses each block
-for dK while it is in cache (:class:`tinymir.nn.kernels.pool.RoutedGradient`), keeping the
-whole gradient map only when its dx needs it. Each layer keeps what its own backward needs,
-so the numbers are those of the layers run one by one, to float32 rounding
-(tests/test_nn_fusion.py). The gain is measured by ``bench/nn_layer_profile.py``.
+The other fusion, on the CPU: a Conv2D directly followed (in the run order) by a MaxPool2D
+runs as one pass where that pays (:func:`worth_fusing`: the convolution's output outweighs its
+columns, as in a network's first layer). Forward, each block of samples' products go straight
+into the pool while they are in cache (:class:`tinymir.nn.kernels.pool.BlockPool`), so the
+convolution's map, the largest array of a CNN's step (272 MB for CNN-3's first block at batch
+128), is never written; backward, the pool routes dL/dy back a block at a time and the
+convolution uses each block for dK while it is in cache
+(:class:`tinymir.nn.kernels.pool.RoutedGradient`), keeping the whole gradient map only when its
+dx needs it. Each layer keeps what its own backward needs, so the numbers are those of the
+layers run one by one, to float32 rounding (tests/test_nn_fusion.py). The gain is measured by
+``bench/nn_layer_profile.py`` (per pass) and ``bench/nn_fusion.py`` (the whole step).
 """
 from __future__ import annotations
 
@@ -51,15 +53,30 @@ def relu_after_pool(layers) -> list[int]:
     return order
 
 
+def worth_fusing(conv) -> bool:
+    """Whether a built Conv2D goes straight into its max pool: where its output per sample is
+    at least as large as its columns, F ≥ C·kh·kw + 1 (few input channels: a network's first
+    convolution), the output is the largest array of the pass and sets the blocks, and pooling
+    it from cache saves its trip through main memory (CNN-3's first pair at batch 128, one
+    thread: 0.36-0.46 → 0.28-0.33 CPU-s forward and backward). Elsewhere the columns set the
+    blocks at one sample each, and a pool called per sample costs more than it saves (the
+    second pair: 0.67-0.79 → 0.75-0.87); ``bench/nn_layer_profile.py`` measures both."""
+    if not conv.built:
+        return False
+    kh, kw = conv.kernel_size
+    return conv.filters >= conv.input_shape[0] * kh * kw + int(conv.use_bias)
+
+
 def passes(layers, order: list[int], on_cpu: bool) -> list[tuple]:
     """The passes of one forward (and, reversed, of its backward): a tuple of layer indices
     each, ``(conv, pool)`` for a Conv2D directly followed by a MaxPool2D in ``order`` when the
-    arrays are on the CPU (:func:`conv_pool_forward`), ``(index,)`` for any other layer."""
+    arrays are on the CPU and :func:`worth_fusing` says so (:func:`conv_pool_forward`),
+    ``(index,)`` for any other layer."""
     groups, k = [], 0
     while k < len(order):
         pair = tuple(order[k:k + 2])
         if (on_cpu and len(pair) == 2 and type(layers[pair[0]]) is Conv2D
-                and type(layers[pair[1]]) is MaxPool2D):
+                and type(layers[pair[1]]) is MaxPool2D and worth_fusing(layers[pair[0]])):
             groups.append(pair)
             k += 2
         else:
