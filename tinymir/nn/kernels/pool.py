@@ -187,13 +187,14 @@ class BlockPool:
         self.out_hw = tuple((n - k) // s + 1
                             for n, k, s in zip(self.padded_shape[2:], pool_size, stride))
         self.y = self.argmax = None
+        self.blocks = []
 
     def start(self, blocks: list) -> None:
+        self.blocks = list(blocks)
         self.y = self.xp.empty(self.padded_shape[:2] + self.out_hw, dtype=self.dtype)
         if self.with_argmax:
-            self.argmax = ArgMax(self.padded_shape, self.stages, list(blocks),
+            self.argmax = ArgMax(self.padded_shape, self.stages, self.blocks,
                                  [None] * len(blocks), [None] * len(blocks))
-        self.blocks = list(blocks)
 
     def pool(self, k: int, x_block) -> None:
         out, shapes, args = pad2d(x_block, self.pads, value=-np.inf), [], []
