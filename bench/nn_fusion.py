@@ -11,8 +11,8 @@ update, so both paths see the same weights) and one inference pass, each way:
 
 Prints the CPU seconds (``time.process_time``) per step and per inference pass, medians with
 [min-max] over ``--rounds``, and the ratio one-by-one / fused (above 1: the fusion is faster),
-and writes ``bench/results/nn_fusion_<name>_<threads>thread.json``. Use one thread for figures that do not
-follow the neighbours' load:
+and writes ``bench/results/nn_fusion_<name>_<threads>thread.json``. Use one thread for figures
+that do not follow the neighbours' load:
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python bench/nn_fusion.py cnn3 --rounds 7
     python bench/nn_fusion.py --zoo fcn5
