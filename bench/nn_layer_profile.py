@@ -58,28 +58,18 @@ def main():
         return (f"{'+'.join(map(str, group)):>5s} "
                 f"{'+'.join(type(model.layers[i]).__name__ for i in group)}")
 
-    def forward(group, h):
-        layers = [model.layers[i] for i in group]
-        if len(layers) == 2:                  # a convolution fused into its max pool
-            return fusion.conv_pool_forward(*layers, h, training=True)
-        return layers[0].forward(h, training=True)
-
-    def backward(group, grad, input_grad):
-        layers = [model.layers[i] for i in group]
-        if len(layers) == 2:
-            return fusion.conv_pool_backward(*layers, grad, input_grad)
-        return layers[0].backward(grad, input_grad)
-
     for _ in range(args.steps + 1):
         cpu, wall = time.process_time(), time.perf_counter()
         h = x
         for group in groups:
-            h = timed(f"forward  {name(group)}", lambda: forward(group, h))
+            h = timed(f"forward  {name(group)}",
+                      lambda: fusion.forward_pass(model.layers, group, h, training=True))
         loss.forward(h, y)
         grad = loss.backward()
         for position in range(len(groups) - 1, -1, -1):
             grad = timed(f"backward {name(groups[position])}",
-                         lambda: backward(groups[position], grad, position > 0))
+                         lambda: fusion.backward_pass(model.layers, groups[position], grad,
+                                                      position > 0))
         timed("adam", optimizer.step)
         times.setdefault("step", []).append((time.process_time() - cpu,
                                              time.perf_counter() - wall))

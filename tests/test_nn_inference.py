@@ -31,7 +31,7 @@ def test_inference_equals_the_forward_pass_that_keeps_for_backward(name):
     inferred = backend.to_host(model.forward(x, keep_for_backward=False))
     assert np.isfinite(kept).all()
     np.testing.assert_array_equal(inferred, kept)
-    np.testing.assert_array_equal(model.predict(x), kept)
+    assert_float32_close(model.predict(x), kept)     # its own copy of the batch: rounding
     assert_float32_close(model.predict(x, batch_size=1), kept)     # another batch: rounding
 
 

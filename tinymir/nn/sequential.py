@@ -116,12 +116,8 @@ class Sequential:
             self.build(x.shape[1:])
         self._passes = fusion.passes(self.layers, self.run_order(),
                                      backend.array_module(x) is np)
-        for group in self._passes:
-            if len(group) == 2:        # a convolution straight into its max pool
-                x = fusion.conv_pool_forward(*(self.layers[i] for i in group), x, training,
-                                             keep_for_backward)
-            else:
-                x = self.layers[group[0]].forward(x, training, keep_for_backward)
+        for group in self._passes:     # a layer, or a convolution straight into its max pool
+            x = fusion.forward_pass(self.layers, group, x, training, keep_for_backward)
         return x
 
     def backward(self, grad, input_grad: bool = True):
@@ -132,12 +128,8 @@ class Sequential:
         and ``None`` is returned."""
         groups = self._passes or [(index,) for index in self.run_order()]
         for position in range(len(groups) - 1, -1, -1):
-            needed = input_grad or position > 0
-            if len(groups[position]) == 2:
-                grad = fusion.conv_pool_backward(*(self.layers[i] for i in groups[position]),
-                                                 grad, needed)
-            else:
-                grad = self.layers[groups[position][0]].backward(grad, needed)
+            grad = fusion.backward_pass(self.layers, groups[position], grad,
+                                        input_grad or position > 0)
         return grad
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:

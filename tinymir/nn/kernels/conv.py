@@ -191,13 +191,12 @@ def conv2d_backward(cols, padded_shape, kernel4d, grad_out, stride, input_grad: 
     block_sums = xp.empty((len(blocks), f, cols.rows), dtype=grad_out.dtype)
 
     def weight_grad_block(k):                                        # Σ_{n in block} dY_n X̂_nᵀ
-        if not by_block:
-            g_block = g[blocks[k]]
-        elif g is None:
+        if by_block:
             g_block = grad_out.block(k).reshape(-1, f, positions)
+            if g is not None:
+                g[blocks[k]] = g_block                               # kept whole for dx
         else:
             g_block = g[blocks[k]]
-            g_block[...] = grad_out.block(k).reshape(g_block.shape)
         per_sample_t = cols.of(blocks[k]).reshape(cols.rows, -1, positions).transpose(1, 2, 0)
         xp.matmul(g_block, per_sample_t).sum(axis=0, out=block_sums[k])
 

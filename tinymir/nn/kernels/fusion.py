@@ -85,6 +85,47 @@ def passes(layers, order: list[int], on_cpu: bool) -> list[tuple]:
     return groups
 
 
+def forward_pass(layers, group: tuple, x, training: bool, keep_for_backward: bool = True):
+    """One pass of :func:`passes`: the fused conv + pool, or the one layer's forward.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The stack (a Sequential's ``layers``).
+    group : tuple of int
+        One entry of :func:`passes`.
+    x : array
+        The pass's input.
+    training : bool
+        Training mode.
+    keep_for_backward : bool, default True
+        False for inference (:meth:`tinymir.nn.Layer.forward`).
+    """
+    if len(group) == 2:
+        return conv_pool_forward(layers[group[0]], layers[group[1]], x, training,
+                                 keep_for_backward)
+    return layers[group[0]].forward(x, training, keep_for_backward)
+
+
+def backward_pass(layers, group: tuple, grad, input_grad: bool):
+    """The backward of one pass of :func:`passes`.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The stack (a Sequential's ``layers``).
+    group : tuple of int
+        One entry of :func:`passes`, whose forward ran last.
+    grad : array
+        dL/dy of the pass's output.
+    input_grad : bool
+        Whether dL/dx is needed.
+    """
+    if len(group) == 2:
+        return conv_pool_backward(layers[group[0]], layers[group[1]], grad, input_grad)
+    return layers[group[0]].backward(grad, input_grad)
+
+
 def conv_pool_forward(conv, pool, x, training: bool, keep_for_backward: bool = True):
     """``pool(conv(x))`` with each block of the convolution's output pooled while in cache;
     the two layers keep what their backward passes need, as if each had run its forward.
