@@ -4,7 +4,9 @@ In float64 to 1e-10, on random inputs, on tie-heavy inputs for the max pools, an
 block sizes: the fast kernels work on cache-sized blocks of the batch (of the time steps, for
 the LSTM's backward), and at the test shapes the default budget is one block, so the
 `blocks_of` fixture shrinks the budget to 1, 2 and 3 items per block (ragged last blocks
-included), shared among as many threads (tinymir.threads). The twins
+included), shared among as many threads (tinymir.threads), and in its "cut" case makes every
+sample larger than a block, so the pools and batch norms cut each sample into runs of one
+channel or position (tinymir.nn.kernels.blocks.tiles). The twins
 themselves pass the finite-difference checks that the fast layers pass.
 """
 import ast
@@ -15,29 +17,36 @@ import pytest
 
 from tinymir import backend, nn, threads
 from tinymir.nn import conv, gradcheck, pooling, reference, windows
+from tinymir.nn.kernels import blocks
 
 TOLERANCE = 1e-10
 LAYER_CASES = list(gradcheck.CASES)
-BLOCK_SIZES = [None, 1, 2, 3]       # items per block; None: the default budget
+BLOCK_SIZES = [None, 1, 2, 3, "cut"]   # items per block; None: the default budget
 
 
 @pytest.fixture(params=BLOCK_SIZES,
                 ids=lambda k: "default-blocks" if k is None else f"blocks-of-{k}")
 def blocks_of(request, monkeypatch):
     """Make every cache-sized block ``k`` items long (the budget is k items' bytes) and share
-    the blocks among k threads; records the longest list of blocks any kernel used, so a test
-    can tell it went through several."""
+    the blocks among k threads; "cut": every sample is larger than a block and is cut into
+    runs of 1 cell, on 2 threads. Records the longest list of blocks any kernel used, so a
+    test can tell it went through several."""
     real = backend.cpu_blocks
-    if request.param is not None:
-        monkeypatch.setattr(threads, "CPU_THREADS", request.param)
+    size = request.param
+    if size == "cut":
+        monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", 1)
+        monkeypatch.setattr(threads, "CPU_THREADS", 2)
+        size = 1
+    elif size is not None:
+        monkeypatch.setattr(threads, "CPU_THREADS", size)
     seen = {"most_blocks": 0}
 
     def cpu_blocks(count, bytes_per_item, budget_bytes, mod):
-        if request.param is not None:
-            budget_bytes = request.param * bytes_per_item
-        blocks = real(count, bytes_per_item, budget_bytes, mod)
-        seen["most_blocks"] = max(seen["most_blocks"], len(blocks))
-        return blocks
+        if size is not None:
+            budget_bytes = size * bytes_per_item
+        pieces = real(count, bytes_per_item, budget_bytes, mod)
+        seen["most_blocks"] = max(seen["most_blocks"], len(pieces))
+        return pieces
 
     monkeypatch.setattr(backend, "cpu_blocks", cpu_blocks)
     seen["size"] = request.param
@@ -167,7 +176,7 @@ OPTIMIZERS = [
 
 @pytest.mark.parametrize("fast_cls, twin_cls, kwargs", OPTIMIZERS,
                          ids=[f"{f.__name__}-{k}" for f, _, k in OPTIMIZERS])
-def test_optimizers_equal_their_twins(fast_cls, twin_cls, kwargs):
+def test_optimizers_equal_their_twins(fast_cls, twin_cls, kwargs, blocks_of):
     rng = np.random.default_rng(8)
     start = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
     grads = [[rng.standard_normal(w.shape) for w in start] for _ in range(6)]

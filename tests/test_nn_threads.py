@@ -95,3 +95,57 @@ def test_products_share_the_cores_only_where_blas_can_be_held(monkeypatch):
     monkeypatch.setattr(threads, "blas_can_be_held", lambda: True)
     for actual, expected in zip(cnn_step(), steps):
         assert_float32_close(actual, expected)
+
+
+@pytest.mark.parametrize("budget, expected_pieces", [(240, 1), (80, 3), (40, 6), (20, 12),
+                                                     (4, 12)])
+def test_tiles_cover_the_batch_once_and_cut_only_samples_over_the_budget(monkeypatch, budget,
+                                                                        expected_pieces):
+    """(3, 4, 5) float32: a sample is 80 bytes, a channel 20. Within the budget the pieces
+    are blocks of whole samples; over it each sample is cut along axis 1 into runs of whole
+    channels, at least one per run."""
+    monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", budget)
+    shape = (3, 4, 5)
+    pieces = blocks.tiles(shape, 4, 1, np)
+    assert len(pieces) == expected_pieces
+    hits = np.zeros(shape, dtype=int)
+    for piece in pieces:
+        hits[piece] += 1
+        if budget < 80:
+            assert piece[0].stop - piece[0].start == 1
+            assert hits[piece].nbytes // 2 <= max(budget, 20)      # int64 hits: 2x float32
+    np.testing.assert_array_equal(hits, 1)
+
+
+def adam_as_expressions(value, grad, m, v, beta1, beta2, step_size, eps):
+    """The update as whole-array expressions, what the kernel replaced."""
+    m *= beta1
+    m += (1.0 - beta1) * grad
+    v *= beta2
+    v += (1.0 - beta2) * (grad * grad)
+    value -= step_size * m / (np.sqrt(v) + eps)
+
+
+@pytest.mark.parametrize("budget, thread_count", [(None, 1), (64, 1), (64, 2), (100, 3)])
+def test_adam_in_runs_is_bit_for_bit_the_expressions(monkeypatch, budget, thread_count):
+    """Runs of 16-25 float32 elements (ragged last run) on 1-3 threads, and a parameter that
+    is not contiguous (updated through the view, not a copy): the same bits as the
+    expressions, over three steps."""
+    from tinymir.nn.kernels.adam import adam_update
+    if budget is not None:
+        monkeypatch.setattr(blocks, "CPU_BLOCK_BYTES", budget)
+    monkeypatch.setattr(threads, "CPU_THREADS", thread_count)
+    rng = np.random.default_rng(2)
+    whole = rng.standard_normal((7, 30)).astype(np.float32)
+    for value in (whole.copy(), whole.copy()[:, ::3]):
+        initial = value.copy()
+        state = [value, np.zeros_like(value), np.zeros_like(value)]
+        expected = [a.copy() for a in state]
+        for step in range(3):
+            grad = rng.standard_normal(value.shape).astype(np.float32)
+            adam_update(state[0], grad, state[1], state[2], 0.9, 0.999, 1e-3 * (step + 1), 1e-7)
+            adam_as_expressions(expected[0], grad, expected[1], expected[2], 0.9, 0.999,
+                                1e-3 * (step + 1), 1e-7)
+        for actual, wanted in zip(state, expected):
+            np.testing.assert_array_equal(actual, wanted)
+        assert not np.array_equal(value, initial)              # moved, through the view

@@ -19,7 +19,7 @@ import numpy as np
 from tinymir import backend
 
 from .kernels import batchnorm as bn_kernels
-from .kernels.blocks import batch_blocks
+from .kernels.blocks import tiles
 from .layer import Layer, register
 
 
@@ -55,7 +55,7 @@ class BatchNorm(Layer):
         gamma, beta = self.params["gamma"].value[:, None], self.params["beta"].value[:, None]
         self.shape, self.training = x.shape, training
         x = x.reshape(n, c, -1)            # (N, C, positions): every statistic is per row c
-        self.blocks = batch_blocks(n, x[0].nbytes, xp)
+        self.blocks = tiles(x.shape, x.itemsize, 2, xp)
         if training:
             mean, var, centred = bn_kernels.centre(x, self.blocks)      # μ, σ², x − μ
             for name, batch in (("running_mean", mean), ("running_var", var)):

@@ -20,6 +20,8 @@ import math
 
 from tinymir import backend
 
+from .kernels.adam import adam_update
+
 
 def _named(params):
     params = list(params)
@@ -146,13 +148,9 @@ class Adam(Optimizer):
         super().step()
 
     def update(self, name, p):
-        xp = backend.array_module(p.value)
-        m, v = self.slots["m"][name], self.slots["v"][name]
-        m *= self.beta1
-        m += (1.0 - self.beta1) * p.grad
-        v *= self.beta2
-        v += (1.0 - self.beta2) * (p.grad * p.grad)
-        p.value -= self._step_size * m / (xp.sqrt(v) + self.eps)
+        # m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,  w ← w − η m / (√v + ε)
+        adam_update(p.value, p.grad, self.slots["m"][name], self.slots["v"][name],
+                    self.beta1, self.beta2, self._step_size, self.eps)
 
 
 class AdamW(Adam):

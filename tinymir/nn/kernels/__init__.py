@@ -16,7 +16,9 @@ in :mod:`tinymir.nn.reference`, on random and tie-heavy inputs and at every bloc
     batchnorm   batch statistics, normalisation and dx in cache-sized blocks of the batch
     elu         ELU and its slope in one pass over cache-sized blocks, with a vectorised exp
     dropout     Dropout's counter-based mask drawn and applied block by block
+    adam        Adam's update of each parameter in one pass over cache-sized runs
     fusion      how a Sequential runs its layers: a ReLU after the max pool it precedes, a
                 Conv2D straight into the MaxPool2D that follows it (CPU)
-    blocks      the cache-sized blocks of the batch the CPU kernels work on
+    blocks      the cache-sized blocks of the batch the CPU kernels work on: whole samples,
+                a sample cut along an axis, or runs of elements
 """

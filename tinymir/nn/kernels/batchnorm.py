@@ -2,12 +2,14 @@
 :class:`tinymir.nn.BatchNorm`).
 
 Once the batch mean is known, each later pass (centre, square and sum; scale; the affine map;
-the three terms of dx) would go to main memory on the whole batch; on blocks of a few samples
-(:mod:`tinymir.nn.kernels.blocks`) the next pass finds its data in cache, and the blocks are
-shared among the cores (:mod:`tinymir.threads`). A sum over the batch is a sum of per-block
-sums, added in block order, so it does not depend on the thread count. The centred values are
-normalised in place into x̂, and backward writes dx into x̂'s buffer (x̂ is not needed after
-dγ). Arrays are (N, C, K): every statistic is per channel c, over samples and positions.
+the three terms of dx) would go to main memory on the whole batch; on blocks of a few samples,
+or of a sample's positions when one sample is larger than a block
+(:func:`tinymir.nn.kernels.blocks.tiles`), the next pass finds its data in cache, and the
+blocks are shared among the cores (:mod:`tinymir.threads`). A sum over the batch is a sum of
+per-block sums, added in block order, so it does not depend on the thread count. The centred
+values are normalised in place into x̂, and backward writes dx into x̂'s buffer (x̂ is not
+needed after dγ). Arrays are (N, C, K): every statistic is per channel c, over samples and
+positions.
 
 Counts divide as Python floats: CuPy 13 computes ``float32 / 524288`` (a Python int of 65536 or
 more, e.g. N·K of CNN-3's first block) in float64, ``float32 / 524288.0`` in float32. On the
@@ -32,9 +34,9 @@ def block_sums(per_block, blocks, channels: int, like):
     Parameters
     ----------
     per_block : callable
-        A block of samples (a slice) -> its (C,) sum.
+        A piece of the batch (an index tuple) -> its (C,) sum.
     blocks : list of slice
-        Blocks of samples (:func:`tinymir.nn.kernels.blocks.batch_blocks`).
+        Pieces of the batch (:func:`tinymir.nn.kernels.blocks.tiles`).
     channels : int
         C.
     like : array
@@ -89,7 +91,7 @@ def normalise(centred, inv_std, gamma, beta, blocks):
     gamma, beta : arrays (C, 1)
         Scale γ and shift β.
     blocks : list of slice
-        Blocks of samples (:func:`tinymir.nn.kernels.blocks.batch_blocks`).
+        Pieces of the batch (:func:`tinymir.nn.kernels.blocks.tiles`).
     """
     xp = backend.array_module(centred)
     y = xp.empty_like(centred)
@@ -129,7 +131,7 @@ def input_grad(grad_out, xhat, sum_dy, sum_dy_xhat, scale, blocks):
     scale : array (C, 1)
         γ/√(σ² + ε).
     blocks : list of slice
-        Blocks of samples (:func:`tinymir.nn.kernels.blocks.batch_blocks`).
+        Pieces of the batch (:func:`tinymir.nn.kernels.blocks.tiles`).
     """
     xp = backend.array_module(grad_out)
     count = float(grad_out.shape[0] * grad_out.shape[2])

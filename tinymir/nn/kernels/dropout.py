@@ -15,7 +15,7 @@ from __future__ import annotations
 from tinymir import backend
 from tinymir.threads import for_each_block
 
-from . import blocks
+from .blocks import element_blocks
 
 #: Bytes of generator state per element: the uint64 counters the mask is drawn from.
 COUNTER_BYTES = 8
@@ -53,8 +53,3 @@ def masked_scale_backward(grad_out, keep, rate: float):
     for_each_block(backward_block, element_blocks(flat.size, flat.itemsize, xp))
     return grad_in.reshape(grad_out.shape)
 
-
-def element_blocks(count: int, bytes_per_element: int, xp) -> list:
-    """Blocks of ``count`` elements of about ``CPU_BLOCK_BYTES`` on the CPU (one block on a
-    GPU): a mask needs no whole samples."""
-    return backend.cpu_blocks(count, bytes_per_element, blocks.CPU_BLOCK_BYTES, xp)

@@ -11,7 +11,8 @@ while the block is in cache: backward is one product, dx = dy · slope. The expo
 NumPy's vectorised ``exp`` rather than ``expm1``, which runs element by element in libm and is
 several times slower: near 0, eˣ − 1 loses digits relative to x, but its absolute error stays
 within an ulp of 1 (6e-8 in float32), under the float32 rounding of the sums downstream. The
-blocks of samples (:mod:`tinymir.nn.kernels.blocks`) are shared among the cores
+blocks are runs of the flattened batch (:func:`tinymir.nn.kernels.blocks.element_blocks`: a
+sample of crnn's first map is 30 MB, more than a cache), shared among the cores
 (:mod:`tinymir.threads`). The gain is measured by ``bench/nn_layer_profile.py --zoo crnn``
 (crnn has an ELU after each convolution).
 """
@@ -20,12 +21,13 @@ from __future__ import annotations
 from tinymir import backend
 from tinymir.threads import for_each_block
 
-from .blocks import batch_blocks
+from .blocks import element_blocks
 
 
 def elu_forward(x, alpha: float):
     """(y, dy/dx) of ELU with parameter ``alpha`` on an (N, ...) batch, block by block."""
     xp = backend.array_module(x)
+    shape, x = x.shape, x.reshape(-1)
     y, slope = xp.empty_like(x), xp.empty_like(x)
 
     def forward_block(block):
@@ -40,17 +42,18 @@ def elu_forward(x, alpha: float):
             exponential += (1.0 - alpha) * (x[block] > 0)
 
     for_each_block(forward_block, _blocks(x))
-    return y, slope
+    return y.reshape(shape), slope.reshape(shape)
 
 
 def elu_backward(grad_out, slope):
     """dL/dx = dL/dy · dy/dx, block by block."""
     xp = backend.array_module(grad_out)
+    shape, grad_out, slope = grad_out.shape, grad_out.reshape(-1), slope.reshape(-1)
     grad_in = xp.empty_like(grad_out)
     for_each_block(lambda block: xp.multiply(grad_out[block], slope[block], out=grad_in[block]),
                    _blocks(grad_out))
-    return grad_in
+    return grad_in.reshape(shape)
 
 
-def _blocks(x):
-    return batch_blocks(x.shape[0], x[0].nbytes if x.shape[0] else 1, backend.array_module(x))
+def _blocks(flat):
+    return element_blocks(flat.size, flat.itemsize, backend.array_module(flat))

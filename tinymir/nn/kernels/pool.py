@@ -11,9 +11,10 @@ column: the leftmost column that holds the maximum, and in it the topmost maximu
 
 Each 1-D stage keeps the arg-max as an offset inside its window, in uint8 (int32 from 256 on),
 and backward routes the gradient through the stages in reverse. The batch runs in cache-sized
-blocks of samples (:mod:`tinymir.nn.kernels.blocks`), so the arrays passed between stages stay
-in cache, and the blocks are shared among the cores (:mod:`tinymir.threads`): each writes its
-own samples of the output.
+blocks of samples, or of a sample's channels when one sample is larger than a block
+(:func:`tinymir.nn.kernels.blocks.tiles`), so the arrays passed between stages stay in cache,
+and the blocks are shared among the cores (:mod:`tinymir.threads`): each writes its own part
+of the output.
 
 The gain is measured by ``bench/nn_cpu_seconds.py cnn3`` (CPU seconds per training step of
 ``bench/bench_nn.py``'s CNN-3, whose pools are (2, 4) and (2, 5) with stride 2, before and
@@ -29,7 +30,7 @@ from tinymir import backend
 from tinymir.threads import for_each_block
 
 from ..windows import pad2d, unpad2d
-from .blocks import batch_blocks
+from .blocks import tiles
 
 
 def axis_slice(x, axis: int, offset: int, count: int, stride: int):
@@ -159,8 +160,9 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
 
 @dataclass
 class ArgMax:
-    """Where each maximum came from: per block of samples, each stage's input shape and
-    arg-max offsets (what :func:`max_pool2d_backward` needs)."""
+    """Where each maximum came from: per block (an index of the batch: a slice of samples,
+    or a tuple that also picks channels), each stage's input shape and arg-max offsets (what
+    :func:`max_pool2d_backward` needs)."""
     padded_shape: tuple
     stages: list
     blocks: list
@@ -223,7 +225,7 @@ def max_pool2d(xpad, pool_size: tuple, stride: tuple, with_argmax: bool = True):
         Also the arg-max, for backward.
     """
     xp = backend.array_module(xpad)
-    blocks = batch_blocks(xpad.shape[0], xpad[0].nbytes, xp)
+    blocks = tiles(xpad.shape, xpad.itemsize, 1, xp)
     pooling = BlockPool(xpad.shape, xpad.dtype, pool_size, stride, with_argmax=with_argmax,
                         xp=xp)
     pooling.start(blocks)
