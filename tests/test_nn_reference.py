@@ -82,6 +82,7 @@ def test_fast_equals_reference(name, blocks_of):
     (lambda: nn.Conv2D(2, 3, padding="same"), (5, 3, 5, 6), False),    # dx: full correlation
     (lambda: nn.Conv2D(4, 3, stride=2, padding="same"), (5, 2, 7, 8), False),   # dx: col2im
     (lambda: nn.LSTM(3), (2, 7, 4), True),                             # last state only
+    (lambda: nn.ReLU(), (5, 3, 4, 2), True),                            # runs of elements
     (lambda: nn.ELU(), (5, 3, 4, 2), True),
     (lambda: nn.ELU(0.5), (6, 3, 4), True),                            # slope α eˣ + (1 − α)
     (lambda: nn.ELU(2.0), (7, 5), True),

@@ -8,7 +8,8 @@ Tanh       y = tanh x                              dx = dy · (1 − y²)
 Softmax    yᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x}  dx = y ⊙ (dy − Σⱼ dyⱼ yⱼ)
 
 Each caches the smallest thing its backward needs: a boolean mask, the output, or (ELU) the
-slope; ELU runs in blocks on every core (:mod:`tinymir.nn.kernels.elu`).
+slope; ReLU and ELU run in blocks on every core (:mod:`tinymir.nn.kernels.relu`,
+:mod:`tinymir.nn.kernels.elu`).
 """
 from __future__ import annotations
 
@@ -16,17 +17,20 @@ from tinymir import backend
 from tinymir.special import sigmoid, softmax
 
 from .kernels import elu as elu_kernels
+from .kernels import relu as relu_kernels
 from .layer import Layer, register
 
 
 @register
 class ReLU(Layer):
     def _forward(self, x, training):
-        self.positive = x > 0
-        return x * self.positive
+        # y = x ⊙ [x > 0]; the mask is kept for backward
+        y, self.positive = relu_kernels.relu_forward(x)
+        return y
 
     def _backward(self, grad_out):
-        return grad_out * self.positive
+        # dx = dy ⊙ [x > 0]
+        return relu_kernels.relu_backward(grad_out, self.positive)
 
 
 @register

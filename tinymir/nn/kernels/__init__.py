@@ -14,6 +14,7 @@ in :mod:`tinymir.nn.reference`, on random and tie-heavy inputs and at every bloc
     lstm        the LSTM's weights rescaled for one tanh, its gate activation and its per-step
                 local derivatives
     batchnorm   batch statistics, normalisation and dx in cache-sized blocks of the batch
+    relu        ReLU and its mask over cache-sized runs, on every core
     elu         ELU and its slope in one pass over cache-sized blocks, with a vectorised exp
     dropout     Dropout's counter-based mask drawn and applied block by block
     adam        Adam's update of each parameter in one pass over cache-sized runs
