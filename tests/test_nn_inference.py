@@ -37,7 +37,8 @@ def test_inference_equals_the_forward_pass_that_keeps_for_backward(name):
 
 @pytest.mark.parametrize("layer, shape", [(nn.MaxPool2D(2), (1, 4, 4)), (nn.MaxPool1D(2), (2, 6)),
                                           (nn.GlobalMaxPool2D(), (2, 3, 3)),
-                                          (nn.Conv2D(2, 3), (1, 5, 5)), (nn.Conv1D(2, 3), (1, 6))])
+                                          (nn.Conv2D(2, 3), (1, 5, 5)), (nn.Conv1D(2, 3), (1, 6)),
+                                          (nn.LSTM(3), (4, 2)), (nn.GRU(3), (4, 2))])
 def test_backward_after_inference_is_refused_with_one_message(layer, shape):
     x = backend.to_device(np.ones((2,) + shape), np.float32)
     y = layer.forward(x, keep_for_backward=False)
@@ -45,3 +46,21 @@ def test_backward_after_inference_is_refused_with_one_message(layer, shape):
         layer.backward(backend.array_module(y).ones_like(y))
     y = layer.forward(x)                         # a forward that keeps: backward runs again
     assert layer.backward(backend.array_module(y).ones_like(y)).shape == x.shape
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5, 6])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("layer_class", [nn.LSTM, nn.GRU])
+def test_recurrent_inference_keeps_two_steps_and_the_same_output(layer_class, return_sequences,
+                                                                  steps):
+    """In inference the per-step values go to two slots used in turn (odd and even lengths:
+    the last step's slot), nothing per step is kept but the output, and the output is the
+    one of a forward that keeps everything, bit for bit."""
+    layer = layer_class(4, return_sequences=return_sequences)
+    x = backend.to_device(np.random.default_rng(2).standard_normal((3, steps, 5)), np.float32)
+    kept = backend.to_host(layer.forward(x))
+    assert layer.gate_values.shape[0] == steps                       # backward's per-step values
+    inferred = backend.to_host(layer.forward(x, keep_for_backward=False))
+    np.testing.assert_array_equal(inferred, kept)
+    assert layer.gate_values is None and layer.x_time_major is None
+    assert layer.hidden.shape[0] == (steps if return_sequences else min(steps, 2))

@@ -1,11 +1,13 @@
 """LSTM and GRU over (N, T, F) sequences, with back-propagation through time.
 
 Both project the inputs of all T steps in one GEMM before the time loop (``x W + b``), fuse
-their gates into one recurrent matrix, and keep per step only what backward needs. The time
-loop is the only Python loop. Initial states are zero. With ``return_sequences`` the output is
-every hidden state (N, T, U), otherwise the last one (N, U). ``dropout`` drops inputs
-(inverted dropout, one mask per call) in training, which between stacked layers is the
-inter-layer dropout.
+their gates into one recurrent matrix, and keep per step only what backward needs; in
+inference (``keep_for_backward=False``) the per-step values (gates, cells, hidden states unless
+they are the output) go to two slots used in turn, and the inputs are not kept: what remains
+per step is the input projection (T, N, G). The time loop is the only Python loop. Initial
+states are zero. With ``return_sequences`` the output is every hidden state (N, T, U),
+otherwise the last one (N, U). ``dropout`` drops inputs (inverted dropout, one mask per call)
+in training, which between stacked layers is the inter-layer dropout.
 
 LSTM, gate layout along the 4U axis: [i, f, g, o] (PyTorch's order, also Keras' i, f, c, o):
 
@@ -43,6 +45,12 @@ from .dropout import Dropout
 from .init import check_initializer, initialize
 from .kernels import lstm as lstm_kernels
 from .layer import Layer, register
+
+
+def slot(store, step: int):
+    """Step ``step``'s values in a per-step store of :meth:`_Recurrent._steps` (one slot per
+    step, or two used in turn)."""
+    return store[step % store.shape[0]]
 
 
 class _Recurrent(Layer):
@@ -114,8 +122,16 @@ class _Recurrent(Layer):
         inputs = xp.empty((t, n, f + 1), dtype=x.dtype)
         inputs[:, :, :f] = x.transpose(1, 0, 2)
         inputs[:, :, f] = 1.0
-        self.x_time_major = inputs.reshape(t * n, f + 1)
-        return (self.x_time_major @ weights).reshape(t, n, -1)
+        inputs = inputs.reshape(t * n, f + 1)
+        self.x_time_major = inputs if self.keep_for_backward else None
+        return (inputs @ weights).reshape(t, n, -1)
+
+    def _steps(self, t: int, n: int, width: int, dtype, xp, every_step: bool = False):
+        """A store of per-step values (slots, N, width): one slot per step when backward will
+        read them (or ``every_step``: the output), otherwise two slots used in turn (step t
+        in slot t mod 2: what step t + 1 reads survives). Index it with :func:`slot`."""
+        slots = t if (self.keep_for_backward or every_step) else min(t, 2)
+        return xp.empty((slots, n, width), dtype=dtype)
 
     def _input_grads(self, dproj):
         """From dL/d(x W + b) of every step (T, N, G): set dW, db and return dL/dx (N, T, F)
@@ -136,9 +152,15 @@ class _Recurrent(Layer):
         t, n, width = du.shape
         return hidden[:-1].reshape(-1, hidden.shape[2]).T @ du[1:].reshape(-1, width)
 
-    def _output(self):
+    def _output(self, t: int):
         """Every hidden state as (N, T, U) (a view of the time-major store), or the last."""
-        return self.hidden.transpose(1, 0, 2) if self.return_sequences else self.hidden[-1]
+        return self.hidden.transpose(1, 0, 2) if self.return_sequences else slot(self.hidden, t - 1)
+
+    def _drop_per_step_values(self, *names):
+        """In inference, forget the per-step stores ``names`` (nothing is kept for backward)."""
+        if not self.keep_for_backward:
+            for name in names:
+                setattr(self, name, None)
 
     def _hidden_grad(self, grad_out):
         """dL/dh_t from the output, time-major (T, N, U); None for steps it does not reach."""
@@ -179,20 +201,23 @@ class LSTM(_Recurrent):
             self._input_weights(), self.params["recurrent_kernel"].value, x.dtype)
         proj = self._project_inputs(x, training, weights)      # (x_t W + b) for every t
         t, n, _ = proj.shape
-        self.gate_values = xp.empty((t, n, 4 * self.units), dtype=x.dtype)   # i, f, g, o
-        self.cells, self.tanh_cells, self.hidden = (
-            xp.empty((t, n, self.units), dtype=x.dtype) for _ in range(3))
+        u = self.units
+        self.gate_values = self._steps(t, n, 4 * u, x.dtype, xp)                # i, f, g, o
+        self.cells, self.tanh_cells = (self._steps(t, n, u, x.dtype, xp) for _ in range(2))
+        self.hidden = self._steps(t, n, u, x.dtype, xp, every_step=self.return_sequences)
         for step in range(t):
             z = proj[step]
             if step > 0:
-                z += self.hidden[step - 1] @ recurrent         # z_t = x_t W + h_{t−1} R + b
-            i, f, g, o = lstm_kernels.activate_gates(z, scale, shift, out=self.gate_values[step])
-            c = xp.multiply(i, g, out=self.cells[step])        # c_t = f ⊙ c_{t−1} + i ⊙ g
+                z += slot(self.hidden, step - 1) @ recurrent   # z_t = x_t W + h_{t−1} R + b
+            i, f, g, o = lstm_kernels.activate_gates(z, scale, shift,
+                                                     out=slot(self.gate_values, step))
+            c = xp.multiply(i, g, out=slot(self.cells, step))  # c_t = f ⊙ c_{t−1} + i ⊙ g
             if step > 0:
-                c += f * self.cells[step - 1]
-            xp.tanh(c, out=self.tanh_cells[step])
-            xp.multiply(o, self.tanh_cells[step], out=self.hidden[step])   # h_t = o ⊙ tanh c_t
-        return self._output()
+                c += f * slot(self.cells, step - 1)
+            tanh_c = xp.tanh(c, out=slot(self.tanh_cells, step))
+            xp.multiply(o, tanh_c, out=slot(self.hidden, step))       # h_t = o ⊙ tanh c_t
+        self._drop_per_step_values("gate_values", "cells", "tanh_cells")
+        return self._output(t)
 
     def _backward(self, grad_out):
         t = self.hidden.shape[0]
@@ -244,22 +269,23 @@ class GRU(_Recurrent):
         u = self.units
         recurrent = self.params["recurrent_kernel"].value
         recurrent_bias = self.params["recurrent_bias"].value
-        self.gate_values = xp.empty((t, n, 3 * u), dtype=x.dtype)        # r, z, n
-        self.candidate_recurrent = xp.empty((t, n, u), dtype=x.dtype)    # u_n
-        self.hidden = xp.empty((t, n, u), dtype=x.dtype)
+        self.gate_values = self._steps(t, n, 3 * u, x.dtype, xp)                # r, z, n
+        self.candidate_recurrent = self._steps(t, n, u, x.dtype, xp)            # u_n
+        self.hidden = self._steps(t, n, u, x.dtype, xp, every_step=self.return_sequences)
         h = xp.zeros((n, u), dtype=x.dtype)
         for step in range(t):
             a = proj[step]
             rec = h @ recurrent
             rec += recurrent_bias
-            gates = self.gate_values[step]
+            gates = slot(self.gate_values, step)
             gates[:, :2 * u] = sigmoid(a[:, :2 * u] + rec[:, :2 * u])
-            self.candidate_recurrent[step] = rec[:, 2 * u:]
+            slot(self.candidate_recurrent, step)[...] = rec[:, 2 * u:]
             gates[:, 2 * u:] = xp.tanh(a[:, 2 * u:] + gates[:, :u] * rec[:, 2 * u:])
             z, cand = gates[:, u:2 * u], gates[:, 2 * u:]
-            h = self.hidden[step]
-            xp.add(cand, z * (self.hidden[step - 1] - cand) if step else -z * cand, out=h)
-        return self._output()
+            previous, h = h, slot(self.hidden, step)
+            xp.add(cand, z * (previous - cand) if step else -z * cand, out=h)
+        self._drop_per_step_values("gate_values", "candidate_recurrent")
+        return self._output(t)
 
     def _backward(self, grad_out):
         xp = backend.array_module(grad_out)
