@@ -133,7 +133,8 @@ class Layer:
 
         ``keep_for_backward=False`` says no backward pass follows (inference, like PyTorch's
         ``inference_mode``): ``y`` is the same, and layers skip what only backward would use
-        (a max pool's arg-max, a convolution's kept input); :meth:`backward` then refuses."""
+        (a max pool's arg-max, a convolution's kept input, a recurrent layer's per-step
+        values); :meth:`backward` then refuses."""
         self.prepare(x.shape, keep_for_backward)
         return self._forward(x, training)
 
