@@ -38,7 +38,8 @@ def test_inference_equals_the_forward_pass_that_keeps_for_backward(name):
 @pytest.mark.parametrize("layer, shape", [(nn.MaxPool2D(2), (1, 4, 4)), (nn.MaxPool1D(2), (2, 6)),
                                           (nn.GlobalMaxPool2D(), (2, 3, 3)),
                                           (nn.Conv2D(2, 3), (1, 5, 5)), (nn.Conv1D(2, 3), (1, 6)),
-                                          (nn.LSTM(3), (4, 2)), (nn.GRU(3), (4, 2))])
+                                          (nn.LSTM(3), (4, 2)), (nn.GRU(3), (4, 2)),
+                                          (nn.ReLU(), (3,)), (nn.BatchNorm(), (2, 3))])
 def test_backward_after_inference_is_refused_with_one_message(layer, shape):
     x = backend.to_device(np.ones((2,) + shape), np.float32)
     y = layer.forward(x, keep_for_backward=False)
@@ -64,3 +65,15 @@ def test_recurrent_inference_keeps_two_steps_and_the_same_output(layer_class, re
     np.testing.assert_array_equal(inferred, kept)
     assert layer.gate_values is None and layer.x_time_major is None
     assert layer.hidden.shape[0] == (steps if return_sequences else min(steps, 2))
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_relu_and_batch_norm_keep_no_mask_and_no_xhat_in_inference(training):
+    """Their output is the one of a forward that keeps, bit for bit (batch norm in training
+    mode too: the refresh of its running statistics runs that way)."""
+    x = backend.to_device(np.random.default_rng(3).standard_normal((4, 2, 3, 5)), np.float32)
+    for layer in (nn.ReLU(), nn.BatchNorm()):
+        kept = backend.to_host(layer.forward(x, training=training))
+        inferred = backend.to_host(layer.forward(x, training=training, keep_for_backward=False))
+        np.testing.assert_array_equal(inferred, kept)
+        assert getattr(layer, "positive", None) is None and getattr(layer, "xhat", None) is None

@@ -25,7 +25,7 @@ from .layer import Layer, register
 class ReLU(Layer):
     def _forward(self, x, training):
         # y = x ⊙ [x > 0]; the mask is kept for backward
-        y, self.positive = relu_kernels.relu_forward(x)
+        y, self.positive = relu_kernels.relu_forward(x, keep_mask=self.keep_for_backward)
         return y
 
     def _backward(self, grad_out):

@@ -67,7 +67,8 @@ class BatchNorm(Layer):
             centred = xp.subtract(x, self.buffers["running_mean"][:, None])
         self.inv_std = (1.0 / xp.sqrt(var + self.eps))[:, None]
         # x̂ = (x − μ) / √(σ² + ε),  y = γ x̂ + β
-        self.xhat, y = bn_kernels.normalise(centred, self.inv_std, gamma, beta, self.blocks)
+        self.xhat, y = bn_kernels.normalise(centred, self.inv_std, gamma, beta, self.blocks,
+                                            keep_xhat=self.keep_for_backward)
         return y.reshape(self.shape)
 
     def _backward(self, grad_out):

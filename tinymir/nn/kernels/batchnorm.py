@@ -78,23 +78,26 @@ def channel_dot(a, b):
     return (a * b).sum(axis=(0, 2))
 
 
-def normalise(centred, inv_std, gamma, beta, blocks):
+def normalise(centred, inv_std, gamma, beta, blocks, keep_xhat: bool = True):
     """(x̂, y): x̂ = (x − μ)/√(σ² + ε) in place of ``centred``, and y = γ x̂ + β, block by
-    block.
+    block. Without ``keep_xhat`` (inference: no backward reads x̂) y is written over x̂ in
+    ``centred``'s buffer, with the same operations, and x̂ is returned as None.
 
     Parameters
     ----------
     centred : array (N, C, K)
-        x − μ; overwritten with x̂.
+        x − μ; overwritten with x̂ (or y).
     inv_std : array (C, 1)
         1/√(σ² + ε).
     gamma, beta : arrays (C, 1)
         Scale γ and shift β.
     blocks : list of slice
         Pieces of the batch (:func:`tinymir.nn.kernels.blocks.tiles`).
+    keep_xhat : bool, default True
+        Keep x̂ for backward.
     """
     xp = backend.array_module(centred)
-    y = xp.empty_like(centred)
+    y = xp.empty_like(centred) if keep_xhat else centred
 
     def normalise_block(block):
         xhat = centred[block]
@@ -103,7 +106,7 @@ def normalise(centred, inv_std, gamma, beta, blocks):
         y[block] += beta
 
     for_each_block(normalise_block, blocks)
-    return centred, y
+    return (centred if keep_xhat else None), y
 
 
 def gradient_sums(grad_out, xhat, blocks):

@@ -18,18 +18,20 @@ from tinymir.threads import for_each_block
 from .blocks import element_blocks
 
 
-def relu_forward(x):
-    """(y, mask): mask = [x > 0] (bool), y = x ⊙ mask, run by run."""
+def relu_forward(x, keep_mask: bool = True):
+    """(y, mask): mask = [x > 0] (bool), y = x ⊙ mask, run by run. Without ``keep_mask``
+    (inference) each run's mask is a temporary and None is returned for it."""
     xp = backend.array_module(x)
     flat = x.reshape(-1)
-    y, positive = xp.empty_like(flat), xp.empty(flat.shape, dtype=bool)
+    y = xp.empty_like(flat)
+    positive = xp.empty(flat.shape, dtype=bool) if keep_mask else None
 
     def forward_run(run):
-        xp.greater(flat[run], 0, out=positive[run])
-        xp.multiply(flat[run], positive[run], out=y[run])
+        mask = xp.greater(flat[run], 0, out=None if positive is None else positive[run])
+        xp.multiply(flat[run], mask, out=y[run])
 
     for_each_block(forward_run, element_blocks(flat.size, flat.itemsize, xp))
-    return y.reshape(x.shape), positive.reshape(x.shape)
+    return y.reshape(x.shape), None if positive is None else positive.reshape(x.shape)
 
 
 def relu_backward(grad_out, positive):
