@@ -130,6 +130,8 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
     xp = backend.array_module(grad_out)
     count = grad_out.shape[axis]
     last_axis = grad_out.ndim - 1
+    if size == stride == 2 and axis < last_axis:
+        return _pair_backward(grad_out, arg, axis, in_shape, xp)
     if size == stride and axis < last_axis and in_shape[axis] == count * size:
         # windows tile the axis exactly: write all offsets in one contiguous pass through a
         # (count, size) view of it (several times faster than one strided pass per offset)
@@ -155,6 +157,20 @@ def max_along_backward(grad_out, arg, axis: int, size: int, stride: int, in_shap
         else:
             xp.multiply(grad_out, hit, out=routed)
             target += routed
+    return grad_in
+
+
+def _pair_backward(grad_out, arg, axis: int, in_shape, xp):
+    """:func:`max_along_backward` for windows of 2 with stride 2 along an axis that is not the
+    last: the offset is 0 or 1, so the cell at offset 1 gets dy·arg and the cell at offset 0
+    gets dy − dy·arg, both exact (dy·arg is dy or 0): two passes over dy, no comparison with
+    each offset (one block of CNN-3's second pool, H stage: 0.39 → 0.26 ms).
+    """
+    count = grad_out.shape[axis]
+    grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
+    axis_slice(grad_in, axis, 2 * count, in_shape[axis] - 2 * count, 1)[...] = 0
+    second = xp.multiply(grad_out, arg, out=axis_slice(grad_in, axis, 1, count, 2))
+    xp.subtract(grad_out, second, out=axis_slice(grad_in, axis, 0, count, 2))
     return grad_in
 
 
