@@ -164,8 +164,7 @@ def _pair_backward(grad_out, arg, axis: int, in_shape, xp):
     """:func:`max_along_backward` for windows of 2 with stride 2 along an axis that is not the
     last: the offset is 0 or 1, so the cell at offset 1 gets dy·arg and the cell at offset 0
     gets dy − dy·arg, both exact (dy·arg is dy or 0): two passes over dy, no comparison with
-    each offset (one block of CNN-3's second pool, H stage: 0.39 → 0.26 ms).
-    """
+    each offset."""
     count = grad_out.shape[axis]
     grad_in = xp.empty(in_shape, dtype=grad_out.dtype)
     axis_slice(grad_in, axis, 2 * count, in_shape[axis] - 2 * count, 1)[...] = 0
