@@ -117,7 +117,7 @@ def test_inference_through_the_fused_pair_keeps_nothing_and_refuses_backward(bat
     model, x, grad = batch
     expected = backend.to_host(model.forward(x))
     inferred = model.forward(x, keep_for_backward=False)
-    np.testing.assert_array_equal(backend.to_host(inferred), expected)
+    assert_float32_close(inferred, expected)             # the same arithmetic, other buffers
     assert model.layers[2].argmax is None and model.layers[0].cols is None
     with pytest.raises(RuntimeError, match="keep_for_backward=False"):
         model.backward(grad)

@@ -11,7 +11,8 @@ has 8.5 M weights) that was half of a training step. Here the four arrays are cu
 of the flattened parameter (:func:`tinymir.nn.kernels.blocks.element_blocks`), each run goes
 through all the operations while in cache, with two run-sized work buffers, and the runs are
 shared among the cores (:mod:`tinymir.threads`). Each element sees the same operations in the
-same order as the expressions, so the result is bit for bit theirs. The gain is measured by
+same order as the expressions (tests hold the two to float32 rounding, at every run size and
+thread count). The gain is measured by
 ``bench/nn_layer_profile.py --zoo ffnn`` (its ``adam`` line).
 """
 from __future__ import annotations

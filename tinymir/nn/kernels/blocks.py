@@ -20,6 +20,8 @@ CNN-3 of ``bench/bench_nn.py``, compared before and after a change) and by
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinymir import backend
@@ -44,9 +46,9 @@ def tiles(shape: tuple, itemsize: int, axis: int, xp) -> list[tuple]:
     """Cache-sized pieces of an (N, ...) array of ``shape`` as index tuples.
 
     While one sample fits ``CPU_BLOCK_BYTES``, the pieces are :func:`batch_blocks` (blocks of
-    whole samples). A larger sample is a piece list of its own, cut along ``axis`` (> 0) into
-    runs of about ``CPU_BLOCK_BYTES``: ``(slice(n, n + 1), :, ..., run)``. On a GPU there is
-    one piece, the whole batch.
+    whole samples). Otherwise each sample is cut along ``axis`` (> 0) into runs of about
+    ``CPU_BLOCK_BYTES``: pieces ``(slice(n, n + 1), :, ..., run)``. On a GPU there is one
+    piece, the whole batch.
 
     Parameters
     ----------
@@ -60,10 +62,7 @@ def tiles(shape: tuple, itemsize: int, axis: int, xp) -> list[tuple]:
     xp : module
         The array module in use.
     """
-    n = shape[0]
-    per_sample = itemsize
-    for size in shape[1:]:
-        per_sample *= size
+    n, per_sample = shape[0], itemsize * math.prod(shape[1:])
     if xp is not np or per_sample <= CPU_BLOCK_BYTES or shape[axis] < 2:
         return [(block,) for block in batch_blocks(n, per_sample, xp)]
     lead = (slice(None),) * (axis - 1)

@@ -6,8 +6,8 @@
 As whole-array expressions the mask and the product each go through main memory on one core
 while the others wait. Here each run of the flattened batch
 (:func:`tinymir.nn.kernels.blocks.element_blocks`) gets its mask and product while in cache,
-and the runs are shared among the cores (:mod:`tinymir.threads`); every element sees the same
-operations, so the result is bit for bit the expressions'. The gain is measured by
+and the runs are shared among the cores (:mod:`tinymir.threads`); every element sees the
+operations of the expressions. The gain is measured by
 ``bench/nn_layer_profile.py cnn3`` (its ReLU lines) at 2 threads.
 """
 from __future__ import annotations
